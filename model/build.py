@@ -1,0 +1,115 @@
+"""Assemble the siting MILP from its blocks: a short pipeline, one call per component module."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+
+from model.components.budget import add_budget
+from model.components.energy import add_energy
+from model.components.land import add_land
+from model.components.objective import add_objective
+from model.components.policy import add_policy
+from model.components.power import add_power
+from model.components.siting import add_siting
+from model.index_sets import IndexSets, active_sites, build_index_sets, state_caps_mw
+from model.inputs import SitingData
+from model.units import KW_PER_MW, TFLOPS_PER_PFLOPS, USD_PER_MUSD
+
+
+@dataclass(frozen=True)
+class ModelData:
+    """Coefficients keyed by index-set members, computed once with pandas (never inside rules)."""
+
+    inputs: SitingData
+    sites: pd.DataFrame
+    sets: IndexSets
+    costs: dict[str, float]
+    state_caps_mw: dict[str, float]
+    block_it_mw: dict[str, float]
+    block_price_musd: dict[str, float]
+    block_pflops: dict[str, float]
+    block_gpus: dict[str, int]
+    blocks_max: dict[tuple[str, str], int]
+    pue: dict[str, float]
+    headroom_mw: dict[str, float]
+    land_mw_max: dict[str, float]
+    land_cost_musd_per_mw: dict[str, float]
+    price_usd_per_mwh: dict[str, float]
+    co2_t_per_mwh: dict[str, float]
+    tier_mw: dict[str, float]
+    tier_cost_musd: dict[str, float]
+
+
+@dataclass(frozen=True)
+class SitingModel:
+    """A built Pyomo model together with the data it was built from."""
+
+    m: pyo.ConcreteModel
+    data: ModelData
+
+
+def model_data(inputs: SitingData) -> ModelData:
+    sites = active_sites(inputs)
+    sets = build_index_sets(inputs, sites)
+    costs = inputs.costs
+    gpus = inputs.gpus
+    price_mult = costs.get("gpu_price_multiplier", 1.0)
+    block_it_mw = (gpus["it_kw_per_block"] / KW_PER_MW).to_dict()
+    pue = sites["pue"].astype(float)
+    # Largest block count the campus cap allows: a tight bound helps HiGHS' presolve.
+    facility_mw_per_block = np.outer(pue.to_numpy(), gpus["it_kw_per_block"].to_numpy() / KW_PER_MW)
+    blocks_max = np.floor(costs["max_campus_mw"] / facility_mw_per_block + 1e-9).astype(int)
+    blocks_max_map = {
+        (s, g): int(blocks_max[i, j]) for i, s in enumerate(sets.SITES) for j, g in enumerate(sets.GPUS)
+    }
+    land_cost = sites["land_value_usd_per_acre"] * costs["acres_per_mw"] / USD_PER_MUSD
+    return ModelData(
+        inputs=inputs,
+        sites=sites,
+        sets=sets,
+        costs=costs,
+        state_caps_mw=state_caps_mw(inputs),
+        block_it_mw=block_it_mw,
+        block_price_musd=(gpus["price_usd_per_block"] * price_mult / USD_PER_MUSD).to_dict(),
+        block_pflops=(gpus["gpus_per_block"] * gpus[inputs.precision_col] / TFLOPS_PER_PFLOPS).to_dict(),
+        block_gpus=gpus["gpus_per_block"].astype(int).to_dict(),
+        blocks_max=blocks_max_map,
+        pue=pue.to_dict(),
+        headroom_mw=sites["headroom_mw"].astype(float).to_dict(),
+        land_mw_max=(sites["land_available_acres"] / costs["acres_per_mw"]).to_dict(),
+        land_cost_musd_per_mw=land_cost.to_dict(),
+        price_usd_per_mwh=sites["price_usd_per_mwh"].astype(float).to_dict(),
+        co2_t_per_mwh=(sites["co2_kg_per_mwh"] / 1000.0).to_dict(),
+        tier_mw=inputs.tiers["added_mw"].astype(float).to_dict(),
+        tier_cost_musd=(inputs.tiers["cost_usd"] / USD_PER_MUSD).to_dict(),
+    )
+
+
+def add_sets(m: pyo.ConcreteModel, data: ModelData) -> None:
+    s = data.sets
+    m.SITES = pyo.Set(initialize=s.SITES, ordered=True)
+    m.GPUS = pyo.Set(initialize=s.GPUS, ordered=True)
+    m.TIERS = pyo.Set(initialize=s.TIERS, ordered=True)
+    m.SITES_GPUS = pyo.Set(within=m.SITES * m.GPUS, initialize=s.SITES_GPUS, ordered=True)
+    m.SITES_TIERS = pyo.Set(within=m.SITES * m.TIERS, initialize=s.SITES_TIERS, ordered=True)
+    m.SITES_LAND_LIMITED = pyo.Set(within=m.SITES, initialize=s.SITES_LAND_LIMITED, ordered=True)
+    m.CAPPED_STATES = pyo.Set(initialize=s.CAPPED_STATES, ordered=True)
+
+
+def build_model(inputs: SitingData) -> SitingModel:
+    """Build the MILP for ``inputs`` (a validated scenario and its data)."""
+    data = model_data(inputs)
+    m = pyo.ConcreteModel(name=inputs.scenario.name)
+    add_sets(m, data)
+    add_siting(m, data)
+    add_power(m, data)
+    add_land(m, data)
+    add_energy(m, data)
+    add_budget(m, data)
+    add_policy(m, data)
+    add_objective(m, data)
+    return SitingModel(m=m, data=data)

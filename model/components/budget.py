@@ -1,0 +1,53 @@
+"""Capital cost per site and the budget (equity + debt) it must fit in, optionally with energy opex."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+import pyomo.environ as pyo
+
+from model.units import USD_PER_MUSD
+
+if TYPE_CHECKING:
+    from model.build import ModelData
+
+
+def add_budget(m: pyo.ConcreteModel, data: ModelData) -> None:
+    costs = data.costs
+    fixed_musd = costs["site_fixed_usd"] / USD_PER_MUSD
+    # Shell and fit-out are priced per MW of IT (critical) load, the industry's convention.
+    shell_musd_per_mw = costs["shell_usd_per_mw"] / USD_PER_MUSD
+    tiers_at: dict[str, list[str]] = defaultdict(list)
+    for s, t in data.sets.SITES_TIERS:
+        tiers_at[s].append(t)
+
+    m.capex_site_musd = pyo.Expression(m.SITES, rule=lambda m, s: fixed_musd * m.build[s])
+    m.capex_shell_musd = pyo.Expression(m.SITES, rule=lambda m, s: shell_musd_per_mw * m.it_mw[s])
+    m.capex_land_musd = pyo.Expression(
+        m.SITES, rule=lambda m, s: data.land_cost_musd_per_mw[s] * m.facility_mw[s]
+    )
+    m.capex_gpu_musd = pyo.Expression(
+        m.SITES, rule=lambda m, s: sum(data.block_price_musd[g] * m.blocks[s, g] for g in m.GPUS)
+    )
+    m.capex_interconnect_musd = pyo.Expression(
+        m.SITES, rule=lambda m, s: sum(data.tier_cost_musd[t] * m.upgrade[s, t] for t in tiers_at[s])
+    )
+    m.capex_musd = pyo.Expression(
+        m.SITES,
+        rule=lambda m, s: m.capex_site_musd[s]
+        + m.capex_shell_musd[s]
+        + m.capex_land_musd[s]
+        + m.capex_gpu_musd[s]
+        + m.capex_interconnect_musd[s],
+    )
+    m.total_capex_musd = pyo.Expression(expr=sum(m.capex_musd[s] for s in m.SITES))
+    m.total_opex_pv_musd = pyo.Expression(expr=sum(m.energy_opex_pv_musd[s] for s in m.SITES))
+    m.total_cost_musd = pyo.Expression(expr=m.total_capex_musd + m.total_opex_pv_musd)
+
+    budget = data.inputs.scenario.budget
+    if budget is None:
+        return
+    m.budget_musd = pyo.Param(initialize=budget.total_usd / USD_PER_MUSD, mutable=True)
+    spend = m.total_cost_musd if budget.include_opex else m.total_capex_musd
+    m.budget = pyo.Constraint(expr=spend <= m.budget_musd)

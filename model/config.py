@@ -1,0 +1,222 @@
+"""Scenario files: TOML validated by pydantic, with ``extends = "base.toml"`` inheritance.
+
+Unknown keys are rejected everywhere, every quantity carries its unit in its name, and any
+problem becomes a :class:`ScenarioError` whose one-line message names the file and the field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from model.errors import ScenarioError
+
+DEFAULT_GPU_TYPES = ["H100_SXM", "H200", "B200", "GB200_NVL72", "MI300X"]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _upper_codes(values: list[str]) -> list[str]:
+    return sorted({v.strip().upper() for v in values})
+
+
+class CandidatesConfig(StrictModel):
+    kind: Literal["counties"] = "counties"
+    # Restrict candidates to these states (USPS codes); empty means all of the contiguous US.
+    states: list[str] = []
+
+    _norm = field_validator("states")(_upper_codes)
+
+
+class GpuConfig(StrictModel):
+    types: list[str] = Field(default_factory=lambda: list(DEFAULT_GPU_TYPES), min_length=1)
+    precision: Literal["bf16", "fp8"] = "fp8"
+
+
+class ObjectiveConfig(StrictModel):
+    sense: Literal["max_compute", "min_cost"] = "max_compute"
+    target_pflops: float | None = Field(default=None, gt=0)
+    target_gpus: int | None = Field(default=None, gt=0)
+    target_it_mw: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _targets_match_sense(self) -> "ObjectiveConfig":
+        n_targets = sum(t is not None for t in (self.target_pflops, self.target_gpus, self.target_it_mw))
+        if self.sense == "min_cost" and n_targets == 0:
+            raise ValueError("min_cost needs one of target_pflops, target_gpus, target_it_mw")
+        if self.sense == "max_compute" and n_targets:
+            raise ValueError("max_compute takes no target (use sense = 'min_cost')")
+        return self
+
+
+class BudgetConfig(StrictModel):
+    """Money to spend. Equity plus debt is the total; leverage is reported, not modelled as a cash flow."""
+
+    equity_usd: float = Field(gt=0)
+    debt_usd: float = Field(default=0.0, ge=0)
+    # Count the present value of energy bills over the horizon against the budget too.
+    include_opex: bool = False
+
+    @property
+    def total_usd(self) -> float:
+        return self.equity_usd + self.debt_usd
+
+
+class CostOverrides(StrictModel):
+    """Scenario overrides of data/cost_assumptions.csv (same names and units)."""
+
+    shell_usd_per_mw: float | None = Field(default=None, ge=0)
+    site_fixed_usd: float | None = Field(default=None, ge=0)
+    acres_per_mw: float | None = Field(default=None, gt=0)
+    developable_land_share: float | None = Field(default=None, gt=0, le=1)
+    discount_rate: float | None = Field(default=None, ge=0, lt=1)
+    horizon_years: float | None = Field(default=None, ge=0)
+    load_factor: float | None = Field(default=None, gt=0, le=1)
+    min_campus_mw: float | None = Field(default=None, ge=0)
+    max_campus_mw: float | None = Field(default=None, gt=0)
+    default_pue: float | None = Field(default=None, ge=1)
+    carbon_price_usd_per_tco2: float | None = Field(default=None, ge=0)
+    gpu_price_multiplier: float | None = Field(default=None, gt=0)
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+class ExcludePolicy(StrictModel):
+    type: Literal["exclude"]
+    states: list[str] = []
+    counties: list[str] = []  # 5-digit county FIPS
+
+    _norm = field_validator("states")(_upper_codes)
+
+    @field_validator("counties")
+    @classmethod
+    def _fips(cls, values: list[str]) -> list[str]:
+        bad = [v for v in values if not (len(v) == 5 and v.isdigit())]
+        if bad:
+            raise ValueError(f"county FIPS must be 5-digit strings, got {bad[:3]}")
+        return sorted(set(values))
+
+
+class StateMwCapPolicy(StrictModel):
+    type: Literal["state_mw_cap"]
+    # Facility MW that new campuses may add per state, e.g. {VA = 3000}.
+    caps_mw: dict[str, float]
+
+    @field_validator("caps_mw")
+    @classmethod
+    def _caps(cls, caps: dict[str, float]) -> dict[str, float]:
+        if any(v < 0 for v in caps.values()):
+            raise ValueError("caps must be >= 0 MW")
+        return {k.strip().upper(): float(v) for k, v in sorted(caps.items())}
+
+
+Policy = Annotated[Union[ExcludePolicy, StateMwCapPolicy], Field(discriminator="type")]
+
+
+class SolverConfig(StrictModel):
+    time_limit_s: float = Field(default=600.0, gt=0)
+    mip_gap: float = Field(default=0.01, ge=0, lt=1)
+    threads: int = Field(default=2, ge=1)
+    # How the Pyomo model reaches HiGHS; "highspy" (standard-form compiler + passModel) measured fastest.
+    route: Literal["highspy", "appsi", "contrib"] = "highspy"
+
+
+class Scenario(StrictModel):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    description: str = ""
+    candidates: CandidatesConfig = CandidatesConfig()
+    gpus: GpuConfig = GpuConfig()
+    objective: ObjectiveConfig = ObjectiveConfig()
+    budget: BudgetConfig | None = None
+    costs: CostOverrides = CostOverrides()
+    policies: list[Policy] = []
+    solver: SolverConfig = SolverConfig()
+
+    @model_validator(mode="after")
+    def _budget_for_max_compute(self) -> "Scenario":
+        if self.objective.sense == "max_compute" and self.budget is None:
+            raise ValueError("objective max_compute needs a [budget] with equity_usd")
+        return self
+
+    def sha256(self) -> str:
+        """Hash of the fully resolved scenario (after ``extends``), stable across key order."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def with_solver(self, **changes: Any) -> "Scenario":
+        """A copy with solver options changed (CLI flags override the file)."""
+        solver = self.solver.model_copy(update={k: v for k, v in changes.items() if v is not None})
+        return self.model_copy(update={"solver": SolverConfig.model_validate(solver.model_dump())})
+
+
+def _deep_merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    """Tables merge key by key; any other value (lists included) in the child replaces the base's."""
+    merged = dict(base)
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ScenarioError(f"{path}: scenario file not found")
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(f"{path}: malformed TOML: {err}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: malformed TOML: not UTF-8 text") from None
+
+
+def resolve_raw(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The scenario's TOML with every ``extends`` parent merged in (parents first)."""
+    path = path.resolve()
+    if path in _seen:
+        raise ScenarioError(f"{path}: extends: cycle through {' -> '.join(p.name for p in _seen)}")
+    raw = _read_toml(path)
+    parent = raw.pop("extends", None)
+    if parent is None:
+        return raw
+    if not isinstance(parent, str):
+        raise ScenarioError(f"{path}: extends: must be a path string")
+    parent_path = path.parent / parent
+    if not parent_path.is_file():
+        raise ScenarioError(f"{path}: extends: file not found: {parent}")
+    return _deep_merge(resolve_raw(parent_path, (*_seen, path)), raw)
+
+
+def _one_line(err: ValidationError) -> str:
+    first = err.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    msg = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        msg = "unknown key"
+    more = len(err.errors()) - 1
+    return f"{loc}: {msg}" + (f" (and {more} more problem{'s' * (more > 1)})" if more else "")
+
+
+def scenario_from_dict(raw: dict[str, Any], origin: str = "<scenario>") -> Scenario:
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as err:
+        raise ScenarioError(f"{origin}: {_one_line(err)}") from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, merge (``extends``) and validate a scenario file."""
+    path = Path(path)
+    raw = resolve_raw(path)
+    raw.setdefault("name", path.stem)
+    return scenario_from_dict(raw, str(path))

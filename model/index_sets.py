@@ -1,0 +1,81 @@
+"""Sparse index sets, named by their dimensions, derived from the data before any Pyomo object exists.
+
+Sparsity is decided here, once, with pandas masks: excluded candidates never reach the model, an
+upgrade tier is offered only where it can raise the site's limit, and the land row exists only
+where land (not the campus cap) can bind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from model.config import ExcludePolicy, StateMwCapPolicy
+from model.errors import SitingError
+from model.inputs import SitingData
+
+
+@dataclass(frozen=True)
+class IndexSets:
+    SITES: list[str]
+    GPUS: list[str]
+    TIERS: list[str]
+    SITES_GPUS: list[tuple[str, str]]
+    SITES_TIERS: list[tuple[str, str]]
+    SITES_LAND_LIMITED: list[str]
+    CAPPED_STATES: list[str]
+    SITES_BY_STATE: dict[str, list[str]]
+
+
+def excluded_mask(sites: pd.DataFrame, data: SitingData) -> np.ndarray:
+    """True for candidates removed by ``exclude`` policies (policies are data, applied as masks)."""
+    mask = np.zeros(len(sites), dtype=bool)
+    for policy in data.scenario.policies:
+        if isinstance(policy, ExcludePolicy):
+            mask |= sites["state"].isin(policy.states).to_numpy()
+            mask |= sites["county_fips"].isin(policy.counties).to_numpy()
+    return mask
+
+
+def state_caps_mw(data: SitingData) -> dict[str, float]:
+    """Tightest cap per state over all ``state_mw_cap`` policies."""
+    caps: dict[str, float] = {}
+    for policy in data.scenario.policies:
+        if isinstance(policy, StateMwCapPolicy):
+            for state, cap in policy.caps_mw.items():
+                caps[state] = min(cap, caps.get(state, np.inf))
+    return caps
+
+
+def active_sites(data: SitingData) -> pd.DataFrame:
+    """Candidates left after exclusions; an empty set is an error the user must hear about."""
+    sites = data.sites.loc[~excluded_mask(data.sites, data)]
+    if sites.empty:
+        raise SitingError(f"{data.scenario.name}: no candidate sites left after candidates.states and exclude policies")
+    return sites
+
+
+def build_index_sets(data: SitingData, sites: pd.DataFrame) -> IndexSets:
+    site_ids = sites.index.to_list()
+    gpus = data.gpus.index.to_list()
+    tiers = data.tiers.index.to_list()
+    max_mw = data.costs["max_campus_mw"]
+    # A tier is worth offering only where firm headroom is below the campus cap.
+    needs_upgrade = sites.index[sites["headroom_mw"].to_numpy() < max_mw]
+    land_mw = sites["land_available_acres"].to_numpy() / data.costs["acres_per_mw"]
+    land_limited = sites.index[land_mw < max_mw].to_list()
+    caps = state_caps_mw(data)
+    capped = sorted(s for s in caps if s in set(sites["state"]))
+    by_state = {s: sites.index[sites["state"] == s].to_list() for s in capped}
+    return IndexSets(
+        SITES=site_ids,
+        GPUS=gpus,
+        TIERS=tiers,
+        SITES_GPUS=[(s, g) for s in site_ids for g in gpus],
+        SITES_TIERS=[(s, t) for s in needs_upgrade for t in tiers],
+        SITES_LAND_LIMITED=land_limited,
+        CAPPED_STATES=capped,
+        SITES_BY_STATE=by_state,
+    )

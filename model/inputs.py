@@ -1,0 +1,254 @@
+"""Load and validate the input tables and geographies into one :class:`SitingData`.
+
+Everything returned is in :data:`model.geo.PROJECT_CRS`; every table is checked for its
+columns and for missing values, and problems raise :class:`InputDataError` naming file and column.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from model.config import Scenario
+from model.errors import InputDataError, ScenarioError
+from model.geo import to_project_crs
+from model.units import acres_from_m2
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+# Census cartographic boundary counties shipped by the plotly-geo wheel; the shapefile has no
+# .prj, and the Census publishes these files in NAD83 geographic coordinates.
+COUNTIES_PACKAGE = "_plotly_geo"
+COUNTIES_FILE = "package_data/cb_2016_us_county_500k.shp"
+COUNTIES_CRS = "EPSG:4269"
+NON_CONUS_STATE_FIPS = ("02", "15", "60", "66", "69", "72", "78")
+
+Schema = Mapping[str, str]  # column -> "str" | "float" | "int"
+
+STATE_FACTS_SCHEMA: Schema = {
+    "state": "str",
+    "state_fips": "str",
+    "name": "str",
+    "industrial_price_usd_per_mwh": "float",
+    "industrial_price_source": "str",
+    "co2_kg_per_mwh": "float",
+    "co2_source": "str",
+    "land_value_usd_per_acre": "float",
+    "land_source": "str",
+    "water_stress_score": "float",
+    "water_source": "str",
+    "pue": "float",
+    "pue_source": "str",
+    "queue_years": "float",
+    "queue_source": "str",
+}
+GPU_SCHEMA: Schema = {
+    "gpu": "str",
+    "vendor": "str",
+    "block": "str",
+    "gpus_per_block": "int",
+    "it_kw_per_block": "float",
+    "price_usd_per_block": "float",
+    "bf16_dense_tflops_per_gpu": "float",
+    "fp8_dense_tflops_per_gpu": "float",
+    "source": "str",
+}
+COST_SCHEMA: Schema = {"name": "str", "value": "float", "unit": "str", "source": "str"}
+TIER_SCHEMA: Schema = {"tier": "str", "added_mw": "float", "cost_usd": "float", "source": "str"}
+COUNTY_GRID_SCHEMA: Schema = {
+    "fips": "str",
+    "state": "str",
+    "substations": "int",
+    "max_kv": "float",
+    "gen_mw_total": "float",
+    "load_mw": "float",
+    "headroom_mw": "float",
+    "source": "str",
+}
+REQUIRED_COSTS = (
+    "shell_usd_per_mw",
+    "site_fixed_usd",
+    "acres_per_mw",
+    "developable_land_share",
+    "discount_rate",
+    "horizon_years",
+    "load_factor",
+    "min_campus_mw",
+    "max_campus_mw",
+    "default_pue",
+    "carbon_price_usd_per_tco2",
+)
+
+
+def validate_table(df: pd.DataFrame, schema: Schema, name: str) -> pd.DataFrame:
+    """Check columns, types and missing values; return the frame with the schema's dtypes."""
+    missing = [c for c in schema if c not in df.columns]
+    if missing:
+        raise InputDataError(f"{name}: missing column '{missing[0]}'")
+    out = df.copy()
+    for col, kind in schema.items():
+        if out[col].isna().any():
+            row = int(np.flatnonzero(out[col].isna().to_numpy())[0])
+            raise InputDataError(f"{name}: column '{col}' has a missing value (row {row + 1})")
+        if kind == "str":
+            out[col] = out[col].astype(str)
+        else:
+            values = pd.to_numeric(out[col], errors="coerce")
+            if values.isna().any():
+                row = int(np.flatnonzero(values.isna().to_numpy())[0])
+                raise InputDataError(f"{name}: column '{col}' is not numeric (row {row + 1}: {out[col].iloc[row]!r})")
+            if kind == "int":
+                if (values != values.round()).any():
+                    raise InputDataError(f"{name}: column '{col}' must hold whole numbers")
+                values = values.astype("int64")
+            out[col] = values
+    return out
+
+
+def _read_csv(path: Path, schema: Schema) -> pd.DataFrame:
+    if not path.is_file():
+        raise InputDataError(f"{path}: file not found")
+    str_cols = {c: str for c, k in schema.items() if k == "str"}
+    return validate_table(pd.read_csv(path, dtype=str_cols), schema, str(path))
+
+
+def load_state_facts(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
+    df = _read_csv(data_dir / "state_facts.csv", STATE_FACTS_SCHEMA)
+    return df.set_index("state", verify_integrity=True)
+
+
+def load_gpu_catalog(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
+    df = _read_csv(data_dir / "gpu_catalog.csv", GPU_SCHEMA)
+    bad = df.loc[(df[["gpus_per_block", "it_kw_per_block", "price_usd_per_block"]] <= 0).any(axis=1), "gpu"]
+    if len(bad):
+        raise InputDataError(f"{data_dir / 'gpu_catalog.csv'}: GPU '{bad.iloc[0]}' has a non-positive size, power or price")
+    return df.set_index("gpu", verify_integrity=True)
+
+
+def load_cost_assumptions(data_dir: Path = DEFAULT_DATA_DIR) -> dict[str, float]:
+    path = data_dir / "cost_assumptions.csv"
+    df = _read_csv(path, COST_SCHEMA)
+    costs = dict(zip(df["name"], df["value"].astype(float)))
+    for key in REQUIRED_COSTS:
+        if key not in costs:
+            raise InputDataError(f"{path}: missing row '{key}'")
+    return costs
+
+
+def load_interconnection_tiers(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
+    df = _read_csv(data_dir / "interconnection_tiers.csv", TIER_SCHEMA)
+    return df.set_index("tier", verify_integrity=True)
+
+
+def load_county_grid(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
+    df = _read_csv(data_dir / "county_grid.csv", COUNTY_GRID_SCHEMA)
+    df["fips"] = df["fips"].str.zfill(5)
+    if (df["headroom_mw"] < 0).any():
+        raise InputDataError(f"{data_dir / 'county_grid.csv'}: column 'headroom_mw' has negative values")
+    return df.set_index("fips", verify_integrity=True)
+
+
+def load_counties() -> gpd.GeoDataFrame:
+    """The 3,108 contiguous-US counties (48 states + DC), Census 2016, in the project CRS."""
+    root = importlib.resources.files(COUNTIES_PACKAGE)
+    with importlib.resources.as_file(root / COUNTIES_FILE) as shp:
+        gdf = gpd.read_file(shp, columns=["GEOID", "STATEFP", "NAME", "ALAND"])
+    gdf = gdf.set_crs(COUNTIES_CRS, allow_override=True)
+    gdf = gdf.loc[~gdf["STATEFP"].isin(NON_CONUS_STATE_FIPS)]
+    gdf = gdf.rename(columns={"GEOID": "fips", "STATEFP": "state_fips", "NAME": "county_name", "ALAND": "land_m2"})
+    gdf = gdf.sort_values("fips").set_index("fips")
+    gdf["land_m2"] = gdf["land_m2"].astype(float)
+    return to_project_crs(gdf, "counties")
+
+
+@dataclass(frozen=True)
+class SitingData:
+    """Everything the model needs, validated, with costs already merged with scenario overrides."""
+
+    sites: gpd.GeoDataFrame  # index site_id; one row per candidate after exclusions
+    gpus: pd.DataFrame  # index gpu; only the scenario's types
+    tiers: pd.DataFrame  # index tier
+    costs: dict[str, float]
+    scenario: Scenario
+    data_sha256: str = ""
+
+    @property
+    def precision_col(self) -> str:
+        return f"{self.scenario.gpus.precision}_dense_tflops_per_gpu"
+
+
+def county_candidates(
+    counties: gpd.GeoDataFrame,
+    grid: pd.DataFrame,
+    states: pd.DataFrame,
+    costs: Mapping[str, float],
+) -> gpd.GeoDataFrame:
+    """One candidate per county with its grid, price, carbon, land, water and climate facts."""
+    fips_to_state = states.reset_index().set_index("state_fips")["state"]
+    sites = counties.copy()
+    sites["state"] = sites["state_fips"].map(fips_to_state)
+    unknown = sites["state"].isna()
+    if unknown.any():
+        raise InputDataError(f"state_facts.csv: no row for state FIPS '{sites.loc[unknown, 'state_fips'].iloc[0]}'")
+    grid_cols = ["substations", "max_kv", "gen_mw_total", "load_mw", "headroom_mw"]
+    sites = sites.join(grid[grid_cols], how="left")
+    no_grid = sites["headroom_mw"].isna()
+    if no_grid.any():
+        raise InputDataError(f"county_grid.csv: no row for county '{sites.index[no_grid][0]}'")
+    facts = states[
+        ["industrial_price_usd_per_mwh", "co2_kg_per_mwh", "land_value_usd_per_acre", "water_stress_score", "pue", "queue_years"]
+    ]
+    sites = sites.join(facts.rename(columns={"industrial_price_usd_per_mwh": "price_usd_per_mwh"}), on="state")
+    sites["county_fips"] = sites.index
+    sites["land_available_acres"] = acres_from_m2(sites["land_m2"]) * costs["developable_land_share"]
+    sites.index.name = "site_id"
+    return sites
+
+
+def _data_digest(data_dir: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(data_dir.glob("*.csv")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def select_gpus(catalog: pd.DataFrame, types: list[str], origin: str) -> pd.DataFrame:
+    unknown = [t for t in types if t not in catalog.index]
+    if unknown:
+        raise ScenarioError(f"{origin}: gpus.types: unknown GPU '{unknown[0]}' (known: {', '.join(catalog.index)})")
+    return catalog.loc[list(dict.fromkeys(types))]
+
+
+def check_states(codes: list[str], known: pd.Index, field: str, origin: str) -> None:
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise ScenarioError(f"{origin}: {field}: unknown state '{unknown[0]}' (use USPS codes of the 48 contiguous states and DC)")
+
+
+def load_inputs(scenario: Scenario, data_dir: Path | None = None, origin: str | None = None) -> SitingData:
+    """Read the default dataset and shape it for ``scenario`` (candidate set, GPU types, costs)."""
+    data_dir = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
+    origin = origin or scenario.name
+    states = load_state_facts(data_dir)
+    gpus = select_gpus(load_gpu_catalog(data_dir), scenario.gpus.types, origin)
+    costs = load_cost_assumptions(data_dir) | scenario.costs.as_dict()
+    check_states(scenario.candidates.states, states.index, "candidates.states", origin)
+    sites = county_candidates(load_counties(), load_county_grid(data_dir), states, costs)
+    if scenario.candidates.states:
+        sites = sites.loc[sites["state"].isin(scenario.candidates.states)]
+    return SitingData(
+        sites=sites,
+        gpus=gpus,
+        tiers=load_interconnection_tiers(data_dir),
+        costs=costs,
+        scenario=scenario,
+        data_sha256=_data_digest(data_dir),
+    )

@@ -1,0 +1,217 @@
+"""Hand a built model to HiGHS and report an honest status.
+
+Default route ("highspy"): Pyomo's standard-form compiler produces the sparse matrix once and
+``highspy.Highs.passModel`` loads it in one call; benchmarks/routes.py measures it against
+``pyomo.contrib.solver`` 'highs' and APPSI. Solution values are written back onto the Pyomo
+variables so results are read through the model's own expressions.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+from model.config import SolverConfig
+
+_INT_TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    status: str  # optimal | time_limit | time_limit_no_solution | infeasible | unbounded | infeasible_or_unbounded | error
+    objective: float | None
+    mip_gap: float | None
+    dual_bound: float | None
+    seconds_translate: float
+    seconds_solve: float
+    route: str
+    rows: int
+    columns: int
+    nonzeros: int
+    log: str
+
+    @property
+    def has_solution(self) -> bool:
+        return self.status in ("optimal", "time_limit")
+
+
+@dataclass(frozen=True)
+class StandardForm:
+    """The model as HiGHS sees it, plus the Pyomo variables behind each column."""
+
+    lp: highspy.HighsLp
+    columns: list
+    rows: int
+    nonzeros: int
+
+
+def to_standard_form(m: pyo.ConcreteModel) -> StandardForm:
+    repn = LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=None)
+    columns = list(repn.columns)
+    n_cols = len(columns)
+    n_rows = len(repn.rows)
+    senses = np.fromiter((r[1] for r in repn.rows), dtype=np.int8, count=n_rows)
+    rhs = np.asarray(repn.rhs, dtype=float)
+    lower = np.array([-math.inf if v.lb is None else v.lb for v in columns], dtype=float)
+    upper = np.array([math.inf if v.ub is None else v.ub for v in columns], dtype=float)
+    integer = np.array([v.is_integer() for v in columns], dtype=bool)
+
+    lp = highspy.HighsLp()
+    lp.num_col_ = n_cols
+    lp.num_row_ = n_rows
+    cost = repn.c.toarray()[0] if repn.c.shape[0] else np.zeros(n_cols)
+    lp.col_cost_ = cost
+    lp.offset_ = float(repn.c_offset[0]) if len(repn.c_offset) else 0.0
+    lp.col_lower_ = lower
+    lp.col_upper_ = upper
+    # Mixed form keeps each row's own sense: 1 is <=, -1 is >=, 0 is ==.
+    lp.row_lower_ = np.where(senses <= 0, rhs, -math.inf)
+    lp.row_upper_ = np.where(senses >= 0, rhs, math.inf)
+    A = repn.A.tocsc()
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_ = n_cols
+    lp.a_matrix_.num_row_ = n_rows
+    lp.a_matrix_.start_ = A.indptr
+    lp.a_matrix_.index_ = A.indices
+    lp.a_matrix_.value_ = A.data
+    sense = repn.objectives[0].sense if repn.objectives else pyo.minimize
+    lp.sense_ = highspy.ObjSense.kMaximize if sense == pyo.maximize else highspy.ObjSense.kMinimize
+    lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
+    return StandardForm(lp=lp, columns=columns, rows=n_rows, nonzeros=int(A.nnz))
+
+
+def _status(h: highspy.Highs) -> str:
+    ms = h.getModelStatus()
+    S = highspy.HighsModelStatus
+    has_point = h.getInfo().primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+    if ms == S.kOptimal:
+        return "optimal"
+    if ms in (S.kTimeLimit, S.kIterationLimit, S.kSolutionLimit, S.kInterrupt):
+        return "time_limit" if has_point else "time_limit_no_solution"
+    if ms == S.kInfeasible:
+        return "infeasible"
+    if ms == S.kUnbounded:
+        return "unbounded"
+    if ms == S.kUnboundedOrInfeasible:
+        return "infeasible_or_unbounded"
+    return "error"
+
+
+def _load_values(m: pyo.ConcreteModel, columns: list, values: np.ndarray) -> None:
+    for var, val in zip(columns, values):
+        if var.is_integer():
+            val = round(val) if abs(val - round(val)) < _INT_TOL * max(1.0, abs(val)) else val
+        var.set_value(float(val), skip_validation=True)
+    # Variables in no row and not in the objective did not reach HiGHS; they sit at zero.
+    for var in m.component_data_objects(pyo.Var, descend_into=True):
+        if var.value is None:
+            var.set_value(0.0 if (var.lb is None or var.lb <= 0) else var.lb, skip_validation=True)
+
+
+def solve_highspy(m: pyo.ConcreteModel, options: SolverConfig, log_path: Path | None = None) -> SolveResult:
+    t0 = time.perf_counter()
+    form = to_standard_form(m)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", log_path is not None)
+    h.setOptionValue("log_to_console", False)
+    if log_path is not None:
+        h.setOptionValue("log_file", str(log_path))
+    h.setOptionValue("time_limit", float(options.time_limit_s))
+    h.setOptionValue("mip_rel_gap", float(options.mip_gap))
+    h.setOptionValue("threads", int(options.threads))
+    h.setOptionValue("random_seed", 0)
+    h.passModel(form.lp)
+    t1 = time.perf_counter()
+    h.run()
+    t2 = time.perf_counter()
+    status = _status(h)
+    info = h.getInfo()
+    objective = mip_gap = bound = None
+    if status in ("optimal", "time_limit"):
+        _load_values(m, form.columns, np.asarray(h.getSolution().col_value))
+        objective = float(info.objective_function_value)
+        is_mip = bool(info.mip_node_count >= 0) and any(v.is_integer() for v in form.columns)
+        mip_gap = float(info.mip_gap) if is_mip else 0.0
+        bound = float(info.mip_dual_bound) if is_mip else objective
+        if mip_gap is not None and not math.isfinite(mip_gap):
+            mip_gap = None
+    log = log_path.read_text() if log_path is not None and log_path.exists() else ""
+    return SolveResult(
+        status=status,
+        objective=objective,
+        mip_gap=mip_gap,
+        dual_bound=bound,
+        seconds_translate=t1 - t0,
+        seconds_solve=t2 - t1,
+        route="highspy",
+        rows=form.rows,
+        columns=len(form.columns),
+        nonzeros=form.nonzeros,
+        log=log,
+    )
+
+
+def _pyomo_route(m: pyo.ConcreteModel, options: SolverConfig, route: str) -> SolveResult:
+    """The Pyomo-native HiGHS interfaces; kept for measurement (benchmarks/routes.py)."""
+    from pyomo.opt import TerminationCondition as TC
+
+    t0 = time.perf_counter()
+    if route == "appsi":
+        solver = pyo.SolverFactory("appsi_highs")
+        solver.config.time_limit = options.time_limit_s
+        solver.config.mip_gap = options.mip_gap
+        solver.highs_options = {"threads": options.threads, "random_seed": 0}
+        res = solver.solve(m, load_solutions=False)
+    else:
+        solver = pyo.SolverFactory("highs")  # pyomo.contrib.solver 'highs' via its legacy wrapper
+        res = solver.solve(
+            m,
+            load_solutions=False,
+            timelimit=options.time_limit_s,
+            options={"mip_rel_gap": options.mip_gap, "threads": options.threads, "random_seed": 0},
+        )
+    t1 = time.perf_counter()
+    tc = res.solver.termination_condition
+    has_point = len(res.solution) > 0 if hasattr(res, "solution") else False
+    if tc == TC.optimal:
+        status = "optimal"
+    elif tc in (TC.maxTimeLimit, TC.maxIterations):
+        status = "time_limit" if has_point else "time_limit_no_solution"
+    elif tc == TC.infeasible:
+        status = "infeasible"
+    elif tc == TC.unbounded:
+        status = "unbounded"
+    elif tc == TC.infeasibleOrUnbounded:
+        status = "infeasible_or_unbounded"
+    else:
+        status = "error"
+    objective = None
+    if status in ("optimal", "time_limit"):
+        m.solutions.load_from(res)
+        objective = float(pyo.value(next(m.component_data_objects(pyo.Objective, active=True))))
+    return SolveResult(
+        status=status,
+        objective=objective,
+        mip_gap=None,
+        dual_bound=None,
+        seconds_translate=0.0,
+        seconds_solve=t1 - t0,
+        route=route,
+        rows=0,
+        columns=0,
+        nonzeros=0,
+        log="",
+    )
+
+
+def solve_model(m: pyo.ConcreteModel, options: SolverConfig, log_path: Path | None = None) -> SolveResult:
+    if options.route == "highspy":
+        return solve_highspy(m, options, log_path)
+    return _pyomo_route(m, options, options.route)
