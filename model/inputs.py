@@ -252,3 +252,28 @@ def load_inputs(scenario: Scenario, data_dir: Path | None = None, origin: str | 
         scenario=scenario,
         data_sha256=_data_digest(data_dir),
     )
+
+
+def _first_source(df: pd.DataFrame) -> str:
+    cols = [c for c in df.columns if c == "source" or c.endswith("_source")]
+    sources = sorted({str(v).split(";")[0].split(",")[0].strip() for c in cols for v in df[c]})
+    return "; ".join(sources[:4]) + (f" (+{len(sources) - 4} more)" if len(sources) > 4 else "")
+
+
+def describe_datasets(data_dir: Path = DEFAULT_DATA_DIR) -> list[dict[str, object]]:
+    """Name, row count and sources of every input the default dataset uses."""
+    tables = {
+        "counties (plotly-geo, Census cartographic boundary 2016)": None,
+        "county_grid.csv": load_county_grid(data_dir),
+        "state_facts.csv": load_state_facts(data_dir),
+        "gpu_catalog.csv": load_gpu_catalog(data_dir),
+        "cost_assumptions.csv": _read_csv(data_dir / "cost_assumptions.csv", COST_SCHEMA),
+        "interconnection_tiers.csv": load_interconnection_tiers(data_dir),
+    }
+    rows: list[dict[str, object]] = []
+    for name, df in tables.items():
+        if df is None:
+            rows.append({"dataset": name, "rows": len(load_counties()), "source": "US Census Bureau cb_2016_us_county_500k via the plotly-geo wheel (public domain)"})
+        else:
+            rows.append({"dataset": name, "rows": len(df), "source": _first_source(df)})
+    return rows

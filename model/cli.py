@@ -1,0 +1,139 @@
+"""The ``siting`` command line. Errors in the user's input print one line and exit with code 2."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from model.errors import SitingError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Site AI data centers in the contiguous US.")
+console = Console()
+err_console = Console(stderr=True)
+
+EXIT_BAD_INPUT = 2
+EXIT_NO_SOLUTION = 1
+
+
+class _State:
+    debug = False
+
+
+@app.callback()
+def main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks.")] = False,
+) -> None:
+    _State.debug = debug
+
+
+def _fail(err: BaseException) -> None:
+    if _State.debug:
+        raise err
+    err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _fmt_bn(usd: float | None) -> str:
+    return "-" if usd is None else f"${usd / 1e9:,.2f}bn"
+
+
+def _print_summary(summary: dict, out_dir: Path | None) -> None:
+    table = Table(title=f"{summary['scenario']}: {summary['status']}", show_header=False)
+    table.add_row("objective", f"{summary['objective']:,.2f} {summary['objective_unit']}" if summary["objective"] is not None else "-")
+    table.add_row("MIP gap", f"{summary['mip_gap']:.4%}" if summary["mip_gap"] is not None else "-")
+    if summary["compute_pflops"] is not None:
+        table.add_row("compute", f"{summary['compute_pflops']:,.0f} PFLOPS ({summary['precision']} dense)")
+        table.add_row("GPUs", ", ".join(f"{g} {n:,}" for g, n in summary["gpus_by_type"].items() if n) or "0")
+        table.add_row("capex", _fmt_bn(summary["capex_usd"]))
+        table.add_row("energy opex (PV)", _fmt_bn(summary["energy_opex_pv_usd"]))
+        if summary["budget_usd"] is not None:
+            spent = summary["total_cost_usd"] if summary["budget_includes_opex"] else summary["capex_usd"]
+            what = "capex + energy PV" if summary["budget_includes_opex"] else "capex"
+            table.add_row("budget", f"{what} {_fmt_bn(spent)} of {_fmt_bn(summary['budget_usd'])}")
+        table.add_row("IT / facility MW", f"{summary['it_mw']:,.0f} / {summary['facility_mw']:,.0f}")
+        table.add_row("sites built", f"{summary['sites_built']} of {summary['candidates']} candidates")
+        table.add_row("CO2", f"{summary['co2_t_per_year'] / 1e6:,.2f} Mt/yr")
+    s = summary["seconds"]
+    table.add_row("seconds", ", ".join(f"{k} {v:.1f}" for k, v in s.items()))
+    size = summary["model_size"]
+    if size:
+        table.add_row("model", f"{size['rows']:,} rows, {size['columns']:,} columns, {size['nonzeros']:,} nonzeros")
+    if out_dir is not None:
+        table.add_row("written to", str(out_dir))
+    console.print(table)
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file, e.g. runs/us-default.toml")],
+    out: Annotated[Optional[Path], typer.Option("--out", help="Output directory [default: runs/<name>/ beside the file]")] = None,
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Solver time limit, seconds.")] = None,
+    gap: Annotated[Optional[float], typer.Option("--gap", help="Relative MIP gap, e.g. 0.01.")] = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", help="Solver threads.")] = None,
+) -> None:
+    """Solve a scenario and write sites.gpkg, summary.json, solver.log and map.html."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from model.config import load_scenario
+    from model.pipeline import run_scenario
+
+    try:
+        sc = load_scenario(scenario).with_solver(time_limit_s=time_limit, mip_gap=gap, threads=threads)
+    except SitingError as err:
+        _fail(err)
+    except ValueError as err:  # pydantic rejects a bad CLI value
+        _fail(SitingError(f"command line: {str(err).splitlines()[-1].strip()}"))
+    out_dir = out if out is not None else scenario.parent / sc.name
+    labels = {"load": "loading data", "build": "building model", "solve": "solving with HiGHS", "write": "writing outputs"}
+    try:
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console, transient=True) as progress:
+            task = progress.add_task("starting")
+            outcome = run_scenario(sc, out_dir, on_step=lambda step: progress.update(task, description=labels[step]))
+    except SitingError as err:
+        _fail(err)
+    _print_summary(outcome.summary, outcome.out_dir)
+    if outcome.summary["status"] not in ("optimal", "time_limit"):
+        err_console.print(f"[bold red]no solution:[/] status {outcome.summary['status']}; see {out_dir / 'solver.log'}")
+        raise typer.Exit(EXIT_NO_SOLUTION)
+
+
+@app.command()
+def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")]) -> None:
+    """Check a scenario file and the data it refers to, without solving."""
+    from model.config import load_scenario
+    from model.index_sets import active_sites
+    from model.inputs import load_inputs
+
+    try:
+        sc = load_scenario(scenario)
+        inputs = load_inputs(sc, origin=str(scenario))
+        n = len(active_sites(inputs))
+    except SitingError as err:
+        _fail(err)
+    console.print(f"{scenario}: ok ({sc.objective.sense}, {n:,} candidate sites, GPUs: {', '.join(sc.gpus.types)})")
+
+
+@app.command()
+def data() -> None:
+    """List the datasets, their rows and their sources."""
+    from model.inputs import DEFAULT_DATA_DIR, describe_datasets
+
+    try:
+        rows = describe_datasets(DEFAULT_DATA_DIR)
+    except SitingError as err:
+        _fail(err)
+    table = Table(title="Datasets")
+    for col in ("dataset", "rows", "source"):
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(row["dataset"], f"{row['rows']:,}", row["source"])
+    console.print(table)
+
+
+if __name__ == "__main__":
+    sys.exit(app())

@@ -1,0 +1,75 @@
+"""A run as a short pipeline: load → build → solve → results → write (atomically)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import geopandas as gpd
+
+from model.build import build_model
+from model.config import Scenario
+from model.inputs import SitingData, load_inputs
+from model.plot import folium_map
+from model.results import atomic_dir, sites_table, summary_dict, write_json
+from model.solve import solve_model
+
+Step = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    summary: dict[str, Any]
+    sites: gpd.GeoDataFrame | None
+    out_dir: Path | None
+
+
+def _noop(_: str) -> None:
+    return None
+
+
+def solve_scenario(
+    scenario: Scenario,
+    inputs: SitingData | None = None,
+    log_path: Path | None = None,
+    on_step: Step = _noop,
+) -> RunOutcome:
+    """Solve without writing anything (for notebooks, sweeps and tests)."""
+    seconds: dict[str, float] = {}
+    t = time.perf_counter()
+    on_step("load")
+    inputs = inputs if inputs is not None else load_inputs(scenario)
+    seconds["load"] = time.perf_counter() - t
+    on_step("build")
+    t = time.perf_counter()
+    sm = build_model(inputs)
+    seconds["build"] = time.perf_counter() - t
+    on_step("solve")
+    result = solve_model(sm.m, scenario.solver, log_path)
+    seconds["translate"] = result.seconds_translate
+    seconds["solve"] = result.seconds_solve
+    sites = sites_table(sm) if result.has_solution else None
+    summary = summary_dict(sm, result, sites, seconds, scenario.sha256(), inputs.data_sha256)
+    return RunOutcome(summary=summary, sites=sites, out_dir=None)
+
+
+def run_scenario(
+    scenario: Scenario,
+    out_dir: Path,
+    inputs: SitingData | None = None,
+    on_step: Step = _noop,
+) -> RunOutcome:
+    """Solve and write ``out_dir`` (sites.gpkg, summary.json, solver.log, map.html) all or nothing."""
+    with atomic_dir(out_dir) as tmp:
+        outcome = solve_scenario(scenario, inputs, log_path=tmp / "solver.log", on_step=on_step)
+        on_step("write")
+        t = time.perf_counter()
+        if outcome.sites is not None:
+            outcome.sites.reset_index().to_file(tmp / "sites.gpkg", layer="sites", driver="GPKG")
+            folium_map(outcome.sites, f"{scenario.name}: {outcome.summary['status']}").save(str(tmp / "map.html"))
+        summary = dict(outcome.summary)
+        summary["seconds"] = dict(summary["seconds"], write=round(time.perf_counter() - t, 3))
+        write_json(tmp / "summary.json", summary)
+    return RunOutcome(summary=summary, sites=outcome.sites, out_dir=out_dir)
