@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from model.errors import ScenarioError
 
@@ -139,6 +139,12 @@ class Scenario(StrictModel):
     costs: CostOverrides = CostOverrides()
     policies: list[Policy] = []
     solver: SolverConfig = SolverConfig()
+    # Where the scenario came from (its file), for error messages; not part of its identity.
+    _origin: str | None = PrivateAttr(default=None)
+
+    @property
+    def origin(self) -> str:
+        return self._origin or self.name
 
     @model_validator(mode="after")
     def _budget_for_max_compute(self) -> "Scenario":
@@ -153,8 +159,10 @@ class Scenario(StrictModel):
 
     def with_solver(self, **changes: Any) -> "Scenario":
         """A copy with solver options changed (CLI flags override the file)."""
-        solver = self.solver.model_copy(update={k: v for k, v in changes.items() if v is not None})
-        return self.model_copy(update={"solver": SolverConfig.model_validate(solver.model_dump())})
+        merged = self.solver.model_dump() | {k: v for k, v in changes.items() if v is not None}
+        copy = self.model_copy(update={"solver": SolverConfig.model_validate(merged)})
+        copy._origin = self._origin
+        return copy
 
 
 def _deep_merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
@@ -209,9 +217,11 @@ def _one_line(err: ValidationError) -> str:
 
 def scenario_from_dict(raw: dict[str, Any], origin: str = "<scenario>") -> Scenario:
     try:
-        return Scenario.model_validate(raw)
+        scenario = Scenario.model_validate(raw)
     except ValidationError as err:
         raise ScenarioError(f"{origin}: {_one_line(err)}") from None
+    scenario._origin = origin
+    return scenario
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -53,7 +53,7 @@ def active_sites(data: SitingData) -> pd.DataFrame:
     """Candidates left after exclusions; an empty set is an error the user must hear about."""
     sites = data.sites.loc[~excluded_mask(data.sites, data)]
     if sites.empty:
-        raise SitingError(f"{data.scenario.name}: no candidate sites left after candidates.states and exclude policies")
+        raise SitingError(f"{data.scenario.origin}: no candidate sites left after candidates.states and exclude policies")
     return sites
 
 

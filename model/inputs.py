@@ -112,6 +112,14 @@ def validate_table(df: pd.DataFrame, schema: Schema, name: str) -> pd.DataFrame:
     return out
 
 
+def indexed_by(df: pd.DataFrame, column: str, name: str) -> pd.DataFrame:
+    """``df.set_index(column)``, refusing duplicate keys with a message naming the table."""
+    dup = df[column].duplicated()
+    if dup.any():
+        raise InputDataError(f"{name}: duplicate {column} '{df.loc[dup, column].iloc[0]}'")
+    return df.set_index(column)
+
+
 def _read_csv(path: Path, schema: Schema) -> pd.DataFrame:
     if not path.is_file():
         raise InputDataError(f"{path}: file not found")
@@ -121,7 +129,7 @@ def _read_csv(path: Path, schema: Schema) -> pd.DataFrame:
 
 def load_state_facts(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
     df = _read_csv(data_dir / "state_facts.csv", STATE_FACTS_SCHEMA)
-    return df.set_index("state", verify_integrity=True)
+    return indexed_by(df, "state", str(data_dir / "state_facts.csv"))
 
 
 def load_gpu_catalog(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
@@ -129,7 +137,7 @@ def load_gpu_catalog(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
     bad = df.loc[(df[["gpus_per_block", "it_kw_per_block", "price_usd_per_block"]] <= 0).any(axis=1), "gpu"]
     if len(bad):
         raise InputDataError(f"{data_dir / 'gpu_catalog.csv'}: GPU '{bad.iloc[0]}' has a non-positive size, power or price")
-    return df.set_index("gpu", verify_integrity=True)
+    return indexed_by(df, "gpu", str(data_dir / "gpu_catalog.csv"))
 
 
 def load_cost_assumptions(data_dir: Path = DEFAULT_DATA_DIR) -> dict[str, float]:
@@ -144,7 +152,7 @@ def load_cost_assumptions(data_dir: Path = DEFAULT_DATA_DIR) -> dict[str, float]
 
 def load_interconnection_tiers(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
     df = _read_csv(data_dir / "interconnection_tiers.csv", TIER_SCHEMA)
-    return df.set_index("tier", verify_integrity=True)
+    return indexed_by(df, "tier", str(data_dir / "interconnection_tiers.csv"))
 
 
 def load_county_grid(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
@@ -152,7 +160,7 @@ def load_county_grid(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
     df["fips"] = df["fips"].str.zfill(5)
     if (df["headroom_mw"] < 0).any():
         raise InputDataError(f"{data_dir / 'county_grid.csv'}: column 'headroom_mw' has negative values")
-    return df.set_index("fips", verify_integrity=True)
+    return indexed_by(df, "fips", str(data_dir / "county_grid.csv"))
 
 
 def load_counties() -> gpd.GeoDataFrame:
@@ -236,7 +244,7 @@ def check_states(codes: list[str], known: pd.Index, field: str, origin: str) -> 
 def load_inputs(scenario: Scenario, data_dir: Path | None = None, origin: str | None = None) -> SitingData:
     """Read the default dataset and shape it for ``scenario`` (candidate set, GPU types, costs)."""
     data_dir = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
-    origin = origin or scenario.name
+    origin = origin or scenario.origin
     states = load_state_facts(data_dir)
     gpus = select_gpus(load_gpu_catalog(data_dir), scenario.gpus.types, origin)
     costs = load_cost_assumptions(data_dir) | scenario.costs.as_dict()
@@ -277,3 +285,53 @@ def describe_datasets(data_dir: Path = DEFAULT_DATA_DIR) -> list[dict[str, objec
         else:
             rows.append({"dataset": name, "rows": len(df), "source": _first_source(df)})
     return rows
+
+
+CANDIDATE_SCHEMA: Schema = {
+    "state": "str",
+    "county_fips": "str",
+    "county_name": "str",
+    "headroom_mw": "float",
+    "land_available_acres": "float",
+    "pue": "float",
+    "price_usd_per_mwh": "float",
+    "co2_kg_per_mwh": "float",
+    "land_value_usd_per_acre": "float",
+}
+
+
+def inputs_from_frames(
+    sites: gpd.GeoDataFrame,
+    gpus: pd.DataFrame,
+    tiers: pd.DataFrame,
+    costs: Mapping[str, float],
+    scenario: Scenario,
+    name: str = "sites",
+) -> SitingData:
+    """Build :class:`SitingData` from user frames (any candidate geography with a CRS).
+
+    ``sites`` is indexed by site id and carries :data:`CANDIDATE_SCHEMA`; ``gpus`` follows the GPU
+    catalog's columns (indexed by ``gpu`` or with a ``gpu`` column) and ``tiers`` the tier table.
+    """
+    if not isinstance(sites, gpd.GeoDataFrame):
+        raise InputDataError(f"{name}: expected a GeoDataFrame with a geometry column")
+    sites = to_project_crs(sites, name)
+    checked = validate_table(pd.DataFrame(sites.drop(columns="geometry")), CANDIDATE_SCHEMA, name)
+    if not sites.index.is_unique:
+        raise InputDataError(f"{name}: site ids (the index) must be unique")
+    sites = gpd.GeoDataFrame(checked, geometry=sites.geometry, crs=sites.crs)
+    sites.index = sites.index.astype(str)
+    sites.index.name = "site_id"
+    gpu_table = validate_table(gpus.reset_index() if "gpu" not in gpus.columns else gpus, GPU_SCHEMA, "gpus")
+    tier_table = validate_table(tiers.reset_index() if "tier" not in tiers.columns else tiers, TIER_SCHEMA, "tiers")
+    missing = [k for k in REQUIRED_COSTS if k not in costs]
+    if missing:
+        raise InputDataError(f"costs: missing '{missing[0]}'")
+    catalog = indexed_by(gpu_table, "gpu", "gpus")
+    return SitingData(
+        sites=sites,
+        gpus=select_gpus(catalog, scenario.gpus.types, scenario.origin),
+        tiers=indexed_by(tier_table, "tier", "tiers"),
+        costs=dict(costs) | scenario.costs.as_dict(),
+        scenario=scenario,
+    )

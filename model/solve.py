@@ -125,6 +125,9 @@ def solve_highspy(m: pyo.ConcreteModel, options: SolverConfig, log_path: Path | 
         h.setOptionValue("log_file", str(log_path))
     h.setOptionValue("time_limit", float(options.time_limit_s))
     h.setOptionValue("mip_rel_gap", float(options.mip_gap))
+    # HiGHS keeps one thread pool per process, sized by the first run; a later run asking for a
+    # different count fails unless the pool is reset first.
+    highspy.Highs.resetGlobalScheduler(True)
     h.setOptionValue("threads", int(options.threads))
     h.setOptionValue("random_seed", 0)
     h.passModel(form.lp)

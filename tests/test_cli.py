@@ -1,0 +1,124 @@
+"""The ``siting`` CLI: a reduced real run end to end, and one-line errors with exit code 2 for bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from typer.testing import CliRunner
+
+from model.cli import app
+
+runner = CliRunner()
+
+SUMMARY_KEYS = {"status", "objective", "mip_gap", "compute_pflops", "gpus", "capex_usd", "facility_mw", "sites_built", "seconds", "scenario_sha256"}
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+REDUCED = """
+name = "mid-atlantic"
+[candidates]
+states = ["DE", "MD", "VA"]
+[budget]
+equity_usd = 10e9
+[solver]
+mip_gap = 0.001
+threads = 1
+"""
+
+
+def test_reduced_real_run_end_to_end(tmp_path: Path) -> None:
+    scenario = write(tmp_path / "mid-atlantic.toml", REDUCED)
+    result = runner.invoke(app, ["run", str(scenario), "--time-limit", "120"])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "mid-atlantic"
+    assert {p.name for p in out.iterdir()} == {"sites.gpkg", "summary.json", "solver.log", "map.html"}
+    summary = json.loads((out / "summary.json").read_text())
+    assert SUMMARY_KEYS <= summary.keys()
+    assert set(summary["seconds"]) >= {"load", "build", "solve", "write"}
+    assert summary["status"] == "optimal"
+    assert summary["mip_gap"] <= 0.001 + 1e-9
+    sites = gpd.read_file(out / "sites.gpkg")
+    assert set(sites["state"]) <= {"DE", "MD", "VA"}
+    assert len(sites) == summary["sites_built"] >= 1
+    # The budget binds to within one GPU block's price (the most expensive block is < $5M).
+    assert 10e9 - 5e6 <= summary["capex_usd"] <= 10e9 + 1
+    assert sites["capex_usd"].sum() == pytest.approx(summary["capex_usd"])
+    assert sites["facility_mw"].sum() == pytest.approx(summary["facility_mw"], abs=0.01)
+    # Every built site respects its grid limit: headroom plus any purchased upgrade.
+    assert (sites["facility_mw"] <= sites["headroom_mw"] + sites["upgrade_mw"] + 1e-6).all()
+    assert "Built sites" in (out / "map.html").read_text()
+
+
+def test_validate_ok() -> None:
+    result = runner.invoke(app, ["validate", "runs/us-default.toml"])
+    assert result.exit_code == 0, result.output
+    assert "3,108 candidate sites" in result.output
+
+
+def test_data_lists_sources() -> None:
+    result = runner.invoke(app, ["data"])
+    assert result.exit_code == 0, result.output
+    assert "county_grid.csv" in result.output and "3,108" in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("name = 'x'\n[budget\nequity_usd = 1", "malformed TOML"),
+        ("name = 'x'\nbogus = 1\n[budget]\nequity_usd = 1e9", "bogus: unknown key"),
+        ("name = 'x'\n[budget]\nequity_usd = -5", "budget.equity_usd: Input should be greater than 0"),
+        ("name = 'x'\n[budget]\nequity_usd = 0", "budget.equity_usd"),
+        ("name = 'x'\n[budget]\nequity_usd = 1e9\n[gpus]\ntypes = ['H900']", "gpus.types: unknown GPU 'H900'"),
+        ("name = 'x'\n[budget]\nequity_usd = 1e9\n[[policies]]\ntype = 'teleport'", "policies.0: Input tag 'teleport'"),
+        ("extends = 'nowhere.toml'\nname = 'x'", "extends: file not found: nowhere.toml"),
+        ("name = 'x'\n[objective]\nsense = 'min_cost'", "min_cost needs one of"),
+        ("name = 'x'\n[budget]\nequity_usd = 1e9\n[candidates]\nstates = ['ZZ']", "candidates.states: unknown state 'ZZ'"),
+        (
+            "name = 'x'\n[budget]\nequity_usd = 1e9\n[candidates]\nstates = ['DE']\n[[policies]]\ntype = 'exclude'\nstates = ['DE']",
+            "no candidate sites left",
+        ),
+    ],
+)
+def test_bad_input_one_line_exit_2_no_run_dir(tmp_path: Path, text: str, fragment: str) -> None:
+    scenario = write(tmp_path / "bad.toml", text)
+    result = runner.invoke(app, ["run", str(scenario)])
+    assert result.exit_code == 2, result.output
+    assert fragment in result.output
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert str(scenario) in result.output or "bad.toml" in result.output
+    assert [p.name for p in tmp_path.iterdir()] == ["bad.toml"]  # no run directory, no temp leftovers
+
+
+def test_missing_scenario_file(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run", str(tmp_path / "nope.toml")])
+    assert result.exit_code == 2
+    assert "scenario file not found" in result.output
+
+
+def test_bad_cli_option_value(tmp_path: Path) -> None:
+    scenario = write(tmp_path / "s.toml", REDUCED)
+    result = runner.invoke(app, ["run", str(scenario), "--gap", "2"])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "mid-atlantic").exists()
+
+
+def test_infeasible_run_exits_1_with_complete_dir(tmp_path: Path) -> None:
+    # Delaware's three counties cannot host 100 GW of IT load.
+    scenario = write(
+        tmp_path / "inf.toml",
+        "name = 'inf'\n[candidates]\nstates = ['DE']\n[objective]\nsense = 'min_cost'\ntarget_it_mw = 100000\n",
+    )
+    result = runner.invoke(app, ["run", str(scenario)])
+    assert result.exit_code == 1
+    summary = json.loads((tmp_path / "inf" / "summary.json").read_text())
+    assert summary["status"] == "infeasible"
+    assert summary["objective"] is None and summary["sites_built"] == 0
