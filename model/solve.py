@@ -52,8 +52,12 @@ class StandardForm:
     nonzeros: int
 
 
-def to_standard_form(m: pyo.ConcreteModel) -> StandardForm:
-    repn = LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=None)
+def to_standard_form(m: pyo.ConcreteModel, column_order: str = "declaration") -> StandardForm:
+    """Compile ``m``; columns follow variable declaration order unless ``column_order="compiler"``."""
+    options = {}
+    if column_order == "declaration":
+        options["column_order"] = list(m.component_data_objects(pyo.Var, active=True, descend_into=True))
+    repn = LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=None, **options)
     columns = list(repn.columns)
     n_cols = len(columns)
     n_rows = len(repn.rows)
@@ -168,10 +172,10 @@ def _pyomo_route(m: pyo.ConcreteModel, options: SolverConfig, route: str) -> Sol
     t0 = time.perf_counter()
     if route == "appsi":
         solver = pyo.SolverFactory("appsi_highs")
-        solver.config.time_limit = options.time_limit_s
         solver.config.mip_gap = options.mip_gap
         solver.highs_options = {"threads": options.threads, "random_seed": 0}
-        res = solver.solve(m, load_solutions=False)
+        # APPSI overwrites config.time_limit with the call's own argument, so pass it there.
+        res = solver.solve(m, load_solutions=False, timelimit=options.time_limit_s)
     else:
         solver = pyo.SolverFactory("highs")  # pyomo.contrib.solver 'highs' via its legacy wrapper
         res = solver.solve(

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
+from model.check import check_solution
 from model.config import Scenario, scenario_from_dict
 from model.inputs import SitingData, inputs_from_frames
 from model.pipeline import RunOutcome, solve_scenario
@@ -90,8 +91,13 @@ def tiny_inputs(scenario: Scenario | None = None, sites: gpd.GeoDataFrame | None
 
 
 def solve_tiny(scenario: Scenario | None = None, sites: gpd.GeoDataFrame | None = None, **costs: float) -> RunOutcome:
+    """Solve the tiny instance; every solution is re-verified by the independent checker."""
     sc = scenario if scenario is not None else tiny_scenario()
-    return solve_scenario(sc, tiny_inputs(sc, sites, **costs))
+    inputs = tiny_inputs(sc, sites, **costs)
+    out = solve_scenario(sc, inputs)
+    if out.sites is not None:
+        assert check_solution(inputs, out.sites, out.summary) == []
+    return out
 
 
 @pytest.fixture

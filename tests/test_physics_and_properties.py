@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from model.check import check_solution
 from model.config import scenario_from_dict
 from model.inputs import load_inputs
 from model.pipeline import solve_scenario
@@ -25,8 +26,10 @@ def test_100k_h100_need_120_to_200_mw() -> None:
             "solver": {"mip_gap": 0.001, "threads": 1},
         }
     )
-    out = solve_scenario(sc)
+    inputs = load_inputs(sc)
+    out = solve_scenario(sc, inputs)
     assert out.summary["status"] == "optimal"
+    assert check_solution(inputs, out.sites, out.summary) == []
     assert out.summary["gpus"] == 100_000
     assert out.summary["it_mw"] == pytest.approx(127.5)
     assert 120.0 <= out.summary["facility_mw"] <= 200.0
@@ -43,6 +46,7 @@ def test_same_inputs_same_outputs() -> None:
     b = {k: v for k, v in second.summary.items() if k != "seconds"}
     assert a == b
     pd.testing.assert_frame_equal(first.sites, second.sites)
+    assert check_solution(inputs, first.sites, first.summary) == []
 
 
 budgets_musd = st.integers(min_value=0, max_value=400)

@@ -1,0 +1,42 @@
+"""The independent checker catches broken solutions (so that its silence on real ones means something)."""
+
+from __future__ import annotations
+
+from model.check import check_solution
+from tests.conftest import solve_tiny, tiny_inputs, tiny_scenario
+
+
+def _solved():
+    sc = tiny_scenario()
+    inputs = tiny_inputs(sc)
+    out = solve_tiny(sc)
+    return inputs, out
+
+
+def test_checker_accepts_the_optimum() -> None:
+    inputs, out = _solved()
+    assert check_solution(inputs, out.sites, out.summary) == []
+
+
+def test_checker_flags_headroom_violation() -> None:
+    inputs, out = _solved()
+    sites = out.sites.copy()
+    sites.loc["S2", "blocks_A"] += 1  # 7 MW on 6 MW of headroom; capex and IT now disagree too
+    problems = check_solution(inputs, sites, out.summary)
+    assert any("exceeds headroom + upgrade" in p for p in problems)
+    assert any("it_mw" in p for p in problems)
+
+
+def test_checker_flags_budget_and_objective() -> None:
+    inputs, out = _solved()
+    tight = tiny_inputs(tiny_scenario(budget={"equity_usd": 50e6}))
+    problems = check_solution(tight, out.sites, out.summary)
+    assert any("exceeds budget" in p for p in problems)
+    summary = dict(out.summary, objective=999.0)
+    assert any("objective 999.0 != recomputed 560" in p for p in check_solution(inputs, out.sites, summary))
+
+
+def test_checker_flags_excluded_site() -> None:
+    inputs, out = _solved()
+    excluded = tiny_inputs(tiny_scenario(policies=[{"type": "exclude", "states": ["XB"]}]))
+    assert "S2: built in an excluded area" in check_solution(excluded, out.sites, out.summary)
