@@ -26,10 +26,9 @@ import time
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import highspy
-import pyomo.environ as pyo
 from pyomo.version import version as pyomo_version
 
 from model.build import build_model

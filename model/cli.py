@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -18,6 +19,22 @@ err_console = Console(stderr=True)
 
 EXIT_BAD_INPUT = 2
 EXIT_NO_SOLUTION = 1
+EXIT_INTERRUPTED = 130
+
+NO_SOLUTION_TEXT = {
+    "infeasible": "the scenario is infeasible",
+    "infeasible_or_unbounded": "the scenario is infeasible or unbounded",
+    "unbounded": "the scenario is unbounded (a cost or compute term has no limit)",
+    "time_limit_no_solution": "no feasible solution was found within the time limit (raise --time-limit)",
+    "interrupted_no_solution": "interrupted before any feasible solution was found",
+    "error": "HiGHS reported an error",
+}
+
+
+def _sigterm_as_interrupt(signum: int, frame: object) -> None:
+    # SIGTERM takes the same path as Ctrl-C: HiGHS stops and keeps its incumbent, or the
+    # half-written temporary run directory is removed.
+    raise KeyboardInterrupt
 
 
 class _State:
@@ -89,17 +106,64 @@ def run(
     except ValueError as err:  # pydantic rejects a bad CLI value
         _fail(SitingError(f"command line: {str(err).splitlines()[-1].strip()}"))
     out_dir = out if out is not None else scenario.parent / sc.name
-    labels = {"load": "loading data", "build": "building model", "solve": "solving with HiGHS", "write": "writing outputs"}
+    labels = {
+        "load": "loading data",
+        "build": "building model",
+        "solve": "solving with HiGHS",
+        "diagnose": "infeasible: solving the elastic model to find which rules bind",
+        "write": "writing outputs",
+    }
+    previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     try:
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console, transient=True) as progress:
             task = progress.add_task("starting")
             outcome = run_scenario(sc, out_dir, on_step=lambda step: progress.update(task, description=labels[step]))
     except SitingError as err:
         _fail(err)
-    _print_summary(outcome.summary, outcome.out_dir)
-    if outcome.summary["status"] not in ("optimal", "time_limit"):
-        err_console.print(f"[bold red]no solution:[/] status {outcome.summary['status']}; see {out_dir / 'solver.log'}")
+    except KeyboardInterrupt:
+        err_console.print(f"interrupted: nothing written to {out_dir}")
+        raise typer.Exit(EXIT_INTERRUPTED)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    summary = outcome.summary
+    _print_summary(summary, outcome.out_dir)
+    status = summary["status"]
+    if status == "interrupted":
+        err_console.print(f"interrupted: the incumbent (gap {summary['mip_gap']:.2%}) is written to {out_dir}")
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if status not in ("optimal", "time_limit"):
+        err_console.print(f"[bold red]no solution:[/] {NO_SOLUTION_TEXT.get(status, status)}; see {out_dir / 'solver.log'}")
+        if summary.get("diagnosis"):
+            err_console.print(f"[bold]to make it feasible:[/] {summary['diagnosis']['message']}")
         raise typer.Exit(EXIT_NO_SOLUTION)
+
+
+@app.command()
+def export(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+    format: Annotated[str, typer.Option("--format", help="mps or lp")] = "mps",
+    out: Annotated[Optional[Path], typer.Option("--out", help="Output file [default: <name>.<format>]")] = None,
+) -> None:
+    """Write the exact model that `run` solves, as MPS or LP, for other solvers or inspection."""
+    from model.build import build_model
+    from model.config import load_scenario
+    from model.diagnose import check_target_reachable
+    from model.inputs import load_inputs
+    from model.solve import write_model
+
+    try:
+        if format not in ("mps", "lp"):
+            raise SitingError(f"--format: must be 'mps' or 'lp', got '{format}'")
+        target = out if out is not None else Path(f"{scenario.stem}.{format}")
+        if target.suffix != f".{format}":
+            raise SitingError(f"--out: file name must end in .{format} (HiGHS picks the format from it)")
+        sc = load_scenario(scenario)
+        sm = build_model(load_inputs(sc))
+        check_target_reachable(sm.data)
+        size = write_model(sm.m, target)
+    except SitingError as err:
+        _fail(err)
+    console.print(f"wrote {target} ({size.rows:,} rows, {len(size.columns):,} columns, {size.nonzeros:,} nonzeros)")
 
 
 @app.command()

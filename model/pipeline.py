@@ -11,6 +11,7 @@ import geopandas as gpd
 
 from model.build import build_model
 from model.config import Scenario
+from model.diagnose import check_target_reachable, diagnose
 from model.inputs import SitingData, load_inputs
 from model.plot import folium_map
 from model.results import atomic_dir, sites_table, summary_dict, write_json
@@ -45,6 +46,7 @@ def solve_scenario(
     on_step("build")
     t = time.perf_counter()
     sm = build_model(inputs)
+    check_target_reachable(sm.data)
     seconds["build"] = time.perf_counter() - t
     on_step("solve")
     result = solve_model(sm.m, scenario.solver, log_path)
@@ -52,6 +54,9 @@ def solve_scenario(
     seconds["solve"] = result.seconds_solve
     sites = sites_table(sm) if result.has_solution else None
     summary = summary_dict(sm, result, sites, seconds, scenario.sha256(), inputs.data_sha256)
+    if result.status in ("infeasible", "infeasible_or_unbounded"):
+        on_step("diagnose")
+        summary["diagnosis"] = diagnose(build_model(inputs), scenario.solver)
     return RunOutcome(summary=summary, sites=sites, out_dir=None)
 
 
@@ -64,6 +69,9 @@ def run_scenario(
     """Solve and write ``out_dir`` (sites.gpkg, summary.json, solver.log, map.html) all or nothing."""
     with atomic_dir(out_dir) as tmp:
         outcome = solve_scenario(scenario, inputs, log_path=tmp / "solver.log", on_step=on_step)
+        if outcome.summary["status"] == "interrupted_no_solution":
+            # Nothing worth keeping: leave no directory rather than one without a solution.
+            raise KeyboardInterrupt
         on_step("write")
         t = time.perf_counter()
         if outcome.sites is not None:

@@ -131,6 +131,7 @@ def summary_dict(
         "seconds": {k: round(v, 3) for k, v in seconds.items()},
         "scenario_sha256": scenario_sha256,
         "data_sha256": data_sha256,
+        "diagnosis": None,
     }
     return summary
 

@@ -21,11 +21,14 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 from model.config import SolverConfig
 
 _INT_TOL = 1e-6
+SOLUTION_STATUSES = ("optimal", "time_limit", "interrupted")
 
 
 @dataclass(frozen=True)
 class SolveResult:
-    status: str  # optimal | time_limit | time_limit_no_solution | infeasible | unbounded | infeasible_or_unbounded | error
+    # optimal | time_limit | interrupted (incumbent kept) | time_limit_no_solution | interrupted_no_solution |
+    # infeasible | unbounded | infeasible_or_unbounded | error
+    status: str
     objective: float | None
     mip_gap: float | None
     dual_bound: float | None
@@ -39,7 +42,7 @@ class SolveResult:
 
     @property
     def has_solution(self) -> bool:
-        return self.status in ("optimal", "time_limit")
+        return self.status in SOLUTION_STATUSES
 
 
 @dataclass(frozen=True)
@@ -91,13 +94,27 @@ def to_standard_form(m: pyo.ConcreteModel, column_order: str = "declaration") ->
     return StandardForm(lp=lp, columns=columns, rows=n_rows, nonzeros=int(A.nnz))
 
 
+def write_model(m: pyo.ConcreteModel, path: Path) -> StandardForm:
+    """Write the model HiGHS would solve to ``path`` (.mps or .lp, chosen by its suffix), atomically."""
+    form = to_standard_form(m)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(form.lp)
+    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
+    h.writeModel(str(tmp))
+    tmp.replace(path)
+    return form
+
+
 def _status(h: highspy.Highs) -> str:
     ms = h.getModelStatus()
     S = highspy.HighsModelStatus
     has_point = h.getInfo().primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
     if ms == S.kOptimal:
         return "optimal"
-    if ms in (S.kTimeLimit, S.kIterationLimit, S.kSolutionLimit, S.kInterrupt):
+    if ms == S.kInterrupt:
+        return "interrupted" if has_point else "interrupted_no_solution"
+    if ms in (S.kTimeLimit, S.kIterationLimit, S.kSolutionLimit):
         return "time_limit" if has_point else "time_limit_no_solution"
     if ms == S.kInfeasible:
         return "infeasible"
@@ -135,13 +152,16 @@ def solve_highspy(m: pyo.ConcreteModel, options: SolverConfig, log_path: Path | 
     h.setOptionValue("threads", int(options.threads))
     h.setOptionValue("random_seed", 0)
     h.passModel(form.lp)
+    # Ctrl-C (and SIGTERM, which the CLI turns into KeyboardInterrupt) stops HiGHS cleanly and
+    # keeps its incumbent instead of killing the process mid-solve.
+    h.HandleKeyboardInterrupt = True
     t1 = time.perf_counter()
-    h.run()
+    h.solve()
     t2 = time.perf_counter()
     status = _status(h)
     info = h.getInfo()
     objective = mip_gap = bound = None
-    if status in ("optimal", "time_limit"):
+    if status in SOLUTION_STATUSES:
         _load_values(m, form.columns, np.asarray(h.getSolution().col_value))
         objective = float(info.objective_function_value)
         is_mip = bool(info.mip_node_count >= 0) and any(v.is_integer() for v in form.columns)
@@ -200,7 +220,7 @@ def _pyomo_route(m: pyo.ConcreteModel, options: SolverConfig, route: str) -> Sol
     else:
         status = "error"
     objective = None
-    if status in ("optimal", "time_limit"):
+    if status in SOLUTION_STATUSES:
         m.solutions.load_from(res)
         objective = float(pyo.value(next(m.component_data_objects(pyo.Objective, active=True))))
     return SolveResult(

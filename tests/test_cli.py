@@ -111,14 +111,61 @@ def test_bad_cli_option_value(tmp_path: Path) -> None:
     assert not (tmp_path / "mid-atlantic").exists()
 
 
-def test_infeasible_run_exits_1_with_complete_dir(tmp_path: Path) -> None:
-    # Delaware's three counties cannot host 100 GW of IT load.
+def test_infeasible_run_exits_1_with_diagnosis(tmp_path: Path) -> None:
+    # 500 MW of IT in DE + MD is physically possible, but the caps allow 0 MW in DE and 50 MW (facility)
+    # in MD: at most one 50 MW campus, 50 / PUE_MD of IT. The elastic re-solve relaxes the target
+    # (relative cost (500 - 50/PUE)/500 < 1) rather than the caps (the MD cap would need ~10x its bound).
     scenario = write(
         tmp_path / "inf.toml",
-        "name = 'inf'\n[candidates]\nstates = ['DE']\n[objective]\nsense = 'min_cost'\ntarget_it_mw = 100000\n",
+        "name = 'inf'\n[candidates]\nstates = ['DE', 'MD']\n[objective]\nsense = 'min_cost'\ntarget_it_mw = 500\n"
+        "[[policies]]\ntype = 'state_mw_cap'\ncaps_mw = {DE = 0, MD = 50}\n",
     )
     result = runner.invoke(app, ["run", str(scenario)])
-    assert result.exit_code == 1
+    assert result.exit_code == 1, result.output
+    assert "to make it feasible: target: lower by" in result.output
     summary = json.loads((tmp_path / "inf" / "summary.json").read_text())
     assert summary["status"] == "infeasible"
     assert summary["objective"] is None and summary["sites_built"] == 0
+    relax = {r["rule"]: r for r in summary["diagnosis"]["relaxations"]}
+    assert relax["target"]["unit"] == "MW of IT"
+    # About 50 / PUE_MD (1.1-1.45) MW of IT fit under the caps, so the target falls short by 455-465 MW.
+    # (The MD cap may also move by a few kW: one more whole GPU block for a negligible relative slack.)
+    assert 455.0 <= relax["target"]["relax_by"] <= 465.0
+    assert relax.get("state_cap", {"relax_by": 0.0})["relax_by"] < 0.1
+
+
+def test_unreachable_target_is_bad_input(tmp_path: Path) -> None:
+    scenario = write(
+        tmp_path / "far.toml",
+        "name = 'far'\n[candidates]\nstates = ['DE']\n[objective]\nsense = 'min_cost'\ntarget_it_mw = 100000\n",
+    )
+    result = runner.invoke(app, ["run", str(scenario)])
+    assert result.exit_code == 2
+    assert "objective.target_it_mw: 100,000 MW is more than the 3 candidate sites can host" in result.output
+    assert [p.name for p in tmp_path.iterdir()] == ["far.toml"]
+
+
+def test_export_mps_resolves_to_same_objective(tmp_path: Path) -> None:
+    import highspy
+
+    scenario = write(tmp_path / "mid-atlantic.toml", REDUCED)
+    mps = tmp_path / "model.mps"
+    result = runner.invoke(app, ["export", str(scenario), "--format", "mps", "--out", str(mps)])
+    assert result.exit_code == 0, result.output
+    run = runner.invoke(app, ["run", str(scenario)])
+    assert run.exit_code == 0, run.output
+    summary = json.loads((tmp_path / "mid-atlantic" / "summary.json").read_text())
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.readModel(str(mps))
+    h.run()
+    # MPS has no sense line HiGHS writes for maximisation in all versions; compare magnitudes of the optimum.
+    assert abs(h.getInfo().objective_function_value) == pytest.approx(summary["objective"], rel=1e-3)
+
+
+def test_export_rejects_mismatched_suffix(tmp_path: Path) -> None:
+    scenario = write(tmp_path / "s.toml", REDUCED)
+    result = runner.invoke(app, ["export", str(scenario), "--format", "lp", "--out", str(tmp_path / "m.mps")])
+    assert result.exit_code == 2
+    assert "--out: file name must end in .lp" in result.output

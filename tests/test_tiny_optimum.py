@@ -111,10 +111,38 @@ def test_min_cost_counts_energy_and_carbon() -> None:
     assert out.summary["co2_t_per_year"] == pytest.approx(2 * 8760 * 0.4)
 
 
-def test_infeasible_target_is_reported() -> None:
-    # 10 MW of headroom in all (+10 MW with an upgrade) cannot host 1,000 MW of IT.
-    sc = tiny_scenario(objective={"sense": "min_cost", "target_it_mw": 1000.0}, budget=None)
+def test_infeasible_caps_are_diagnosed() -> None:
+    # Target 8 MW of IT; physically 20 MW fit (4 + 6 + 10 with S3's upgrade), but state caps allow
+    # 2 + 2 + 0 MW. Elastic costs are slack / |bound|: lowering the target by 4 MW costs 4/8 = 0.5,
+    # raising XA's and XB's caps by 4 MW in all costs 4/2 = 2.0, so the diagnosis is "target: lower by 4".
+    sc = tiny_scenario(
+        objective={"sense": "min_cost", "target_it_mw": 8.0},
+        budget=None,
+        policies=[{"type": "state_mw_cap", "caps_mw": {"XA": 2.0, "XB": 2.0, "XC": 0.0}}],
+    )
     out = solve_tiny(sc)
     assert out.summary["status"] == "infeasible"
-    assert out.sites is None
-    assert out.summary["objective"] is None
+    assert out.sites is None and out.summary["objective"] is None
+    (relax,) = out.summary["diagnosis"]["relaxations"]
+    assert relax["rule"] == "target"
+    assert relax["relax_by"] == pytest.approx(4.0)
+    assert "target: lower by 4.000 MW of IT" in out.summary["diagnosis"]["message"]
+
+
+def test_infeasible_budget_is_diagnosed() -> None:
+    # Target 8 MW of IT under a $20M budget. With the budget fixed, $20M buys at most one site and one
+    # B block (2 MW): target slack 6/8 = 0.75. Meeting 8 MW costs at least $70M (two sites, 4 B blocks),
+    # i.e. budget slack 50/20 = 2.5, and mixes are dearer per MW. So the target is relaxed by 6 MW.
+    sc = tiny_scenario(objective={"sense": "min_cost", "target_it_mw": 8.0}, budget={"equity_usd": 20e6})
+    out = solve_tiny(sc)
+    assert out.summary["status"] == "infeasible"
+    (relax,) = out.summary["diagnosis"]["relaxations"]
+    assert relax["rule"] == "target" and relax["relax_by"] == pytest.approx(6.0)
+
+
+def test_unreachable_target_is_refused_before_solving() -> None:
+    from model.errors import SitingError
+
+    sc = tiny_scenario(objective={"sense": "min_cost", "target_it_mw": 1000.0}, budget=None)
+    with pytest.raises(SitingError, match="target_it_mw: 1,000 MW is more than the 3 candidate sites can host"):
+        solve_tiny(sc)
