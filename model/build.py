@@ -100,6 +100,47 @@ def add_sets(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.CAPPED_STATES = pyo.Set(initialize=s.CAPPED_STATES, ordered=True)
 
 
+# Scenario fields that only change mutable Params (so a built model can be re-solved with them):
+# the budget total, the carbon price, state cap values, and the solver options.
+def structure_key(inputs: SitingData) -> str:
+    """Hash of everything that shapes the model; equal keys mean ``update_params`` suffices."""
+    import hashlib
+    import json
+
+    sc = inputs.scenario
+    raw = sc.model_dump(mode="json")
+    raw.pop("solver")
+    raw.pop("name")
+    raw.pop("description")
+    if raw.get("budget"):
+        raw["budget"] = {"include_opex": raw["budget"]["include_opex"]}
+    raw["costs"].pop("carbon_price_usd_per_tco2", None)
+    for policy in raw["policies"]:
+        if policy["type"] == "state_mw_cap":
+            policy["caps_mw"] = sorted(policy["caps_mw"])
+    payload = json.dumps(raw, sort_keys=True) + inputs.data_sha256 + str(len(inputs.sites))
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def update_params(sm: SitingModel, inputs: SitingData) -> SitingModel:
+    """Point a built model at ``inputs``' parameter values without rebuilding it.
+
+    Raises ValueError when the scenarios differ in structure (then build a new model).
+    """
+    if structure_key(sm.data.inputs) != structure_key(inputs):
+        raise ValueError("scenarios differ in more than budget, carbon price, state cap values or solver options")
+    m = sm.m
+    sc = inputs.scenario
+    if sc.budget is not None:
+        m.budget_musd.set_value(sc.budget.total_usd / USD_PER_MUSD)
+    m.carbon_price_usd_per_tco2.set_value(inputs.costs["carbon_price_usd_per_tco2"])
+    caps = state_caps_mw(inputs)
+    for state in m.CAPPED_STATES:
+        m.state_cap_mw[state].set_value(caps[state])
+    data = ModelData(**{**sm.data.__dict__, "inputs": inputs, "costs": inputs.costs, "state_caps_mw": caps})
+    return SitingModel(m=m, data=data)
+
+
 def build_model(inputs: SitingData) -> SitingModel:
     """Build the MILP for ``inputs`` (a validated scenario and its data)."""
     data = model_data(inputs)
