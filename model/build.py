@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -15,8 +17,10 @@ from model.components.objective import add_objective
 from model.components.policy import add_policy
 from model.components.power import add_power
 from model.components.siting import add_siting
-from model.index_sets import IndexSets, active_sites, build_index_sets, state_caps_mw
+from model.index_sets import IndexSets, active_sites, build_index_sets, policy_context
 from model.inputs import SitingData
+from model.policies import component_name, module_for, structural_dump
+from model.policies.base import PolicyContext
 from model.units import KW_PER_MW, TFLOPS_PER_PFLOPS, USD_PER_MUSD
 
 
@@ -28,7 +32,8 @@ class ModelData:
     sites: pd.DataFrame
     sets: IndexSets
     costs: dict[str, float]
-    state_caps_mw: dict[str, float]
+    context: PolicyContext
+    cooling: pd.DataFrame
     block_it_mw: dict[str, float]
     block_price_musd: dict[str, float]
     block_pflops: dict[str, float]
@@ -42,6 +47,10 @@ class ModelData:
     co2_t_per_mwh: dict[str, float]
     tier_mw: dict[str, float]
     tier_cost_musd: dict[str, float]
+    # Per-site factors that policies adjust (tax incentives, time-to-power penalties).
+    gpu_price_factor: dict[str, float]
+    facility_capex_factor: dict[str, float]
+    capex_adder_musd_per_mw: dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -67,12 +76,13 @@ def model_data(inputs: SitingData) -> ModelData:
         (s, g): int(blocks_max[i, j]) for i, s in enumerate(sets.SITES) for j, g in enumerate(sets.GPUS)
     }
     land_cost = sites["land_value_usd_per_acre"] * costs["acres_per_mw"] / USD_PER_MUSD
-    return ModelData(
+    data = ModelData(
         inputs=inputs,
         sites=sites,
         sets=sets,
         costs=costs,
-        state_caps_mw=state_caps_mw(inputs),
+        context=policy_context(inputs),
+        cooling=inputs.cooling,
         block_it_mw=block_it_mw,
         block_price_musd=(gpus["price_usd_per_block"] * price_mult / USD_PER_MUSD).to_dict(),
         block_pflops=(gpus["gpus_per_block"] * gpus[inputs.precision_col] / TFLOPS_PER_PFLOPS).to_dict(),
@@ -86,7 +96,15 @@ def model_data(inputs: SitingData) -> ModelData:
         co2_t_per_mwh=(sites["co2_kg_per_mwh"] / 1000.0).to_dict(),
         tier_mw=inputs.tiers["added_mw"].astype(float).to_dict(),
         tier_cost_musd=(inputs.tiers["cost_usd"] / USD_PER_MUSD).to_dict(),
+        gpu_price_factor=dict.fromkeys(sets.SITES, 1.0),
+        facility_capex_factor=dict.fromkeys(sets.SITES, 1.0),
+        capex_adder_musd_per_mw=dict.fromkeys(sets.SITES, 0.0),
     )
+    for policy in inputs.scenario.policies:
+        adjust = getattr(module_for(policy), "adjust", None)
+        if adjust is not None:
+            data = adjust(data, policy)
+    return data
 
 
 def add_sets(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -97,27 +115,21 @@ def add_sets(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.SITES_GPUS = pyo.Set(within=m.SITES * m.GPUS, initialize=s.SITES_GPUS, ordered=True)
     m.SITES_TIERS = pyo.Set(within=m.SITES * m.TIERS, initialize=s.SITES_TIERS, ordered=True)
     m.SITES_LAND_LIMITED = pyo.Set(within=m.SITES, initialize=s.SITES_LAND_LIMITED, ordered=True)
-    m.CAPPED_STATES = pyo.Set(initialize=s.CAPPED_STATES, ordered=True)
 
 
-# Scenario fields that only change mutable Params (so a built model can be re-solved with them):
-# the budget total, the carbon price, state cap values, and the solver options.
 def structure_key(inputs: SitingData) -> str:
-    """Hash of everything that shapes the model; equal keys mean ``update_params`` suffices."""
-    import hashlib
-    import json
+    """Hash of everything that shapes the model; equal keys mean ``update_params`` suffices.
 
-    sc = inputs.scenario
-    raw = sc.model_dump(mode="json")
-    raw.pop("solver")
-    raw.pop("name")
-    raw.pop("description")
+    What may differ between two scenarios with one key: the budget total, the carbon price, the
+    values of mutable policy fields (state caps, carbon and water caps), names and solver options.
+    """
+    raw = inputs.scenario.model_dump(mode="json")
+    for key in ("solver", "name", "description"):
+        raw.pop(key)
     if raw.get("budget"):
         raw["budget"] = {"include_opex": raw["budget"]["include_opex"]}
     raw["costs"].pop("carbon_price_usd_per_tco2", None)
-    for policy in raw["policies"]:
-        if policy["type"] == "state_mw_cap":
-            policy["caps_mw"] = sorted(policy["caps_mw"])
+    raw["policies"] = [structural_dump(p) for p in inputs.scenario.policies]
     payload = json.dumps(raw, sort_keys=True) + inputs.data_sha256 + str(len(inputs.sites))
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -128,17 +140,17 @@ def update_params(sm: SitingModel, inputs: SitingData) -> SitingModel:
     Raises ValueError when the scenarios differ in structure (then build a new model).
     """
     if structure_key(sm.data.inputs) != structure_key(inputs):
-        raise ValueError("scenarios differ in more than budget, carbon price, state cap values or solver options")
+        raise ValueError("scenarios differ in more than budget, carbon price, mutable policy values or solver options")
     m = sm.m
     sc = inputs.scenario
     if sc.budget is not None:
         m.budget_musd.set_value(sc.budget.total_usd / USD_PER_MUSD)
     m.carbon_price_usd_per_tco2.set_value(inputs.costs["carbon_price_usd_per_tco2"])
-    caps = state_caps_mw(inputs)
-    for state in m.CAPPED_STATES:
-        m.state_cap_mw[state].set_value(caps[state])
-    data = ModelData(**{**sm.data.__dict__, "inputs": inputs, "costs": inputs.costs, "state_caps_mw": caps})
-    return SitingModel(m=m, data=data)
+    for i, policy in enumerate(sc.policies):
+        update = getattr(module_for(policy), "update", None)
+        if update is not None:
+            update(m, policy, component_name(policy, i))
+    return SitingModel(m=m, data=replace(sm.data, inputs=inputs, costs=inputs.costs))
 
 
 def build_model(inputs: SitingData) -> SitingModel:

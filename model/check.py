@@ -1,8 +1,8 @@
 """Independent feasibility check of a run's outputs, in pandas, without the Pyomo model.
 
 It recomputes every quantity from the output sites table and the input data, and re-verifies
-each rule: power physics, grid headroom with upgrades, campus size, land, budget, state caps,
-exclusions, targets, and that the reported objective equals the recomputed one.
+each rule: power physics (with dry cooling), grid headroom with upgrades, campus size, land,
+budget, every policy type, targets, and that the reported objective equals the recomputed one.
 """
 
 from __future__ import annotations
@@ -12,19 +12,33 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.config import ExcludePolicy
-from model.index_sets import state_caps_mw
+from model.index_sets import excluded_mask, policy_context
 from model.inputs import SitingData
+from model.policies.region import region_mask
 from model.units import HOURS_PER_YEAR, annuity_factor
 
-# Relative tolerance for sums of rounded outputs (MW to 1e-3, $ to 1).
 _REL = 1e-6
-_ABS_MW = 2e-3
+_ABS_MW = 2e-3  # outputs are rounded to 1e-3 MW
 _ABS_USD = 10.0
 
 
 def _close(a: float, b: float, abs_tol: float) -> bool:
     return abs(a - b) <= max(abs_tol, _REL * max(abs(a), abs(b)))
+
+
+def _factors(inputs: SitingData, facts: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """GPU price factor, other-capex factor and per-MW capex adder per site, from the policies."""
+    gpu = pd.Series(1.0, index=facts.index)
+    other = pd.Series(1.0, index=facts.index)
+    adder_usd_per_mw = pd.Series(0.0, index=facts.index)
+    for p in inputs.scenario.policies:
+        if p.type == "tax_incentive":
+            inside = facts["state"].isin(p.states)
+            gpu[inside] *= 1 - p.gpu_capex_discount_share
+            other[inside] *= 1 - p.other_capex_discount_share
+        elif p.type == "time_to_power" and p.mode == "penalty":
+            adder_usd_per_mw += (facts["queue_years"] - p.max_years).clip(lower=0.0) * p.penalty_usd_per_mw_year
+    return gpu, other, adder_usd_per_mw
 
 
 def check_solution(inputs: SitingData, sites: pd.DataFrame, summary: dict[str, Any]) -> list[str]:
@@ -33,22 +47,30 @@ def check_solution(inputs: SitingData, sites: pd.DataFrame, summary: dict[str, A
     sc = inputs.scenario
     costs = inputs.costs
     gpus = inputs.gpus
-    cand = inputs.sites
-    unknown = sites.index.difference(cand.index)
+    unknown = sites.index.difference(inputs.sites.index)
     if len(unknown):
         return [f"site {unknown[0]} is not a candidate"]
-    facts = cand.loc[sites.index]
+    facts = inputs.sites.loc[sites.index]
+    hours = costs["load_factor"] * HOURS_PER_YEAR
+    evap, dry_cool = inputs.cooling.loc["evaporative"], inputs.cooling.loc["dry"]
+    water_rules = [p for p in sc.policies if p.type == "water_cap"]
 
     blocks = pd.DataFrame({g: sites[f"blocks_{g}"] for g in gpus.index})
     if (blocks < 0).any().any() or not np.allclose(blocks, blocks.round()):
         problems.append("GPU blocks must be non-negative integers")
     it_mw = blocks @ (gpus["it_kw_per_block"] / 1000.0)
-    facility_mw = it_mw * facts["pue"]
+    dry = sites["dry_cooled_it_mw"].astype(float)
+    may_dry = facts["water_stress_score"] >= min((p.min_water_stress for p in water_rules), default=np.inf)
+    for s in sites.index[(dry > 1e-6) & ~may_dry]:
+        problems.append(f"{s}: dry cooling where no water rule offers it")
+    for s in sites.index[dry > it_mw + _ABS_MW]:
+        problems.append(f"{s}: dry-cooled IT {dry[s]:.3f} MW exceeds IT {it_mw[s]:.3f} MW")
+    facility_mw = it_mw * facts["pue"] + float(dry_cool["pue_delta"]) * dry
     for s in sites.index:
         if not _close(sites.at[s, "it_mw"], it_mw[s], _ABS_MW):
             problems.append(f"{s}: it_mw {sites.at[s, 'it_mw']} != blocks x kW ({it_mw[s]:.3f})")
         if not _close(sites.at[s, "facility_mw"], facility_mw[s], _ABS_MW):
-            problems.append(f"{s}: facility_mw {sites.at[s, 'facility_mw']} != PUE x IT ({facility_mw[s]:.3f})")
+            problems.append(f"{s}: facility_mw {sites.at[s, 'facility_mw']} != PUE x IT + dry-cooling PUE ({facility_mw[s]:.3f})")
 
     tier_mw = sites["upgrade_tier"].map(lambda t: inputs.tiers["added_mw"].get(t, 0.0) if t else 0.0).astype(float)
     grid_limit = facts["headroom_mw"] + tier_mw
@@ -61,32 +83,34 @@ def check_solution(inputs: SitingData, sites: pd.DataFrame, summary: dict[str, A
     land_needed = facility_mw * costs["acres_per_mw"]
     for s in sites.index[land_needed > facts["land_available_acres"] + 1e-3]:
         problems.append(f"{s}: needs {land_needed[s]:.1f} acres, has {facts.at[s, 'land_available_acres']:.1f}")
+    problems += [f"{s}: built where a policy excludes it" for s in facts.index[excluded_mask(facts, inputs)]]
 
-    for policy in sc.policies:
-        if isinstance(policy, ExcludePolicy):
-            bad = facts.index[facts["state"].isin(policy.states) | facts["county_fips"].isin(policy.counties)]
-            problems += [f"{s}: built in an excluded area" for s in bad]
-    by_state = facility_mw.groupby(facts["state"]).sum()
-    for state, cap in state_caps_mw(inputs).items():
-        if by_state.get(state, 0.0) > cap + _ABS_MW:
-            problems.append(f"state {state}: {by_state[state]:.1f} MW exceeds cap {cap} MW")
+    # Energy, emissions, water.
+    carbon_price = costs["carbon_price_usd_per_tco2"]
+    for p in sc.policies:
+        if p.type == "carbon_price":
+            carbon_price = p.usd_per_tco2
+    energy_mwh = facility_mw * hours
+    co2_t = energy_mwh * facts["co2_kg_per_mwh"] / 1000.0
+    water_m3 = float(evap["wue_l_per_kwh_it"]) * hours * it_mw - float(
+        evap["wue_l_per_kwh_it"] - dry_cool["wue_l_per_kwh_it"]
+    ) * hours * dry
+    opex_pv = energy_mwh * (facts["price_usd_per_mwh"] + carbon_price * facts["co2_kg_per_mwh"] / 1000.0)
+    opex_pv *= annuity_factor(costs["discount_rate"], costs["horizon_years"])
 
-    # Costs, recomputed from the inputs.
-    gpu_usd = blocks @ (gpus["price_usd_per_block"] * costs.get("gpu_price_multiplier", 1.0))
+    # Costs.
+    gpu_factor, other_factor, adder = _factors(inputs, facts)
+    gpu_usd = (blocks @ (gpus["price_usd_per_block"] * costs.get("gpu_price_multiplier", 1.0))) * gpu_factor
     tier_usd = sites["upgrade_tier"].map(lambda t: inputs.tiers["cost_usd"].get(t, 0.0) if t else 0.0).astype(float)
     capex = (
-        costs["site_fixed_usd"]
-        + costs["shell_usd_per_mw"] * it_mw
-        + facts["land_value_usd_per_acre"] * land_needed
+        other_factor * (costs["site_fixed_usd"] + costs["shell_usd_per_mw"] * it_mw)
+        + (facts["land_value_usd_per_acre"] * costs["acres_per_mw"] + adder) * facility_mw
         + gpu_usd
         + tier_usd
     )
     for s in sites.index:
         if not _close(sites.at[s, "capex_usd"], capex[s], _ABS_USD):
             problems.append(f"{s}: capex {sites.at[s, 'capex_usd']:.0f} != recomputed {capex[s]:.0f}")
-    energy_mwh = facility_mw * costs["load_factor"] * HOURS_PER_YEAR
-    unit_cost = facts["price_usd_per_mwh"] + costs["carbon_price_usd_per_tco2"] * facts["co2_kg_per_mwh"] / 1000.0
-    opex_pv = energy_mwh * unit_cost * annuity_factor(costs["discount_rate"], costs["horizon_years"])
     total_capex = float(capex.sum())
     total_cost = total_capex + float(opex_pv.sum())
     if sc.budget is not None:
@@ -94,7 +118,10 @@ def check_solution(inputs: SitingData, sites: pd.DataFrame, summary: dict[str, A
         if spend > sc.budget.total_usd * (1 + _REL) + _ABS_USD:
             problems.append(f"spend ${spend:,.0f} exceeds budget ${sc.budget.total_usd:,.0f}")
 
-    pflops = float((blocks @ (gpus["gpus_per_block"] * gpus[inputs.precision_col] / 1000.0)).sum())
+    site_pflops = blocks @ (gpus["gpus_per_block"] * gpus[inputs.precision_col] / 1000.0)
+    pflops = float(site_pflops.sum())
+    problems += _check_policies(inputs, facts, facility_mw, site_pflops, co2_t, water_m3)
+
     n_gpus = float((blocks @ gpus["gpus_per_block"]).sum())
     goal = sc.objective
     if goal.target_pflops is not None and pflops < goal.target_pflops * (1 - _REL):
@@ -108,4 +135,47 @@ def check_solution(inputs: SitingData, sites: pd.DataFrame, summary: dict[str, A
     reported = summary.get("objective")
     if reported is None or not _close(float(reported), expected, 1e-3):
         problems.append(f"objective {reported} != recomputed {expected:,.6f}")
+    return problems
+
+
+def _check_policies(
+    inputs: SitingData,
+    facts: pd.DataFrame,
+    facility_mw: pd.Series,
+    site_pflops: pd.Series,
+    co2_t: pd.Series,
+    water_m3: pd.Series,
+) -> list[str]:
+    problems: list[str] = []
+    base_dir = policy_context(inputs).base_dir
+    by_state = facility_mw.groupby(facts["state"]).sum()
+    total_mw = float(facility_mw.sum())
+    for i, p in enumerate(inputs.scenario.policies):
+        tag = f"{p.type}[{i}]"
+        if p.type == "moratorium":
+            inside = float(facility_mw[region_mask(facts, p, base_dir)].sum())
+            if inside > _ABS_MW:
+                problems.append(f"{tag}: {inside:.1f} MW built inside the moratorium")
+        elif p.type == "state_mw_cap":
+            for state, cap in p.caps_mw.items():
+                if by_state.get(state, 0.0) > cap + _ABS_MW:
+                    problems.append(f"{tag}: state {state} {by_state[state]:.1f} MW exceeds cap {cap} MW")
+        elif p.type == "max_share_per_state":
+            for state, mw in by_state.items():
+                if (not p.states or state in p.states) and mw > p.share * total_mw + _ABS_MW:
+                    problems.append(f"{tag}: state {state} holds {mw / total_mw:.1%} of MW, above {p.share:.1%}")
+        elif p.type == "min_sites" and len(facts) < p.count:
+            problems.append(f"{tag}: {len(facts)} sites built, fewer than {p.count}")
+        elif p.type == "max_sites" and len(facts) > p.count:
+            problems.append(f"{tag}: {len(facts)} sites built, more than {p.count}")
+        elif p.type == "carbon_cap" and float(co2_t.sum()) > p.max_tco2_per_year * (1 + _REL) + 1.0:
+            problems.append(f"{tag}: {co2_t.sum():,.0f} tCO2/yr exceeds cap {p.max_tco2_per_year:,.0f}")
+        elif p.type == "water_cap":
+            used = float(water_m3[facts["water_stress_score"] >= p.min_water_stress].sum())
+            if used > p.max_m3_per_year * (1 + _REL) + 1.0:
+                problems.append(f"{tag}: {used:,.0f} m3/yr in stressed counties exceeds cap {p.max_m3_per_year:,.0f}")
+        elif p.type == "data_residency":
+            inside = float(site_pflops[region_mask(facts, p, base_dir)].sum())
+            if inside < p.min_share * float(site_pflops.sum()) * (1 - _REL) - 1e-6:
+                problems.append(f"{tag}: {inside:,.1f} PFLOPS in region, below {p.min_share:.0%} of the total")
     return problems

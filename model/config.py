@@ -10,21 +10,15 @@ import hashlib
 import json
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from model.errors import ScenarioError
+from model.policies import Policy
+from model.schema import StrictModel, upper_codes
 
 DEFAULT_GPU_TYPES = ["H100_SXM", "H200", "B200", "GB200_NVL72", "MI300X"]
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _upper_codes(values: list[str]) -> list[str]:
-    return sorted({v.strip().upper() for v in values})
 
 
 class CandidatesConfig(StrictModel):
@@ -32,7 +26,7 @@ class CandidatesConfig(StrictModel):
     # Restrict candidates to these states (USPS codes); empty means all of the contiguous US.
     states: list[str] = []
 
-    _norm = field_validator("states")(_upper_codes)
+    _norm = field_validator("states")(upper_codes)
 
 
 class GpuConfig(StrictModel):
@@ -87,38 +81,6 @@ class CostOverrides(StrictModel):
 
     def as_dict(self) -> dict[str, float]:
         return {k: v for k, v in self.model_dump().items() if v is not None}
-
-
-class ExcludePolicy(StrictModel):
-    type: Literal["exclude"]
-    states: list[str] = []
-    counties: list[str] = []  # 5-digit county FIPS
-
-    _norm = field_validator("states")(_upper_codes)
-
-    @field_validator("counties")
-    @classmethod
-    def _fips(cls, values: list[str]) -> list[str]:
-        bad = [v for v in values if not (len(v) == 5 and v.isdigit())]
-        if bad:
-            raise ValueError(f"county FIPS must be 5-digit strings, got {bad[:3]}")
-        return sorted(set(values))
-
-
-class StateMwCapPolicy(StrictModel):
-    type: Literal["state_mw_cap"]
-    # Facility MW that new campuses may add per state, e.g. {VA = 3000}.
-    caps_mw: dict[str, float]
-
-    @field_validator("caps_mw")
-    @classmethod
-    def _caps(cls, caps: dict[str, float]) -> dict[str, float]:
-        if any(v < 0 for v in caps.values()):
-            raise ValueError("caps must be >= 0 MW")
-        return {k.strip().upper(): float(v) for k, v in sorted(caps.items())}
-
-
-Policy = Annotated[Union[ExcludePolicy, StateMwCapPolicy], Field(discriminator="type")]
 
 
 class SolverConfig(StrictModel):

@@ -17,11 +17,9 @@ import pyomo.environ as pyo
 from model.build import ModelData, SitingModel
 from model.config import SolverConfig
 from model.errors import SitingError
+from model.rules import Rule, rules_of
 from model.solve import solve_highspy
-from model.units import USD_PER_MUSD
 
-# Rule rows that may be relaxed: component name -> (unit of the row, factor from model units to it).
-SOFT_RULES: dict[str, tuple[str, float]] = {"budget": ("USD", USD_PER_MUSD), "target": ("", 1.0), "state_cap": ("MW", 1.0)}
 
 
 @dataclass(frozen=True)
@@ -38,13 +36,6 @@ class Relaxation:
             return f"{self.rule}{where}: raise by ${self.relax_by / 1e9:,.3f}bn (from ${self.bound / 1e9:,.3f}bn)"
         direction = "lower" if self.rule == "target" else "raise"
         return f"{self.rule}{where}: {direction} by {self.relax_by:,.3f} {self.unit} (bound {self.bound:,.3f} {self.unit})".replace("  ", " ")
-
-
-def _target_unit(data: ModelData) -> str:
-    goal = data.inputs.scenario.objective
-    if goal.target_pflops is not None:
-        return "PFLOPS"
-    return "GPUs" if goal.target_gpus is not None else "MW of IT"
 
 
 def max_site_facility_mw(data: ModelData) -> np.ndarray:
@@ -86,15 +77,13 @@ def check_target_reachable(data: ModelData) -> None:
         )
 
 
-def _relax(m: pyo.ConcreteModel) -> list[tuple[str, Any, pyo.Var, float, float]]:
-    """Replace each soft rule row by an elastic copy; return (rule, index, slack, bound, scale)."""
+def _relax(m: pyo.ConcreteModel) -> list[tuple[Rule, Any, pyo.Var, float, float]]:
+    """Replace each rule row by an elastic copy; return (rule, index, slack, bound, scale)."""
     m.elastic_slack = pyo.VarList(domain=pyo.NonNegativeReals)
     m.elastic_rows = pyo.ConstraintList()
     slacks = []
-    for name in SOFT_RULES:
-        comp = getattr(m, name, None)
-        if comp is None:
-            continue
+    for rule in rules_of(m):
+        comp = m.find_component(rule.component)
         for index, con in comp.items():
             slack = m.elastic_slack.add()
             if con.has_ub():
@@ -104,7 +93,7 @@ def _relax(m: pyo.ConcreteModel) -> list[tuple[str, Any, pyo.Var, float, float]]
                 bound = float(pyo.value(con.lower))
                 m.elastic_rows.add(con.body + slack >= con.lower)
             con.deactivate()
-            slacks.append((name, index, slack, bound, max(abs(bound), 1.0)))
+            slacks.append((rule, index, slack, bound, max(abs(bound), 1.0)))
     return slacks
 
 
@@ -123,21 +112,21 @@ def diagnose(sm: SitingModel, options: SolverConfig) -> dict[str, Any]:
             "(headroom, upgrades, land, campus size) or exclusions bind",
         }
     relaxations = []
-    target_unit = _target_unit(sm.data)
-    for name, index, slack, bound, _ in slacks:
+    for rule, index, slack, bound, _ in slacks:
         amount = float(pyo.value(slack))
-        if amount <= 1e-6 * max(abs(bound), 1.0):
+        # Below 0.01 % of the bound is block granularity (one more whole server), not a finding.
+        if amount <= 1e-4 * max(abs(bound), 1.0):
             continue
-        unit, factor = SOFT_RULES[name]
         relaxations.append(
             Relaxation(
-                rule=name,
+                rule=rule.label,
                 index=None if index is None else str(index),
-                bound=bound * factor,
-                relax_by=amount * factor,
-                unit=unit or target_unit,
+                bound=bound * rule.to_unit,
+                relax_by=amount * rule.to_unit,
+                unit=rule.unit,
             )
         )
+    relaxations.sort(key=lambda r: -r.relax_by / max(abs(r.bound), 1.0))
     return {
         "relaxations": [r.__dict__ for r in relaxations],
         "message": "; ".join(r.sentence() for r in relaxations) or "infeasible only within solver tolerances",

@@ -8,13 +8,15 @@ where land (not the campus cap) can bind.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from model.config import ExcludePolicy, StateMwCapPolicy
 from model.errors import SitingError
 from model.inputs import SitingData
+from model.policies import module_for
+from model.policies.base import PolicyContext
 
 
 @dataclass(frozen=True)
@@ -25,35 +27,29 @@ class IndexSets:
     SITES_GPUS: list[tuple[str, str]]
     SITES_TIERS: list[tuple[str, str]]
     SITES_LAND_LIMITED: list[str]
-    CAPPED_STATES: list[str]
-    SITES_BY_STATE: dict[str, list[str]]
+
+
+def policy_context(data: SitingData) -> PolicyContext:
+    origin = Path(data.scenario.origin)
+    return PolicyContext(base_dir=origin.parent if origin.is_file() else Path.cwd())
 
 
 def excluded_mask(sites: pd.DataFrame, data: SitingData) -> np.ndarray:
-    """True for candidates removed by ``exclude`` policies (policies are data, applied as masks)."""
+    """True for candidates that some policy removes (policies are data, applied as masks)."""
+    ctx = policy_context(data)
     mask = np.zeros(len(sites), dtype=bool)
     for policy in data.scenario.policies:
-        if isinstance(policy, ExcludePolicy):
-            mask |= sites["state"].isin(policy.states).to_numpy()
-            mask |= sites["county_fips"].isin(policy.counties).to_numpy()
+        candidate_mask = getattr(module_for(policy), "candidate_mask", None)
+        if candidate_mask is not None:
+            mask |= candidate_mask(sites, policy, ctx)
     return mask
-
-
-def state_caps_mw(data: SitingData) -> dict[str, float]:
-    """Tightest cap per state over all ``state_mw_cap`` policies."""
-    caps: dict[str, float] = {}
-    for policy in data.scenario.policies:
-        if isinstance(policy, StateMwCapPolicy):
-            for state, cap in policy.caps_mw.items():
-                caps[state] = min(cap, caps.get(state, np.inf))
-    return caps
 
 
 def active_sites(data: SitingData) -> pd.DataFrame:
     """Candidates left after exclusions; an empty set is an error the user must hear about."""
     sites = data.sites.loc[~excluded_mask(data.sites, data)]
     if sites.empty:
-        raise SitingError(f"{data.scenario.origin}: no candidate sites left after candidates.states and exclude policies")
+        raise SitingError(f"{data.scenario.origin}: no candidate sites left after candidates.states and exclusions")
     return sites
 
 
@@ -66,9 +62,6 @@ def build_index_sets(data: SitingData, sites: pd.DataFrame) -> IndexSets:
     needs_upgrade = sites.index[sites["headroom_mw"].to_numpy() < max_mw]
     land_mw = sites["land_available_acres"].to_numpy() / data.costs["acres_per_mw"]
     land_limited = sites.index[land_mw < max_mw].to_list()
-    caps = state_caps_mw(data)
-    capped = sorted(s for s in caps if s in set(sites["state"]))
-    by_state = {s: sites.index[sites["state"] == s].to_list() for s in capped}
     return IndexSets(
         SITES=site_ids,
         GPUS=gpus,
@@ -76,6 +69,4 @@ def build_index_sets(data: SitingData, sites: pd.DataFrame) -> IndexSets:
         SITES_GPUS=[(s, g) for s in site_ids for g in gpus],
         SITES_TIERS=[(s, t) for s in needs_upgrade for t in tiers],
         SITES_LAND_LIMITED=land_limited,
-        CAPPED_STATES=capped,
-        SITES_BY_STATE=by_state,
     )

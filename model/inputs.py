@@ -62,6 +62,7 @@ GPU_SCHEMA: Schema = {
 }
 COST_SCHEMA: Schema = {"name": "str", "value": "float", "unit": "str", "source": "str"}
 TIER_SCHEMA: Schema = {"tier": "str", "added_mw": "float", "cost_usd": "float", "source": "str"}
+COOLING_SCHEMA: Schema = {"cooling": "str", "wue_l_per_kwh_it": "float", "pue_delta": "float", "source": "str"}
 COUNTY_GRID_SCHEMA: Schema = {
     "fips": "str",
     "state": "str",
@@ -155,6 +156,15 @@ def load_interconnection_tiers(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFram
     return indexed_by(df, "tier", str(data_dir / "interconnection_tiers.csv"))
 
 
+def load_cooling(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
+    path = data_dir / "cooling.csv"
+    df = indexed_by(_read_csv(path, COOLING_SCHEMA), "cooling", str(path))
+    missing = {"evaporative", "dry"} - set(df.index)
+    if missing:
+        raise InputDataError(f"{path}: missing row '{sorted(missing)[0]}'")
+    return df
+
+
 def load_county_grid(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
     df = _read_csv(data_dir / "county_grid.csv", COUNTY_GRID_SCHEMA)
     df["fips"] = df["fips"].str.zfill(5)
@@ -185,6 +195,7 @@ class SitingData:
     tiers: pd.DataFrame  # index tier
     costs: dict[str, float]
     scenario: Scenario
+    cooling: pd.DataFrame  # index cooling type: evaporative (the state PUE's assumption) and dry
     data_sha256: str = ""
 
     @property
@@ -258,6 +269,7 @@ def load_inputs(scenario: Scenario, data_dir: Path | None = None, origin: str | 
         tiers=load_interconnection_tiers(data_dir),
         costs=costs,
         scenario=scenario,
+        cooling=load_cooling(data_dir),
         data_sha256=_data_digest(data_dir),
     )
 
@@ -297,6 +309,8 @@ CANDIDATE_SCHEMA: Schema = {
     "price_usd_per_mwh": "float",
     "co2_kg_per_mwh": "float",
     "land_value_usd_per_acre": "float",
+    "water_stress_score": "float",
+    "queue_years": "float",
 }
 
 
@@ -307,6 +321,7 @@ def inputs_from_frames(
     costs: Mapping[str, float],
     scenario: Scenario,
     name: str = "sites",
+    cooling: pd.DataFrame | None = None,
 ) -> SitingData:
     """Build :class:`SitingData` from user frames (any candidate geography with a CRS).
 
@@ -334,4 +349,5 @@ def inputs_from_frames(
         tiers=indexed_by(tier_table, "tier", "tiers"),
         costs=dict(costs) | scenario.costs.as_dict(),
         scenario=scenario,
+        cooling=cooling if cooling is not None else load_cooling(),
     )

@@ -66,6 +66,9 @@ def sites_table(sm: SitingModel) -> gpd.GeoDataFrame:
     out["energy_cost_usd_per_year"] = (_values(m.energy_cost_musd_per_year, ids) * USD_PER_MUSD).round(_USD_DECIMALS)
     out["energy_opex_pv_usd"] = (_values(m.energy_opex_pv_musd, ids) * USD_PER_MUSD).round(_USD_DECIMALS)
     out["co2_t_per_year"] = _values(m.co2_t_per_year, ids).round(0)
+    out["water_m3_per_year"] = _values(m.water_m3_per_year, ids).round(0)
+    dry = getattr(m, "dry_it_mw", None)
+    out["dry_cooled_it_mw"] = [round(pyo.value(dry[s]), _MW_DECIMALS) if dry is not None and s in dry else 0.0 for s in ids]
     points = sites.geometry.representative_point()
     gdf = gpd.GeoDataFrame(out, geometry=points.values, crs=sites.crs)
     return gdf.to_crs(OUTPUT_CRS)
@@ -119,6 +122,7 @@ def summary_dict(
         "sites_built": int(len(sites)) if has else 0,
         "energy_mwh_per_year": float(sites["energy_mwh_per_year"].sum()) if has else None,
         "co2_t_per_year": float(sites["co2_t_per_year"].sum()) if has else None,
+        "water_m3_per_year": float(sites["water_m3_per_year"].sum()) if has else None,
         "candidates": len(sm.data.sets.SITES) if sm else None,
         "model_size": {"rows": result.rows, "columns": result.columns, "nonzeros": result.nonzeros} if result else {},
         "solver": {

@@ -63,6 +63,8 @@ def tiny_sites(**overrides: list[Any]) -> gpd.GeoDataFrame:
         "price_usd_per_mwh": [50.0, 50.0, 50.0],
         "co2_kg_per_mwh": [400.0, 400.0, 400.0],
         "land_value_usd_per_acre": [0.0, 0.0, 0.0],
+        "water_stress_score": [1.0, 4.0, 2.0],
+        "queue_years": [3.0, 5.0, 4.0],
     }
     cols.update(overrides)
     geometry = [Point(-100.0 + i, 40.0) for i in range(len(cols["state"]))]

@@ -39,4 +39,4 @@ def test_checker_flags_budget_and_objective() -> None:
 def test_checker_flags_excluded_site() -> None:
     inputs, out = _solved()
     excluded = tiny_inputs(tiny_scenario(policies=[{"type": "exclude", "states": ["XB"]}]))
-    assert "S2: built in an excluded area" in check_solution(excluded, out.sites, out.summary)
+    assert "S2: built where a policy excludes it" in check_solution(excluded, out.sites, out.summary)

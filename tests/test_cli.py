@@ -129,9 +129,10 @@ def test_infeasible_run_exits_1_with_diagnosis(tmp_path: Path) -> None:
     relax = {r["rule"]: r for r in summary["diagnosis"]["relaxations"]}
     assert relax["target"]["unit"] == "MW of IT"
     # About 50 / PUE_MD (1.1-1.45) MW of IT fit under the caps, so the target falls short by 455-465 MW.
-    # (The MD cap may also move by a few kW: one more whole GPU block for a negligible relative slack.)
+    # (Relaxing the MD cap by a few kW would fit one more GPU block; relaxations below 0.01 % of
+    # their bound are not reported.)
     assert 455.0 <= relax["target"]["relax_by"] <= 465.0
-    assert relax.get("state_cap", {"relax_by": 0.0})["relax_by"] < 0.1
+    assert set(relax) == {"target"}
 
 
 def test_unreachable_target_is_bad_input(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import pyomo.environ as pyo
 
+from model.rules import register_rule
 from model.units import USD_PER_MUSD
 
 if TYPE_CHECKING:
@@ -22,13 +23,17 @@ def add_budget(m: pyo.ConcreteModel, data: ModelData) -> None:
     for s, t in data.sets.SITES_TIERS:
         tiers_at[s].append(t)
 
-    m.capex_site_musd = pyo.Expression(m.SITES, rule=lambda m, s: fixed_musd * m.build[s])
-    m.capex_shell_musd = pyo.Expression(m.SITES, rule=lambda m, s: shell_musd_per_mw * m.it_mw[s])
+    other = data.facility_capex_factor  # tax credits on buildings, 1.0 by default
+    m.capex_site_musd = pyo.Expression(m.SITES, rule=lambda m, s: other[s] * fixed_musd * m.build[s])
+    m.capex_shell_musd = pyo.Expression(m.SITES, rule=lambda m, s: other[s] * shell_musd_per_mw * m.it_mw[s])
+    # Land, plus any per-MW penalty a policy charges (e.g. years waiting for power).
     m.capex_land_musd = pyo.Expression(
-        m.SITES, rule=lambda m, s: data.land_cost_musd_per_mw[s] * m.facility_mw[s]
+        m.SITES,
+        rule=lambda m, s: (data.land_cost_musd_per_mw[s] + data.capex_adder_musd_per_mw[s]) * m.facility_mw[s],
     )
     m.capex_gpu_musd = pyo.Expression(
-        m.SITES, rule=lambda m, s: sum(data.block_price_musd[g] * m.blocks[s, g] for g in m.GPUS)
+        m.SITES,
+        rule=lambda m, s: sum(data.gpu_price_factor[s] * data.block_price_musd[g] * m.blocks[s, g] for g in m.GPUS),
     )
     m.capex_interconnect_musd = pyo.Expression(
         m.SITES, rule=lambda m, s: sum(data.tier_cost_musd[t] * m.upgrade[s, t] for t in tiers_at[s])
@@ -51,3 +56,4 @@ def add_budget(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.budget_musd = pyo.Param(initialize=budget.total_usd / USD_PER_MUSD, mutable=True)
     spend = m.total_cost_musd if budget.include_opex else m.total_capex_musd
     m.budget = pyo.Constraint(expr=spend <= m.budget_musd)
+    register_rule(m, "budget", "budget", "USD", USD_PER_MUSD)

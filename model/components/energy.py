@@ -30,3 +30,6 @@ def add_energy(m: pyo.ConcreteModel, data: ModelData) -> None:
         m.SITES, rule=lambda m, s: m.annuity_years * m.energy_cost_musd_per_year[s]
     )
     m.co2_t_per_year = pyo.Expression(m.SITES, rule=lambda m, s: data.co2_t_per_mwh[s] * m.energy_mwh_per_year[s])
+    # On-site cooling water at the evaporative WUE (L/kWh of IT = m3/MWh); water rules may add dry cooling.
+    wue = float(data.cooling.loc["evaporative", "wue_l_per_kwh_it"])
+    m.water_m3_per_year = pyo.Expression(m.SITES, rule=lambda m, s: wue * hours * m.it_mw[s])

@@ -6,14 +6,14 @@ from typing import TYPE_CHECKING
 
 import pyomo.environ as pyo
 
+from model.rules import register_rule
+
 if TYPE_CHECKING:
     from model.build import ModelData
 
 
 def add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
-    m.compute_pflops = pyo.Expression(
-        expr=sum(data.block_pflops[g] * m.blocks[s, g] for s, g in m.SITES_GPUS)
-    )
+    m.compute_pflops = pyo.Expression(expr=sum(m.site_pflops[s] for s in m.SITES))
     m.gpus_total = pyo.Expression(expr=sum(data.block_gpus[g] * m.blocks[s, g] for s, g in m.SITES_GPUS))
     m.it_mw_total = pyo.Expression(expr=sum(m.it_mw[s] for s in m.SITES))
     goal = data.inputs.scenario.objective
@@ -22,8 +22,11 @@ def add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
         return
     if goal.target_pflops is not None:
         m.target = pyo.Constraint(expr=m.compute_pflops >= goal.target_pflops)
+        register_rule(m, "target", "target", "PFLOPS")
     elif goal.target_gpus is not None:
         m.target = pyo.Constraint(expr=m.gpus_total >= goal.target_gpus)
+        register_rule(m, "target", "target", "GPUs")
     else:
         m.target = pyo.Constraint(expr=m.it_mw_total >= goal.target_it_mw)
+        register_rule(m, "target", "target", "MW of IT")
     m.objective = pyo.Objective(expr=m.total_cost_musd, sense=pyo.minimize)

@@ -1,4 +1,4 @@
-"""Policies that become constraints (exclusions are applied earlier as masks on the candidate set)."""
+"""Policies: each listed policy's module adds its own rows (exclusions were applied as masks)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,14 @@ from typing import TYPE_CHECKING
 
 import pyomo.environ as pyo
 
+from model.policies import component_name, module_for
+
 if TYPE_CHECKING:
     from model.build import ModelData
 
 
 def add_policy(m: pyo.ConcreteModel, data: ModelData) -> None:
-    by_state = data.sets.SITES_BY_STATE
-    m.state_cap_mw = pyo.Param(
-        m.CAPPED_STATES, initialize={s: data.state_caps_mw[s] for s in m.CAPPED_STATES}, mutable=True
-    )
-    m.state_cap = pyo.Constraint(
-        m.CAPPED_STATES, rule=lambda m, st: sum(m.facility_mw[s] for s in by_state[st]) <= m.state_cap_mw[st]
-    )
+    for i, policy in enumerate(data.inputs.scenario.policies):
+        add = getattr(module_for(policy), "add", None)
+        if add is not None:
+            add(m, data, policy, component_name(policy, i))

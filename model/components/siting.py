@@ -22,6 +22,9 @@ def add_siting(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.facility_mw = pyo.Expression(
         m.SITES, rule=lambda m, s: sum(data.pue[s] * it[g] * m.blocks[s, g] for g in m.GPUS)
     )
+    m.site_pflops = pyo.Expression(
+        m.SITES, rule=lambda m, s: sum(data.block_pflops[g] * m.blocks[s, g] for g in m.GPUS)
+    )
     m.campus_max = pyo.Constraint(
         m.SITES, rule=lambda m, s: m.facility_mw[s] <= costs["max_campus_mw"] * m.build[s]
     )

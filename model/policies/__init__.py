@@ -1,0 +1,64 @@
+"""Policy registry: every rule a scenario can list under ``[[policies]]``, as data.
+
+Adding a policy type means adding a module here and one line to ``_MODULES``; the core model
+never changes. See :mod:`model.policies.base` for what a module may define.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Annotated, Any, Union
+
+from pydantic import BaseModel, Field
+
+from model.policies import (
+    carbon_cap,
+    carbon_price,
+    data_residency,
+    exclude,
+    max_share_per_state,
+    max_sites,
+    min_sites,
+    moratorium,
+    state_mw_cap,
+    tax_incentive,
+    time_to_power,
+    water_cap,
+)
+
+_MODULES: tuple[ModuleType, ...] = (
+    exclude,
+    moratorium,
+    state_mw_cap,
+    max_share_per_state,
+    min_sites,
+    max_sites,
+    carbon_cap,
+    carbon_price,
+    water_cap,
+    tax_incentive,
+    time_to_power,
+    data_residency,
+)
+
+REGISTRY: dict[str, ModuleType] = {mod.Params.model_fields["type"].annotation.__args__[0]: mod for mod in _MODULES}
+
+Policy = Annotated[Union[tuple(mod.Params for mod in _MODULES)], Field(discriminator="type")]  # type: ignore[valid-type]
+
+
+def module_for(policy: BaseModel) -> ModuleType:
+    return REGISTRY[policy.type]  # type: ignore[attr-defined]
+
+
+def component_name(policy: BaseModel, index: int) -> str:
+    """Unique, readable prefix for a policy's Pyomo components, e.g. ``state_mw_cap_0``."""
+    return f"{policy.type}_{index}"  # type: ignore[attr-defined]
+
+
+def structural_dump(policy: BaseModel) -> dict[str, Any]:
+    """The policy without its mutable values (those a built model can take without rebuilding)."""
+    raw = policy.model_dump(mode="json")
+    for key in getattr(module_for(policy), "MUTABLE", ()):
+        value = raw[key]
+        raw[key] = sorted(value) if isinstance(value, dict) else None
+    return raw

@@ -1,0 +1,32 @@
+"""carbon_cap: total CO2 from the campuses' grid energy at most ``max_tco2_per_year``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import pyomo.environ as pyo
+from pydantic import Field
+
+from model.rules import register_rule
+from model.schema import StrictModel
+
+if TYPE_CHECKING:
+    from model.build import ModelData
+
+MUTABLE = ("max_tco2_per_year",)
+
+
+class Params(StrictModel):
+    type: Literal["carbon_cap"]
+    max_tco2_per_year: float = Field(ge=0)
+
+
+def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> None:
+    cap = pyo.Param(initialize=params.max_tco2_per_year, mutable=True)
+    m.add_component(f"{name}_tco2", cap)
+    m.add_component(name, pyo.Constraint(expr=sum(m.co2_t_per_year[s] for s in m.SITES) <= cap))
+    register_rule(m, name, "carbon_cap", "tCO2/yr")
+
+
+def update(m: pyo.ConcreteModel, params: Params, name: str) -> None:
+    m.find_component(f"{name}_tco2").set_value(params.max_tco2_per_year)

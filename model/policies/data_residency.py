@@ -1,0 +1,30 @@
+"""data_residency: at least ``min_share`` of all compute sits in a region (sovereignty, latency)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import pyomo.environ as pyo
+from pydantic import Field
+
+from model.policies.region import RegionFields, region_mask
+from model.rules import register_rule
+
+if TYPE_CHECKING:
+    from model.build import ModelData
+
+
+class Params(RegionFields):
+    type: Literal["data_residency"]
+    min_share: float = Field(gt=0, le=1)
+
+
+def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> None:
+    inside = data.sites.index[region_mask(data.sites, params, data.context.base_dir)].to_list()
+    m.add_component(
+        name,
+        pyo.Constraint(
+            expr=sum(m.site_pflops[s] for s in inside) >= params.min_share * sum(m.site_pflops[s] for s in m.SITES)
+        ),
+    )
+    register_rule(m, name, "data_residency", "PFLOPS")

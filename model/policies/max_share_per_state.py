@@ -1,0 +1,37 @@
+"""max_share_per_state: diversification; no state hosts more than ``share`` of all facility MW."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import pyomo.environ as pyo
+from pydantic import Field, field_validator
+
+from model.rules import register_rule
+from model.schema import StrictModel, upper_codes
+
+if TYPE_CHECKING:
+    from model.build import ModelData
+
+
+class Params(StrictModel):
+    type: Literal["max_share_per_state"]
+    share: float = Field(gt=0, le=1)
+    states: list[str] = []  # states the limit applies to; empty means every state
+
+    _states = field_validator("states")(upper_codes)
+
+
+def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> None:
+    present = sorted(set(data.sites["state"]))
+    states = [s for s in present if not params.states or s in params.states]
+    by_state = {st: data.sites.index[data.sites["state"] == st].to_list() for st in states}
+    m.add_component(
+        name,
+        pyo.Constraint(
+            states,
+            rule=lambda m, st: sum(m.facility_mw[s] for s in by_state[st])
+            <= params.share * sum(m.facility_mw[s] for s in m.SITES),
+        ),
+    )
+    register_rule(m, name, "max_share_per_state", "MW")

@@ -1,0 +1,24 @@
+"""max_sites: build at most ``count`` campuses (execution capacity of a developer)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import pyomo.environ as pyo
+from pydantic import Field
+
+from model.rules import register_rule
+from model.schema import StrictModel
+
+if TYPE_CHECKING:
+    from model.build import ModelData
+
+
+class Params(StrictModel):
+    type: Literal["max_sites"]
+    count: int = Field(ge=0)
+
+
+def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> None:
+    m.add_component(name, pyo.Constraint(expr=sum(m.build[s] for s in m.SITES) <= params.count))
+    register_rule(m, name, "max_sites", "sites")

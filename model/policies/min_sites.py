@@ -1,0 +1,24 @@
+"""min_sites: build at least ``count`` campuses (resilience, a portfolio requirement)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import pyomo.environ as pyo
+from pydantic import Field
+
+from model.rules import register_rule
+from model.schema import StrictModel
+
+if TYPE_CHECKING:
+    from model.build import ModelData
+
+
+class Params(StrictModel):
+    type: Literal["min_sites"]
+    count: int = Field(ge=0)
+
+
+def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> None:
+    m.add_component(name, pyo.Constraint(expr=sum(m.build[s] for s in m.SITES) >= params.count))
+    register_rule(m, name, "min_sites", "sites")

@@ -1,0 +1,28 @@
+"""moratorium: no new MW in a region (e.g. Loudoun County's 2025 pause on by-right data centers).
+
+Unlike ``exclude`` the rule is a constraint row, so its cost and marginal value can be reported.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import pyomo.environ as pyo
+
+from model.policies.region import RegionFields, region_mask
+from model.rules import register_rule
+
+if TYPE_CHECKING:
+    from model.build import ModelData
+
+
+class Params(RegionFields):
+    type: Literal["moratorium"]
+
+
+def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> None:
+    inside = data.sites.index[region_mask(data.sites, params, data.context.base_dir)].to_list()
+    if not inside:
+        return
+    m.add_component(name, pyo.Constraint(expr=sum(m.facility_mw[s] for s in inside) <= 0))
+    register_rule(m, name, "moratorium", "MW")

@@ -1,0 +1,47 @@
+"""state_mw_cap: facility MW that new campuses may add per state, e.g. {VA = 3000}."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import pyomo.environ as pyo
+from pydantic import field_validator
+
+from model.rules import register_rule
+from model.schema import StrictModel
+
+if TYPE_CHECKING:
+    from model.build import ModelData
+
+MUTABLE = ("caps_mw",)
+
+
+class Params(StrictModel):
+    type: Literal["state_mw_cap"]
+    caps_mw: dict[str, float]
+
+    @field_validator("caps_mw")
+    @classmethod
+    def _caps(cls, caps: dict[str, float]) -> dict[str, float]:
+        if any(v < 0 for v in caps.values()):
+            raise ValueError("caps must be >= 0 MW")
+        return {k.strip().upper(): float(v) for k, v in sorted(caps.items())}
+
+
+def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> None:
+    present = set(data.sites["state"])
+    states = [s for s in params.caps_mw if s in present]
+    by_state = {st: data.sites.index[data.sites["state"] == st].to_list() for st in states}
+    cap = pyo.Param(states, initialize={s: params.caps_mw[s] for s in states}, mutable=True)
+    m.add_component(f"{name}_mw", cap)
+    m.add_component(
+        name,
+        pyo.Constraint(states, rule=lambda m, st: sum(m.facility_mw[s] for s in by_state[st]) <= cap[st]),
+    )
+    register_rule(m, name, "state_mw_cap", "MW")
+
+
+def update(m: pyo.ConcreteModel, params: Params, name: str) -> None:
+    cap = m.find_component(f"{name}_mw")
+    for st in cap:
+        cap[st].set_value(params.caps_mw[st])

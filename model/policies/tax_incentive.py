@@ -1,0 +1,35 @@
+"""tax_incentive: state sales-tax exemptions on equipment (GPUs) and credits on other capex.
+
+E.g. Virginia's retail sales and use tax exemption for data-center equipment (Code of Virginia
+58.1-609.3(18)), worth its 5.3-6 % sales tax on servers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field, field_validator
+
+from model.schema import StrictModel, upper_codes
+
+if TYPE_CHECKING:
+    from model.build import ModelData
+
+
+class Params(StrictModel):
+    type: Literal["tax_incentive"]
+    states: list[str]
+    gpu_capex_discount_share: float = Field(default=0.0, ge=0, lt=1)
+    other_capex_discount_share: float = Field(default=0.0, ge=0, lt=1)
+
+    _states = field_validator("states")(upper_codes)
+
+
+def adjust(data: ModelData, params: Params) -> ModelData:
+    inside = set(data.sites.index[data.sites["state"].isin(params.states)])
+    gpu = {s: f * (1 - params.gpu_capex_discount_share) if s in inside else f for s, f in data.gpu_price_factor.items()}
+    other = {
+        s: f * (1 - params.other_capex_discount_share) if s in inside else f for s, f in data.facility_capex_factor.items()
+    }
+    return replace(data, gpu_price_factor=gpu, facility_capex_factor=other)

@@ -1,0 +1,51 @@
+"""time_to_power: sites whose interconnection queue exceeds a deadline are excluded or penalised.
+
+Queue years come from state_facts.csv (LBNL Queued Up 2024, by region). The penalty stands for
+revenue lost while a campus waits for power, per facility MW and year beyond the deadline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, model_validator
+
+from model.policies.base import PolicyContext
+from model.schema import StrictModel
+from model.units import USD_PER_MUSD
+
+if TYPE_CHECKING:
+    from model.build import ModelData
+
+
+class Params(StrictModel):
+    type: Literal["time_to_power"]
+    max_years: float = Field(gt=0)
+    mode: Literal["exclude", "penalty"] = "exclude"
+    penalty_usd_per_mw_year: float = Field(default=0.0, ge=0)
+
+    @model_validator(mode="after")
+    def _penalty_needs_value(self) -> "Params":
+        if self.mode == "penalty" and self.penalty_usd_per_mw_year == 0:
+            raise ValueError("mode 'penalty' needs penalty_usd_per_mw_year > 0")
+        return self
+
+
+def candidate_mask(sites: pd.DataFrame, params: Params, ctx: PolicyContext) -> np.ndarray:
+    if params.mode != "exclude":
+        return np.zeros(len(sites), dtype=bool)
+    return (sites["queue_years"] > params.max_years).to_numpy()
+
+
+def adjust(data: ModelData, params: Params) -> ModelData:
+    if params.mode != "penalty":
+        return data
+    late_years = (data.sites["queue_years"] - params.max_years).clip(lower=0.0)
+    adder = {
+        s: data.capex_adder_musd_per_mw[s] + late_years[s] * params.penalty_usd_per_mw_year / USD_PER_MUSD
+        for s in data.sets.SITES
+    }
+    return replace(data, capex_adder_musd_per_mw=adder)

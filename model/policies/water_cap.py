@@ -1,0 +1,60 @@
+"""water_cap: cap on-site cooling water in water-stressed counties; dry cooling becomes a decision.
+
+In counties at or above ``min_water_stress`` (WRI Aqueduct 0-5 score) each campus may cool part
+of its IT load with dry coolers (``dry_it_mw``): near-zero water, higher PUE (data/cooling.csv).
+So the rule trades water against power: less water means more facility MW per GPU.
+Modelled after water-use limits proposed for data centers in Arizona and Texas (2024-25).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import pyomo.environ as pyo
+from pydantic import Field
+
+from model.rules import register_rule
+from model.schema import StrictModel
+from model.units import HOURS_PER_YEAR
+
+if TYPE_CHECKING:
+    from model.build import ModelData
+
+MUTABLE = ("max_m3_per_year",)
+
+
+class Params(StrictModel):
+    type: Literal["water_cap"]
+    max_m3_per_year: float = Field(ge=0)  # total over the stressed counties' campuses
+    min_water_stress: float = Field(default=3.0, ge=0, le=5)  # Aqueduct "high" starts at 3
+
+
+def _ensure_dry_cooling(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """Dry cooling variables for every site any water rule touches; created once."""
+    if hasattr(m, "dry_it_mw"):
+        return
+    threshold = min(p.min_water_stress for p in data.inputs.scenario.policies if p.type == "water_cap")
+    stressed = data.sites.index[data.sites["water_stress_score"] >= threshold].to_list()
+    evap, dry = data.cooling.loc["evaporative"], data.cooling.loc["dry"]
+    hours = data.costs["load_factor"] * HOURS_PER_YEAR
+    m.SITES_DRY_OPTION = pyo.Set(within=m.SITES, initialize=stressed, ordered=True)
+    m.dry_it_mw = pyo.Var(m.SITES_DRY_OPTION, within=pyo.NonNegativeReals)
+    m.dry_le_it = pyo.Constraint(m.SITES_DRY_OPTION, rule=lambda m, s: m.dry_it_mw[s] <= m.it_mw[s])
+    for s in stressed:
+        # L/kWh equals m3/MWh, so water = WUE x IT MWh.
+        m.facility_mw[s].set_value(m.facility_mw[s].expr + float(dry["pue_delta"]) * m.dry_it_mw[s])
+        saved = float(evap["wue_l_per_kwh_it"] - dry["wue_l_per_kwh_it"]) * hours
+        m.water_m3_per_year[s].set_value(m.water_m3_per_year[s].expr - saved * m.dry_it_mw[s])
+
+
+def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> None:
+    _ensure_dry_cooling(m, data)
+    stressed = data.sites.index[data.sites["water_stress_score"] >= params.min_water_stress].to_list()
+    cap = pyo.Param(initialize=params.max_m3_per_year, mutable=True)
+    m.add_component(f"{name}_m3", cap)
+    m.add_component(name, pyo.Constraint(expr=sum(m.water_m3_per_year[s] for s in stressed) <= cap))
+    register_rule(m, name, "water_cap", "m3/yr")
+
+
+def update(m: pyo.ConcreteModel, params: Params, name: str) -> None:
+    m.find_component(f"{name}_m3").set_value(params.max_m3_per_year)
