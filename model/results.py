@@ -68,7 +68,8 @@ def sites_table(sm: SitingModel) -> gpd.GeoDataFrame:
     out["co2_t_per_year"] = _values(m.co2_t_per_year, ids).round(0)
     out["water_m3_per_year"] = _values(m.water_m3_per_year, ids).round(0)
     dry = getattr(m, "dry_it_mw", None)
-    out["dry_cooled_it_mw"] = [round(pyo.value(dry[s]), _MW_DECIMALS) if dry is not None and s in dry else 0.0 for s in ids]
+    # Six decimals: water and facility MW are recomputed from this column by the checker.
+    out["dry_cooled_it_mw"] = [round(pyo.value(dry[s]), 6) if dry is not None and s in dry else 0.0 for s in ids]
     points = sites.geometry.representative_point()
     gdf = gpd.GeoDataFrame(out, geometry=points.values, crs=sites.crs)
     return gdf.to_crs(OUTPUT_CRS)
