@@ -139,6 +139,52 @@ def run(
 
 
 @app.command()
+def compare(
+    scenarios: Annotated[list[Path], typer.Argument(help="BASE.toml followed by the scenarios to compare with it.")],
+    out: Annotated[Optional[Path], typer.Option("--out", help="Output directory [default: compare-<base>/ beside BASE]")] = None,
+) -> None:
+    """Solve a base and other scenarios; write compare.csv/json with the cost and marginal value of each rule."""
+    from model.compare import compare_table, solve_all, write_compare
+    from model.config import load_scenario
+
+    if len(scenarios) < 2:
+        _fail(SitingError("compare needs a base scenario and at least one other"))
+    try:
+        loaded = [load_scenario(p) for p in scenarios]
+        names = [sc.name for sc in loaded]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise SitingError(f"scenario name '{dup[0]}' appears twice; names label the rows and folders")
+        out_dir = out if out is not None else scenarios[0].parent / f"compare-{loaded[0].name}"
+        with err_console.status("solving") as status:
+            entries = solve_all(loaded, on_step=lambda name: status.update(f"solving {name}"))
+        table = compare_table(entries)
+        write_compare(out_dir, entries, table)
+    except SitingError as err:
+        _fail(err)
+    except KeyboardInterrupt:
+        err_console.print("interrupted: nothing written")
+        raise typer.Exit(EXIT_INTERRUPTED)
+    view = Table(title=f"compare against {loaded[0].name}")
+    for col in ("scenario", "status", "PFLOPS", "Δ PFLOPS", "cost $bn", "Δ cost $bn", "MW", "sites", "MtCO2/yr"):
+        view.add_column(col, justify="right" if col != "scenario" else "left")
+    for row in table.itertuples():
+        def fmt(x: object, scale: float = 1.0, digits: int = 0) -> str:
+            return "-" if x is None or x != x else f"{float(x) / scale:,.{digits}f}"
+
+        view.add_row(
+            row.scenario, row.status, fmt(row.compute_pflops), fmt(row.compute_change_pflops),
+            fmt(row.cost_usd, 1e9, 2), fmt(row.cost_change_usd, 1e9, 2), fmt(row.facility_mw),
+            fmt(row.sites_built), fmt(row.emissions_tco2, 1e6, 2),
+        )
+    console.print(view)
+    for row in table.itertuples():
+        if row.marginal_values:
+            console.print(f"[bold]{row.scenario}[/]: {row.marginal_values}")
+    console.print(f"written to {out_dir}")
+
+
+@app.command()
 def export(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
     format: Annotated[str, typer.Option("--format", help="mps or lp")] = "mps",

@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 import geopandas as gpd
 
-from model.build import build_model
+from model.build import SitingModel, build_model
 from model.config import Scenario
 from model.diagnose import check_target_reachable, diagnose
 from model.inputs import SitingData, load_inputs
@@ -31,6 +31,37 @@ def _noop(_: str) -> None:
     return None
 
 
+def solve_built(
+    sm: SitingModel,
+    seconds: dict[str, float],
+    log_path: Path | None = None,
+    warm_start: bool = False,
+    on_step: Step = _noop,
+) -> RunOutcome:
+    """Solve an already built model (fresh or re-pointed with ``update_params``) and read results."""
+    inputs = sm.data.inputs
+    scenario = inputs.scenario
+    on_step("solve")
+    result = solve_model(sm.m, scenario.solver, log_path, warm_start=warm_start)
+    seconds = {k: round(v, 3) for k, v in seconds.items()} | {
+        "translate": result.seconds_translate,
+        "solve": result.seconds_solve,
+    }
+    sites = sites_table(sm) if result.has_solution else None
+    summary = summary_dict(sm, result, sites, seconds, scenario.sha256(), inputs.data_sha256)
+    if result.status in ("infeasible", "infeasible_or_unbounded"):
+        on_step("diagnose")
+        summary["diagnosis"] = diagnose(build_model(inputs), scenario.solver)
+    return RunOutcome(summary=summary, sites=sites, out_dir=None)
+
+
+def build_checked(inputs: SitingData) -> SitingModel:
+    """Build, refusing targets no candidate set could host before any solve."""
+    sm = build_model(inputs)
+    check_target_reachable(sm.data)
+    return sm
+
+
 def solve_scenario(
     scenario: Scenario,
     inputs: SitingData | None = None,
@@ -38,26 +69,23 @@ def solve_scenario(
     on_step: Step = _noop,
 ) -> RunOutcome:
     """Solve without writing anything (for notebooks, sweeps and tests)."""
-    seconds: dict[str, float] = {}
     t = time.perf_counter()
     on_step("load")
     inputs = inputs if inputs is not None else load_inputs(scenario)
-    seconds["load"] = time.perf_counter() - t
+    seconds = {"load": time.perf_counter() - t}
     on_step("build")
     t = time.perf_counter()
-    sm = build_model(inputs)
-    check_target_reachable(sm.data)
+    sm = build_checked(inputs)
     seconds["build"] = time.perf_counter() - t
-    on_step("solve")
-    result = solve_model(sm.m, scenario.solver, log_path)
-    seconds["translate"] = result.seconds_translate
-    seconds["solve"] = result.seconds_solve
-    sites = sites_table(sm) if result.has_solution else None
-    summary = summary_dict(sm, result, sites, seconds, scenario.sha256(), inputs.data_sha256)
-    if result.status in ("infeasible", "infeasible_or_unbounded"):
-        on_step("diagnose")
-        summary["diagnosis"] = diagnose(build_model(inputs), scenario.solver)
-    return RunOutcome(summary=summary, sites=sites, out_dir=None)
+    return solve_built(sm, seconds, log_path, on_step=on_step)
+
+
+def write_run(out_dir: Path, outcome: RunOutcome, title: str) -> None:
+    """The files of one run directory (the caller makes the directory atomic)."""
+    if outcome.sites is not None:
+        outcome.sites.reset_index().to_file(out_dir / "sites.gpkg", layer="sites", driver="GPKG")
+        folium_map(outcome.sites, title).save(str(out_dir / "map.html"))
+    write_json(out_dir / "summary.json", outcome.summary)
 
 
 def run_scenario(
@@ -74,9 +102,9 @@ def run_scenario(
             raise KeyboardInterrupt
         on_step("write")
         t = time.perf_counter()
-        if outcome.sites is not None:
-            outcome.sites.reset_index().to_file(tmp / "sites.gpkg", layer="sites", driver="GPKG")
-            folium_map(outcome.sites, f"{scenario.name}: {outcome.summary['status']}").save(str(tmp / "map.html"))
+        title = f"{scenario.name}: {outcome.summary['status']}"
+        write_run(tmp, outcome, title)
+        # summary.json is rewritten with the write time measured over the other files.
         summary = dict(outcome.summary)
         summary["seconds"] = dict(summary["seconds"], write=round(time.perf_counter() - t, 3))
         write_json(tmp / "summary.json", summary)

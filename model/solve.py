@@ -53,6 +53,7 @@ class StandardForm:
     columns: list
     rows: int
     nonzeros: int
+    row_constraints: list  # the Pyomo ConstraintData behind each row, in order
 
 
 def to_standard_form(m: pyo.ConcreteModel, column_order: str = "declaration") -> StandardForm:
@@ -91,7 +92,9 @@ def to_standard_form(m: pyo.ConcreteModel, column_order: str = "declaration") ->
     sense = repn.objectives[0].sense if repn.objectives else pyo.minimize
     lp.sense_ = highspy.ObjSense.kMaximize if sense == pyo.maximize else highspy.ObjSense.kMinimize
     lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
-    return StandardForm(lp=lp, columns=columns, rows=n_rows, nonzeros=int(A.nnz))
+    return StandardForm(
+        lp=lp, columns=columns, rows=n_rows, nonzeros=int(A.nnz), row_constraints=[r[0] for r in repn.rows]
+    )
 
 
 def write_model(m: pyo.ConcreteModel, path: Path) -> StandardForm:

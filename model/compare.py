@@ -1,0 +1,152 @@
+"""Compare scenarios: what each rule costs against a base, and what each binding rule is worth.
+
+Scenarios that differ only in mutable parameters (budget, carbon price, cap values) share one
+built model: it is re-pointed with ``update_params`` and warm-started from the previous solution.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import geopandas as gpd
+import pandas as pd
+
+from model.build import SitingModel, structure_key, update_params
+from model.config import Scenario
+from model.duals import MarginalValue, as_records, marginal_values
+from model.inputs import SitingData, load_inputs
+from model.pipeline import RunOutcome, build_checked, solve_built, write_run
+from model.results import atomic_dir, write_json
+
+COLUMNS = [
+    "scenario",
+    "status",
+    "objective",
+    "objective_change_vs_base",
+    "compute_pflops",
+    "compute_change_pflops",
+    "gpus",
+    "cost_usd",
+    "cost_change_usd",
+    "capex_usd",
+    "usd_per_pflops",
+    "facility_mw",
+    "sites_built",
+    "emissions_tco2",
+    "water_m3",
+    "reused_model",
+    "marginal_values",
+]
+
+
+@dataclass(frozen=True)
+class CompareEntry:
+    scenario: Scenario
+    outcome: RunOutcome
+    marginal: list[MarginalValue]
+    reused_model: bool
+
+
+def solve_all(
+    scenarios: list[Scenario],
+    on_step: Callable[[str], None] | None = None,
+    inputs_for: Callable[[Scenario], SitingData] = load_inputs,
+) -> list[CompareEntry]:
+    """Solve scenarios in order, building one model per distinct structure."""
+    built: dict[str, SitingModel] = {}
+    entries = []
+    for sc in scenarios:
+        if on_step:
+            on_step(sc.name)
+        t = time.perf_counter()
+        inputs = inputs_for(sc)
+        seconds = {"load": time.perf_counter() - t}
+        key = structure_key(inputs)
+        t = time.perf_counter()
+        reused = key in built
+        sm = update_params(built[key], inputs) if reused else build_checked(inputs)
+        built[key] = sm
+        seconds["build"] = time.perf_counter() - t
+        outcome = solve_built(sm, seconds, warm_start=reused)
+        marginal = marginal_values(sm) if outcome.sites is not None else []
+        entries.append(CompareEntry(sc, outcome, marginal, reused))
+    return entries
+
+
+def _value(summary: dict[str, Any], key: str) -> float | None:
+    value = summary.get(key)
+    return None if value is None else float(value)
+
+
+def compare_table(entries: list[CompareEntry]) -> pd.DataFrame:
+    """One row per scenario; changes are against the first (base) scenario."""
+    base = entries[0].outcome.summary
+    rows = []
+    states: set[str] = set()
+    for e in entries:
+        s = e.outcome.summary
+        states |= set(s.get("facility_mw_by_state") or {})
+    for e in entries:
+        s = e.outcome.summary
+        compute = _value(s, "compute_pflops")
+        cost = _value(s, "total_cost_usd")
+        row: dict[str, Any] = {
+            "scenario": e.scenario.name,
+            "status": s["status"],
+            "objective": _value(s, "objective"),
+            "objective_change_vs_base": _diff(s, base, "objective"),
+            "compute_pflops": compute,
+            "compute_change_pflops": _diff(s, base, "compute_pflops"),
+            "gpus": s.get("gpus"),
+            "cost_usd": cost,
+            "cost_change_usd": _diff(s, base, "total_cost_usd"),
+            "capex_usd": _value(s, "capex_usd"),
+            "usd_per_pflops": cost / compute if cost is not None and compute else None,
+            "facility_mw": _value(s, "facility_mw"),
+            "sites_built": s.get("sites_built"),
+            "emissions_tco2": _value(s, "co2_t_per_year"),
+            "water_m3": _value(s, "water_m3_per_year"),
+            "reused_model": e.reused_model,
+            "marginal_values": "; ".join(v.sentence for v in e.marginal if v.value_per_unit != 0.0),
+        }
+        by_state = s.get("facility_mw_by_state") or {}
+        for st in sorted(states):
+            row[f"mw_{st}"] = float(by_state.get(st, 0.0))
+        rows.append(row)
+    return pd.DataFrame(rows, columns=COLUMNS + [f"mw_{st}" for st in sorted(states)])
+
+
+def _diff(summary: dict[str, Any], base: dict[str, Any], key: str) -> float | None:
+    a, b = summary.get(key), base.get(key)
+    return None if a is None or b is None else float(a) - float(b)
+
+
+def write_compare(out_dir: Path, entries: list[CompareEntry], table: pd.DataFrame) -> None:
+    """compare.csv, compare.json and one sub-directory per scenario, written atomically."""
+    with atomic_dir(out_dir) as tmp:
+        table.to_csv(tmp / "compare.csv", index=False, float_format="%.6g")
+        payload = {
+            "base": entries[0].scenario.name,
+            "scenarios": [
+                {
+                    "scenario": e.scenario.name,
+                    "summary": e.outcome.summary,
+                    "marginal_values": as_records(e.marginal),
+                    "reused_model": e.reused_model,
+                }
+                for e in entries
+            ],
+        }
+        write_json(tmp / "compare.json", json.loads(json.dumps(payload, default=str)))
+        for e in entries:
+            sub = tmp / e.scenario.name
+            sub.mkdir()
+            write_run(sub, e.outcome, f"{e.scenario.name}: {e.outcome.summary['status']}")
+
+
+def built_sites(entries: list[CompareEntry]) -> dict[str, gpd.GeoDataFrame | None]:
+    return {e.scenario.name: e.outcome.sites for e in entries}

@@ -1,0 +1,76 @@
+"""Scenario comparison, cost of rules and marginal values on the tiny instance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from model.build import build_model
+from model.compare import COLUMNS, compare_table, solve_all, write_compare
+from model.duals import marginal_values
+from model.solve import solve_model
+from tests.conftest import tiny_inputs, tiny_scenario
+
+
+def _solve(sc):
+    sm = build_model(tiny_inputs(sc))
+    solve_model(sm.m, sc.solver)
+    return sm
+
+
+def test_budget_dual_is_marginal_compute_per_dollar() -> None:
+    # At the optimum (S2 with 1 B + 4 A) both budget ($55M of GPUs) and S2's 6 MW headroom bind.
+    # LP with S2 built: max 100 a + 160 b s.t. a + 2 b <= 6, 10 a + 15 b <= 55. Dual prices y_h, y_b:
+    # y_h + 10 y_b = 100 and 2 y_h + 15 y_b = 160 give y_b = 8 PFLOPS per $M, y_h = 20 PFLOPS per MW.
+    (budget,) = [v for v in marginal_values(_solve(tiny_scenario())) if v.rule == "budget"]
+    assert budget.value_per_unit == pytest.approx(8e-6)  # PFLOPS per USD
+    assert budget.sentence == "+$1bn of budget buys 8,000.0 PFLOPS"
+    # Finite difference on that LP: +$1M moves (a, b) to (4.4, 0.8): 440 + 128 = 568 = 560 + 8.
+    assert 100 * 4.4 + 160 * 0.8 - 560 == pytest.approx(8.0)
+
+
+def test_target_dual_is_marginal_cost() -> None:
+    # Least cost for 8 MW of IT: S1 + S2 with 4 B blocks ($70M). One more MW of IT is half a B block,
+    # $7.5M: the target's marginal value is +7.5 $M per MW.
+    sc = tiny_scenario(objective={"sense": "min_cost", "target_it_mw": 8.0}, budget=None)
+    (target,) = [v for v in marginal_values(_solve(sc)) if v.rule == "target"]
+    assert target.value_per_unit == pytest.approx(7.5)
+    assert target.sentence == "+100 MW of IT in target costs $0.750bn"
+
+
+def test_state_cap_dual() -> None:
+    # XB capped at 3 MW: optimum S1 + S2, 2 B + 2 A = 520. With both sites fixed and blocks continuous,
+    # $50M buys 3.33 B blocks (the best PFLOPS per $), needing 6.67 MW of the 7 MW available (S1's 4 MW
+    # headroom + XB's 3 MW cap). Power is slack, so the cap's dual is 0 and the budget's is 160/15 per $M.
+    sc = tiny_scenario(policies=[{"type": "state_mw_cap", "caps_mw": {"XB": 3.0}}])
+    values = {v.rule: v for v in marginal_values(_solve(sc))}
+    assert values["state_mw_cap"].index == "XB"
+    assert values["state_mw_cap"].value_per_unit == pytest.approx(0.0)
+    assert values["budget"].value_per_unit == pytest.approx(160 / 15 * 1e-6)
+
+
+def test_compare_reuses_models_and_prices_rules(tmp_path: Path) -> None:
+    base = tiny_scenario(name="base")
+    more = tiny_scenario(name="more", budget={"equity_usd": 80e6})
+    capped = tiny_scenario(name="capped", policies=[{"type": "state_mw_cap", "caps_mw": {"XB": 3.0}}])
+    entries = solve_all([base, more, capped], inputs_for=tiny_inputs)
+    table = compare_table(entries).set_index("scenario")
+    # $80M: S1 + S2 with $70M of GPUs and 10 MW: 15 a + 10 b = 70 with a even: 4 B + 1 A = 740
+    # (9 MW); one site with an upgrade reaches only 580.
+    assert table.loc["more", "objective"] == pytest.approx(740.0)
+    assert table.loc["more", "compute_change_pflops"] == pytest.approx(180.0)
+    assert bool(table.loc["more", "reused_model"]) is True  # only the budget differs
+    assert bool(table.loc["capped", "reused_model"]) is False  # a new policy changes the structure
+    assert table.loc["capped", "objective_change_vs_base"] == pytest.approx(-40.0)  # the cap costs 40 PFLOPS
+    assert table.loc["base", "usd_per_pflops"] == pytest.approx(60e6 / 560)
+    assert "+$1bn of budget buys 8,000.0 PFLOPS" in table.loc["base", "marginal_values"]
+    assert table.loc["capped", "mw_XB"] == pytest.approx(3.0)
+
+    out = tmp_path / "cmp"
+    write_compare(out, entries, compare_table(entries))
+    written = pd.read_csv(out / "compare.csv")
+    assert list(written.columns[: len(COLUMNS)]) == COLUMNS
+    assert {p.name for p in out.iterdir()} >= {"compare.csv", "compare.json", "base", "more", "capped"}
+    assert (out / "more" / "sites.gpkg").exists()
