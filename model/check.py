@@ -15,6 +15,7 @@ import pandas as pd
 from model.index_sets import excluded_mask, policy_context
 from model.inputs import SitingData
 from model.policies.region import region_mask
+from model.policies.water_cap import stressed_sites
 from model.units import HOURS_PER_YEAR, annuity_factor
 
 _REL = 1e-6
@@ -60,7 +61,8 @@ def check_solution(inputs: SitingData, sites: pd.DataFrame, summary: dict[str, A
         problems.append("GPU blocks must be non-negative integers")
     it_mw = blocks @ (gpus["it_kw_per_block"] / 1000.0)
     dry = sites["dry_cooled_it_mw"].astype(float)
-    may_dry = facts["water_stress_score"] >= min((p.min_water_stress for p in water_rules), default=np.inf)
+    covered = set().union(*(stressed_sites(facts, p) for p in water_rules))
+    may_dry = facts.index.isin(list(covered))
     for s in sites.index[(dry > 1e-6) & ~may_dry]:
         problems.append(f"{s}: dry cooling where no water rule offers it")
     for s in sites.index[dry > it_mw + _ABS_MW]:
@@ -171,11 +173,38 @@ def _check_policies(
         elif p.type == "carbon_cap" and float(co2_t.sum()) > p.max_tco2_per_year * (1 + _REL) + 1.0:
             problems.append(f"{tag}: {co2_t.sum():,.0f} tCO2/yr exceeds cap {p.max_tco2_per_year:,.0f}")
         elif p.type == "water_cap":
-            used = float(water_m3[facts["water_stress_score"] >= p.min_water_stress].sum())
+            used = float(water_m3[stressed_sites(facts, p)].sum())
             if used > p.max_m3_per_year * (1 + _REL) + 1.0:
                 problems.append(f"{tag}: {used:,.0f} m3/yr in stressed counties exceeds cap {p.max_m3_per_year:,.0f}")
+        elif p.type == "latency":
+            problems += _check_latency(tag, p, facts, site_pflops)
         elif p.type == "data_residency":
             inside = float(site_pflops[region_mask(facts, p, base_dir)].sum())
             if inside < p.min_share * float(site_pflops.sum()) * (1 - _REL) - 1e-6:
                 problems.append(f"{tag}: {inside:,.1f} PFLOPS in region, below {p.min_share:.0%} of the total")
     return problems
+
+
+def _check_latency(tag: str, p: Any, facts: pd.DataFrame, site_pflops: pd.Series) -> list[str]:
+    """Is there a routing of built compute to cities within the latency limit? (a transport LP in scipy)"""
+    from scipy.optimize import linprog
+
+    from model.demand import demand_points, fibre_latency_ms
+
+    need = float(site_pflops.sum()) * p.share_of_compute
+    if need <= 0:
+        return []
+    points = demand_points(p.min_population, p.demand_states or None, p.drop_within_km)
+    ok = fibre_latency_ms(facts, points, route_factor=p.route_factor).to_numpy() <= p.max_ms
+    rows, cols = np.nonzero(ok)
+    n_sites, n_points, n_pairs = len(facts), len(points), len(rows)
+    demand = points["demand_share"].to_numpy() * need
+    if n_pairs == 0:
+        return [f"{tag}: no built site is within {p.max_ms} ms of any demand point"]
+    # supply: sum_c x[s,c] <= pflops[s];  demand: -sum_s x[s,c] <= -demand[c]
+    a_ub = np.zeros((n_sites + n_points, n_pairs))
+    a_ub[rows, np.arange(n_pairs)] = 1.0
+    a_ub[n_sites + cols, np.arange(n_pairs)] = -1.0
+    b_ub = np.concatenate([site_pflops.to_numpy(), -demand * (1 - 1e-7)])
+    res = linprog(np.zeros(n_pairs), A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
+    return [] if res.status == 0 else [f"{tag}: built compute cannot serve {p.share_of_compute:.0%} within {p.max_ms} ms"]

@@ -122,7 +122,11 @@ class Scenario(StrictModel):
     def with_solver(self, **changes: Any) -> "Scenario":
         """A copy with solver options changed (CLI flags override the file)."""
         merged = self.solver.model_dump() | {k: v for k, v in changes.items() if v is not None}
-        copy = self.model_copy(update={"solver": SolverConfig.model_validate(merged)})
+        try:
+            solver = SolverConfig.model_validate(merged)
+        except ValidationError as err:
+            raise ScenarioError(f"command line: solver.{one_line(err)}") from None
+        copy = self.model_copy(update={"solver": solver})
         copy._origin = self._origin
         return copy
 
@@ -167,7 +171,7 @@ def resolve_raw(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     return _deep_merge(resolve_raw(parent_path, (*_seen, path)), raw)
 
 
-def _one_line(err: ValidationError) -> str:
+def one_line(err: ValidationError) -> str:
     first = err.errors()[0]
     loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
     msg = first["msg"].removeprefix("Value error, ")
@@ -181,7 +185,7 @@ def scenario_from_dict(raw: dict[str, Any], origin: str = "<scenario>") -> Scena
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as err:
-        raise ScenarioError(f"{origin}: {_one_line(err)}") from None
+        raise ScenarioError(f"{origin}: {one_line(err)}") from None
     scenario._origin = origin
     return scenario
 

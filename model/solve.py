@@ -60,7 +60,10 @@ def to_standard_form(m: pyo.ConcreteModel, column_order: str = "declaration") ->
     """Compile ``m``; columns follow variable declaration order unless ``column_order="compiler"``."""
     options = {}
     if column_order == "declaration":
-        options["column_order"] = list(m.component_data_objects(pyo.Var, active=True, descend_into=True))
+        # Fixed variables are substituted out by the compiler; listing them would duplicate columns.
+        options["column_order"] = [
+            v for v in m.component_data_objects(pyo.Var, active=True, descend_into=True) if not v.fixed
+        ]
     repn = LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=None, **options)
     columns = list(repn.columns)
     n_cols = len(columns)

@@ -40,3 +40,13 @@ def test_checker_flags_excluded_site() -> None:
     inputs, out = _solved()
     excluded = tiny_inputs(tiny_scenario(policies=[{"type": "exclude", "states": ["XB"]}]))
     assert "S2: built where a policy excludes it" in check_solution(excluded, out.sites, out.summary)
+
+
+def test_checker_flags_latency_violation() -> None:
+    # The unconstrained optimum builds S2 only; S2 is 2.21 ms from Wichita, beyond a 2.1 ms limit.
+    inputs, out = _solved()
+    rule = {"type": "latency", "max_ms": 2.1, "share_of_compute": 0.5, "demand_states": ["KS"]}
+    latency = tiny_inputs(tiny_scenario(policies=[rule]))
+    assert check_solution(latency, out.sites, out.summary) == [
+        "latency[0]: no built site is within 2.1 ms of any demand point"
+    ]

@@ -107,6 +107,7 @@ def test_bad_cli_option_value(tmp_path: Path) -> None:
     scenario = write(tmp_path / "s.toml", REDUCED)
     result = runner.invoke(app, ["run", str(scenario), "--gap", "2"])
     assert result.exit_code == 2
+    assert "command line: solver.mip_gap: Input should be less than 1" in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "mid-atlantic").exists()
 
@@ -170,3 +171,34 @@ def test_export_rejects_mismatched_suffix(tmp_path: Path) -> None:
     result = runner.invoke(app, ["export", str(scenario), "--format", "lp", "--out", str(tmp_path / "m.mps")])
     assert result.exit_code == 2
     assert "--out: file name must end in .lp" in result.output
+
+
+def test_cflp_cli_hand_solved(tmp_path: Path) -> None:
+    # Two sites (capacity 10, fixed 5 / capacity 4, fixed 1), two customers of demand 3.
+    # Costs per unit: a->c1 1, a->c2 1, b->c1 2 (b->c2 not allowed). Open a alone: 5 + 3 + 3 = 11.
+    # Open b alone: c2 unreachable. Both: 6 + c1 from a (3) or b (6) -> 6 + 3 + 3 = 12. Optimum 11.
+    write(tmp_path / "sites.csv", "site,capacity,fixed_cost\na,10,5\nb,4,1\n")
+    write(tmp_path / "demand.csv", "customer,demand\nc1,3\nc2,3\n")
+    write(tmp_path / "costs.csv", "site,customer,cost_per_unit\na,c1,1\na,c2,1\nb,c1,2\n")
+    out = tmp_path / "r.json"
+    result = runner.invoke(
+        app, ["cflp", "--sites", str(tmp_path / "sites.csv"), "--demand", str(tmp_path / "demand.csv"),
+              "--costs", str(tmp_path / "costs.csv"), "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(out.read_text())
+    assert payload["status"] == "optimal"
+    assert payload["objective"] == pytest.approx(11.0)
+    assert payload["open_sites"] == ["a"]
+
+
+def test_cflp_cli_bad_column(tmp_path: Path) -> None:
+    write(tmp_path / "sites.csv", "site,cap,fixed_cost\na,10,5\n")
+    write(tmp_path / "demand.csv", "customer,demand\nc1,3\n")
+    write(tmp_path / "costs.csv", "site,customer,cost_per_unit\na,c1,1\n")
+    result = runner.invoke(
+        app, ["cflp", "--sites", str(tmp_path / "sites.csv"), "--demand", str(tmp_path / "demand.csv"),
+              "--costs", str(tmp_path / "costs.csv")],
+    )
+    assert result.exit_code == 2
+    assert "sites.csv" in result.output and "capacity" in result.output

@@ -125,6 +125,20 @@ def test_data_residency() -> None:
     assert s["objective"] == pytest.approx(520.0)
 
 
+def test_latency() -> None:
+    # Users in Kansas cities of 250k+ people: Wichita only. One-way fibre latency (great circle x 1.5
+    # at 200 km/ms) from S1/S2/S3 is 2.59/2.21/1.97 ms, so with 2.1 ms only S3 serves it, and S3 must
+    # hold half of all compute. S3 needs its $20M tier: alone, $35M of GPUs buy 1 B + 2 A = 360; with
+    # S2 as well ($30M left, S2 <= S3) at most 2 B split or 2 B at S3 = 320. Optimum 360.
+    out = solve_tiny(
+        tiny_scenario(
+            policies=[{"type": "latency", "max_ms": 2.1, "share_of_compute": 0.5, "demand_states": ["KS"]}]
+        )
+    )
+    assert out.summary["objective"] == pytest.approx(360.0)
+    assert list(out.sites.index) == ["S3"]
+
+
 def test_unknown_policy_field_is_named() -> None:
     with pytest.raises(ScenarioError, match="policies.0.water_cap.max_litres: unknown key"):
         tiny_scenario(policies=[{"type": "water_cap", "max_m3_per_year": 5, "max_litres": 5}])

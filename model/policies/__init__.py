@@ -16,6 +16,7 @@ from model.policies import (
     carbon_price,
     data_residency,
     exclude,
+    latency,
     max_share_per_state,
     max_sites,
     min_sites,
@@ -39,6 +40,7 @@ _MODULES: tuple[ModuleType, ...] = (
     tax_incentive,
     time_to_power,
     data_residency,
+    latency,
 )
 
 REGISTRY: dict[str, ModuleType] = {mod.Params.model_fields["type"].annotation.__args__[0]: mod for mod in _MODULES}

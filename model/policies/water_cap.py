@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 import pyomo.environ as pyo
-from pydantic import Field
+import pandas as pd
+from pydantic import Field, field_validator
 
 from model.rules import register_rule
-from model.schema import StrictModel
+from model.schema import StrictModel, upper_codes
 from model.units import HOURS_PER_YEAR
 
 if TYPE_CHECKING:
@@ -27,14 +28,26 @@ class Params(StrictModel):
     type: Literal["water_cap"]
     max_m3_per_year: float = Field(ge=0)  # total over the stressed counties' campuses
     min_water_stress: float = Field(default=3.0, ge=0, le=5)  # Aqueduct "high" starts at 3
+    states: list[str] = []  # where the cap applies; empty means every state
+
+    _states = field_validator("states")(upper_codes)
+
+
+def stressed_sites(sites: pd.DataFrame, params: Params) -> list[str]:
+    """Candidates the cap covers: stressed counties, in the listed states if any."""
+    mask = sites["water_stress_score"] >= params.min_water_stress
+    if params.states:
+        mask &= sites["state"].isin(params.states)
+    return sites.index[mask].to_list()
 
 
 def _ensure_dry_cooling(m: pyo.ConcreteModel, data: ModelData) -> None:
     """Dry cooling variables for every site any water rule touches; created once."""
     if hasattr(m, "dry_it_mw"):
         return
-    threshold = min(p.min_water_stress for p in data.inputs.scenario.policies if p.type == "water_cap")
-    stressed = data.sites.index[data.sites["water_stress_score"] >= threshold].to_list()
+    rules = [p for p in data.inputs.scenario.policies if p.type == "water_cap"]
+    covered = set().union(*(stressed_sites(data.sites, p) for p in rules))
+    stressed = [s for s in data.sites.index if s in covered]
     evap, dry = data.cooling.loc["evaporative"], data.cooling.loc["dry"]
     hours = data.costs["load_factor"] * HOURS_PER_YEAR
     m.SITES_DRY_OPTION = pyo.Set(within=m.SITES, initialize=stressed, ordered=True)
@@ -49,7 +62,7 @@ def _ensure_dry_cooling(m: pyo.ConcreteModel, data: ModelData) -> None:
 
 def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> None:
     _ensure_dry_cooling(m, data)
-    stressed = data.sites.index[data.sites["water_stress_score"] >= params.min_water_stress].to_list()
+    stressed = stressed_sites(data.sites, params)
     cap = pyo.Param(initialize=params.max_m3_per_year, mutable=True)
     m.add_component(f"{name}_m3", cap)
     m.add_component(name, pyo.Constraint(expr=sum(m.water_m3_per_year[s] for s in stressed) <= cap))

