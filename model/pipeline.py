@@ -13,7 +13,7 @@ from model.build import SitingModel, build_model
 from model.config import Scenario
 from model.diagnose import check_target_reachable, diagnose
 from model.inputs import SitingData, load_inputs
-from model.plot import folium_map
+from model.plot import folium_map, static_map
 from model.results import atomic_dir, sites_table, summary_dict, write_json
 from model.solve import solve_model
 
@@ -25,6 +25,7 @@ class RunOutcome:
     summary: dict[str, Any]
     sites: gpd.GeoDataFrame | None
     out_dir: Path | None
+    inputs: SitingData | None = None
 
 
 def _noop(_: str) -> None:
@@ -52,7 +53,7 @@ def solve_built(
     if result.status in ("infeasible", "infeasible_or_unbounded"):
         on_step("diagnose")
         summary["diagnosis"] = diagnose(build_model(inputs), scenario.solver)
-    return RunOutcome(summary=summary, sites=sites, out_dir=None)
+    return RunOutcome(summary=summary, sites=sites, out_dir=None, inputs=inputs)
 
 
 def build_checked(inputs: SitingData) -> SitingModel:
@@ -83,8 +84,11 @@ def solve_scenario(
 def write_run(out_dir: Path, outcome: RunOutcome, title: str) -> None:
     """The files of one run directory (the caller makes the directory atomic)."""
     if outcome.sites is not None:
+        candidates = outcome.inputs.sites if outcome.inputs is not None else None
         outcome.sites.reset_index().to_file(out_dir / "sites.gpkg", layer="sites", driver="GPKG")
-        folium_map(outcome.sites, title).save(str(out_dir / "map.html"))
+        folium_map(outcome.sites, title, candidates=candidates).save(str(out_dir / "map.html"))
+        figure = static_map(outcome.sites, candidates, "headroom_mw", title)
+        figure.savefig(out_dir / "map.png", dpi=100)
     write_json(out_dir / "summary.json", outcome.summary)
 
 
@@ -108,4 +112,4 @@ def run_scenario(
         summary = dict(outcome.summary)
         summary["seconds"] = dict(summary["seconds"], write=round(time.perf_counter() - t, 3))
         write_json(tmp / "summary.json", summary)
-    return RunOutcome(summary=summary, sites=outcome.sites, out_dir=out_dir)
+    return RunOutcome(summary=summary, sites=outcome.sites, out_dir=out_dir, inputs=outcome.inputs)

@@ -38,7 +38,7 @@ def test_reduced_real_run_end_to_end(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", str(scenario), "--time-limit", "120"])
     assert result.exit_code == 0, result.output
     out = tmp_path / "mid-atlantic"
-    assert {p.name for p in out.iterdir()} == {"sites.gpkg", "summary.json", "solver.log", "map.html"}
+    assert {p.name for p in out.iterdir()} == {"sites.gpkg", "summary.json", "solver.log", "map.html", "map.png"}
     summary = json.loads((out / "summary.json").read_text())
     assert SUMMARY_KEYS <= summary.keys()
     assert set(summary["seconds"]) >= {"load", "build", "solve", "write"}
@@ -202,3 +202,22 @@ def test_cflp_cli_bad_column(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "sites.csv" in result.output and "capacity" in result.output
+
+
+def test_time_limit_status_is_honest(tmp_path: Path) -> None:
+    # 0.05 s is too short to prove optimality on 300+ counties: HiGHS stops on its clock, and the run
+    # says so - with its incumbent and gap, or plainly that it has none.
+    scenario = write(
+        tmp_path / "tl.toml",
+        "name = 'tl'\n[candidates]\nstates = ['TX', 'OK']\n[budget]\nequity_usd = 11e9\n[solver]\nmip_gap = 0\n",
+    )
+    result = runner.invoke(app, ["run", str(scenario), "--time-limit", "0.05"])
+    summary = json.loads((tmp_path / "tl" / "summary.json").read_text())
+    assert summary["status"] in ("time_limit", "time_limit_no_solution")
+    if summary["status"] == "time_limit":
+        assert result.exit_code == 0
+        assert summary["mip_gap"] is not None and summary["mip_gap"] > 0
+        assert (tmp_path / "tl" / "sites.gpkg").exists()
+    else:
+        assert result.exit_code == 1
+        assert "no feasible solution was found within the time limit" in result.output

@@ -1,0 +1,175 @@
+"""Write the example notebooks (without outputs) from the cell sources below, so they are reproducible.
+
+    python notebooks/make_notebooks.py          # rewrites notebooks/*.ipynb
+
+Edit the cells here, not in the .ipynb files; tests/test_notebooks.py checks the files match this script
+and executes them. Notebooks only call model functions: all plotting lives in model/plot.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+
+HERE = Path(__file__).resolve().parent
+
+Cell = tuple[str, str]  # ("md" | "code", source)
+
+INPUTS: list[Cell] = [
+    (
+        "md",
+        """# 01 — The inputs, county by county
+
+What the model sees before it decides anything: for each of the 3,108 contiguous-US counties, the grid
+headroom for new load (from the TAMU/Breakthrough Energy synthetic grid), the state industrial electricity
+price and grid CO₂ intensity, water stress, developable land and its value, the climate-driven PUE and the
+interconnection queue. Sources: `data/SOURCES.md`.""",
+    ),
+    (
+        "code",
+        """%matplotlib inline
+import pandas as pd
+
+from model.config import load_scenario
+from model.inputs import DEFAULT_DATA_DIR, load_inputs
+from model.plot import bar_by_state, column_label, folium_map, static_map
+
+REPO = DEFAULT_DATA_DIR.parent
+candidates = load_inputs(load_scenario(REPO / "runs" / "us-default.toml")).sites
+print(f"{len(candidates):,} candidate counties in {candidates['state'].nunique()} states (+ DC)")""",
+    ),
+    (
+        "code",
+        """columns = ["headroom_mw", "price_usd_per_mwh", "co2_kg_per_mwh", "water_stress_score",
+           "land_available_acres", "land_value_usd_per_acre", "pue", "queue_years"]
+table = candidates[columns].describe(percentiles=[0.1, 0.5, 0.9]).T
+table.index = [column_label(c) for c in table.index]
+table.round(2)""",
+    ),
+    (
+        "md",
+        """## Grid headroom
+
+MW of new firm load each county's existing grid could take without major upgrades (method in
+`docs/grid_headroom.md`). Heavy-tailed, so the colour scale is stretched at the low end and stops at the
+99th percentile (the arrow).""",
+    ),
+    ("code", 'static_map(None, candidates, shade="headroom_mw", title="Grid headroom for new load, by county")'),
+    ("code", 'bar_by_state(candidates, column="headroom_mw", top=15, title="Grid headroom by state (15 largest, MW)")'),
+    (
+        "md",
+        """## Energy price and carbon
+
+State-level values (EIA-861 2018 industrial prices, EPA eGRID2022), so counties share their state's
+colour. Energy cost over the horizon counts against the budget in `us-default`.""",
+    ),
+    ("code", 'static_map(None, candidates, shade="price_usd_per_mwh", title="Industrial electricity price")'),
+    ("code", 'static_map(None, candidates, shade="co2_kg_per_mwh", title="Grid CO₂ intensity")'),
+    ("md", "## Water, land and climate"),
+    ("code", 'static_map(None, candidates, shade="water_stress_score", title="Water stress (WRI Aqueduct 4.0)")'),
+    ("code", 'static_map(None, candidates, shade="land_available_acres", title="Developable land (1% of county land area)")'),
+    ("code", 'static_map(None, candidates, shade="land_value_usd_per_acre", title="Farm real estate value")'),
+    ("code", 'static_map(None, candidates, shade="pue", title="PUE from cooling degree days")'),
+    ("code", 'static_map(None, candidates, shade="queue_years", title="Interconnection queue time")'),
+    (
+        "md",
+        """## Interactive
+
+The same county layer as in a run's `map.html` (hover a county for its value; tiles need a network).""",
+    ),
+    ("code", 'folium_map(None, "Grid headroom by county", candidates=candidates, shade="headroom_mw")'),
+]
+
+SOLUTION: list[Cell] = [
+    (
+        "md",
+        """# 02 — Solve a regional scenario and look at the answer
+
+A reduced scenario built in Python rather than a TOML file: five south-central states, $20bn of equity,
+maximise dense FP8 PFLOPS. It solves in a few seconds; the national `runs/us-default.toml` takes ~45 s.""",
+    ),
+    (
+        "code",
+        """%matplotlib inline
+import pandas as pd
+
+from model.config import scenario_from_dict
+from model.inputs import load_inputs
+from model.pipeline import solve_scenario
+from model.plot import bar_by_state, compare_map, folium_map, site_changes, static_map
+
+RAW = {
+    "name": "south-central-20bn",
+    "candidates": {"states": ["TX", "OK", "NM", "LA", "AR"]},
+    "objective": {"sense": "max_compute"},
+    "budget": {"equity_usd": 20e9},
+    "solver": {"mip_gap": 0.01, "threads": 2, "time_limit_s": 60},
+}
+scenario = scenario_from_dict(RAW)
+inputs = load_inputs(scenario)
+outcome = solve_scenario(scenario, inputs)
+HEADLINE = ["status", "mip_gap", "sites_built", "gpus", "compute_pflops", "facility_mw", "capex_usd", "co2_t_per_year"]
+pd.Series({k: outcome.summary[k] for k in HEADLINE}, name=scenario.name)""",
+    ),
+    ("md", "## Where, and how many GPUs"),
+    (
+        "code",
+        """gpu_columns = [c for c in outcome.sites.columns if c.startswith("gpus_") and outcome.sites[c].any()]
+outcome.sites[["state", "county_name", *gpu_columns, "gpus", "compute_pflops", "facility_mw", "headroom_mw",
+               "upgrade_tier", "capex_usd", "price_usd_per_mwh"]]""",
+    ),
+    ("code", 'static_map(outcome.sites, inputs.sites, shade="headroom_mw", title=scenario.name)'),
+    ("code", 'folium_map(outcome.sites, scenario.name, candidates=inputs.sites, shade="price_usd_per_mwh")'),
+    ("code", 'bar_by_state(outcome.summary, column="facility_mw")'),
+    (
+        "md",
+        """## What if the budget were $50bn?
+
+Only the budget changes, so the same candidates are reused; a second solve takes a few seconds.""",
+    ),
+    (
+        "code",
+        """bigger = scenario_from_dict(RAW | {"name": "south-central-50bn", "budget": {"equity_usd": 50e9}})
+other = solve_scenario(bigger, load_inputs(bigger))
+pd.DataFrame({s.name: {k: o.summary[k] for k in HEADLINE} for s, o in ((scenario, outcome), (bigger, other))})""",
+    ),
+    ("code", 'compare_map(outcome.sites, other.sites, ("$20bn", "$50bn"), candidates=inputs.sites)'),
+    ("code", 'site_changes(outcome.sites, other.sites).drop(columns="geometry")'),
+]
+
+NOTEBOOKS: dict[str, list[Cell]] = {"01_inputs.ipynb": INPUTS, "02_solution.ipynb": SOLUTION}
+
+
+def make_notebook(stem: str, cells: list[Cell]) -> NotebookNode:
+    """A notebook without outputs, with stable cell ids so regenerating it changes nothing."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {
+        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    }
+    for i, (kind, source) in enumerate(cells):
+        cell = nbformat.v4.new_markdown_cell(source) if kind == "md" else nbformat.v4.new_code_cell(source)
+        cell.id = f"{stem}-{i:02d}"
+        nb.cells.append(cell)
+    return nb
+
+
+def build_notebooks() -> dict[str, NotebookNode]:
+    return {name: make_notebook(name.removesuffix(".ipynb").replace("_", "-"), cells) for name, cells in NOTEBOOKS.items()}
+
+
+def render(nb: NotebookNode) -> str:
+    return nbformat.writes(nb) + "\n"
+
+
+def main() -> None:
+    for name, nb in build_notebooks().items():
+        nbformat.validate(nb)
+        (HERE / name).write_text(render(nb))
+        print(f"wrote {HERE / name}")
+
+
+if __name__ == "__main__":
+    main()
