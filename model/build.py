@@ -98,7 +98,12 @@ def model_data(inputs: SitingData) -> ModelData:
         tier_cost_musd=(inputs.tiers["cost_usd"] / USD_PER_MUSD).to_dict(),
         gpu_price_factor=dict.fromkeys(sets.SITES, 1.0),
         facility_capex_factor=dict.fromkeys(sets.SITES, 1.0),
-        capex_adder_musd_per_mw=dict.fromkeys(sets.SITES, 0.0),
+        # A per-site $/MW adjustment from the data, e.g. the bonus for clustering near existing campuses.
+        capex_adder_musd_per_mw=(
+            sites["capex_adjust_usd_per_mw"] / USD_PER_MUSD
+            if "capex_adjust_usd_per_mw" in sites
+            else pd.Series(0.0, index=sites.index)
+        ).to_dict(),
     )
     for policy in inputs.scenario.policies:
         adjust = getattr(module_for(policy), "adjust", None)

@@ -31,7 +31,9 @@ def _factors(inputs: SitingData, facts: pd.DataFrame) -> tuple[pd.Series, pd.Ser
     """GPU price factor, other-capex factor and per-MW capex adder per site, from the policies."""
     gpu = pd.Series(1.0, index=facts.index)
     other = pd.Series(1.0, index=facts.index)
-    adder_usd_per_mw = pd.Series(0.0, index=facts.index)
+    adder_usd_per_mw = (
+        facts["capex_adjust_usd_per_mw"].astype(float) if "capex_adjust_usd_per_mw" in facts else pd.Series(0.0, index=facts.index)
+    )
     for p in inputs.scenario.policies:
         if p.type == "tax_incentive":
             inside = facts["state"].isin(p.states)

@@ -15,8 +15,9 @@ from rich.table import Table
 from model.errors import SitingError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Site AI data centers in the contiguous US.")
-console = Console()
-err_console = Console(stderr=True)
+# Outside a terminal (pipes, CI logs) rich would wrap tables at 80 columns; give it room instead.
+console = Console(width=None if sys.stdout.isatty() else 160)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 EXIT_BAD_INPUT = 2
 EXIT_NO_SOLUTION = 1
@@ -181,6 +182,51 @@ def compare(
         if row.marginal_values:
             console.print(f"[bold]{row.scenario}[/]: {row.marginal_values}")
     console.print(f"written to {out_dir}")
+
+
+@app.command()
+def sweep(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+    param: Annotated[
+        list[str],
+        typer.Option("--param", help="NAME=start:stop:count or NAME=v1,v2 (repeatable), e.g. budget_usd=50e9:200e9:4"),
+    ],
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address [default: a local cluster]")] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Local Dask worker processes.")] = 2,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Output directory [default: <name>-sweep/ beside the file]")] = None,
+) -> None:
+    """Solve a grid of scenario variants on Dask; one run directory per point, sweep.csv and pareto.png."""
+    from model.config import load_scenario
+    from model.sweep import parse_param, run_sweep
+
+    out_dir = out
+    try:
+        sc = load_scenario(scenario)
+        params = [parse_param(p) for p in param]
+        out_dir = out if out is not None else scenario.parent / f"{sc.name}-sweep"
+        table = run_sweep(sc, params, out_dir, scheduler=scheduler, workers=workers)
+    except SitingError as err:
+        _fail(err)
+    except KeyboardInterrupt:
+        err_console.print(f"interrupted: finished points are in {out_dir}")
+        raise typer.Exit(EXIT_INTERRUPTED)
+    names = [name for name, _ in params]
+
+    def num(x: object, scale: float = 1.0, digits: int = 0) -> str:
+        return "-" if x is None or x != x else f"{float(x) / scale:,.{digits}f}"
+
+    view = Table(title=f"sweep {sc.name}: {len(table)} points")
+    for col in ("point", *names, "status", "PFLOPS", "total cost $bn", "MtCO2/yr"):
+        view.add_column(col)
+    for row in table.to_dict("records"):
+        view.add_row(
+            str(row["point"]), *(f"{row[n]:g}" for n in names), row["status"],
+            num(row["compute_pflops"]), num(row["total_cost_usd"], 1e9, 2), num(row["co2_t_per_year"], 1e6, 2),
+        )
+    console.print(view)
+    console.print(f"written to {out_dir} (sweep.csv, pareto.png)")
+    if (table["status"] == "failed").all():
+        raise typer.Exit(EXIT_NO_SOLUTION)
 
 
 @app.command()

@@ -77,6 +77,23 @@ def solve_all(
     return entries
 
 
+def summarise_marginal(values: list[MarginalValue], per_rule: int = 3) -> str:
+    """Non-zero marginal values, the largest few per rule (indexed rules such as per-city latency
+    rows can have dozens), with the count and range of the rest."""
+    by_rule: dict[str, list[MarginalValue]] = {}
+    for v in values:
+        if v.value_per_unit != 0.0:
+            by_rule.setdefault(v.rule, []).append(v)
+    parts = []
+    for rule_values in by_rule.values():
+        ranked = sorted(rule_values, key=lambda v: -abs(v.value_per_unit))
+        parts += [v.sentence for v in ranked[:per_rule]]
+        rest = ranked[per_rule:]
+        if rest:
+            parts.append(f"(+{len(rest)} more {rest[0].rule} rows with smaller values)")
+    return "; ".join(parts)
+
+
 def _value(summary: dict[str, Any], key: str) -> float | None:
     value = summary.get(key)
     return None if value is None else float(value)
@@ -111,7 +128,7 @@ def compare_table(entries: list[CompareEntry]) -> pd.DataFrame:
             "emissions_tco2": _value(s, "co2_t_per_year"),
             "water_m3": _value(s, "water_m3_per_year"),
             "reused_model": e.reused_model,
-            "marginal_values": "; ".join(v.sentence for v in e.marginal if v.value_per_unit != 0.0),
+            "marginal_values": summarise_marginal(e.marginal),
         }
         by_state = s.get("facility_mw_by_state") or {}
         for st in sorted(states):

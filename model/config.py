@@ -22,11 +22,41 @@ DEFAULT_GPU_TYPES = ["H100_SXM", "H200", "B200", "GB200_NVL72", "MI300X"]
 
 
 class CandidatesConfig(StrictModel):
-    kind: Literal["counties"] = "counties"
+    """Where campuses may go: counties (default), HIFLD substations, or the user's own points."""
+
+    kind: Literal["counties", "substations", "file"] = "counties"
     # Restrict candidates to these states (USPS codes); empty means all of the contiguous US.
     states: list[str] = []
+    # substations: HIFLD voltage classes whose upper bound reaches this (230 -> the 170+ kV classes).
+    min_voltage_kv: float = Field(default=230.0, ge=0)
+    # file: GeoPackage / GeoParquet / GeoJSON / CSV (lon, lat) of points, relative to the scenario file.
+    path: str | None = None
+    # Land around a point candidate that counts as its site (x developable share).
+    site_radius_km: float = Field(default=10.0, gt=0)
 
     _norm = field_validator("states")(upper_codes)
+
+    @model_validator(mode="after")
+    def _path_for_file(self) -> "CandidatesConfig":
+        if self.kind == "file" and not self.path:
+            raise ValueError("kind 'file' needs path = '<points file>'")
+        if self.kind != "file" and self.path:
+            raise ValueError("path is only used with kind = 'file'")
+        return self
+
+
+class DataConfig(StrictModel):
+    """Which data feed the candidates: the offline default, or real datasets in ../shared/data."""
+
+    dataset: Literal["default", "real"] = "default"
+    # Folder of the real datasets; default $SITING_DATA_DIR, else ../shared/data beside the repo.
+    shared_dir: str | None = None
+    # Existing data centers (PNNL IM3 atlas): not used, drawn on maps, their load taken off headroom,
+    # or drawn and attracting new campuses (fibre, staff and suppliers nearby) through a capex bonus.
+    existing_datacenters: Literal["ignore", "show", "subtract", "attract"] = "ignore"
+    existing_share: float = Field(default=0.5, ge=0, le=1)  # share of existing MW that uses headroom
+    cluster_radius_km: float = Field(default=10.0, gt=0)
+    cluster_bonus_usd_per_mw: float = Field(default=300_000.0, ge=0)
 
 
 class GpuConfig(StrictModel):
@@ -95,6 +125,7 @@ class Scenario(StrictModel):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     description: str = ""
     candidates: CandidatesConfig = CandidatesConfig()
+    data: DataConfig = DataConfig()
     gpus: GpuConfig = GpuConfig()
     objective: ObjectiveConfig = ObjectiveConfig()
     budget: BudgetConfig | None = None

@@ -197,6 +197,7 @@ class SitingData:
     scenario: Scenario
     cooling: pd.DataFrame  # index cooling type: evaporative (the state PUE's assumption) and dry
     data_sha256: str = ""
+    existing: gpd.GeoDataFrame | None = None  # existing data centers, for maps (data.existing_datacenters)
 
     @property
     def precision_col(self) -> str:
@@ -260,9 +261,7 @@ def load_inputs(scenario: Scenario, data_dir: Path | None = None, origin: str | 
     gpus = select_gpus(load_gpu_catalog(data_dir), scenario.gpus.types, origin)
     costs = load_cost_assumptions(data_dir) | scenario.costs.as_dict()
     check_states(scenario.candidates.states, states.index, "candidates.states", origin)
-    sites = county_candidates(load_counties(), load_county_grid(data_dir), states, costs)
-    if scenario.candidates.states:
-        sites = sites.loc[sites["state"].isin(scenario.candidates.states)]
+    sites, existing, digest = _candidates(scenario, costs, states, data_dir, origin)
     return SitingData(
         sites=sites,
         gpus=gpus,
@@ -270,8 +269,73 @@ def load_inputs(scenario: Scenario, data_dir: Path | None = None, origin: str | 
         costs=costs,
         scenario=scenario,
         cooling=load_cooling(data_dir),
-        data_sha256=_data_digest(data_dir),
+        data_sha256=digest,
+        existing=existing,
     )
+
+
+def _scenario_dir(origin: str) -> Path:
+    path = Path(origin)
+    return path.parent if path.is_file() else Path.cwd()
+
+
+def shared_dir_for(scenario: Scenario, origin: str) -> Path:
+    """The real-data folder a scenario asks for, or a one-line error saying how to provide it."""
+    from model.realdata import default_shared_dir
+
+    if scenario.data.shared_dir:
+        folder = _scenario_dir(origin) / scenario.data.shared_dir
+    else:
+        folder = default_shared_dir()
+    if folder is None or not folder.is_dir():
+        raise ScenarioError(
+            f"{origin}: data: the real datasets folder is missing ({folder or '../shared/data'}); "
+            "set SITING_DATA_DIR or data.shared_dir"
+        )
+    return folder
+
+
+def _candidates(
+    scenario: Scenario, costs: Mapping[str, float], states: pd.DataFrame, data_dir: Path, origin: str
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None, str]:
+    """Candidate sites for ``scenario.candidates`` and ``scenario.data``, the existing data centers
+    to draw (if asked for), and a digest of every file that went in."""
+    import model.candidates as cand
+
+    cfg, data_cfg = scenario.candidates, scenario.data
+    digest = hashlib.sha256(_data_digest(data_dir).encode())
+    wanted = cfg.states
+    needs_shared = cfg.kind == "substations" or data_cfg.dataset == "real" or data_cfg.existing_datacenters != "ignore"
+    shared = shared_dir_for(scenario, origin) if needs_shared else None
+    if shared is not None and (shared / "SHA256SUMS").is_file():
+        digest.update((shared / "SHA256SUMS").read_bytes())
+    if cfg.kind == "substations":
+        sites = cand.substation_candidates(
+            wanted, costs, cfg.min_voltage_kv, shared, dataset=data_cfg.dataset, site_radius_km=cfg.site_radius_km
+        )
+    elif cfg.kind == "file":
+        path = _scenario_dir(origin) / str(cfg.path)
+        if not path.is_file():
+            raise ScenarioError(f"{origin}: candidates.path: file not found: {cfg.path}")
+        digest.update(path.read_bytes())
+        sites = cand.file_candidates(path, wanted, costs, site_radius_km=cfg.site_radius_km)
+    elif data_cfg.dataset == "real":
+        sites = cand.real_county_candidates(wanted, costs, shared)
+    else:
+        sites = county_candidates(load_counties(), load_county_grid(data_dir), states, costs)
+        if wanted:
+            sites = sites.loc[sites["state"].isin(wanted)]
+    existing = None
+    if data_cfg.existing_datacenters != "ignore":
+        existing = cand.existing_datacenters(shared)
+        if data_cfg.existing_datacenters == "subtract":
+            sites = cand.subtract_existing_load(sites, cand.existing_mw_by_county(existing), data_cfg.existing_share)
+        elif data_cfg.existing_datacenters == "attract":
+            bonus = cand.cluster_bonus(sites, existing, data_cfg.cluster_radius_km, data_cfg.cluster_bonus_usd_per_mw)
+            sites = sites.assign(capex_adjust_usd_per_mw=-bonus.reindex(sites.index).fillna(0.0))
+    if sites.empty:
+        raise ScenarioError(f"{origin}: candidates: no candidate sites in states {wanted or 'all'}")
+    return sites, existing, digest.hexdigest()
 
 
 def _first_source(df: pd.DataFrame) -> str:

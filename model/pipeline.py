@@ -84,9 +84,12 @@ def solve_scenario(
 def write_run(out_dir: Path, outcome: RunOutcome, title: str) -> None:
     """The files of one run directory (the caller makes the directory atomic)."""
     if outcome.sites is not None:
-        candidates = outcome.inputs.sites if outcome.inputs is not None else None
+        inputs = outcome.inputs
+        # Point candidates (substations, user files) are not a county layer to shade.
+        candidates = inputs.sites if inputs is not None and inputs.scenario.candidates.kind == "counties" else None
+        points = {"Existing data centers": inputs.existing} if inputs is not None and inputs.existing is not None else None
         outcome.sites.reset_index().to_file(out_dir / "sites.gpkg", layer="sites", driver="GPKG")
-        folium_map(outcome.sites, title, candidates=candidates).save(str(out_dir / "map.html"))
+        folium_map(outcome.sites, title, candidates=candidates, points=points).save(str(out_dir / "map.html"))
         figure = static_map(outcome.sites, candidates, "headroom_mw", title)
         figure.savefig(out_dir / "map.png", dpi=100)
     write_json(out_dir / "summary.json", outcome.summary)
