@@ -18,6 +18,7 @@ from model.components.policy import add_policy
 from model.components.power import add_power
 from model.components.siting import add_siting
 from model.index_sets import IndexSets, active_sites, build_index_sets, policy_context
+from model.energy_data import EnergyData
 from model.inputs import SitingData
 from model.policies import component_name, module_for, structural_dump
 from model.policies.base import PolicyContext
@@ -34,6 +35,7 @@ class ModelData:
     costs: dict[str, float]
     context: PolicyContext
     cooling: pd.DataFrame
+    energy: EnergyData | None  # hourly inputs (energy mode) or None (annual energy)
     block_it_mw: dict[str, float]
     block_price_musd: dict[str, float]
     block_pflops: dict[str, float]
@@ -83,6 +85,7 @@ def model_data(inputs: SitingData) -> ModelData:
         costs=costs,
         context=policy_context(inputs),
         cooling=inputs.cooling,
+        energy=inputs.energy,
         block_it_mw=block_it_mw,
         block_price_musd=(gpus["price_usd_per_block"] * price_mult / USD_PER_MUSD).to_dict(),
         block_pflops=(gpus["gpus_per_block"] * gpus[inputs.precision_col] / TFLOPS_PER_PFLOPS).to_dict(),

@@ -44,7 +44,90 @@ def _factors(inputs: SitingData, facts: pd.DataFrame) -> tuple[pd.Series, pd.Ser
     return gpu, other, adder_usd_per_mw
 
 
-def check_solution(inputs: SitingData, sites: pd.DataFrame, summary: dict[str, Any]) -> list[str]:
+def check_dispatch(dispatch: pd.DataFrame | None) -> list[str]:
+    """Hourly energy balance and signs, from the dispatch table alone."""
+    if dispatch is None:
+        return ["energy mode: no dispatch table"]
+    problems: list[str] = []
+    supply = (
+        dispatch["solar_mw"] + dispatch["wind_mw"] + dispatch["grid_import_mw"] + dispatch["gas_mw"]
+        + dispatch["discharge_mw"] - dispatch["charge_mw"] - dispatch["spill_mw"]
+    )
+    demand = dispatch["load_mw"] - dispatch["curtail_mw"]
+    bad = (supply - demand).abs() > 1e-6 * np.maximum(1.0, dispatch["load_mw"])
+    for _, row in dispatch.loc[bad].head(5).iterrows():
+        problems.append(f"zone {row['zone']} day {row['day']} hour {row['hour']}: supply != load - curtailment")
+    flows = ["grid_import_mw", "solar_mw", "wind_mw", "gas_mw", "charge_mw", "discharge_mw", "soc_mwh", "curtail_mw", "spill_mw"]
+    if (dispatch[flows] < -1e-6).any().any():
+        problems.append("dispatch has negative flows")
+    return problems
+
+
+def _check_energy_mode(
+    inputs: SitingData, facts: pd.DataFrame, sites: pd.DataFrame, facility_mw: pd.Series, dispatch: pd.DataFrame | None
+) -> tuple[list[str], float, float]:
+    """Problems, annual energy cost (USD, carbon included) and CO2 (t) in hourly mode."""
+    energy = inputs.energy
+    assert energy is not None
+    cfg = inputs.scenario.energy
+    ec = energy.costs
+    problems = check_dispatch(dispatch)
+    if dispatch is None:
+        return problems, 0.0, 0.0
+    flex = ec["max_flexible_share"] if cfg.flexible_share is None else cfg.flexible_share
+    uplift = cfg.nonfirm_uplift if flex > 0 else 0.0
+    tier_mw = sites["upgrade_tier"].map(lambda t: inputs.tiers["added_mw"].get(t, 0.0) if t else 0.0).astype(float)
+    grid = facts["headroom_mw"] + tier_mw
+    firm_onsite = sites["gas_mw"] + sites["battery_mw"]
+    limited = facts["headroom_mw"] < inputs.costs["max_campus_mw"]
+    for s in sites.index[limited & ((1 - flex) * facility_mw > grid + firm_onsite + _ABS_MW)]:
+        problems.append(f"{s}: firm supply {grid[s] + firm_onsite[s]:.1f} MW below the inflexible load")
+    for s in sites.index[limited & (facility_mw > (1 + uplift) * grid + firm_onsite + _ABS_MW)]:
+        problems.append(f"{s}: facility above grid connection with non-firm uplift")
+    zone_load = (facility_mw * inputs.costs["load_factor"]).groupby(facts["state"]).sum()
+    zone_grid = grid.groupby(facts["state"]).sum()
+    zone_cap = {a: sites[f"{a}_mw"].groupby(facts["state"]).sum() for a in ("gas", "battery")}
+    zone_mwh = sites["battery_mwh"].groupby(facts["state"]).sum()
+    eta = float(np.sqrt(ec["battery_round_trip_efficiency"]))
+    for z, rows in dispatch.groupby("zone"):
+        if abs(rows["load_mw"].iloc[0] - zone_load.get(z, 0.0)) > _ABS_MW:
+            problems.append(f"zone {z}: dispatch load != load factor x facility MW of its campuses")
+        if (rows["curtail_mw"] > flex * rows["load_mw"] + _ABS_MW).any():
+            problems.append(f"zone {z}: curtailment above the flexible share")
+        if (rows["grid_import_mw"] > (1 + uplift) * zone_grid.get(z, 0.0) + _ABS_MW).any():
+            problems.append(f"zone {z}: import above its campuses' grid connections")
+        if (rows["gas_mw"] > zone_cap["gas"].get(z, 0.0) + _ABS_MW).any():
+            problems.append(f"zone {z}: gas output above installed gas MW")
+        if (rows[["charge_mw", "discharge_mw"]].max(axis=1) > zone_cap["battery"].get(z, 0.0) + _ABS_MW).any():
+            problems.append(f"zone {z}: battery power above installed MW")
+        if (rows["soc_mwh"] > zone_mwh.get(z, 0.0) + _ABS_MW).any():
+            problems.append(f"zone {z}: state of charge above installed MWh")
+        for _, day in rows.groupby("day"):
+            soc = day["soc_mwh"].to_numpy()
+            expected = np.roll(soc, 1) + eta * day["charge_mw"].to_numpy() - day["discharge_mw"].to_numpy() / eta
+            if np.abs(soc - expected).max() > 1e-4 * max(1.0, soc.max()):
+                problems.append(f"zone {z}: battery state of charge does not follow charge and discharge")
+                break
+    w = dispatch["weight_h"]
+    gas_t = ec["gas_heat_rate_mmbtu_per_mwh"] * ec["gas_co2_kg_per_mmbtu"] / 1000.0
+    gas_usd = ec["gas_heat_rate_mmbtu_per_mwh"] * ec["gas_fuel_usd_per_mmbtu"] + ec["gas_vom_usd_per_mwh"]
+    co2 = float((w * (dispatch["grid_import_mw"] * dispatch["co2_kg_per_mwh"] / 1000.0 + dispatch["gas_mw"] * gas_t)).sum())
+    cost = float(
+        (
+            w
+            * (
+                dispatch["grid_import_mw"] * dispatch["price_usd_per_mwh"]
+                + dispatch["gas_mw"] * gas_usd
+                + dispatch["curtail_mw"] * ec["curtailment_cost_usd_per_mwh"]
+            )
+        ).sum()
+    )
+    return problems, cost, co2
+
+
+def check_solution(
+    inputs: SitingData, sites: pd.DataFrame, summary: dict[str, Any], dispatch: pd.DataFrame | None = None
+) -> list[str]:
     """Violations found (empty list: the solution satisfies every rule)."""
     problems: list[str] = []
     sc = inputs.scenario
@@ -78,14 +161,20 @@ def check_solution(inputs: SitingData, sites: pd.DataFrame, summary: dict[str, A
 
     tier_mw = sites["upgrade_tier"].map(lambda t: inputs.tiers["added_mw"].get(t, 0.0) if t else 0.0).astype(float)
     grid_limit = facts["headroom_mw"] + tier_mw
-    for s in sites.index[facility_mw > grid_limit + _ABS_MW]:
-        problems.append(f"{s}: facility {facility_mw[s]:.1f} MW exceeds headroom + upgrade {grid_limit[s]:.1f} MW")
+    if inputs.energy is None:  # hourly mode has its own firm / non-firm connection rule
+        for s in sites.index[facility_mw > grid_limit + _ABS_MW]:
+            problems.append(f"{s}: facility {facility_mw[s]:.1f} MW exceeds headroom + upgrade {grid_limit[s]:.1f} MW")
     for s in sites.index[facility_mw > costs["max_campus_mw"] + _ABS_MW]:
         problems.append(f"{s}: facility {facility_mw[s]:.1f} MW above max campus {costs['max_campus_mw']} MW")
     for s in sites.index[facility_mw < costs["min_campus_mw"] - _ABS_MW]:
         problems.append(f"{s}: facility {facility_mw[s]:.1f} MW below min campus {costs['min_campus_mw']} MW")
     land_needed = facility_mw * costs["acres_per_mw"]
-    for s in sites.index[land_needed > facts["land_available_acres"] + 1e-3]:
+    land_used = land_needed.copy()
+    if inputs.energy is not None:
+        zones = inputs.energy.zones
+        land_used += sites["solar_mw"] * facts["state"].map(zones["solar_land_acres_per_mw"]).fillna(0.0)
+        land_used += sites["wind_mw"] * facts["state"].map(zones["wind_land_acres_per_mw"]).fillna(0.0)
+    for s in sites.index[land_used > facts["land_available_acres"] + 1e-3]:
         problems.append(f"{s}: needs {land_needed[s]:.1f} acres, has {facts.at[s, 'land_available_acres']:.1f}")
     problems += [f"{s}: built where a policy excludes it" for s in facts.index[excluded_mask(facts, inputs)]]
 
@@ -99,8 +188,21 @@ def check_solution(inputs: SitingData, sites: pd.DataFrame, summary: dict[str, A
     water_m3 = float(evap["wue_l_per_kwh_it"]) * hours * it_mw - float(
         evap["wue_l_per_kwh_it"] - dry_cool["wue_l_per_kwh_it"]
     ) * hours * dry
-    opex_pv = energy_mwh * (facts["price_usd_per_mwh"] + carbon_price * facts["co2_kg_per_mwh"] / 1000.0)
-    opex_pv *= annuity_factor(costs["discount_rate"], costs["horizon_years"])
+    annuity = annuity_factor(costs["discount_rate"], costs["horizon_years"])
+    opex_pv = energy_mwh * (facts["price_usd_per_mwh"] + carbon_price * facts["co2_kg_per_mwh"] / 1000.0) * annuity
+    total_co2 = float(co2_t.sum())
+    asset_usd = pd.Series(0.0, index=sites.index)
+    if inputs.energy is not None:
+        from model.components.dispatch import annual_costs_musd_per_mw
+
+        energy_problems, cost_usd, total_co2 = _check_energy_mode(inputs, facts, sites, facility_mw, dispatch)
+        problems += energy_problems
+        opex_pv = pd.Series((cost_usd + carbon_price * total_co2) * annuity / max(len(sites), 1), index=sites.index)
+        per_mw = annual_costs_musd_per_mw(inputs.energy.costs, costs["discount_rate"])
+        asset_usd = 1e6 * annuity * (
+            per_mw["solar"] * sites["solar_mw"] + per_mw["wind"] * sites["wind_mw"] + per_mw["battery"] * sites["battery_mw"]
+            + per_mw["battery_energy"] * sites["battery_mwh"] + per_mw["gas"] * sites["gas_mw"]
+        )
 
     # Costs.
     gpu_factor, other_factor, adder = _factors(inputs, facts)
@@ -111,6 +213,7 @@ def check_solution(inputs: SitingData, sites: pd.DataFrame, summary: dict[str, A
         + (facts["land_value_usd_per_acre"] * costs["acres_per_mw"] + adder) * facility_mw
         + gpu_usd
         + tier_usd
+        + asset_usd
     )
     for s in sites.index:
         if not _close(sites.at[s, "capex_usd"], capex[s], _ABS_USD):
@@ -124,7 +227,7 @@ def check_solution(inputs: SitingData, sites: pd.DataFrame, summary: dict[str, A
 
     site_pflops = blocks @ (gpus["gpus_per_block"] * gpus[inputs.precision_col] / 1000.0)
     pflops = float(site_pflops.sum())
-    problems += _check_policies(inputs, facts, facility_mw, site_pflops, co2_t, water_m3)
+    problems += _check_policies(inputs, facts, facility_mw, site_pflops, total_co2, water_m3)
 
     n_gpus = float((blocks @ gpus["gpus_per_block"]).sum())
     goal = sc.objective
@@ -147,7 +250,7 @@ def _check_policies(
     facts: pd.DataFrame,
     facility_mw: pd.Series,
     site_pflops: pd.Series,
-    co2_t: pd.Series,
+    total_co2_t: float,
     water_m3: pd.Series,
 ) -> list[str]:
     problems: list[str] = []
@@ -172,8 +275,8 @@ def _check_policies(
             problems.append(f"{tag}: {len(facts)} sites built, fewer than {p.count}")
         elif p.type == "max_sites" and len(facts) > p.count:
             problems.append(f"{tag}: {len(facts)} sites built, more than {p.count}")
-        elif p.type == "carbon_cap" and float(co2_t.sum()) > p.max_tco2_per_year * (1 + _REL) + 1.0:
-            problems.append(f"{tag}: {co2_t.sum():,.0f} tCO2/yr exceeds cap {p.max_tco2_per_year:,.0f}")
+        elif p.type == "carbon_cap" and total_co2_t > p.max_tco2_per_year * (1 + _REL) + 1.0:
+            problems.append(f"{tag}: {total_co2_t:,.0f} tCO2/yr exceeds cap {p.max_tco2_per_year:,.0f}")
         elif p.type == "water_cap":
             used = float(water_m3[stressed_sites(facts, p)].sum())
             if used > p.max_m3_per_year * (1 + _REL) + 1.0:

@@ -113,6 +113,22 @@ class CostOverrides(StrictModel):
         return {k: v for k, v in self.model_dump().items() if v is not None}
 
 
+class EnergyConfig(StrictModel):
+    """Hourly energy co-optimisation over representative days (off: annual energy at the state price)."""
+
+    enabled: bool = False
+    rep_days: int = Field(default=10, ge=1, le=365)
+    # On-site assets a campus may build, each sized per site and dispatched per zone (state) and hour.
+    onsite: list[Literal["solar", "wind", "battery", "gas"]] = ["solar", "wind", "battery", "gas"]
+    # Share of facility load that may be curtailed in any hour (None: data/energy_costs.csv).
+    flexible_share: float | None = Field(default=None, ge=0, lt=1)
+    # Flexible campuses may draw this much above firm headroom in hours the grid is not at peak.
+    nonfirm_uplift: float = Field(default=0.25, ge=0)
+    peak_hour_share: float = Field(default=0.10, gt=0, lt=1)  # highest-price hours count as grid peak
+    battery_max_hours: float = Field(default=8.0, gt=0)
+    seed: int = 0  # synthetic weather
+
+
 class SolverConfig(StrictModel):
     time_limit_s: float = Field(default=600.0, gt=0)
     mip_gap: float = Field(default=0.01, ge=0, lt=1)
@@ -130,6 +146,7 @@ class Scenario(StrictModel):
     objective: ObjectiveConfig = ObjectiveConfig()
     budget: BudgetConfig | None = None
     costs: CostOverrides = CostOverrides()
+    energy: EnergyConfig = EnergyConfig()
     policies: list[Policy] = []
     solver: SolverConfig = SolverConfig()
     # Where the scenario came from (its file), for error messages; not part of its identity.

@@ -10,7 +10,7 @@ import hashlib
 import importlib.resources
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 import geopandas as gpd
 import numpy as np
@@ -20,6 +20,9 @@ from model.config import Scenario
 from model.errors import InputDataError, ScenarioError
 from model.geo import to_project_crs
 from model.units import acres_from_m2
+
+if TYPE_CHECKING:
+    from model.energy_data import EnergyData
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -198,6 +201,7 @@ class SitingData:
     cooling: pd.DataFrame  # index cooling type: evaporative (the state PUE's assumption) and dry
     data_sha256: str = ""
     existing: gpd.GeoDataFrame | None = None  # existing data centers, for maps (data.existing_datacenters)
+    energy: "EnergyData | None" = None  # hourly inputs when scenario.energy.enabled
 
     @property
     def precision_col(self) -> str:
@@ -262,6 +266,12 @@ def load_inputs(scenario: Scenario, data_dir: Path | None = None, origin: str | 
     costs = load_cost_assumptions(data_dir) | scenario.costs.as_dict()
     check_states(scenario.candidates.states, states.index, "candidates.states", origin)
     sites, existing, digest = _candidates(scenario, costs, states, data_dir, origin)
+    energy = None
+    if scenario.energy.enabled:
+        from model.energy_data import load_energy_data
+
+        zones = sorted(set(sites["state"]))
+        energy = load_energy_data(zones, scenario.energy.rep_days, scenario.energy.seed, data_dir)
     return SitingData(
         sites=sites,
         gpus=gpus,
@@ -271,6 +281,7 @@ def load_inputs(scenario: Scenario, data_dir: Path | None = None, origin: str | 
         cooling=load_cooling(data_dir),
         data_sha256=digest,
         existing=existing,
+        energy=energy,
     )
 
 
@@ -386,6 +397,7 @@ def inputs_from_frames(
     scenario: Scenario,
     name: str = "sites",
     cooling: pd.DataFrame | None = None,
+    energy: "EnergyData | None" = None,
 ) -> SitingData:
     """Build :class:`SitingData` from user frames (any candidate geography with a CRS).
 
@@ -414,4 +426,5 @@ def inputs_from_frames(
         costs=dict(costs) | scenario.costs.as_dict(),
         scenario=scenario,
         cooling=cooling if cooling is not None else load_cooling(),
+        energy=energy,
     )

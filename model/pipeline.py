@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any, Callable
 
 import geopandas as gpd
+import pandas as pd
 
 from model.build import SitingModel, build_model
 from model.config import Scenario
 from model.diagnose import check_target_reachable, diagnose
 from model.inputs import SitingData, load_inputs
 from model.plot import folium_map, static_map
-from model.results import atomic_dir, sites_table, summary_dict, write_json
+from model.results import atomic_dir, dispatch_table, sites_table, summary_dict, write_json
 from model.solve import solve_model
 
 Step = Callable[[str], None]
@@ -26,6 +27,7 @@ class RunOutcome:
     sites: gpd.GeoDataFrame | None
     out_dir: Path | None
     inputs: SitingData | None = None
+    dispatch: pd.DataFrame | None = None  # hourly dispatch per zone (energy mode)
 
 
 def _noop(_: str) -> None:
@@ -49,11 +51,12 @@ def solve_built(
         "solve": result.seconds_solve,
     }
     sites = sites_table(sm) if result.has_solution else None
-    summary = summary_dict(sm, result, sites, seconds, scenario.sha256(), inputs.data_sha256)
+    dispatch = dispatch_table(sm) if result.has_solution else None
+    summary = summary_dict(sm, result, sites, seconds, scenario.sha256(), inputs.data_sha256, dispatch)
     if result.status in ("infeasible", "infeasible_or_unbounded"):
         on_step("diagnose")
         summary["diagnosis"] = diagnose(build_model(inputs), scenario.solver)
-    return RunOutcome(summary=summary, sites=sites, out_dir=None, inputs=inputs)
+    return RunOutcome(summary=summary, sites=sites, out_dir=None, inputs=inputs, dispatch=dispatch)
 
 
 def build_checked(inputs: SitingData) -> SitingModel:
@@ -92,6 +95,8 @@ def write_run(out_dir: Path, outcome: RunOutcome, title: str) -> None:
         folium_map(outcome.sites, title, candidates=candidates, points=points).save(str(out_dir / "map.html"))
         figure = static_map(outcome.sites, candidates, "headroom_mw", title)
         figure.savefig(out_dir / "map.png", dpi=100)
+    if outcome.dispatch is not None:
+        outcome.dispatch.to_parquet(out_dir / "dispatch.parquet", index=False)
     write_json(out_dir / "summary.json", outcome.summary)
 
 
@@ -115,4 +120,4 @@ def run_scenario(
         summary = dict(outcome.summary)
         summary["seconds"] = dict(summary["seconds"], write=round(time.perf_counter() - t, 3))
         write_json(tmp / "summary.json", summary)
-    return RunOutcome(summary=summary, sites=outcome.sites, out_dir=out_dir, inputs=outcome.inputs)
+    return RunOutcome(summary=summary, sites=outcome.sites, out_dir=out_dir, inputs=outcome.inputs, dispatch=outcome.dispatch)

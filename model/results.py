@@ -63,9 +63,21 @@ def sites_table(sm: SitingModel) -> gpd.GeoDataFrame:
     out["capex_usd"] = (_values(m.capex_musd, ids) * USD_PER_MUSD).round(_USD_DECIMALS)
     out["price_usd_per_mwh"] = sites["price_usd_per_mwh"]
     out["energy_mwh_per_year"] = _values(m.energy_mwh_per_year, ids).round(0)
-    out["energy_cost_usd_per_year"] = (_values(m.energy_cost_musd_per_year, ids) * USD_PER_MUSD).round(_USD_DECIMALS)
-    out["energy_opex_pv_usd"] = (_values(m.energy_opex_pv_musd, ids) * USD_PER_MUSD).round(_USD_DECIMALS)
-    out["co2_t_per_year"] = _values(m.co2_t_per_year, ids).round(0)
+    cost_musd, co2_t = _site_energy(sm, ids)
+    annuity = float(pyo.value(m.annuity_years))
+    out["energy_cost_usd_per_year"] = (cost_musd * USD_PER_MUSD).round(_USD_DECIMALS)
+    out["energy_opex_pv_usd"] = (cost_musd * annuity * USD_PER_MUSD).round(_USD_DECIMALS)
+    out["co2_t_per_year"] = co2_t.round(0)
+    for asset in ("solar", "wind", "battery", "gas"):
+        var = getattr(m, f"{asset}_mw", None)
+        out[f"{asset}_mw"] = _values(var, ids).round(_MW_DECIMALS) if var is not None else 0.0
+    out["battery_mwh"] = _values(m.battery_mwh, ids).round(_MW_DECIMALS) if hasattr(m, "battery_mwh") else 0.0
+    assets = getattr(m, "capex_energy_musd", None)
+    out["capex_energy_usd"] = (_values(assets, ids) * USD_PER_MUSD).round(_USD_DECIMALS) if assets is not None else 0.0
+    # Cost of supply: energy bills plus annualised on-site assets, per MWh the campus draws.
+    assets_per_year = out["capex_energy_usd"] / annuity if annuity > 0 else 0.0
+    mwh = out["energy_mwh_per_year"].replace(0.0, np.nan)
+    out["supply_cost_usd_per_mwh"] = ((out["energy_cost_usd_per_year"] + assets_per_year) / mwh).round(2).fillna(0.0)
     out["water_m3_per_year"] = _values(m.water_m3_per_year, ids).round(0)
     dry = getattr(m, "dry_it_mw", None)
     # Six decimals: water and facility MW are recomputed from this column by the checker.
@@ -73,6 +85,80 @@ def sites_table(sm: SitingModel) -> gpd.GeoDataFrame:
     points = sites.geometry.representative_point()
     gdf = gpd.GeoDataFrame(out, geometry=points.values, crs=sites.crs)
     return gdf.to_crs(OUTPUT_CRS)
+
+
+def _site_energy(sm: SitingModel, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Annual energy cost (M$) and CO2 (t) per built site. In hourly mode these are zone totals,
+    shared among the zone's campuses in proportion to the energy each draws."""
+    m = sm.m
+    if hasattr(m, "energy_cost_musd_per_year"):
+        return _values(m.energy_cost_musd_per_year, ids), _values(m.co2_t_per_year, ids)
+    zone_of = sm.data.sites["state"]
+    mwh = pd.Series({s: pyo.value(m.energy_mwh_per_year[s]) for s in sm.data.sets.SITES})
+    zone_mwh = mwh.groupby(zone_of.loc[mwh.index]).sum()
+    share = np.array([mwh[s] / zone_mwh[zone_of[s]] if zone_mwh[zone_of[s]] > 0 else 0.0 for s in ids])
+    zones = [zone_of[s] for s in ids]
+    cost = np.array([pyo.value(m.energy_cost_musd_per_year_zone[z]) for z in zones]) * share
+    co2 = np.array([pyo.value(m.co2_t_per_year_zone[z]) for z in zones]) * share
+    return cost, co2
+
+
+def dispatch_table(sm: SitingModel) -> pd.DataFrame | None:
+    """Hourly dispatch per zone and representative hour (hourly mode only), in MW."""
+    m = sm.m
+    energy = sm.data.energy
+    if energy is None:
+        return None
+    rows = []
+    get = lambda name, key: float(pyo.value(getattr(m, name)[key])) if hasattr(m, name) else 0.0  # noqa: E731
+    price = sm.data.sites.groupby("state")["price_usd_per_mwh"].first()
+    co2 = sm.data.sites.groupby("state")["co2_kg_per_mwh"].first()
+    for z in m.ZONES:
+        load = float(pyo.value(m.zone_load_mw[z]))
+        if load <= 0:
+            continue
+        for d, t in m.HOURS:
+            key = (z, d, t)
+            rows.append(
+                {
+                    "zone": z,
+                    "day": d,
+                    "hour": t,
+                    "weight_h": float(energy.weights[(d, t)]),
+                    "load_mw": load,
+                    "grid_import_mw": get("grid_import_mw", key),
+                    "solar_mw": get("solar_gen_mw", key),
+                    "wind_mw": get("wind_gen_mw", key),
+                    "gas_mw": get("gas_gen_mw", key),
+                    "charge_mw": get("charge_mw", key),
+                    "discharge_mw": get("discharge_mw", key),
+                    "soc_mwh": get("soc_mwh", key),
+                    "curtail_mw": get("curtail_mw", key),
+                    "spill_mw": get("spill_mw", key),
+                    "clean_mw": get("clean_mw", key),
+                    "price_usd_per_mwh": float(price[z] * energy.price_factor.at[(d, t), z]),
+                    "co2_kg_per_mwh": float(co2[z] * energy.co2_factor.at[(d, t), z]),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def energy_by_source(dispatch: pd.DataFrame | None, sites: pd.DataFrame) -> dict[str, float]:
+    """Annual MWh by source; annual mode buys everything from the grid."""
+    if dispatch is None:
+        return {"grid_import": float(sites["energy_mwh_per_year"].sum())}
+    w = dispatch["weight_h"]
+    cols = {
+        "grid_import": "grid_import_mw",
+        "solar": "solar_mw",
+        "wind": "wind_mw",
+        "gas": "gas_mw",
+        "battery_discharge": "discharge_mw",
+        "battery_charge": "charge_mw",
+        "curtailed": "curtail_mw",
+        "spilled": "spill_mw",
+    }
+    return {k: round(float((dispatch[c] * w).sum()), 1) for k, c in cols.items()}
 
 
 def _finite(x: float | None) -> float | None:
@@ -86,6 +172,7 @@ def summary_dict(
     seconds: dict[str, float],
     scenario_sha256: str,
     data_sha256: str,
+    dispatch: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """The run's headline numbers; every key is present whatever the status (null when unknown)."""
     sc = sm.data.inputs.scenario if sm is not None else None
@@ -124,6 +211,9 @@ def summary_dict(
         "energy_mwh_per_year": float(sites["energy_mwh_per_year"].sum()) if has else None,
         "co2_t_per_year": float(sites["co2_t_per_year"].sum()) if has else None,
         "water_m3_per_year": float(sites["water_m3_per_year"].sum()) if has else None,
+        "emissions_tco2": float(sites["co2_t_per_year"].sum()) if has else None,
+        "energy_mwh_by_source": energy_by_source(dispatch, sites) if has else {},
+        "onsite_mw": {a: float(sites[f"{a}_mw"].sum()) for a in ("solar", "wind", "battery", "gas")} if has else {},
         "candidates": len(sm.data.sets.SITES) if sm else None,
         "model_size": {"rows": result.rows, "columns": result.columns, "nonzeros": result.nonzeros} if result else {},
         "solver": {

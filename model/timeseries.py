@@ -41,6 +41,8 @@ ENERGY_PROFILE_SCHEMA: Schema = {
     "solar_land_source": "str",
     "wind_land_acres_per_mw": "float",
     "wind_land_source": "str",
+    "grid_clean_share": "float",
+    "grid_clean_source": "str",
 }
 ENERGY_COST_SCHEMA: Schema = {"name": "str", "value": "float", "unit": "str", "source": "str"}
 

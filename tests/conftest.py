@@ -82,23 +82,28 @@ def tiny_scenario(**raw: Any) -> Scenario:
     return scenario_from_dict(base)
 
 
-def tiny_inputs(scenario: Scenario | None = None, sites: gpd.GeoDataFrame | None = None, **costs: float) -> SitingData:
+def tiny_inputs(
+    scenario: Scenario | None = None, sites: gpd.GeoDataFrame | None = None, energy: Any = None, **costs: float
+) -> SitingData:
     return inputs_from_frames(
         sites if sites is not None else tiny_sites(),
         TINY_GPUS,
         TINY_TIERS,
         TINY_COSTS | costs,
         scenario if scenario is not None else tiny_scenario(),
+        energy=energy,
     )
 
 
-def solve_tiny(scenario: Scenario | None = None, sites: gpd.GeoDataFrame | None = None, **costs: float) -> RunOutcome:
+def solve_tiny(
+    scenario: Scenario | None = None, sites: gpd.GeoDataFrame | None = None, energy: Any = None, **costs: float
+) -> RunOutcome:
     """Solve the tiny instance; every solution is re-verified by the independent checker."""
     sc = scenario if scenario is not None else tiny_scenario()
-    inputs = tiny_inputs(sc, sites, **costs)
+    inputs = tiny_inputs(sc, sites, energy, **costs)
     out = solve_scenario(sc, inputs)
     if out.sites is not None:
-        assert check_solution(inputs, out.sites, out.summary) == []
+        assert check_solution(inputs, out.sites, out.summary, out.dispatch) == []
     return out
 
 

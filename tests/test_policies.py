@@ -146,4 +146,4 @@ def test_unknown_policy_field_is_named() -> None:
 
 def test_unknown_policy_type_lists_the_known_ones() -> None:
     with pytest.raises(ScenarioError, match="'moratorium'"):
-        tiny_scenario(policies=[{"type": "clean_energy_share", "share": 0.5}])
+        tiny_scenario(policies=[{"type": "renewable_quota", "share": 0.5}])

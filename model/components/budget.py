@@ -38,16 +38,19 @@ def add_budget(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.capex_interconnect_musd = pyo.Expression(
         m.SITES, rule=lambda m, s: sum(data.tier_cost_musd[t] * m.upgrade[s, t] for t in tiers_at[s])
     )
+    # On-site energy assets (hourly mode): annualised capital and fixed O&M, as a PV over the horizon.
+    energy_assets = getattr(m, "capex_energy_musd", None)
     m.capex_musd = pyo.Expression(
         m.SITES,
         rule=lambda m, s: m.capex_site_musd[s]
         + m.capex_shell_musd[s]
         + m.capex_land_musd[s]
         + m.capex_gpu_musd[s]
-        + m.capex_interconnect_musd[s],
+        + m.capex_interconnect_musd[s]
+        + (energy_assets[s] if energy_assets is not None else 0.0),
     )
     m.total_capex_musd = pyo.Expression(expr=sum(m.capex_musd[s] for s in m.SITES))
-    m.total_opex_pv_musd = pyo.Expression(expr=sum(m.energy_opex_pv_musd[s] for s in m.SITES))
+    m.total_opex_pv_musd = pyo.Expression(expr=m.energy_opex_pv_musd_total)
     m.total_cost_musd = pyo.Expression(expr=m.total_capex_musd + m.total_opex_pv_musd)
 
     budget = data.inputs.scenario.budget

@@ -14,8 +14,10 @@ from pydantic import BaseModel, Field
 from model.policies import (
     carbon_cap,
     carbon_price,
+    clean_energy_share,
     data_residency,
     exclude,
+    hourly_clean_share,
     latency,
     max_share_per_state,
     max_sites,
@@ -41,6 +43,8 @@ _MODULES: tuple[ModuleType, ...] = (
     time_to_power,
     data_residency,
     latency,
+    clean_energy_share,
+    hourly_clean_share,
 )
 
 REGISTRY: dict[str, ModuleType] = {mod.Params.model_fields["type"].annotation.__args__[0]: mod for mod in _MODULES}

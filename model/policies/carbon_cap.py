@@ -24,7 +24,7 @@ class Params(StrictModel):
 def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> None:
     cap = pyo.Param(initialize=params.max_tco2_per_year, mutable=True)
     m.add_component(f"{name}_tco2", cap)
-    m.add_component(name, pyo.Constraint(expr=sum(m.co2_t_per_year[s] for s in m.SITES) <= cap))
+    m.add_component(name, pyo.Constraint(expr=m.co2_t_per_year_total <= cap))
     register_rule(m, name, "carbon_cap", "tCO2/yr")
 
 

@@ -1,0 +1,51 @@
+"""clean_energy_share: at least ``share`` of the campuses' annual energy is clean (needs [energy]).
+
+Clean supply counts on-site solar and wind actually used, battery output net of charging, and the
+grid's clean fraction of imports (state non-fossil share, eGRID). Imitates annual 100 %-renewable
+matching claims and state clean-energy standards applied to new large loads.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import pyomo.environ as pyo
+from pydantic import Field
+
+from model.errors import ScenarioError
+from model.rules import register_rule
+from model.schema import StrictModel
+
+if TYPE_CHECKING:
+    from model.build import ModelData
+
+MUTABLE = ("share",)
+
+
+class Params(StrictModel):
+    type: Literal["clean_energy_share"]
+    share: float = Field(ge=0, le=1)
+
+
+def require_hourly(m: pyo.ConcreteModel, data: ModelData, kind: str) -> None:
+    if data.energy is None:
+        raise ScenarioError(f"{data.inputs.scenario.origin}: policies: '{kind}' needs [energy] enabled = true")
+
+
+def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> None:
+    require_hourly(m, data, "clean_energy_share")
+    weight = data.energy.weights.to_dict()
+    share = pyo.Param(initialize=params.share, mutable=True)
+    m.add_component(f"{name}_share", share)
+    m.add_component(
+        name,
+        pyo.Constraint(
+            expr=sum(weight[h] * m.clean_mw[(z, *h)] for z in m.ZONES for h in weight)
+            >= share * sum(weight[h] * m.served_mw[(z, *h)] for z in m.ZONES for h in weight)
+        ),
+    )
+    register_rule(m, name, "clean_energy_share", "MWh/yr")
+
+
+def update(m: pyo.ConcreteModel, params: Params, name: str) -> None:
+    m.find_component(f"{name}_share").set_value(params.share)

@@ -1,0 +1,34 @@
+"""hourly_clean_share: 24x7 carbon-free matching; in every zone and hour at least ``share`` of the
+load served is clean (needs [energy]). Imitates 24/7 CFE commitments (Google, Microsoft) and the
+hourly-matching rules of the US 45V hydrogen credit."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import pyomo.environ as pyo
+from pydantic import Field
+
+from model.policies.clean_energy_share import require_hourly
+from model.rules import register_rule
+from model.schema import StrictModel
+
+if TYPE_CHECKING:
+    from model.build import ModelData
+
+
+class Params(StrictModel):
+    type: Literal["hourly_clean_share"]
+    share: float = Field(ge=0, le=1)
+
+
+def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> None:
+    require_hourly(m, data, "hourly_clean_share")
+    m.add_component(
+        name,
+        pyo.Constraint(
+            m.ZONES * m.HOURS,
+            rule=lambda m, z, d, t: m.clean_mw[z, d, t] >= params.share * m.served_mw[z, d, t],
+        ),
+    )
+    register_rule(m, name, "hourly_clean_share", "MW")

@@ -1,0 +1,161 @@
+"""Hourly energy co-optimisation on a one-site instance solved by hand.
+
+One representative "day" of two hours, each standing for 4,380 h of the year. The campus is one
+A block: 1 MW of IT at PUE 1 and load factor 1, so its load is 1 MW in both hours. Grid price
+$50/MWh x price factor (h0: 0.2 -> $10, h1: 1.8 -> $90), CO2 and carbon price zero. Horizon 1 year at
+0 % discount, so a PV is one year's cost and an asset's annual cost is capex / life (+ O&M).
+Asset costs (per MW or MWh, per year): solar $50k (capex $500/kW over 10 years), battery power
+$10k ($100/kW / 10), battery energy $20k ($200/kWh / 10), round trip 100 %.
+Capex of the campus: $5M site + $10M block = $15M (min_cost for 1 MW of IT).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from model.check import check_dispatch
+from model.energy_data import EnergyData
+from tests.conftest import solve_tiny, tiny_scenario, tiny_sites
+
+HOURS = pd.MultiIndex.from_tuples([(1, 0), (1, 1)], names=["day", "hour"])
+ENERGY_COSTS = {
+    "solar_capex_usd_per_kw_ac": 500.0,
+    "solar_fom_usd_per_kw_ac_yr": 0.0,
+    "solar_life_years": 10.0,
+    "wind_capex_usd_per_kw": 10_000.0,
+    "wind_fom_usd_per_kw_yr": 0.0,
+    "wind_life_years": 10.0,
+    "battery_power_capex_usd_per_kw": 100.0,
+    "battery_energy_capex_usd_per_kwh": 200.0,
+    "battery_fom_share_of_capex_per_yr": 0.0,
+    "battery_round_trip_efficiency": 1.0,
+    "battery_life_years": 10.0,
+    "gas_capex_usd_per_kw": 10_000.0,
+    "gas_fom_usd_per_kw_yr": 0.0,
+    "gas_vom_usd_per_mwh": 0.0,
+    "gas_heat_rate_mmbtu_per_mwh": 10.0,
+    "gas_fuel_usd_per_mmbtu": 100.0,
+    "gas_co2_kg_per_mmbtu": 53.06,
+    "gas_life_years": 10.0,
+    "curtailment_cost_usd_per_mwh": 1000.0,
+    "max_flexible_share": 0.0,
+    "max_curtailment_share_of_annual_energy": 0.0,
+}
+
+
+def energy(solar_cf=(1.0, 0.0), price_factor=(0.2, 1.8), clean=0.0, **cost_overrides: float) -> EnergyData:
+    frame = lambda values: pd.DataFrame({"XA": list(values)}, index=HOURS)  # noqa: E731
+    return EnergyData(
+        weights=pd.Series([4380.0, 4380.0], index=HOURS),
+        solar_cf=frame(solar_cf),
+        wind_cf=frame((0.0, 0.0)),
+        price_factor=frame(price_factor),
+        co2_factor=frame((1.0, 1.0)),
+        zones=pd.DataFrame(
+            {"grid_clean_share": [clean], "solar_land_acres_per_mw": [1.0], "wind_land_acres_per_mw": [1.0]},
+            index=pd.Index(["XA"], name="state"),
+        ),
+        costs=ENERGY_COSTS | cost_overrides,
+    )
+
+
+def solve_energy(onsite: list[str], data: EnergyData, policies: list[dict] | None = None, **energy_cfg: object):
+    sc = tiny_scenario(
+        objective={"sense": "min_cost", "target_it_mw": 1.0},
+        budget=None,
+        gpus={"types": ["A"]},
+        costs={"horizon_years": 1.0, "discount_rate": 0.0},
+        energy={"enabled": True, "onsite": onsite, **energy_cfg},
+        policies=[{"type": "exclude", "counties": ["00002", "00003"]}] + (policies or []),
+    )
+    sites = tiny_sites(co2_kg_per_mwh=[0.0, 0.0, 0.0], headroom_mw=[10.0, 6.0, 0.0])
+    out = solve_tiny(sc, sites, energy=data)
+    assert out.summary["status"] == "optimal"
+    assert check_dispatch(out.dispatch) == []
+    return out
+
+
+def test_grid_only() -> None:
+    # No on-site assets: 4,380 MWh at $10 + 4,380 MWh at $90 = $438,000 a year.
+    out = solve_energy([], energy())
+    assert out.summary["objective"] == pytest.approx(15 + 0.438)
+    assert out.summary["energy_mwh_by_source"]["grid_import"] == pytest.approx(8760.0)
+
+
+def test_battery_shifts_cheap_energy() -> None:
+    # A 1 MW / 1 MWh battery charges at $10 and serves the $90 hour: grid bill 2 MW x 4,380 h x $10 =
+    # $87,600, battery $30,000 a year; saving $320,400 against grid only. Larger is useless (load is 1 MW).
+    out = solve_energy(["battery"], energy())
+    site = out.sites.loc["S1"]
+    assert site["battery_mw"] == pytest.approx(1.0) and site["battery_mwh"] == pytest.approx(1.0)
+    assert out.summary["objective"] == pytest.approx(15 + 0.0876 + 0.03)
+    assert out.summary["energy_mwh_by_source"]["battery_discharge"] == pytest.approx(4380.0)
+
+
+def test_solar_surplus_is_stored() -> None:
+    # Flat price $50 (factors 1, 1). Solar only (cf 1 in h0): 1 MW covers h0's load and saves $219,000
+    # for $50,000; more would only spill. With a battery: 2 MW of solar, 1 MW / 1 MWh battery carries the
+    # surplus into h1; no grid at all. Cost $100k + $30k = $130k a year vs $269k (1 MW solar + grid h1).
+    flat = energy(price_factor=(1.0, 1.0))
+    solar_only = solve_energy(["solar"], flat)
+    assert solar_only.sites.loc["S1", "solar_mw"] == pytest.approx(1.0)
+    assert solar_only.summary["energy_mwh_by_source"]["spilled"] == pytest.approx(0.0, abs=1e-6)
+    assert solar_only.summary["objective"] == pytest.approx(15 + 0.05 + 0.219)
+    both = solve_energy(["solar", "battery"], flat)
+    assert both.sites.loc["S1", "solar_mw"] == pytest.approx(2.0)
+    assert both.summary["energy_mwh_by_source"]["grid_import"] == pytest.approx(0.0, abs=1e-6)
+    assert both.summary["objective"] == pytest.approx(15 + 0.13)
+
+
+def test_clean_share_binds() -> None:
+    # Solar is made dear ($3,000/kW -> $300k/MW-yr, above the $219k of grid energy 1 MW displaces) so
+    # nobody builds it unprompted; the grid is 0 % clean.
+    # An annual clean share of 50 % needs 4,380 MWh of solar: exactly 1 MW (cf 1 in h0).
+    dear = energy(price_factor=(1.0, 1.0), solar_capex_usd_per_kw_ac=3000.0)
+    assert solve_energy(["solar"], dear).sites.loc["S1", "solar_mw"] == pytest.approx(0.0, abs=1e-6)
+    out = solve_energy(["solar"], dear, [{"type": "clean_energy_share", "share": 0.5}])
+    assert out.sites.loc["S1", "solar_mw"] == pytest.approx(1.0)
+
+
+def test_hourly_clean_share_needs_storage() -> None:
+    # 24x7: each hour at least 50 % clean. h1 has no sun, so a battery must carry 0.5 MWh: solar 1 MW
+    # (0.5 MW to load, 0.5 MW to the battery in h0), battery 0.5 MW / 0.5 MWh.
+    dear = energy(price_factor=(1.0, 1.0), solar_capex_usd_per_kw_ac=3000.0)
+    out = solve_energy(["solar", "battery"], dear, [{"type": "hourly_clean_share", "share": 0.5}])
+    site = out.sites.loc["S1"]
+    assert site["solar_mw"] == pytest.approx(1.0)
+    assert site["battery_mwh"] == pytest.approx(0.5)
+
+
+def test_flexible_load_raises_hostable_mw() -> None:
+    # Max compute with a $130M budget at a site with 10 MW of firm headroom. Inflexible: $5M + 10 A blocks
+    # = $105M fills the 10 MW; the 10 MW tier ($20M) would leave money for only 10 blocks too.
+    # 25 % flexible with a 25 % non-firm uplift: facility <= 1.25 x 10 = 12.5 MW (and 0.75 x facility <= 10):
+    # 12 whole blocks for $125M. The peak hour (h1, the dearer) curtails to the firm 10 MW.
+    def run(**cfg: object) -> dict:
+        sc = tiny_scenario(
+            budget={"equity_usd": 130e6},
+            gpus={"types": ["A"]},
+            costs={"horizon_years": 1.0, "discount_rate": 0.0},
+            energy={"enabled": True, "onsite": [], "peak_hour_share": 0.5, **cfg},
+            policies=[{"type": "exclude", "counties": ["00002", "00003"]}],
+        )
+        data = energy(max_curtailment_share_of_annual_energy=0.2)
+        return solve_tiny(sc, tiny_sites(headroom_mw=[10.0, 6.0, 0.0]), energy=data)
+
+    rigid = run(flexible_share=0.0)
+    flexible = run(flexible_share=0.25, nonfirm_uplift=0.25)
+    assert rigid.summary["facility_mw"] == pytest.approx(10.0)
+    assert flexible.summary["facility_mw"] == pytest.approx(12.0)
+    assert check_dispatch(flexible.dispatch) == []
+    peak = flexible.dispatch.query("hour == 1").iloc[0]
+    assert peak["grid_import_mw"] == pytest.approx(10.0)
+    assert peak["curtail_mw"] == pytest.approx(2.0)
+
+
+def test_energy_needs_hourly_mode_for_clean_rules() -> None:
+    from model.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match="'clean_energy_share' needs \\[energy\\] enabled = true"):
+        solve_tiny(tiny_scenario(policies=[{"type": "clean_energy_share", "share": 0.5}]))
