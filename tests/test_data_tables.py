@@ -181,3 +181,22 @@ def test_build_script_reproduces_prices(states):
         check_exact=False, atol=1e-9,
     )
     assert (rebuilt["industrial_price_source"] == states["industrial_price_source"]).all()
+
+
+def test_cooling_table() -> None:
+    df = pd.read_csv(REPO_ROOT / "data" / "cooling.csv")
+    assert list(df.columns) == ["cooling", "wue_l_per_kwh_it", "pue_delta", "source"]
+    rows = df.set_index("cooling")
+    # Dry cooling trades water for power: less water, higher PUE.
+    assert rows.loc["dry", "wue_l_per_kwh_it"] < rows.loc["evaporative", "wue_l_per_kwh_it"]
+    assert rows.loc["dry", "pue_delta"] > rows.loc["evaporative", "pue_delta"] == 0
+    assert df["source"].str.len().min() > 20
+
+
+def test_grid_clean_share_column() -> None:
+    df = pd.read_csv(REPO_ROOT / "data" / "energy_profiles.csv", dtype={"state": str}).set_index("state")
+    assert len(df) == 49 and df["grid_clean_share"].between(0, 1).all()
+    assert df["grid_clean_source"].str.contains("eGRID").all()
+    # Hydro- and nuclear-heavy states are the cleanest, coal-heavy ones the dirtiest.
+    assert df.loc["WA", "grid_clean_share"] > 0.8 and df.loc["VT", "grid_clean_share"] > 0.9
+    assert df.loc["WV", "grid_clean_share"] < 0.1
