@@ -155,24 +155,50 @@ def add_dispatch(m: pyo.ConcreteModel, data: ModelData) -> None:
             rule=lambda m, s: m.facility_mw[s] <= (1 + uplift) * m.grid_mw[s] + gas_at(s) + battery_at(s),
         )
 
+    # --- zone totals ---------------------------------------------------------------------------
+    # One variable per zone and quantity, defined by one row each: hourly rows then touch a few zone
+    # columns instead of every site's GPU blocks (which would repeat ~1,000 terms in each of 240 hours).
+    m.zone_load_mw = pyo.Var(m.ZONES, within=pyo.NonNegativeReals)
+    m.zone_load_def = pyo.Constraint(
+        m.ZONES, rule=lambda m, z: m.zone_load_mw[z] == load_factor * sum(m.facility_mw[s] for s in sites_in[z])
+    )
+    m.zone_grid_mw = pyo.Var(m.ZONES, within=pyo.NonNegativeReals)
+    m.zone_grid_def = pyo.Constraint(
+        m.ZONES, rule=lambda m, z: m.zone_grid_mw[z] == sum(m.grid_mw[s] for s in sites_in[z])
+    )
+
+    def zone_total(name: str, at: object) -> object:
+        if at is zero:
+            return lambda z: 0.0
+        var = pyo.Var(m.ZONES, within=pyo.NonNegativeReals)
+        m.add_component(f"zone_{name}", var)
+        m.add_component(
+            f"zone_{name}_def", pyo.Constraint(m.ZONES, rule=lambda m, z: var[z] == sum(at(s) for s in sites_in[z]))
+        )
+        return lambda z: var[z]
+
+    zone_solar = zone_total("solar_mw", solar_at)
+    zone_wind = zone_total("wind_mw", wind_at)
+    zone_battery = zone_total("battery_mw", battery_at)
+    zone_battery_mwh = zone_total("battery_mwh", battery_mwh_at)
+    zone_gas = zone_total("gas_mw", gas_at)
+
     # --- zone-hour dispatch -------------------------------------------------------------------
     ZH = m.ZONES * m.HOURS
-    m.zone_load_mw = pyo.Expression(m.ZONES, rule=lambda m, z: load_factor * sum(m.facility_mw[s] for s in sites_in[z]))
     m.grid_import_mw = pyo.Var(ZH, within=pyo.NonNegativeReals)
     m.curtail_mw = pyo.Var(ZH, within=pyo.NonNegativeReals)
     m.spill_mw = pyo.Var(ZH, within=pyo.NonNegativeReals)
-    zone_sum = lambda at, z: sum(at(s) for s in sites_in[z])  # noqa: E731
     if gas is not None:
         m.gas_gen_mw = pyo.Var(ZH, within=pyo.NonNegativeReals)
-        m.gas_limit = pyo.Constraint(ZH, rule=lambda m, z, d, t: m.gas_gen_mw[z, d, t] <= zone_sum(gas_at, z))
+        m.gas_limit = pyo.Constraint(ZH, rule=lambda m, z, d, t: m.gas_gen_mw[z, d, t] <= zone_gas(z))
     if battery is not None:
         eta = float(np.sqrt(ec["battery_round_trip_efficiency"]))
         m.charge_mw = pyo.Var(ZH, within=pyo.NonNegativeReals)
         m.discharge_mw = pyo.Var(ZH, within=pyo.NonNegativeReals)
         m.soc_mwh = pyo.Var(ZH, within=pyo.NonNegativeReals)
-        m.charge_limit = pyo.Constraint(ZH, rule=lambda m, z, d, t: m.charge_mw[z, d, t] <= zone_sum(battery_at, z))
-        m.discharge_limit = pyo.Constraint(ZH, rule=lambda m, z, d, t: m.discharge_mw[z, d, t] <= zone_sum(battery_at, z))
-        m.soc_limit = pyo.Constraint(ZH, rule=lambda m, z, d, t: m.soc_mwh[z, d, t] <= zone_sum(battery_mwh_at, z))
+        m.charge_limit = pyo.Constraint(ZH, rule=lambda m, z, d, t: m.charge_mw[z, d, t] <= zone_battery(z))
+        m.discharge_limit = pyo.Constraint(ZH, rule=lambda m, z, d, t: m.discharge_mw[z, d, t] <= zone_battery(z))
+        m.soc_limit = pyo.Constraint(ZH, rule=lambda m, z, d, t: m.soc_mwh[z, d, t] <= zone_battery_mwh(z))
         m.soc_balance = pyo.Constraint(
             ZH,
             rule=lambda m, z, d, t: m.soc_mwh[z, d, t]
@@ -182,8 +208,8 @@ def add_dispatch(m: pyo.ConcreteModel, data: ModelData) -> None:
     charge = (lambda z, d, t: m.charge_mw[z, d, t]) if battery is not None else (lambda z, d, t: 0.0)
     discharge = (lambda z, d, t: m.discharge_mw[z, d, t]) if battery is not None else (lambda z, d, t: 0.0)
     solar_cf, wind_cf = energy.solar_cf, energy.wind_cf
-    m.solar_gen_mw = pyo.Expression(ZH, rule=lambda m, z, d, t: float(solar_cf.at[(d, t), z]) * zone_sum(solar_at, z))
-    m.wind_gen_mw = pyo.Expression(ZH, rule=lambda m, z, d, t: float(wind_cf.at[(d, t), z]) * zone_sum(wind_at, z))
+    m.solar_gen_mw = pyo.Expression(ZH, rule=lambda m, z, d, t: float(solar_cf.at[(d, t), z]) * zone_solar(z))
+    m.wind_gen_mw = pyo.Expression(ZH, rule=lambda m, z, d, t: float(wind_cf.at[(d, t), z]) * zone_wind(z))
     m.energy_balance = pyo.Constraint(
         ZH,
         rule=lambda m, z, d, t: m.solar_gen_mw[z, d, t]
@@ -198,7 +224,7 @@ def add_dispatch(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.import_limit = pyo.Constraint(
         ZH,
         rule=lambda m, z, d, t: m.grid_import_mw[z, d, t]
-        <= (1 + (0.0 if peak[z, (d, t)] else uplift)) * sum(m.grid_mw[s] for s in sites_in[z]),
+        <= (1 + (0.0 if peak[z, (d, t)] else uplift)) * m.zone_grid_mw[z],
     )
     m.curtail_limit = pyo.Constraint(ZH, rule=lambda m, z, d, t: m.curtail_mw[z, d, t] <= flex * m.zone_load_mw[z])
     m.curtail_annual = pyo.Constraint(
