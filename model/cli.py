@@ -22,6 +22,7 @@ err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 EXIT_BAD_INPUT = 2
 EXIT_NO_SOLUTION = 1
 EXIT_INTERRUPTED = 130
+EXIT_INTERNAL = 3
 
 NO_SOLUTION_TEXT = {
     "infeasible": "the scenario is infeasible",
@@ -41,6 +42,18 @@ def _sigterm_as_interrupt(signum: int, frame: object) -> None:
 
 class _State:
     debug = False
+
+
+def _internal(err: Exception) -> None:
+    """A bug, not bad input: one line, the way to get the traceback, and a distinct exit code."""
+    if _State.debug:
+        raise err
+    err_console.print(
+        f"[bold red]internal error:[/] {type(err).__name__}: {err} (rerun with --debug for the traceback and report it)",
+        highlight=False,
+        soft_wrap=True,
+    )
+    raise typer.Exit(EXIT_INTERNAL)
 
 
 @app.callback()
@@ -123,6 +136,8 @@ def run(
     except KeyboardInterrupt:
         err_console.print(f"interrupted: nothing written to {out_dir}")
         raise typer.Exit(EXIT_INTERRUPTED)
+    except Exception as err:  # noqa: BLE001 - the run directory is already rolled back
+        _internal(err)
     finally:
         signal.signal(signal.SIGTERM, previous)
     summary = outcome.summary

@@ -115,7 +115,7 @@ def dispatch_table(sm: SitingModel) -> pd.DataFrame | None:
     co2 = sm.data.sites.groupby("state")["co2_kg_per_mwh"].first()
     for z in m.ZONES:
         load = float(pyo.value(m.zone_load_mw[z]))
-        if load <= 0:
+        if load <= 1e-9:  # zones without campuses have nothing to dispatch
             continue
         for d, t in m.HOURS:
             key = (z, d, t)
@@ -140,7 +140,13 @@ def dispatch_table(sm: SitingModel) -> pd.DataFrame | None:
                     "co2_kg_per_mwh": float(co2[z] * energy.co2_factor.at[(d, t), z]),
                 }
             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=DISPATCH_COLUMNS)
+
+
+DISPATCH_COLUMNS = [
+    "zone", "day", "hour", "weight_h", "load_mw", "grid_import_mw", "solar_mw", "wind_mw", "gas_mw",
+    "charge_mw", "discharge_mw", "soc_mwh", "curtail_mw", "spill_mw", "clean_mw", "price_usd_per_mwh", "co2_kg_per_mwh",
+]
 
 
 def energy_by_source(dispatch: pd.DataFrame | None, sites: pd.DataFrame) -> dict[str, float]:

@@ -221,3 +221,16 @@ def test_time_limit_status_is_honest(tmp_path: Path) -> None:
     else:
         assert result.exit_code == 1
         assert "no feasible solution was found within the time limit" in result.output
+
+
+def test_internal_error_is_one_line_exit_3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import model.pipeline
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(model.pipeline, "run_scenario", broken)
+    result = runner.invoke(app, ["run", str(write(tmp_path / "s.toml", REDUCED))])
+    assert result.exit_code == 3
+    assert "internal error: RuntimeError: simulated bug (rerun with --debug" in result.output
+    assert "Traceback" not in result.output
