@@ -47,7 +47,7 @@ from model.build import ModelData, build_model, model_data
 from model.config import Scenario, scenario_from_dict
 from model.inputs import SitingData, load_inputs
 from model.pipeline import run_scenario
-from model.solve import to_standard_form
+from model.solve import highs_lp, to_standard_form
 from model.units import HOURS_PER_YEAR, USD_PER_MUSD, annuity_factor
 
 NATIONAL_BUDGET_USD = 100e9
@@ -217,22 +217,16 @@ def direct_lp(data: ModelData) -> DirectModel:
     )
     A.eliminate_zeros()  # Pyomo's compiler leaves zero coefficients out too
     blocks_max = np.array([data.blocks_max[s, g] for s in sites for g in gpus], dtype=float)
-    lp = highspy.HighsLp()
-    lp.num_col_ = n_cols
-    lp.num_row_ = n_rows
-    lp.col_cost_ = np.concatenate([np.zeros(n_s), np.tile(_arr(data.block_pflops, gpus), n_s), np.zeros(n_u)])
-    lp.col_lower_ = np.zeros(n_cols)
-    lp.col_upper_ = np.concatenate([np.ones(n_s), blocks_max, np.ones(n_u)])
-    lp.row_lower_ = np.concatenate(lower)
-    lp.row_upper_ = np.concatenate(upper)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.num_col_ = n_cols
-    lp.a_matrix_.num_row_ = n_rows
-    lp.a_matrix_.start_ = A.indptr
-    lp.a_matrix_.index_ = A.indices
-    lp.a_matrix_.value_ = A.data
-    lp.sense_ = highspy.ObjSense.kMaximize
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * n_cols
+    lp = highs_lp(
+        cost=np.concatenate([np.zeros(n_s), np.tile(_arr(data.block_pflops, gpus), n_s), np.zeros(n_u)]),
+        col_lower=np.zeros(n_cols),
+        col_upper=np.concatenate([np.ones(n_s), blocks_max, np.ones(n_u)]),
+        row_lower=np.concatenate(lower),
+        row_upper=np.concatenate(upper),
+        matrix=A,
+        maximize=True,
+        integer=np.ones(n_cols, dtype=bool),
+    )
     return DirectModel(lp=lp, rows=n_rows, columns=n_cols, nonzeros=int(A.nnz))
 
 

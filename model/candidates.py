@@ -22,6 +22,7 @@ from model.errors import InputDataError
 from model.geo import to_project_crs
 from model.inputs import (
     CANDIDATE_SCHEMA,
+    attach_state_facts,
     load_counties,
     load_county_grid,
     load_state_facts,
@@ -182,16 +183,7 @@ def attach_site_facts(
     out["county_name"] = out["county_fips"].map(counties["county_name"])
     state_of_fips = facts.reset_index().set_index("state_fips")["state"]
     out["state"] = out["county_fips"].str[:2].map(state_of_fips)
-    cols = {
-        "industrial_price_usd_per_mwh": "price_usd_per_mwh",
-        "co2_kg_per_mwh": "co2_kg_per_mwh",
-        "land_value_usd_per_acre": "land_value_usd_per_acre",
-        "water_stress_score": "water_stress_score",
-        "pue": "pue",
-        "queue_years": "queue_years",
-    }
-    for src, dst in cols.items():
-        out[dst] = out["state"].map(facts[src]).astype(float)
+    out = attach_state_facts(out, facts)
     out = apply_county_price(out, county_price)
     out.attrs["dropped_points"] = int((~keep).sum())
     return out
@@ -342,15 +334,7 @@ def real_county_candidates(states: list[str], costs: Mapping[str, float], data_d
     grid = real_county_grid(data_dir, counties)
     sites = counties.join(grid)
     sites["state"] = sites["state_fips"].map(facts.reset_index().set_index("state_fips")["state"])
-    for src, dst in {
-        "industrial_price_usd_per_mwh": "price_usd_per_mwh",
-        "co2_kg_per_mwh": "co2_kg_per_mwh",
-        "land_value_usd_per_acre": "land_value_usd_per_acre",
-        "water_stress_score": "water_stress_score",
-        "pue": "pue",
-        "queue_years": "queue_years",
-    }.items():
-        sites[dst] = sites["state"].map(facts[src]).astype(float)
+    sites = attach_state_facts(sites, facts)
     sites["county_fips"] = sites.index
     sites = apply_county_price(sites, county_price_series(data_dir))
     sites["land_available_acres"] = acres_from_m2(sites["land_m2"]) * costs["developable_land_share"]

@@ -208,6 +208,25 @@ class SitingData:
         return f"{self.scenario.gpus.precision}_dense_tflops_per_gpu"
 
 
+# State-level facts every candidate carries: state_facts.csv column -> candidate column.
+STATE_FACT_COLUMNS = {
+    "industrial_price_usd_per_mwh": "price_usd_per_mwh",
+    "co2_kg_per_mwh": "co2_kg_per_mwh",
+    "land_value_usd_per_acre": "land_value_usd_per_acre",
+    "water_stress_score": "water_stress_score",
+    "pue": "pue",
+    "queue_years": "queue_years",
+}
+
+
+def attach_state_facts(sites: pd.DataFrame, states: pd.DataFrame) -> pd.DataFrame:
+    """Copy the state's price, carbon, land value, water stress, PUE and queue years onto each site."""
+    out = sites.copy()
+    for src, dst in STATE_FACT_COLUMNS.items():
+        out[dst] = out["state"].map(states[src]).astype(float)
+    return out
+
+
 def county_candidates(
     counties: gpd.GeoDataFrame,
     grid: pd.DataFrame,
@@ -226,10 +245,7 @@ def county_candidates(
     no_grid = sites["headroom_mw"].isna()
     if no_grid.any():
         raise InputDataError(f"county_grid.csv: no row for county '{sites.index[no_grid][0]}'")
-    facts = states[
-        ["industrial_price_usd_per_mwh", "co2_kg_per_mwh", "land_value_usd_per_acre", "water_stress_score", "pue", "queue_years"]
-    ]
-    sites = sites.join(facts.rename(columns={"industrial_price_usd_per_mwh": "price_usd_per_mwh"}), on="state")
+    sites = attach_state_facts(sites, states)
     sites["county_fips"] = sites.index
     sites["land_available_acres"] = acres_from_m2(sites["land_m2"]) * costs["developable_land_share"]
     sites.index.name = "site_id"

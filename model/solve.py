@@ -12,6 +12,7 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import highspy
 import numpy as np
@@ -56,6 +57,38 @@ class StandardForm:
     row_constraints: list  # the Pyomo ConstraintData behind each row, in order
 
 
+def highs_lp(
+    cost: np.ndarray,
+    col_lower: np.ndarray,
+    col_upper: np.ndarray,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    matrix: Any,
+    maximize: bool,
+    integer: np.ndarray,
+    offset: float = 0.0,
+) -> highspy.HighsLp:
+    """A HiGHS model from arrays and a column-wise sparse matrix (scipy csc)."""
+    lp = highspy.HighsLp()
+    lp.num_col_ = len(cost)
+    lp.num_row_ = len(row_lower)
+    lp.col_cost_ = cost
+    lp.offset_ = offset
+    lp.col_lower_ = col_lower
+    lp.col_upper_ = col_upper
+    lp.row_lower_ = row_lower
+    lp.row_upper_ = row_upper
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_ = len(cost)
+    lp.a_matrix_.num_row_ = len(row_lower)
+    lp.a_matrix_.start_ = matrix.indptr
+    lp.a_matrix_.index_ = matrix.indices
+    lp.a_matrix_.value_ = matrix.data
+    lp.sense_ = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
+    lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
+    return lp
+
+
 def to_standard_form(m: pyo.ConcreteModel, column_order: str = "declaration") -> StandardForm:
     """Compile ``m``; columns follow variable declaration order unless ``column_order="compiler"``."""
     options = {}
@@ -74,27 +107,20 @@ def to_standard_form(m: pyo.ConcreteModel, column_order: str = "declaration") ->
     upper = np.array([math.inf if v.ub is None else v.ub for v in columns], dtype=float)
     integer = np.array([v.is_integer() for v in columns], dtype=bool)
 
-    lp = highspy.HighsLp()
-    lp.num_col_ = n_cols
-    lp.num_row_ = n_rows
-    cost = repn.c.toarray()[0] if repn.c.shape[0] else np.zeros(n_cols)
-    lp.col_cost_ = cost
-    lp.offset_ = float(repn.c_offset[0]) if len(repn.c_offset) else 0.0
-    lp.col_lower_ = lower
-    lp.col_upper_ = upper
-    # Mixed form keeps each row's own sense: 1 is <=, -1 is >=, 0 is ==.
-    lp.row_lower_ = np.where(senses <= 0, rhs, -math.inf)
-    lp.row_upper_ = np.where(senses >= 0, rhs, math.inf)
     A = repn.A.tocsc()
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.num_col_ = n_cols
-    lp.a_matrix_.num_row_ = n_rows
-    lp.a_matrix_.start_ = A.indptr
-    lp.a_matrix_.index_ = A.indices
-    lp.a_matrix_.value_ = A.data
     sense = repn.objectives[0].sense if repn.objectives else pyo.minimize
-    lp.sense_ = highspy.ObjSense.kMaximize if sense == pyo.maximize else highspy.ObjSense.kMinimize
-    lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
+    lp = highs_lp(
+        cost=repn.c.toarray()[0] if repn.c.shape[0] else np.zeros(n_cols),
+        col_lower=lower,
+        col_upper=upper,
+        # Mixed form keeps each row's own sense: 1 is <=, -1 is >=, 0 is ==.
+        row_lower=np.where(senses <= 0, rhs, -math.inf),
+        row_upper=np.where(senses >= 0, rhs, math.inf),
+        matrix=A,
+        maximize=sense == pyo.maximize,
+        integer=integer,
+        offset=float(repn.c_offset[0]) if len(repn.c_offset) else 0.0,
+    )
     return StandardForm(
         lp=lp, columns=columns, rows=n_rows, nonzeros=int(A.nnz), row_constraints=[r[0] for r in repn.rows]
     )
