@@ -139,7 +139,76 @@ pd.DataFrame({s.name: {k: o.summary[k] for k in HEADLINE} for s, o in ((scenario
     ("code", 'site_changes(outcome.sites, other.sites).drop(columns="geometry")'),
 ]
 
-NOTEBOOKS: dict[str, list[Cell]] = {"01_inputs.ipynb": INPUTS, "02_solution.ipynb": SOLUTION}
+COMPARE: list[Cell] = [
+    (
+        "md",
+        """# 03 — What does a rule cost? Base versus policies
+
+A regional base (Mid-Atlantic and South-East, $30bn for capex plus five years of energy) against four
+rules from `runs/policies/`, applied to the same region: a Northern-Virginia-style moratorium, a
+carbon cap, diversification and a sales-tax race. `model.compare.solve_all` re-uses one built model
+wherever only parameters differ; the table gives each rule's cost against the base and the marginal
+value of the rules that bind. Marginal values come from the LP with the chosen sites fixed: when those
+sites are full, more budget buys nothing without a new site, and the budget's value reads as zero.""",
+    ),
+    (
+        "code",
+        """%matplotlib inline
+from model.compare import compare_table, solve_all
+from model.config import scenario_from_dict
+from model.plot import bar_by_state, compare_map
+
+states = ["VA", "NC", "SC", "GA", "TN", "KY", "WV", "MD"]
+base = {
+    "name": "base",
+    "candidates": {"states": states},
+    "budget": {"equity_usd": 30e9, "include_opex": True},
+    # A tight gap, so that the differences between scenarios are the rules' and not the solver's.
+    "solver": {"mip_gap": 0.0005, "threads": 2},
+}
+rules = {
+    "nova-moratorium": [{"type": "moratorium", "counties": ["51107", "51153", "51059"]}],
+    "carbon-cap": [{"type": "carbon_cap", "max_tco2_per_year": 1.5e6}],
+    "diversify": [{"type": "max_share_per_state", "share": 0.3}, {"type": "min_sites", "count": 4}],
+    "tax-race": [{"type": "tax_incentive", "states": ["VA"], "gpu_capex_discount_share": 0.0577},
+                 {"type": "tax_incentive", "states": ["GA"], "gpu_capex_discount_share": 0.0738}],
+}
+scenarios = [scenario_from_dict(base)] + [scenario_from_dict(base | {"name": n, "policies": p}) for n, p in rules.items()]
+entries = solve_all(scenarios)
+table = compare_table(entries)
+table[["scenario", "status", "compute_pflops", "compute_change_pflops", "cost_usd", "usd_per_pflops",
+       "facility_mw", "sites_built", "emissions_tco2"]].round(1)""",
+    ),
+    (
+        "md",
+        """## The cost of each rule
+
+Against the base: the compute each rule gives up for the same money (negative = the rule costs
+compute), and what one more unit of a binding rule would buy.""",
+    ),
+    (
+        "code",
+        """for row in table.itertuples():
+    print(f"{row.scenario:16s} {row.compute_change_pflops:>+12,.0f} PFLOPS   {row.marginal_values}")""",
+    ),
+    (
+        "code",
+        """by_scenario = {row.scenario: row.compute_pflops for row in table.itertuples()}
+bar_by_state(by_scenario, column="compute_pflops", title="Compute for the same money, by scenario (PFLOPS)")""",
+    ),
+    ("md", "## Where the campuses move: base versus the carbon cap"),
+    (
+        "code",
+        """sites = {e.scenario.name: e.outcome.sites for e in entries}
+compare_map(sites["base"], sites["carbon-cap"], names=("base", "carbon-cap"))""",
+    ),
+]
+
+NOTEBOOKS: dict[str, list[Cell]] = {
+    "01_inputs.ipynb": INPUTS,
+    "02_solution.ipynb": SOLUTION,
+    "03_policy_compare.ipynb": COMPARE,
+}
 
 
 def make_notebook(stem: str, cells: list[Cell]) -> NotebookNode:
