@@ -64,6 +64,8 @@ def sites_table(sm: SitingModel) -> gpd.GeoDataFrame:
     out["price_usd_per_mwh"] = sites["price_usd_per_mwh"]
     out["energy_mwh_per_year"] = _values(m.energy_mwh_per_year, ids).round(0)
     cost_musd, co2_t = _site_energy(sm, ids)
+    for source, mwh in _site_energy_mix(sm, ids).items():
+        out[f"{source}_mwh_per_year"] = mwh.round(0)
     annuity = float(pyo.value(m.annuity_years))
     out["energy_cost_usd_per_year"] = (cost_musd * USD_PER_MUSD).round(_USD_DECIMALS)
     out["energy_opex_pv_usd"] = (cost_musd * annuity * USD_PER_MUSD).round(_USD_DECIMALS)
@@ -101,6 +103,40 @@ def _site_energy(sm: SitingModel, ids: list[str]) -> tuple[np.ndarray, np.ndarra
     cost = np.array([pyo.value(m.energy_cost_musd_per_year_zone[z]) for z in zones]) * share
     co2 = np.array([pyo.value(m.co2_t_per_year_zone[z]) for z in zones]) * share
     return cost, co2
+
+
+# Energy sources of the hourly model: output column stem -> dispatch variable or expression.
+MIX_SOURCES = {
+    "grid": "grid_import_mw",
+    "solar": "solar_gen_mw",
+    "wind": "wind_gen_mw",
+    "gas": "gas_gen_mw",
+    "battery_discharge": "discharge_mw",
+    "curtailed": "curtail_mw",
+}
+
+
+def _site_energy_mix(sm: SitingModel, ids: list[str]) -> dict[str, np.ndarray]:
+    """Annual MWh by source per built site: the whole load from the grid in annual mode; in hourly
+    mode the zone's supply, shared in proportion to each campus' energy (dispatch is per zone)."""
+    m = sm.m
+    mwh = np.array([pyo.value(m.energy_mwh_per_year[s]) for s in ids])
+    if sm.data.energy is None:
+        return {"grid": mwh}
+    zone_of = sm.data.sites["state"]
+    weights = sm.data.energy.weights.to_dict()
+    all_mwh = pd.Series({s: pyo.value(m.energy_mwh_per_year[s]) for s in sm.data.sets.SITES})
+    zone_mwh = all_mwh.groupby(zone_of.loc[all_mwh.index]).sum()
+    share = np.array([mwh[i] / zone_mwh[zone_of[s]] if zone_mwh[zone_of[s]] > 0 else 0.0 for i, s in enumerate(ids)])
+    mix = {}
+    for source, name in MIX_SOURCES.items():
+        component = getattr(m, name, None)
+        totals = {
+            z: sum(w * pyo.value(component[(z, *h)]) for h, w in weights.items()) if component is not None else 0.0
+            for z in {zone_of[s] for s in ids}
+        }
+        mix[source] = np.array([totals[zone_of[s]] for s in ids]) * share
+    return mix
 
 
 def dispatch_table(sm: SitingModel) -> pd.DataFrame | None:

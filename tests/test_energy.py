@@ -91,6 +91,9 @@ def test_battery_shifts_cheap_energy() -> None:
     assert site["battery_mw"] == pytest.approx(1.0) and site["battery_mwh"] == pytest.approx(1.0)
     assert out.summary["objective"] == pytest.approx(15 + 0.0876 + 0.03)
     assert out.summary["energy_mwh_by_source"]["battery_discharge"] == pytest.approx(4380.0)
+    # Per site: 8,760 MWh from the grid (all bought at $10), 4,380 of it delivered through the battery.
+    assert site["grid_mwh_per_year"] == pytest.approx(8760.0)
+    assert site["battery_discharge_mwh_per_year"] == pytest.approx(4380.0)
 
 
 def test_solar_surplus_is_stored() -> None:
