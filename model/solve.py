@@ -22,6 +22,7 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 from model.config import SolverConfig
 
 _INT_TOL = 1e-6
+PRESOLVE_OFF_ABOVE_COLUMNS = 60_000
 SOLUTION_STATUSES = ("optimal", "time_limit", "interrupted")
 
 
@@ -138,6 +139,13 @@ def write_model(m: pyo.ConcreteModel, path: Path) -> StandardForm:
     return form
 
 
+def presolve_setting(options: SolverConfig, n_columns: int) -> str:
+    """HiGHS' presolve option for this model (see SolverConfig.presolve)."""
+    if options.presolve == "auto":
+        return "off" if n_columns > PRESOLVE_OFF_ABOVE_COLUMNS else "on"
+    return options.presolve
+
+
 def _status(h: highspy.Highs) -> str:
     ms = h.getModelStatus()
     S = highspy.HighsModelStatus
@@ -194,6 +202,7 @@ def solve_highspy(
     highspy.Highs.resetGlobalScheduler(True)
     h.setOptionValue("threads", int(options.threads))
     h.setOptionValue("random_seed", 0)
+    h.setOptionValue("presolve", presolve_setting(options, len(form.columns)))
     h.passModel(form.lp)
     start = _current_values(form.columns) if warm_start else None
     if start is not None:

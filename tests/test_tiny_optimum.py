@@ -146,3 +146,14 @@ def test_unreachable_target_is_refused_before_solving() -> None:
     sc = tiny_scenario(objective={"sense": "min_cost", "target_it_mw": 1000.0}, budget=None)
     with pytest.raises(SitingError, match="target_it_mw: 1,000 MW is more than the 3 candidate sites can host"):
         solve_tiny(sc)
+
+
+def test_presolve_setting() -> None:
+    from model.config import SolverConfig
+    from model.solve import PRESOLVE_OFF_ABOVE_COLUMNS, presolve_setting
+
+    assert presolve_setting(SolverConfig(), 1_000) == "on"
+    assert presolve_setting(SolverConfig(), PRESOLVE_OFF_ABOVE_COLUMNS + 1) == "off"
+    assert presolve_setting(SolverConfig(presolve="on"), 10**6) == "on"
+    # Same optimum without presolve (the hand-derived 560 of test_hand_derived_optimum...).
+    assert solve_tiny(tiny_scenario(solver={"mip_gap": 0.0, "threads": 1, "presolve": "off"})).summary["objective"] == pytest.approx(560.0)
