@@ -20,6 +20,7 @@ from model.config import Scenario
 from model.duals import MarginalValue, as_records, marginal_values
 from model.inputs import SitingData, load_inputs
 from model.pipeline import RunOutcome, build_checked, solve_built, write_run
+from model.plot import compare_folium_grid, compare_grid
 from model.results import atomic_dir, write_json
 
 COLUMNS = [
@@ -143,9 +144,11 @@ def _diff(summary: dict[str, Any], base: dict[str, Any], key: str) -> float | No
 
 
 def write_compare(out_dir: Path, entries: list[CompareEntry], table: pd.DataFrame) -> None:
-    """compare.csv, compare.json and one sub-directory per scenario, written atomically."""
+    """compare.csv, compare.json, the difference maps compare.png / compare.html (each scenario against
+    the base) and one sub-directory per scenario, written atomically."""
     with atomic_dir(out_dir) as tmp:
         table.to_csv(tmp / "compare.csv", index=False, float_format="%.6g")
+        write_compare_maps(tmp, entries)
         payload = {
             "base": entries[0].scenario.name,
             "scenarios": [
@@ -163,6 +166,17 @@ def write_compare(out_dir: Path, entries: list[CompareEntry], table: pd.DataFram
             sub = tmp / e.scenario.name
             sub.mkdir()
             write_run(sub, e.outcome, f"{e.scenario.name}: {e.outcome.summary['status']}")
+
+
+def write_compare_maps(out_dir: Path, entries: list[CompareEntry]) -> None:
+    """compare.png (one row per scenario: change map and MW by state) and compare.html (a layer set per
+    scenario) against ``entries[0]``; counties are drawn only when the base's candidates are counties."""
+    base = entries[0]
+    inputs = base.outcome.inputs
+    candidates = inputs.sites if inputs is not None and inputs.scenario.candidates.kind == "counties" else None
+    others = {e.scenario.name: e.outcome.sites for e in entries[1:]}
+    compare_grid(base.outcome.sites, others, base.scenario.name, candidates).savefig(out_dir / "compare.png", dpi=90)
+    compare_folium_grid(base.outcome.sites, others, base.scenario.name, candidates).save(str(out_dir / "compare.html"))
 
 
 def built_sites(entries: list[CompareEntry]) -> dict[str, gpd.GeoDataFrame | None]:

@@ -3,7 +3,8 @@
 * :func:`static_map` — a matplotlib figure (EPSG:5070): counties shaded by an input column, state borders,
   built sites as circles (area ∝ facility MW, colour = main GPU type).
 * :func:`folium_map` — the interactive ``map.html``: the same layers plus optional point layers.
-* :func:`site_changes`, :func:`compare_map`, :func:`compare_folium` — what changed between two solutions.
+* :func:`site_changes`, :func:`compare_map`, :func:`compare_folium` — what changed between two solutions;
+  :func:`compare_grid`, :func:`compare_folium_grid` — several scenarios against one base.
 * :func:`bar_by_state` — a horizontal bar chart of a sites column (or a summary's ``*_by_state``) per state.
 """
 
@@ -579,18 +580,18 @@ def _change_counts(changes: gpd.GeoDataFrame) -> str:
     return " · ".join(parts)
 
 
-def compare_map(
-    base_sites: gpd.GeoDataFrame | None,
-    other_sites: gpd.GeoDataFrame | None,
-    names: tuple[str, str] = ("base", "other"),
-    candidates: gpd.GeoDataFrame | None = None,
-) -> Figure:
-    """Left: counties that gained, lost or kept facility MW from ``names[0]`` to ``names[1]`` (circle area
-    ∝ |change|, or MW if unchanged). Right: facility MW per state in both solutions."""
-    changes = site_changes(base_sites, other_sites)
-    fig = Figure(figsize=(15.0, 6.5))
-    ax_map = _map_axes(fig, (0.01, 0.04, 0.56, 0.8))
-    ax_bar = fig.add_axes((0.78, 0.1, 0.2, 0.72))
+def _draw_compare_row(
+    fig: Figure,
+    bottom: float,
+    height: float,
+    changes: gpd.GeoDataFrame,
+    names: tuple[str, str],
+    candidates: gpd.GeoDataFrame | None,
+) -> None:
+    """One comparison in the band ``[bottom, bottom + height]`` of ``fig``: the change map on the left,
+    facility MW per state in both solutions on the right."""
+    ax_map = _map_axes(fig, (0.01, bottom + 0.04 * height, 0.56, 0.8 * height))
+    ax_bar = fig.add_axes((0.78, bottom + 0.1 * height, 0.2, 0.72 * height))
     _draw_background(ax_map, candidates, None)
     pts = _projected(changes)
     for kind, colour in CHANGE_COLOURS.items():
@@ -617,26 +618,45 @@ def compare_map(
     ax_bar.legend(loc="lower right", fontsize=9)
     ax_bar.spines[["top", "right"]].set_visible(False)
     ax_bar.set_title("By state", fontsize=10)
-    fig.suptitle(_plain(f"{names[1]} vs {names[0]}: facility MW by county"), fontsize=13)
-    return fig
+    fig.text(0.5, bottom + 0.985 * height, _plain(f"{names[1]} vs {names[0]}: facility MW by county"),
+             ha="center", va="top", fontsize=13)
 
 
-def compare_folium(
+def compare_map(
     base_sites: gpd.GeoDataFrame | None,
     other_sites: gpd.GeoDataFrame | None,
     names: tuple[str, str] = ("base", "other"),
     candidates: gpd.GeoDataFrame | None = None,
-    tiles: str | None = "OpenStreetMap",
-) -> folium.Map:
-    """Interactive version of :func:`compare_map`: one layer each for gained, lost and unchanged counties."""
-    changes = site_changes(base_sites, other_sites)
-    fmap = _base_map(tiles)
-    states = _states_for(candidates)
-    _state_layer(states, filled=True).add_to(fmap)
-    _fit(fmap, states)
+) -> Figure:
+    """Left: counties that gained, lost or kept facility MW from ``names[0]`` to ``names[1]`` (circle area
+    ∝ |change|, or MW if unchanged). Right: facility MW per state in both solutions."""
+    fig = Figure(figsize=(15.0, 6.5))
+    _draw_compare_row(fig, 0.0, 1.0, site_changes(base_sites, other_sites), names, candidates)
+    return fig
+
+
+def compare_grid(
+    base_sites: gpd.GeoDataFrame | None,
+    others: Mapping[str, gpd.GeoDataFrame | None],
+    base_name: str = "base",
+    candidates: gpd.GeoDataFrame | None = None,
+) -> Figure:
+    """:func:`compare_map` for several scenarios against one base: one row per entry of ``others``
+    (scenario name -> sites table, ``None`` when it has no solution), in the order given."""
+    n = max(len(others), 1)
+    fig = Figure(figsize=(15.0, 6.0 * n))
+    for i, (name, sites) in enumerate(others.items()):
+        changes = site_changes(base_sites, sites)
+        _draw_compare_row(fig, 1.0 - (i + 1) / n, 1.0 / n, changes, (base_name, name), candidates)
+    return fig
+
+
+def _change_layers(changes: gpd.GeoDataFrame, names: tuple[str, str], show: bool, prefix: str) -> list[folium.FeatureGroup]:
+    """One folium layer per kind of change (gained / lost / unchanged) with popups giving both MW values."""
+    layers = []
     for kind, colour in CHANGE_COLOURS.items():
         sel = changes.loc[changes["change"] == kind]
-        layer = folium.FeatureGroup(name=f"{kind.capitalize()} ({len(sel)})")
+        layer = folium.FeatureGroup(name=f"{prefix}{kind.capitalize()} ({len(sel)})", show=show)
         for fips, row in sel.iterrows():
             size = row["mw_base"] if kind == "unchanged" else abs(row["delta_mw"])
             text = (
@@ -649,16 +669,55 @@ def compare_folium(
                 fill=True, fill_color=colour, fill_opacity=0.85, popup=folium.Popup(text, max_width=320),
                 tooltip=f"{row['county_name']}, {row['state']}: {row['delta_mw']:+,.0f} MW",
             ).add_to(layer)
-        layer.add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
-    body = (
-        f'<div style="font-size:14px"><b>{html.escape(names[1])} vs {html.escape(names[0])}</b></div>'
-        f"<div>{_change_counts(changes)}</div>"
+        layers.append(layer)
+    return layers
+
+
+def _change_legend(heading: str, lines: list[str]) -> str:
+    return (
+        f'<div style="font-size:14px"><b>{heading}</b></div>'
+        + "".join(f"<div>{line}</div>" for line in lines)
         + "".join(_swatch(c, k, round_=True) for k, c in CHANGE_COLOURS.items())
         + '<div style="margin-top:6px"><b>|Δ facility MW|</b> (circle area)</div>'
         + _size_rows()
     )
-    fmap.get_root().html.add_child(_legend_box(body, "bottom:24px;left:12px"))
+
+
+def compare_folium(
+    base_sites: gpd.GeoDataFrame | None,
+    other_sites: gpd.GeoDataFrame | None,
+    names: tuple[str, str] = ("base", "other"),
+    candidates: gpd.GeoDataFrame | None = None,
+    tiles: str | None = "OpenStreetMap",
+) -> folium.Map:
+    """Interactive version of :func:`compare_map`: one layer each for gained, lost and unchanged counties."""
+    return compare_folium_grid(base_sites, {names[1]: other_sites}, names[0], candidates, tiles)
+
+
+def compare_folium_grid(
+    base_sites: gpd.GeoDataFrame | None,
+    others: Mapping[str, gpd.GeoDataFrame | None],
+    base_name: str = "base",
+    candidates: gpd.GeoDataFrame | None = None,
+    tiles: str | None = "OpenStreetMap",
+) -> folium.Map:
+    """Interactive version of :func:`compare_grid`: gained / lost / unchanged layers per scenario, switched
+    in the layer control (only the first scenario's are shown at first; with one scenario, no name prefix)."""
+    fmap = _base_map(tiles)
+    states = _states_for(candidates)
+    _state_layer(states, filled=True).add_to(fmap)
+    _fit(fmap, states)
+    lines = []
+    for i, (name, sites) in enumerate(others.items()):
+        changes = site_changes(base_sites, sites)
+        prefix = "" if len(others) == 1 else f"{name}: "
+        for layer in _change_layers(changes, (base_name, name), show=i == 0, prefix=prefix):
+            layer.add_to(fmap)
+        lines.append(f"{prefix}{_change_counts(changes)}")
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    heading = (f"{html.escape(next(iter(others)))} vs {html.escape(base_name)}" if len(others) == 1
+               else f"Scenarios vs {html.escape(base_name)} (switch layers at top right)")
+    fmap.get_root().html.add_child(_legend_box(_change_legend(heading, [html.escape(x) for x in lines]), "bottom:24px;left:12px"))
     return fmap
 
 

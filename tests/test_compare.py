@@ -66,11 +66,16 @@ def test_compare_reuses_models_and_prices_rules(tmp_path: Path) -> None:
     assert table.loc["capped", "objective_change_vs_base"] == pytest.approx(-40.0)  # the cap costs 40 PFLOPS
     assert table.loc["base", "usd_per_pflops"] == pytest.approx(60e6 / 560)
     assert "+$1bn of budget buys 8,000.0 PFLOPS" in table.loc["base", "marginal_values"]
-    assert table.loc["capped", "mw_XB"] == pytest.approx(3.0)
+    # 2 B + 2 A can be split between S1 and S2 in more than one way (HiGHS 1.15 put 3 MW in XB, 1.16
+    # puts 2 MW): the cap is what must hold, and XB's site is still built.
+    assert 0.0 < table.loc["capped", "mw_XB"] <= 3.0 + 1e-6
 
     out = tmp_path / "cmp"
     write_compare(out, entries, compare_table(entries))
     written = pd.read_csv(out / "compare.csv")
     assert list(written.columns[: len(COLUMNS)]) == COLUMNS
-    assert {p.name for p in out.iterdir()} >= {"compare.csv", "compare.json", "base", "more", "capped"}
+    assert {p.name for p in out.iterdir()} >= {"compare.csv", "compare.json", "compare.png", "compare.html", "base", "more", "capped"}
+    page = (out / "compare.html").read_text()
+    # One layer set per scenario against the base; the cap moves XB's site from 4 MW to 3 MW ("lost").
+    assert "more: Gained" in page and "capped: Lost (1)" in page
     assert (out / "more" / "sites.gpkg").exists()

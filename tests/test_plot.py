@@ -23,6 +23,8 @@ from model.plot import (
     bar_by_state,
     column_label,
     compare_folium,
+    compare_folium_grid,
+    compare_grid,
     compare_map,
     dominant_gpu,
     folium_map,
@@ -247,6 +249,20 @@ def test_compare_with_nothing_built() -> None:
     draw(fig)
     assert sum(len(c.get_offsets()) for c in site_collections(fig, "change:")) == len(SITES)
     assert len(site_changes(EMPTY, EMPTY)) == 0
+
+
+def test_compare_grid_has_one_row_per_scenario() -> None:
+    grown = make_sites([("TX", "48001", "Anderson", 1500.0, "GB200_NVL72", -95.65, 31.8)])
+    fig = compare_grid(SITES, {"grown": grown, "none": None}, "base")
+    draw(fig)
+    maps = [ax for ax in fig.axes if ax.get_title().startswith("gained")]
+    assert len(maps) == 2
+    # Row 1 grows Anderson (1,200 -> 1,500 MW) and loses the other sites; row 2 (no solution) loses every site.
+    counts = [{c.get_gid(): len(c.get_offsets()) for c in ax.collections if str(c.get_gid()).startswith("change:")} for ax in maps]
+    assert counts[0] == {"change:gained": 1, "change:lost": len(SITES) - 1, "change:unchanged": 0}
+    assert counts[1] == {"change:gained": 0, "change:lost": len(SITES), "change:unchanged": 0}
+    html = compare_folium_grid(SITES, {"grown": grown, "none": None}, "base").get_root().render()
+    assert "grown: Lost" in html and f"none: Lost ({len(SITES)})" in html
 
 
 def test_bar_by_state_from_sites_and_summary() -> None:
