@@ -122,6 +122,7 @@ def run(
     labels = {
         "load": "loading data",
         "build": "building model",
+        "seed": "finding a starting point (annual-energy model, then the hourly model at its sites)",
         "solve": "solving with HiGHS",
         "diagnose": "infeasible: solving the elastic model to find which rules bind",
         "write": "writing outputs",

@@ -139,6 +139,14 @@ class SolverConfig(StrictModel):
     # candidates (159k columns) it ran past a 600 s time limit without finishing, while the solve
     # without it took 50 s to a 0.014 % gap; county models (28k columns) solve faster with it.
     presolve: Literal["auto", "on", "off"] = "auto"
+    # HiGHS' LP method inside the MIP (mip_lp_solver). "auto": interior point in hourly energy mode,
+    # whose national root LP (120k rows) took 57 s with IPM against 114 s with dual simplex (one
+    # thread each, benchmarks/energy.md); HiGHS' own choice otherwise.
+    lp_solver: Literal["auto", "choose", "simplex", "ipm"] = "auto"
+    # Hourly energy mode: before the full solve, solve the annual-energy model (no hours, far
+    # smaller), fix the hourly model's sites to its answer, solve the rest, and start HiGHS from
+    # that point (model/seed.py). HiGHS' own heuristics took minutes to get within 1 % nationally.
+    seed_incumbent: bool = True
 
 
 class Scenario(StrictModel):

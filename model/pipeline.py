@@ -16,6 +16,7 @@ from model.diagnose import check_target_reachable, diagnose
 from model.inputs import SitingData, load_inputs
 from model.plot import folium_map, static_map
 from model.results import atomic_dir, dispatch_table, sites_table, summary_dict, write_json
+from model.seed import seed_hourly_model
 from model.solve import solve_model
 
 Step = Callable[[str], None]
@@ -44,8 +45,17 @@ def solve_built(
     """Solve an already built model (fresh or re-pointed with ``update_params``) and read results."""
     inputs = sm.data.inputs
     scenario = inputs.scenario
+    options = scenario.solver
+    seed = None
+    if sm.data.energy is not None and options.seed_incumbent and not warm_start:
+        on_step("seed")
+        t = time.perf_counter()
+        seed = seed_hourly_model(sm, options)
+        seconds = seconds | {"seed": time.perf_counter() - t}
+        # The seed's time comes out of the scenario's limit.
+        options = options.model_copy(update={"time_limit_s": max(options.time_limit_s - seconds["seed"], 1.0)})
     on_step("solve")
-    result = solve_model(sm.m, scenario.solver, log_path, warm_start=warm_start)
+    result = solve_model(sm.m, options, log_path, warm_start=warm_start or seed is not None)
     seconds = {k: round(v, 3) for k, v in seconds.items()} | {
         "translate": result.seconds_translate,
         "solve": result.seconds_solve,
@@ -53,6 +63,9 @@ def solve_built(
     sites = sites_table(sm) if result.has_solution else None
     dispatch = dispatch_table(sm) if result.has_solution else None
     summary = summary_dict(sm, result, sites, seconds, scenario.sha256(), inputs.data_sha256, dispatch)
+    if seed is not None:
+        summary["seed"] = {"objective": seed.objective, "annual_model_objective": seed.annual_objective,
+                           "sites_built": seed.sites_built}
     if result.status in ("infeasible", "infeasible_or_unbounded"):
         on_step("diagnose")
         summary["diagnosis"] = diagnose(build_model(inputs), scenario.solver)

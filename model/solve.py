@@ -146,6 +146,13 @@ def presolve_setting(options: SolverConfig, n_columns: int) -> str:
     return options.presolve
 
 
+def lp_solver_setting(options: SolverConfig, m: pyo.ConcreteModel) -> str:
+    """HiGHS' mip_lp_solver for this model (see SolverConfig.lp_solver)."""
+    if options.lp_solver == "auto":
+        return "ipm" if m.find_component("HOURS") is not None else "choose"
+    return options.lp_solver
+
+
 def _status(h: highspy.Highs) -> str:
     ms = h.getModelStatus()
     S = highspy.HighsModelStatus
@@ -203,6 +210,7 @@ def solve_highspy(
     h.setOptionValue("threads", int(options.threads))
     h.setOptionValue("random_seed", 0)
     h.setOptionValue("presolve", presolve_setting(options, len(form.columns)))
+    h.setOptionValue("mip_lp_solver", lp_solver_setting(options, m))
     h.passModel(form.lp)
     start = _current_values(form.columns) if warm_start else None
     if start is not None:

@@ -11,6 +11,8 @@ Capex of the campus: $5M site + $10M block = $15M (min_cost for 1 MW of IT).
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import pytest
 
@@ -60,8 +62,11 @@ def energy(solar_cf=(1.0, 0.0), price_factor=(0.2, 1.8), clean=0.0, **cost_overr
     )
 
 
-def solve_energy(onsite: list[str], data: EnergyData, policies: list[dict] | None = None, **energy_cfg: object):
+def solve_energy(
+    onsite: list[str], data: EnergyData, policies: list[dict] | None = None, solver: dict | None = None, **energy_cfg: object
+):
     sc = tiny_scenario(
+        **({"solver": solver} if solver is not None else {}),
         objective={"sense": "min_cost", "target_it_mw": 1.0},
         budget=None,
         gpus={"types": ["A"]},
@@ -162,3 +167,65 @@ def test_energy_needs_hourly_mode_for_clean_rules() -> None:
 
     with pytest.raises(ScenarioError, match="'clean_energy_share' needs \\[energy\\] enabled = true"):
         solve_tiny(tiny_scenario(policies=[{"type": "clean_energy_share", "share": 0.5}]))
+
+
+def two_zone_energy(**energy_args: Any) -> EnergyData:
+    """As :func:`energy` with a second zone XB (same weather and prices) so that S2 can be built too."""
+    one = energy(**energy_args)
+    both = lambda frame: frame.assign(XB=frame["XA"])  # noqa: E731
+    zones = pd.concat([one.zones, one.zones.rename(index={"XA": "XB"})])
+    return EnergyData(weights=one.weights, solar_cf=both(one.solar_cf), wind_cf=both(one.wind_cf),
+                      price_factor=both(one.price_factor), co2_factor=both(one.co2_factor), zones=zones, costs=one.costs)
+
+
+def test_seed_starts_from_the_annual_answer() -> None:
+    # The annual model (S1, grid at the flat $50: $438k a year) sites the campus; with S1 fixed, the
+    # hourly model adds the 1 MW / 1 MWh battery of test_battery_shifts_cheap_energy: 15 + 0.1176.
+    seeded = solve_energy(["battery"], energy())
+    assert seeded.summary["seed"] == {
+        "objective": pytest.approx(15 + 0.0876 + 0.03),
+        "annual_model_objective": pytest.approx(15 + 0.438),
+        "sites_built": 1,
+    }
+    assert seeded.summary["objective"] == pytest.approx(15 + 0.0876 + 0.03)
+    assert seeded.summary["seconds"]["seed"] > 0
+    plain = solve_energy(["battery"], energy(), solver={"seed_incumbent": False, "mip_gap": 0.0, "threads": 1})
+    assert "seed" not in plain.summary and "seed" not in plain.summary["seconds"]
+    assert plain.summary["objective"] == pytest.approx(seeded.summary["objective"])
+
+
+def test_seed_that_breaks_an_hourly_rule_is_dropped() -> None:
+    # Flat prices. S2 (zone XB) is cheaper on the annual model ($40 vs $50/MWh) but has land for the campus only, so
+    # it cannot host the solar a 50 % hourly clean share needs (the annual model does not see that rule).
+    # The fixed solve at S2 is infeasible: no seed, and the full solve builds S1 with 1 MW of solar and
+    # 0.5 MW / 0.5 MWh of battery (test_hourly_clean_share_needs_storage).
+    sc = tiny_scenario(
+        objective={"sense": "min_cost", "target_it_mw": 1.0},
+        budget=None,
+        gpus={"types": ["A"]},
+        costs={"horizon_years": 1.0, "discount_rate": 0.0},
+        energy={"enabled": True, "onsite": ["solar", "battery"]},
+        policies=[{"type": "exclude", "counties": ["00003"]}, {"type": "hourly_clean_share", "share": 0.5}],
+    )
+    sites = tiny_sites(co2_kg_per_mwh=[0.0, 0.0, 0.0], headroom_mw=[10.0, 6.0, 0.0], price_usd_per_mwh=[50.0, 40.0, 50.0],
+                       land_available_acres=[1e6, 1.0, 1e6])
+    out = solve_tiny(sc, sites, energy=two_zone_energy(price_factor=(1.0, 1.0), solar_capex_usd_per_kw_ac=3000.0))
+    assert out.summary["status"] == "optimal"
+    assert "seed" not in out.summary and out.summary["seconds"]["seed"] > 0
+    assert list(out.sites.index) == ["S1"]
+    assert out.sites.loc["S1", "solar_mw"] == pytest.approx(1.0)
+    assert out.sites.loc["S1", "battery_mwh"] == pytest.approx(0.5)
+
+
+def test_lp_solver_auto_is_interior_point_only_in_hourly_mode() -> None:
+    from model.build import build_model
+    from model.solve import lp_solver_setting
+    from tests.conftest import tiny_inputs
+
+    hourly_sc = tiny_scenario(energy={"enabled": True, "onsite": []})
+    hourly = build_model(tiny_inputs(hourly_sc, tiny_sites().iloc[:1], energy=energy()))  # S1, zone XA
+    annual_sc = tiny_scenario()
+    annual = build_model(tiny_inputs(annual_sc))
+    assert lp_solver_setting(hourly_sc.solver, hourly.m) == "ipm"
+    assert lp_solver_setting(annual_sc.solver, annual.m) == "choose"
+    assert lp_solver_setting(hourly_sc.solver.model_copy(update={"lp_solver": "simplex"}), hourly.m) == "simplex"
