@@ -254,6 +254,29 @@ def time_pyomo(inputs: SitingData) -> tuple[float, float]:
     return t1 - t0, time.perf_counter() - t1
 
 
+# "Before" routes for the same build: the standard-form compiler in its own column order (this
+# project's first route, before columns followed declaration order) and Pyomo's two stock
+# persistent HiGHS interfaces, whose set_instance is their translation to highspy.
+BEFORE_ROUTES = ("compiler_order", "appsi", "contrib")
+
+
+def time_pyomo_before(inputs: SitingData, route: str) -> float:
+    """Seconds for build_model + translate through a 'before' route (a fresh model each call)."""
+    t0 = time.perf_counter()
+    sm = build_model(inputs)
+    if route == "compiler_order":
+        new_highs(inputs.scenario).passModel(to_standard_form(sm.m, column_order="compiler").lp)
+    elif route == "appsi":
+        from pyomo.contrib.appsi.solvers.highs import Highs as AppsiHighs
+
+        AppsiHighs().set_instance(sm.m)
+    else:
+        from pyomo.contrib.solver.solvers.highs import Highs as ContribHighs
+
+        ContribHighs().set_instance(sm.m)
+    return time.perf_counter() - t0
+
+
 def time_direct(inputs: SitingData) -> tuple[float, float, DirectModel]:
     """Seconds for model_data + the numpy build, and for passModel."""
     t0 = time.perf_counter()
@@ -284,7 +307,10 @@ def measure_size(label: str, repeat: int) -> dict[str, Any]:
     small = dataclasses.replace(inputs, sites=inputs.sites.iloc[:3])
     time_pyomo(small)
     time_direct(small)
+    for route in BEFORE_ROUTES:
+        time_pyomo_before(small, route)
     pyomo_runs = [time_pyomo(inputs) for _ in range(repeat)]
+    before = {route: statistics.median(time_pyomo_before(inputs, route) for _ in range(repeat)) for route in BEFORE_ROUTES}
     direct_runs = [time_direct(inputs) for _ in range(repeat)]
     direct = direct_runs[-1][2]
     pyomo_build = statistics.median(b for b, _ in pyomo_runs)
@@ -348,6 +374,8 @@ def measure_size(label: str, repeat: int) -> dict[str, Any]:
         "direct_pass": direct_pass,
         "direct_solve": direct_solve,
         "overhead_ratio": (pyomo_build + pyomo_translate) / (direct_build + direct_pass),
+        "before_seconds": before,
+        "before_ratio": {route: t / (direct_build + direct_pass) for route, t in before.items()},
         "peak_rss_mb": rss_pipeline,
         "peak_rss_all_mb": peak_rss_mb(),
         "repeat": repeat,
@@ -431,6 +459,26 @@ def render(results: list[dict[str, Any]], repeat: int) -> str:
         lines.append(
             f"| {r['label']} | {r['seconds_model_data']:.3f} | {r['pyomo_build']:.3f} | {r['pyomo_translate']:.3f} | "
             f"{r['direct_build']:.3f} | {r['direct_pass']:.3f} | {r['direct_solve']:.2f} |"
+        )
+    lines += [
+        "",
+        "## Before and after: Pyomo build + translate against the direct highspy build",
+        "",
+        "Same process, same model, same run. 'after' is the route the pipeline uses (standard-form compiler, columns in "
+        "declaration order, one passModel). The 'before' routes: the same compiler with its own column order (this "
+        "project's first route, before the declaration-order change), and Pyomo's stock persistent interfaces, APPSI "
+        "`appsi_highs` and `pyomo.contrib.solver` 'highs', whose `set_instance` is their translation. Seconds are "
+        f"build_model + translate (medians of {repeat} run(s)); ratios are over the direct build + passModel.",
+        "",
+        "| size | direct s | after s | after ratio | compiler order s | ratio | APPSI s | ratio | contrib s | ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        b, br = r["before_seconds"], r["before_ratio"]
+        lines.append(
+            f"| {r['label']} | {r['direct_build'] + r['direct_pass']:.3f} | {r['pyomo_build'] + r['pyomo_translate']:.3f} | "
+            f"{r['overhead_ratio']:.1f}× | {b['compiler_order']:.3f} | {br['compiler_order']:.1f}× | {b['appsi']:.3f} | "
+            f"{br['appsi']:.1f}× | {b['contrib']:.3f} | {br['contrib']:.1f}× |"
         )
     national = [r for r in results if r["label"] == "national"]
     lines += ["", "## Goals (targets reported, not asserted)", ""]

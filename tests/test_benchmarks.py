@@ -29,3 +29,8 @@ def test_benchmark_smallest_writes_table(tmp_path: Path) -> None:
     assert cells[15].endswith("×") and float(cells[15].rstrip("×")) > 0
     assert cells[16] == "yes" and cells[19] == "yes"  # counts equal, objectives agree
     assert "Machine:" in text and "highspy" in text
+    # The before/after table: the pipeline's route and three 'before' routes, each with its ratio.
+    before = text.split("## Before and after")[1]
+    de_before = next(line for line in before.splitlines() if line.startswith("| DE |"))
+    ratios = [c.strip() for c in de_before.strip("|").split("|")][3::2]
+    assert len(ratios) == 4 and all(float(r.rstrip("×")) > 0 for r in ratios)
