@@ -51,6 +51,7 @@ def seed_hourly_model(sm: SitingModel, options: SolverConfig) -> Seed | None:
     if not first.has_solution or first.objective is None:
         return None
     built = {s: int(round(pyo.value(annual.m.build[s]))) for s in annual.m.build}
+    del annual  # only its sites are needed; free it before the larger solve
     build = sm.m.build
     for s, value in built.items():
         build[s].fix(value)
