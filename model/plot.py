@@ -676,7 +676,10 @@ def _change_layers(changes: gpd.GeoDataFrame, names: tuple[str, str], show: bool
 def _change_legend(heading: str, lines: list[str]) -> str:
     return (
         f'<div style="font-size:14px"><b>{heading}</b></div>'
-        + "".join(f"<div>{line}</div>" for line in lines)
+        # Several scenarios: a small scrolling list, so that the box does not cover the map.
+        + (f"<div>{lines[0]}</div>" if len(lines) == 1 else
+           '<div style="max-height:120px;overflow-y:auto;font-size:11px;margin:2px 0">'
+           + "".join(f"<div>{line}</div>" for line in lines) + "</div>")
         + "".join(_swatch(c, k, round_=True) for k, c in CHANGE_COLOURS.items())
         + '<div style="margin-top:6px"><b>|Δ facility MW|</b> (circle area)</div>'
         + _size_rows()
