@@ -174,7 +174,7 @@ def write_compare_maps(out_dir: Path, entries: list[CompareEntry]) -> None:
     base = entries[0]
     inputs = base.outcome.inputs
     candidates = inputs.sites if inputs is not None and inputs.scenario.candidates.kind == "counties" else None
-    others = {e.scenario.name: e.outcome.sites for e in entries[1:]}
+    others = built_sites(entries[1:])
     compare_grid(base.outcome.sites, others, base.scenario.name, candidates).savefig(out_dir / "compare.png", dpi=90)
     compare_folium_grid(base.outcome.sites, others, base.scenario.name, candidates).save(str(out_dir / "compare.html"))
 

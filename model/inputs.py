@@ -371,16 +371,10 @@ def _first_source(df: pd.DataFrame) -> str:
     return "; ".join(sources[:4]) + (f" (+{len(sources) - 4} more)" if len(sources) > 4 else "")
 
 
-def _energy_table(data_dir: Path, which: str) -> pd.DataFrame:
-    from model.timeseries import ENERGY_COST_SCHEMA, load_energy_profiles
-
-    if which == "profiles":
-        return load_energy_profiles(data_dir)
-    return _read_csv(data_dir / "energy_costs.csv", ENERGY_COST_SCHEMA)
-
-
 def describe_datasets(data_dir: Path = DEFAULT_DATA_DIR) -> list[dict[str, object]]:
     """Name, row count and sources of every input the default dataset uses."""
+    from model.timeseries import ENERGY_COST_SCHEMA, load_energy_profiles  # timeseries imports this module
+
     tables = {
         "counties (plotly-geo, Census cartographic boundary 2016)": None,
         "county_grid.csv": load_county_grid(data_dir),
@@ -389,8 +383,8 @@ def describe_datasets(data_dir: Path = DEFAULT_DATA_DIR) -> list[dict[str, objec
         "cost_assumptions.csv": _read_csv(data_dir / "cost_assumptions.csv", COST_SCHEMA),
         "interconnection_tiers.csv": load_interconnection_tiers(data_dir),
         "cooling.csv": load_cooling(data_dir),
-        "energy_profiles.csv": _energy_table(data_dir, "profiles"),
-        "energy_costs.csv": _energy_table(data_dir, "costs"),
+        "energy_profiles.csv": load_energy_profiles(data_dir),
+        "energy_costs.csv": _read_csv(data_dir / "energy_costs.csv", ENERGY_COST_SCHEMA),
     }
     rows: list[dict[str, object]] = []
     for name, df in tables.items():

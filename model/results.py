@@ -120,12 +120,12 @@ def _site_energy_mix(sm: SitingModel, ids: list[str]) -> dict[str, np.ndarray]:
     """Annual MWh by source per built site: the whole load from the grid in annual mode; in hourly
     mode the zone's supply, shared in proportion to each campus' energy (dispatch is per zone)."""
     m = sm.m
-    mwh = np.array([pyo.value(m.energy_mwh_per_year[s]) for s in ids])
     if sm.data.energy is None:
-        return {"grid": mwh}
+        return {"grid": _values(m.energy_mwh_per_year, ids)}
     zone_of = sm.data.sites["state"]
     weights = sm.data.energy.weights.to_dict()
     all_mwh = pd.Series({s: pyo.value(m.energy_mwh_per_year[s]) for s in sm.data.sets.SITES})
+    mwh = all_mwh.loc[ids].to_numpy()
     zone_mwh = all_mwh.groupby(zone_of.loc[all_mwh.index]).sum()
     share = np.array([mwh[i] / zone_mwh[zone_of[s]] if zone_mwh[zone_of[s]] > 0 else 0.0 for i, s in enumerate(ids)])
     mix = {}
