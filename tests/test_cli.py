@@ -234,3 +234,21 @@ def test_internal_error_is_one_line_exit_3(tmp_path: Path, monkeypatch: pytest.M
     assert result.exit_code == 3
     assert "internal error: RuntimeError: simulated bug (rerun with --debug" in result.output
     assert "Traceback" not in result.output
+
+
+def test_energy_run_reports_its_seed(tmp_path: Path) -> None:
+    # The CLI names every pipeline step; the hourly mode's "seed" step once had no label and crashed.
+    scenario = write(
+        tmp_path / "de-energy.toml",
+        "name = 'de-energy'\n[candidates]\nstates = ['DE']\n[budget]\nequity_usd = 2e9\n"
+        "[energy]\nenabled = true\nrep_days = 8\nonsite = ['solar', 'battery']\n[solver]\nthreads = 1\n",
+    )
+    result = runner.invoke(app, ["run", str(scenario)])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "de-energy"
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "optimal" and "seed" in summary["seconds"]
+    # HiGHS starts from the seed, so (maximising) it never returns less than the seed's objective.
+    assert summary["seed"]["sites_built"] >= 1
+    assert summary["objective"] >= summary["seed"]["objective"] - 1e-6
+    assert (out / "dispatch.parquet").exists()
