@@ -23,6 +23,7 @@ EXIT_BAD_INPUT = 2
 EXIT_NO_SOLUTION = 1
 EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 3
+FORCE_HELP = "Write into an existing directory siting did not make, beside its files (never over them)."
 
 NO_SOLUTION_TEXT = {
     "infeasible": "the scenario is infeasible",
@@ -107,6 +108,7 @@ def run(
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Solver time limit, seconds.")] = None,
     gap: Annotated[Optional[float], typer.Option("--gap", help="Relative MIP gap, e.g. 0.01.")] = None,
     threads: Annotated[Optional[int], typer.Option("--threads", help="Solver threads.")] = None,
+    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
 ) -> None:
     """Solve a scenario and write sites.gpkg, summary.json, solver.log and map.html."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -131,7 +133,7 @@ def run(
     try:
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console, transient=True) as progress:
             task = progress.add_task("starting")
-            outcome = run_scenario(sc, out_dir, on_step=lambda step: progress.update(task, description=labels[step]))
+            outcome = run_scenario(sc, out_dir, force=force, on_step=lambda step: progress.update(task, description=labels[step]))
     except SitingError as err:
         _fail(err)
     except KeyboardInterrupt:
@@ -158,10 +160,12 @@ def run(
 def compare(
     scenarios: Annotated[list[Path], typer.Argument(help="BASE.toml followed by the scenarios to compare with it.")],
     out: Annotated[Optional[Path], typer.Option("--out", help="Output directory [default: compare-<base>/ beside BASE]")] = None,
+    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
 ) -> None:
     """Solve a base and other scenarios; write compare.csv/json with the cost and marginal value of each rule."""
-    from model.compare import compare_table, solve_all, write_compare
+    from model.compare import RESERVED_NAMES, compare_table, solve_all, write_compare
     from model.config import load_scenario
+    from model.outputs import check_output_dir
 
     if len(scenarios) < 2:
         _fail(SitingError("compare needs a base scenario and at least one other"))
@@ -171,11 +175,15 @@ def compare(
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
             raise SitingError(f"scenario name '{dup[0]}' appears twice; names label the rows and folders")
+        clash = sorted(set(names) & RESERVED_NAMES)
+        if clash:
+            raise SitingError(f"{scenarios[names.index(clash[0])]}: name: '{clash[0]}' is a file compare writes; rename the scenario")
         out_dir = out if out is not None else scenarios[0].parent / f"compare-{loaded[0].name}"
+        check_output_dir(out_dir, "compare", force)  # before any solve
         with err_console.status("solving") as status:
             entries = solve_all(loaded, on_step=lambda name: status.update(f"solving {name}"))
         table = compare_table(entries)
-        write_compare(out_dir, entries, table)
+        write_compare(out_dir, entries, table, force=force)
     except SitingError as err:
         _fail(err)
     except KeyboardInterrupt:
@@ -210,6 +218,7 @@ def sweep(
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address [default: a local cluster]")] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Local Dask worker processes.")] = 2,
     out: Annotated[Optional[Path], typer.Option("--out", help="Output directory [default: <name>-sweep/ beside the file]")] = None,
+    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
 ) -> None:
     """Solve a grid of scenario variants on Dask; one run directory per point, sweep.csv and pareto.png."""
     from model.config import load_scenario
@@ -220,7 +229,7 @@ def sweep(
         sc = load_scenario(scenario)
         params = [parse_param(p) for p in param]
         out_dir = out if out is not None else scenario.parent / f"{sc.name}-sweep"
-        table = run_sweep(sc, params, out_dir, scheduler=scheduler, workers=workers)
+        table = run_sweep(sc, params, out_dir, scheduler=scheduler, workers=workers, force=force)
     except SitingError as err:
         _fail(err)
     except KeyboardInterrupt:
@@ -257,8 +266,11 @@ def cflp(
     from model.cflp import cflp_json, read_cflp_csvs
     from model.config import SolverConfig
 
+    from model.outputs import check_output_file, file_tmp, replace_file
+
     target = out if out is not None else sites.parent / "cflp.json"
     try:
+        check_output_file(target)
         if time_limit is not None and not time_limit > 0:
             raise SitingError(f"--time-limit: must be > 0 seconds, got {time_limit}")
         problem = read_cflp_csvs(sites, demand, costs)
@@ -267,10 +279,16 @@ def cflp(
         result = problem.solve(options)
     except SitingError as err:
         _fail(err)
-    payload = cflp_json(result)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(json.dumps(payload, indent=2))
-    tmp.replace(target)  # atomic: a reader never sees half a file
+    payload = {"written_by": "dc-siting cflp"} | cflp_json(result)
+    tmp = file_tmp(target)
+    try:
+        tmp.write_text(json.dumps(payload, indent=2))
+        replace_file(tmp, target)  # atomic: a reader never sees half a file
+    except SitingError as err:
+        _fail(err)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        _fail(SitingError(f"--out: cannot write {target}: {err.strerror or err}"))
     table = Table(title=f"CFLP: {result.status}")
     for col in ("site", "customers", "amount", "serving cost"):
         table.add_column(col, justify="right" if col != "site" else "left")
@@ -304,6 +322,7 @@ def export(
     from model.config import load_scenario
     from model.diagnose import check_target_reachable
     from model.inputs import load_inputs
+    from model.outputs import check_output_file, write_marked
     from model.solve import write_model
 
     try:
@@ -312,10 +331,11 @@ def export(
         target = out if out is not None else Path(f"{scenario.stem}.{format}")
         if target.suffix != f".{format}":
             raise SitingError(f"--out: file name must end in .{format} (HiGHS picks the format from it)")
+        check_output_file(target)
         sc = load_scenario(scenario)
         sm = build_model(load_inputs(sc))
         check_target_reachable(sm.data)
-        size = write_model(sm.m, target)
+        size = write_marked(target, lambda path: write_model(sm.m, path))
     except SitingError as err:
         _fail(err)
     console.print(f"wrote {target} ({size.rows:,} rows, {len(size.columns):,} columns, {size.nonzeros:,} nonzeros)")

@@ -21,7 +21,11 @@ from model.duals import MarginalValue, as_records, marginal_values
 from model.inputs import SitingData, load_inputs
 from model.pipeline import RunOutcome, build_checked, solve_built, write_run
 from model.plot import compare_folium_grid, compare_grid
-from model.results import atomic_dir, write_json
+from model.outputs import output_dir
+from model.results import write_json
+
+# Files at the top of a compare directory; a scenario sub-folder may not take one of these names.
+RESERVED_NAMES = frozenset({"compare.csv", "compare.json", "compare.png", "compare.html", "report.html", ".siting-output.json"})
 
 COLUMNS = [
     "scenario",
@@ -143,10 +147,10 @@ def _diff(summary: dict[str, Any], base: dict[str, Any], key: str) -> float | No
     return None if a is None or b is None else float(a) - float(b)
 
 
-def write_compare(out_dir: Path, entries: list[CompareEntry], table: pd.DataFrame) -> None:
+def write_compare(out_dir: Path, entries: list[CompareEntry], table: pd.DataFrame, force: bool = False) -> None:
     """compare.csv, compare.json, the difference maps compare.png / compare.html (each scenario against
     the base) and one sub-directory per scenario, written atomically."""
-    with atomic_dir(out_dir) as tmp:
+    with output_dir(out_dir, "compare", force=force) as tmp:
         table.to_csv(tmp / "compare.csv", index=False, float_format="%.6g")
         write_compare_maps(tmp, entries)
         payload = {

@@ -15,7 +15,8 @@ from model.config import Scenario
 from model.diagnose import check_target_reachable, diagnose
 from model.inputs import SitingData, load_inputs
 from model.plot import folium_map, static_map
-from model.results import atomic_dir, dispatch_table, sites_table, summary_dict, write_json
+from model.outputs import output_dir
+from model.results import dispatch_table, sites_table, summary_dict, write_json
 from model.seed import seed_hourly_model
 from model.solve import solve_model
 
@@ -118,9 +119,14 @@ def run_scenario(
     out_dir: Path,
     inputs: SitingData | None = None,
     on_step: Step = _noop,
+    force: bool = False,
 ) -> RunOutcome:
-    """Solve and write ``out_dir`` (sites.gpkg, summary.json, solver.log, map.html) all or nothing."""
-    with atomic_dir(out_dir) as tmp:
+    """Solve and write ``out_dir`` (sites.gpkg, summary.json, solver.log, map.html) all or nothing.
+
+    The path is checked before any work (``model.outputs``); the run is written in
+    ``<out_dir>.partial/`` (the HiGHS log streams there) and moved into place when complete.
+    """
+    with output_dir(out_dir, "run", force=force) as tmp:
         outcome = solve_scenario(scenario, inputs, log_path=tmp / "solver.log", on_step=on_step)
         if outcome.summary["status"] == "interrupted_no_solution":
             # Nothing worth keeping: leave no directory rather than one without a solution.

@@ -43,7 +43,8 @@ from model.build import SitingModel, build_model, structure_key, update_params
 from model.config import CostOverrides, Scenario, scenario_from_dict
 from model.errors import ScenarioError
 from model.inputs import SitingData, load_inputs
-from model.results import atomic_dir, sites_table, summary_dict, write_json
+from model.outputs import check_output_dir, check_own_file, mark_dir, open_dir_in_place, output_dir
+from model.results import sites_table, summary_dict, write_json
 from model.solve import solve_model
 
 InputsLoader = Callable[[Scenario], SitingData]
@@ -220,7 +221,7 @@ def _write_run_dir(run_dir: Path, sm: SitingModel, sc: Scenario, warm_start: boo
     """Solve the (built or updated) model and write run_dir as run_scenario does; returns the summary."""
     from model.plot import folium_map
 
-    with atomic_dir(run_dir) as tmp:
+    with output_dir(run_dir, "run") as tmp:
         result = solve_model(sm.m, sc.solver, tmp / "solver.log", warm_start=warm_start)
         sites = sites_table(sm) if result.has_solution else None
         seconds = {"translate": result.seconds_translate, "solve": result.seconds_solve}
@@ -336,6 +337,7 @@ def run_sweep(
     workers: int = 2,
     progress: bool = True,
     inputs_loader: InputsLoader = load_inputs,
+    force: bool = False,
 ) -> pd.DataFrame:
     """Solve every point on Dask, write ``out_dir/<point>/``, ``sweep.csv`` and ``pareto.png``.
 
@@ -348,7 +350,9 @@ def run_sweep(
     points = sweep_points(scenario, params)
     names = [_canonical_name(n) for n, _ in params]
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    open_dir_in_place(out_dir, "sweep", force)  # checked before any solve
+    for sc in points:
+        check_output_dir(out_dir / sc.name, "run")
     rows: list[dict[str, Any]] = []
     with dask_client(scheduler, workers) as client:
         n_workers = len(client.scheduler_info()["workers"]) or workers
@@ -377,8 +381,11 @@ def run_sweep(
                         rows.append(row)
                 bar.advance(task, len(chunk))
     table = pd.DataFrame(rows).sort_values("point").reset_index(drop=True)
+    for name in ("sweep.csv", "pareto.png"):
+        check_own_file(out_dir, name, "sweep")
     table.to_csv(out_dir / "sweep.csv", index=False)
     pareto_figure(table, out_dir / "pareto.png", scenario.name)
+    mark_dir(out_dir, "sweep")
     return table
 
 

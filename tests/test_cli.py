@@ -38,7 +38,7 @@ def test_reduced_real_run_end_to_end(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", str(scenario), "--time-limit", "120"])
     assert result.exit_code == 0, result.output
     out = tmp_path / "mid-atlantic"
-    assert {p.name for p in out.iterdir()} == {"sites.gpkg", "summary.json", "solver.log", "map.html", "map.png"}
+    assert {p.name for p in out.iterdir()} == {"sites.gpkg", "summary.json", "solver.log", "map.html", "map.png", ".siting-output.json"}
     summary = json.loads((out / "summary.json").read_text())
     assert SUMMARY_KEYS <= summary.keys()
     assert set(summary["seconds"]) >= {"load", "build", "solve", "write"}
