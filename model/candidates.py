@@ -382,7 +382,25 @@ def _read_points(path: Path) -> gpd.GeoDataFrame:
     if kinds != {"Point"}:
         other = sorted(kinds - {"Point"})[0]
         raise InputDataError(f"{path}: geometries must be points (found {other}); use centroids or one point per site")
+    _check_lonlat(gdf, path)
     return gdf.reset_index(drop=True)
+
+
+def _check_lonlat(gdf: gpd.GeoDataFrame, path: Path) -> None:
+    """Coordinates must be real places: out-of-range or swapped lon/lat would otherwise project to
+    infinity and the row would silently vanish."""
+    if gdf.crs.is_geographic:
+        x, y = gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy()
+    else:
+        lonlat = gdf.geometry.to_crs("EPSG:4326")
+        x, y = lonlat.x.to_numpy(), lonlat.y.to_numpy()
+    bad = ~(np.isfinite(x) & np.isfinite(y) & (np.abs(x) <= 180) & (np.abs(y) <= 90))
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise InputDataError(
+            f"{path}: row {row + 1} has coordinates outside lon -180..180 / lat -90..90 ({x[row]:g}, {y[row]:g}); "
+            "are lon and lat swapped, or is the CRS wrong?"
+        )
 
 
 def file_candidates(

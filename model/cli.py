@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import signal
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Iterator, Optional
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from model.errors import SitingError
@@ -50,7 +53,7 @@ def _internal(err: Exception) -> None:
     if _State.debug:
         raise err
     err_console.print(
-        f"[bold red]internal error:[/] {type(err).__name__}: {err} (rerun with --debug for the traceback and report it)",
+        f"[bold red]internal error:[/] {type(err).__name__}: {escape(str(err).splitlines()[0] if str(err) else '')} (rerun with --debug for the traceback and report it)",
         highlight=False,
         soft_wrap=True,
     )
@@ -67,8 +70,34 @@ def main(
 def _fail(err: BaseException) -> None:
     if _State.debug:
         raise err
-    err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+    # Escaped: messages quote TOML such as "[energy] enabled = true", which rich would eat as markup.
+    err_console.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@contextmanager
+def _contract(interrupted: str = "interrupted: nothing written") -> Iterator[None]:
+    """The exit contract every command keeps: bad input 2, interrupted 130, anything else 3 (one line)."""
+    previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except SitingError as err:
+        _fail(err)
+    except ValidationError as err:  # a pydantic model built from command-line values
+        from model.config import one_line
+
+        _fail(SitingError(f"command line: {one_line(err)}"))
+    except KeyboardInterrupt:
+        err_console.print(interrupted, highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_INTERRUPTED)
+    except RecursionError as err:
+        _fail(SitingError(f"input nested too deeply ({err})"))
+    except Exception as err:  # noqa: BLE001 - a bug: one line, --debug for the traceback
+        _internal(err)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _fmt_bn(usd: float | None) -> str:
@@ -114,12 +143,12 @@ def run(
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from model.config import load_scenario
+    from model.outputs import partial_path
     from model.pipeline import run_scenario
+    from model.solve import Progress as SolveProgress
 
-    try:
+    with _contract():
         sc = load_scenario(scenario).with_solver(time_limit_s=time_limit, mip_gap=gap, threads=threads)
-    except SitingError as err:
-        _fail(err)
     out_dir = out if out is not None else scenario.parent / sc.name
     labels = {
         "load": "loading data",
@@ -129,20 +158,21 @@ def run(
         "diagnose": "infeasible: solving the elastic model to find which rules bind",
         "write": "writing outputs",
     }
-    previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
-    try:
+    with _contract(f"interrupted: nothing written to {out_dir}"):
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console, transient=True) as progress:
             task = progress.add_task("starting")
-            outcome = run_scenario(sc, out_dir, force=force, on_step=lambda step: progress.update(task, description=labels[step]))
-    except SitingError as err:
-        _fail(err)
-    except KeyboardInterrupt:
-        err_console.print(f"interrupted: nothing written to {out_dir}")
-        raise typer.Exit(EXIT_INTERRUPTED)
-    except Exception as err:  # noqa: BLE001 - the run directory is already rolled back
-        _internal(err)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+
+            def on_step(step: str) -> None:
+                text = labels[step]
+                if step == "solve":
+                    text += f" (log: {partial_path(out_dir) / 'solver.log'})"
+                progress.update(task, description=text)
+
+            def on_solve(p: SolveProgress) -> None:
+                if p.event != "done":
+                    progress.update(task, description=f"solving with HiGHS: {p.describe()}")
+
+            outcome = run_scenario(sc, out_dir, force=force, on_step=on_step, progress=on_solve)
     summary = outcome.summary
     _print_summary(summary, outcome.out_dir)
     status = summary["status"]
@@ -169,7 +199,7 @@ def compare(
 
     if len(scenarios) < 2:
         _fail(SitingError("compare needs a base scenario and at least one other"))
-    try:
+    with _contract():
         loaded = [load_scenario(p) for p in scenarios]
         names = [sc.name for sc in loaded]
         dup = sorted({n for n in names if names.count(n) > 1})
@@ -184,11 +214,6 @@ def compare(
             entries = solve_all(loaded, on_step=lambda name: status.update(f"solving {name}"))
         table = compare_table(entries)
         write_compare(out_dir, entries, table, force=force)
-    except SitingError as err:
-        _fail(err)
-    except KeyboardInterrupt:
-        err_console.print("interrupted: nothing written")
-        raise typer.Exit(EXIT_INTERRUPTED)
     view = Table(title=f"compare against {loaded[0].name}")
     for col in ("scenario", "status", "PFLOPS", "Δ PFLOPS", "cost $bn", "Δ cost $bn", "MW", "sites", "MtCO2/yr"):
         view.add_column(col, justify="right" if col != "scenario" else "left")
@@ -224,17 +249,12 @@ def sweep(
     from model.config import load_scenario
     from model.sweep import parse_param, run_sweep
 
-    out_dir = out
-    try:
+    with _contract():
         sc = load_scenario(scenario)
         params = [parse_param(p) for p in param]
         out_dir = out if out is not None else scenario.parent / f"{sc.name}-sweep"
+    with _contract(f"interrupted: finished points are in {out_dir}"):
         table = run_sweep(sc, params, out_dir, scheduler=scheduler, workers=workers, force=force)
-    except SitingError as err:
-        _fail(err)
-    except KeyboardInterrupt:
-        err_console.print(f"interrupted: finished points are in {out_dir}")
-        raise typer.Exit(EXIT_INTERRUPTED)
     names = [name for name, _ in params]
 
     def num(x: object, scale: float = 1.0, digits: int = 0) -> str:
@@ -264,31 +284,27 @@ def cflp(
 ) -> None:
     """Capacitated facility location from three CSV files: minimise fixed + serving cost."""
     from model.cflp import cflp_json, read_cflp_csvs
-    from model.config import SolverConfig
-
+    from model.config import MAX_TIME_LIMIT_S, SolverConfig
     from model.outputs import check_output_file, file_tmp, replace_file
 
     target = out if out is not None else sites.parent / "cflp.json"
-    try:
+    with _contract():
         check_output_file(target)
-        if time_limit is not None and not time_limit > 0:
-            raise SitingError(f"--time-limit: must be > 0 seconds, got {time_limit}")
+        if time_limit is not None and not 0 < time_limit <= MAX_TIME_LIMIT_S:
+            raise SitingError(f"--time-limit: must be > 0 and at most {MAX_TIME_LIMIT_S:g} seconds, got {time_limit}")
         problem = read_cflp_csvs(sites, demand, costs)
         # Exact by default: CSV instances are small, and a 1 % gap would hide the optimum.
         options = SolverConfig(mip_gap=0.0, **({"time_limit_s": time_limit} if time_limit is not None else {}))
         result = problem.solve(options)
-    except SitingError as err:
-        _fail(err)
-    payload = {"written_by": "dc-siting cflp"} | cflp_json(result)
-    tmp = file_tmp(target)
-    try:
-        tmp.write_text(json.dumps(payload, indent=2))
-        replace_file(tmp, target)  # atomic: a reader never sees half a file
-    except SitingError as err:
-        _fail(err)
-    except OSError as err:
-        tmp.unlink(missing_ok=True)
-        _fail(SitingError(f"--out: cannot write {target}: {err.strerror or err}"))
+        payload = {"written_by": "dc-siting cflp"} | cflp_json(result)
+        tmp = file_tmp(target)
+        try:
+            tmp.write_text(json.dumps(payload, indent=2, allow_nan=False))
+            replace_file(tmp, target)  # atomic: a reader never sees half a file
+        except OSError as err:
+            raise SitingError(f"--out: cannot write {target}: {err.strerror or err}") from None
+        finally:
+            tmp.unlink(missing_ok=True)
     table = Table(title=f"CFLP: {result.status}")
     for col in ("site", "customers", "amount", "serving cost"):
         table.add_column(col, justify="right" if col != "site" else "left")
@@ -325,7 +341,7 @@ def export(
     from model.outputs import check_output_file, write_marked
     from model.solve import write_model
 
-    try:
+    with _contract():
         if format not in ("mps", "lp"):
             raise SitingError(f"--format: must be 'mps' or 'lp', got '{format}'")
         target = out if out is not None else Path(f"{scenario.stem}.{format}")
@@ -336,8 +352,6 @@ def export(
         sm = build_model(load_inputs(sc))
         check_target_reachable(sm.data)
         size = write_marked(target, lambda path: write_model(sm.m, path))
-    except SitingError as err:
-        _fail(err)
     console.print(f"wrote {target} ({size.rows:,} rows, {len(size.columns):,} columns, {size.nonzeros:,} nonzeros)")
 
 
@@ -348,12 +362,10 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file."
     from model.index_sets import active_sites
     from model.inputs import load_inputs
 
-    try:
+    with _contract():
         sc = load_scenario(scenario)
         inputs = load_inputs(sc, origin=str(scenario))
         n = len(active_sites(inputs))
-    except SitingError as err:
-        _fail(err)
     console.print(f"{scenario}: ok ({sc.objective.sense}, {n:,} candidate sites, GPUs: {', '.join(sc.gpus.types)})")
 
 
@@ -362,10 +374,8 @@ def data() -> None:
     """List the datasets, their rows and their sources."""
     from model.inputs import DEFAULT_DATA_DIR, describe_datasets
 
-    try:
+    with _contract():
         rows = describe_datasets(DEFAULT_DATA_DIR)
-    except SitingError as err:
-        _fail(err)
     table = Table(title="Datasets")
     for col in ("dataset", "rows", "source"):
         table.add_column(col, overflow="fold")

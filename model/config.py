@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -15,10 +16,14 @@ from typing import Any, Literal
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from model.errors import ScenarioError
-from model.policies import Policy
+from model.policies import REGISTRY, Policy
 from model.schema import StrictModel, upper_codes
 
 DEFAULT_GPU_TYPES = ["H100_SXM", "H200", "B200", "GB200_NVL72", "MI300X"]
+MAX_TIME_LIMIT_S = 30 * 86_400.0  # a month
+MAX_THREADS = 4 * (os.cpu_count() or 1)
+MAX_EXTENDS_DEPTH = 32
+MAX_NAME_LENGTH = 200  # a run directory name, with room for ".partial" and sweep suffixes
 
 
 class CandidatesConfig(StrictModel):
@@ -83,8 +88,9 @@ class ObjectiveConfig(StrictModel):
 class BudgetConfig(StrictModel):
     """Money to spend. Equity plus debt is the total; leverage is reported, not modelled as a cash flow."""
 
-    equity_usd: float = Field(gt=0)
-    debt_usd: float = Field(default=0.0, ge=0)
+    # At most $100 trillion: beyond that the model's M$ scaling loses meaning (and it is no budget).
+    equity_usd: float = Field(gt=0, le=1e14)
+    debt_usd: float = Field(default=0.0, ge=0, le=1e14)
     # Count the present value of energy bills over the horizon against the budget too.
     include_opex: bool = False
 
@@ -101,10 +107,10 @@ class CostOverrides(StrictModel):
     acres_per_mw: float | None = Field(default=None, gt=0)
     developable_land_share: float | None = Field(default=None, gt=0, le=1)
     discount_rate: float | None = Field(default=None, ge=0, lt=1)
-    horizon_years: float | None = Field(default=None, ge=0)
+    horizon_years: float | None = Field(default=None, ge=0, le=100)
     load_factor: float | None = Field(default=None, gt=0, le=1)
     min_campus_mw: float | None = Field(default=None, ge=0)
-    max_campus_mw: float | None = Field(default=None, gt=0)
+    max_campus_mw: float | None = Field(default=None, gt=0, le=100_000)
     default_pue: float | None = Field(default=None, ge=1)
     carbon_price_usd_per_tco2: float | None = Field(default=None, ge=0)
     gpu_price_multiplier: float | None = Field(default=None, gt=0)
@@ -126,13 +132,14 @@ class EnergyConfig(StrictModel):
     nonfirm_uplift: float = Field(default=0.25, ge=0)
     peak_hour_share: float = Field(default=0.10, gt=0, lt=1)  # highest-price hours count as grid peak
     battery_max_hours: float = Field(default=8.0, gt=0)
-    seed: int = 0  # synthetic weather
+    seed: int = Field(default=0, ge=0, le=2**32 - 1)  # synthetic weather (numpy seeds are 32-bit)
 
 
 class SolverConfig(StrictModel):
-    time_limit_s: float = Field(default=600.0, gt=0)
+    time_limit_s: float = Field(default=600.0, gt=0, le=MAX_TIME_LIMIT_S)
     mip_gap: float = Field(default=0.01, ge=0, lt=1)
-    threads: int = Field(default=2, ge=1)
+    # HiGHS ignores absurd values silently or allocates per thread until memory runs out.
+    threads: int = Field(default=2, ge=1, le=MAX_THREADS)
     # How the Pyomo model reaches HiGHS; "highspy" (standard-form compiler + passModel) translates fastest.
     route: Literal["highspy", "appsi", "contrib"] = "highspy"
     # HiGHS presolve. "auto" turns it off above PRESOLVE_OFF_ABOVE_COLUMNS columns: on 17,699 substation
@@ -150,7 +157,7 @@ class SolverConfig(StrictModel):
 
 
 class Scenario(StrictModel):
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=MAX_NAME_LENGTH)
     description: str = ""
     candidates: CandidatesConfig = CandidatesConfig()
     data: DataConfig = DataConfig()
@@ -172,6 +179,25 @@ class Scenario(StrictModel):
     def _budget_for_max_compute(self) -> "Scenario":
         if self.objective.sense == "max_compute" and self.budget is None:
             raise ValueError("objective max_compute needs a [budget] with equity_usd")
+        return self
+
+    @model_validator(mode="after")
+    def _policies_combine(self) -> "Scenario":
+        kinds = [p.type for p in self.policies]  # type: ignore[attr-defined]
+        for kind in dict.fromkeys(kinds):
+            if kinds.count(kind) > 1 and getattr(REGISTRY[kind], "ONCE", False):
+                raise ValueError(f"policy '{kind}' appears {kinds.count(kind)} times; it may appear once (merge them)")
+        capped = [st for p in self.policies if p.type == "state_mw_cap" for st in p.caps_mw]  # type: ignore[attr-defined]
+        twice = sorted({st for st in capped if capped.count(st) > 1})
+        if twice:
+            raise ValueError(f"state_mw_cap: state '{twice[0]}' is capped by two policies; keep one cap per state")
+        if not self.energy.enabled:
+            hourly = [k for k in kinds if getattr(REGISTRY[k], "NEEDS_ENERGY", False)]
+            if hourly:
+                raise ValueError(f"policy '{hourly[0]}' needs hourly energy: add [energy] enabled = true")
+        costs = self.costs
+        if costs.min_campus_mw is not None and costs.max_campus_mw is not None and costs.min_campus_mw > costs.max_campus_mw:
+            raise ValueError(f"costs.min_campus_mw ({costs.min_campus_mw:g}) is above costs.max_campus_mw ({costs.max_campus_mw:g})")
         return self
 
     def sha256(self) -> str:
@@ -210,6 +236,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(f"{path}: malformed TOML: {err}") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: malformed TOML: nested too deeply") from None
+    except OSError as err:
+        raise ScenarioError(f"{path}: cannot read: {err.strerror or err}") from None
     except UnicodeDecodeError:
         raise ScenarioError(f"{path}: malformed TOML: not UTF-8 text") from None
 
@@ -217,6 +247,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
 def resolve_raw(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     """The scenario's TOML with every ``extends`` parent merged in (parents first)."""
     path = path.resolve()
+    if len(_seen) >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError(f"{path}: extends: more than {MAX_EXTENDS_DEPTH} files deep; flatten the chain")
     if path in _seen:
         raise ScenarioError(f"{path}: extends: cycle through {' -> '.join(p.name for p in _seen)}")
     raw = _read_toml(path)
@@ -233,12 +265,12 @@ def resolve_raw(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
 
 def one_line(err: ValidationError) -> str:
     first = err.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    loc = ".".join(str(p) for p in first["loc"])
     msg = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         msg = "unknown key"
     more = len(err.errors()) - 1
-    return f"{loc}: {msg}" + (f" (and {more} more problem{'s' * (more > 1)})" if more else "")
+    return (f"{loc}: {msg}" if loc else msg) + (f" (and {more} more problem{'s' * (more > 1)})" if more else "")
 
 
 def scenario_from_dict(raw: dict[str, Any], origin: str = "<scenario>") -> Scenario:
@@ -246,6 +278,8 @@ def scenario_from_dict(raw: dict[str, Any], origin: str = "<scenario>") -> Scena
         scenario = Scenario.model_validate(raw)
     except ValidationError as err:
         raise ScenarioError(f"{origin}: {one_line(err)}") from None
+    except RecursionError:
+        raise ScenarioError(f"{origin}: nested too deeply to be a scenario") from None
     scenario._origin = origin
     return scenario
 

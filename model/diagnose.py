@@ -29,12 +29,15 @@ class Relaxation:
     bound: float
     relax_by: float
     unit: str
+    # An upper-bound row (budget, caps) is relaxed by raising its bound, a lower-bound row
+    # (a target, min_sites, a required share) by lowering it.
+    direction: str = "raise"
 
     def sentence(self) -> str:
         where = f" {self.index}" if self.index else ""
+        direction = self.direction
         if self.unit == "USD":
-            return f"{self.rule}{where}: raise by ${self.relax_by / 1e9:,.3f}bn (from ${self.bound / 1e9:,.3f}bn)"
-        direction = "lower" if self.rule == "target" else "raise"
+            return f"{self.rule}{where}: {direction} by ${self.relax_by / 1e9:,.3f}bn (from ${self.bound / 1e9:,.3f}bn)"
         return f"{self.rule}{where}: {direction} by {self.relax_by:,.3f} {self.unit} (bound {self.bound:,.3f} {self.unit})".replace("  ", " ")
 
 
@@ -77,8 +80,8 @@ def check_target_reachable(data: ModelData) -> None:
         )
 
 
-def _relax(m: pyo.ConcreteModel) -> list[tuple[Rule, Any, pyo.Var, float, float]]:
-    """Replace each rule row by an elastic copy; return (rule, index, slack, bound, scale)."""
+def _relax(m: pyo.ConcreteModel) -> list[tuple[Rule, Any, pyo.Var, float, float, str]]:
+    """Replace each rule row by an elastic copy; return (rule, index, slack, bound, scale, direction)."""
     m.elastic_slack = pyo.VarList(domain=pyo.NonNegativeReals)
     m.elastic_rows = pyo.ConstraintList()
     slacks = []
@@ -89,11 +92,13 @@ def _relax(m: pyo.ConcreteModel) -> list[tuple[Rule, Any, pyo.Var, float, float]
             if con.has_ub():
                 bound = float(pyo.value(con.upper))
                 m.elastic_rows.add(con.body - slack <= con.upper)
+                direction = "raise"
             else:
                 bound = float(pyo.value(con.lower))
                 m.elastic_rows.add(con.body + slack >= con.lower)
+                direction = "lower"
             con.deactivate()
-            slacks.append((rule, index, slack, bound, max(abs(bound), 1.0)))
+            slacks.append((rule, index, slack, bound, max(abs(bound), 1.0), direction))
     return slacks
 
 
@@ -103,7 +108,7 @@ def diagnose(sm: SitingModel, options: SolverConfig) -> dict[str, Any]:
     slacks = _relax(m)
     for obj in m.component_data_objects(pyo.Objective, active=True):
         obj.deactivate()
-    m.elastic_objective = pyo.Objective(expr=sum(s / scale for _, _, s, _, scale in slacks), sense=pyo.minimize)
+    m.elastic_objective = pyo.Objective(expr=sum(s / scale for _, _, s, _, scale, _ in slacks), sense=pyo.minimize)
     result = solve_highspy(m, options)
     if not slacks or result.status not in ("optimal", "time_limit"):
         return {
@@ -112,7 +117,7 @@ def diagnose(sm: SitingModel, options: SolverConfig) -> dict[str, Any]:
             "(headroom, upgrades, land, campus size) or exclusions bind",
         }
     relaxations = []
-    for rule, index, slack, bound, _ in slacks:
+    for rule, index, slack, bound, _, direction in slacks:
         amount = float(pyo.value(slack))
         # Below 0.01 % of the bound is block granularity (one more whole server), not a finding.
         if amount <= 1e-4 * max(abs(bound), 1.0):
@@ -124,6 +129,7 @@ def diagnose(sm: SitingModel, options: SolverConfig) -> dict[str, Any]:
                 bound=bound * rule.to_unit,
                 relax_by=amount * rule.to_unit,
                 unit=rule.unit,
+                direction=direction,
             )
         )
     relaxations.sort(key=lambda r: -r.relax_by / max(abs(r.bound), 1.0))

@@ -19,6 +19,7 @@ import pandas as pd
 from model.config import Scenario
 from model.errors import InputDataError, ScenarioError
 from model.geo import to_project_crs
+from model.schema import CONTIGUOUS_STATES
 from model.units import acres_from_m2
 
 if TYPE_CHECKING:
@@ -108,6 +109,10 @@ def validate_table(df: pd.DataFrame, schema: Schema, name: str) -> pd.DataFrame:
             if values.isna().any():
                 row = int(np.flatnonzero(values.isna().to_numpy())[0])
                 raise InputDataError(f"{name}: column '{col}' is not numeric (row {row + 1}: {out[col].iloc[row]!r})")
+            infinite = ~np.isfinite(values.to_numpy(dtype=float))
+            if infinite.any():
+                row = int(np.flatnonzero(infinite)[0])
+                raise InputDataError(f"{name}: column '{col}' is not finite (row {row + 1}: {out[col].iloc[row]!r})")
             if kind == "int":
                 if (values != values.round()).any():
                     raise InputDataError(f"{name}: column '{col}' must hold whole numbers")
@@ -267,10 +272,50 @@ def select_gpus(catalog: pd.DataFrame, types: list[str], origin: str) -> pd.Data
     return catalog.loc[list(dict.fromkeys(types))]
 
 
-def check_states(codes: list[str], known: pd.Index, field: str, origin: str) -> None:
+def check_states(codes: list[str], known: pd.Index | set[str], field: str, origin: str) -> None:
     unknown = [c for c in codes if c not in known]
     if unknown:
         raise ScenarioError(f"{origin}: {field}: unknown state '{unknown[0]}' (use USPS codes of the 48 contiguous states and DC)")
+
+
+# Policy fields that name states or counties; every one is checked against the data.
+_STATE_FIELDS = ("states", "demand_states")
+_STATE_KEY_FIELDS = ("caps_mw",)
+
+
+def check_scenario_names(scenario: Scenario, known_states: set[str], known_fips: set[str] | None, origin: str) -> None:
+    """Every state code and county FIPS a rule names must exist in the data (else it silently matches nothing)."""
+    check_states(scenario.candidates.states, known_states, "candidates.states", origin)
+    for i, policy in enumerate(scenario.policies):
+        where = f"policies.{i} ({policy.type})"  # type: ignore[attr-defined]
+        for field in _STATE_FIELDS + _STATE_KEY_FIELDS:
+            codes = getattr(policy, field, None)
+            if codes:
+                check_states(list(codes), known_states, f"{where}.{field}", origin)
+        counties = getattr(policy, "counties", None)
+        if counties and known_fips is not None:
+            unknown = [c for c in counties if c not in known_fips]
+            if unknown:
+                raise ScenarioError(f"{origin}: {where}.counties: no county with FIPS '{unknown[0]}' in the data")
+
+
+def check_names_in_default_data(scenario: Scenario, data_dir: Path | None = None) -> None:
+    """:func:`check_scenario_names` against the default dataset's states and counties (cheap: two CSVs)."""
+    data_dir = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
+    known_fips = set(load_county_grid(data_dir).index.astype(str))
+    check_scenario_names(scenario, set(load_state_facts(data_dir).index), known_fips, scenario.origin)
+
+
+def check_costs(costs: Mapping[str, float], origin: str) -> None:
+    """Cost assumptions after the scenario's overrides: finite, and a campus range that is not empty."""
+    bad = [k for k, v in costs.items() if not np.isfinite(v)]
+    if bad:
+        raise ScenarioError(f"{origin}: costs.{bad[0]}: must be a finite number, got {costs[bad[0]]}")
+    if costs.get("min_campus_mw", 0.0) > costs.get("max_campus_mw", np.inf):
+        raise ScenarioError(
+            f"{origin}: costs.min_campus_mw ({costs['min_campus_mw']:g} MW) is above costs.max_campus_mw "
+            f"({costs['max_campus_mw']:g} MW); no campus could be built"
+        )
 
 
 def load_inputs(scenario: Scenario, data_dir: Path | None = None, origin: str | None = None) -> SitingData:
@@ -280,7 +325,8 @@ def load_inputs(scenario: Scenario, data_dir: Path | None = None, origin: str | 
     states = load_state_facts(data_dir)
     gpus = select_gpus(load_gpu_catalog(data_dir), scenario.gpus.types, origin)
     costs = load_cost_assumptions(data_dir) | scenario.costs.as_dict()
-    check_states(scenario.candidates.states, states.index, "candidates.states", origin)
+    check_costs(costs, origin)
+    check_scenario_names(scenario, set(states.index), set(load_county_grid(data_dir).index.astype(str)), origin)
     sites, existing, digest = _candidates(scenario, costs, states, data_dir, origin)
     energy = None
     if scenario.energy.enabled:
@@ -440,11 +486,15 @@ def inputs_from_frames(
     if missing:
         raise InputDataError(f"costs: missing '{missing[0]}'")
     catalog = indexed_by(gpu_table, "gpu", "gpus")
+    merged_costs = dict(costs) | scenario.costs.as_dict()
+    check_costs(merged_costs, scenario.origin)
+    known_fips = set(sites["county_fips"].astype(str)) | set(load_county_grid().index.astype(str))
+    check_scenario_names(scenario, set(CONTIGUOUS_STATES) | set(sites["state"]), known_fips, scenario.origin)
     return SitingData(
         sites=sites,
         gpus=select_gpus(catalog, scenario.gpus.types, scenario.origin),
         tiers=indexed_by(tier_table, "tier", "tiers"),
-        costs=dict(costs) | scenario.costs.as_dict(),
+        costs=merged_costs,
         scenario=scenario,
         cooling=cooling if cooling is not None else load_cooling(),
         energy=energy,

@@ -18,7 +18,7 @@ from model.plot import folium_map, static_map
 from model.outputs import output_dir
 from model.results import dispatch_table, sites_table, summary_dict, write_json
 from model.seed import seed_hourly_model
-from model.solve import solve_model
+from model.solve import ProgressFn, solve_model
 
 Step = Callable[[str], None]
 
@@ -42,6 +42,7 @@ def solve_built(
     log_path: Path | None = None,
     warm_start: bool = False,
     on_step: Step = _noop,
+    progress: ProgressFn | None = None,
 ) -> RunOutcome:
     """Solve an already built model (fresh or re-pointed with ``update_params``) and read results."""
     inputs = sm.data.inputs
@@ -56,7 +57,7 @@ def solve_built(
         # The seed's time comes out of the scenario's limit.
         options = options.model_copy(update={"time_limit_s": max(options.time_limit_s - seconds["seed"], 1.0)})
     on_step("solve")
-    result = solve_model(sm.m, options, log_path, warm_start=warm_start or seed is not None)
+    result = solve_model(sm.m, options, log_path, warm_start=warm_start or seed is not None, progress=progress)
     seconds = {k: round(v, 3) for k, v in seconds.items()} | {
         "translate": result.seconds_translate,
         "solve": result.seconds_solve,
@@ -85,8 +86,10 @@ def solve_scenario(
     inputs: SitingData | None = None,
     log_path: Path | None = None,
     on_step: Step = _noop,
+    progress: ProgressFn | None = None,
 ) -> RunOutcome:
-    """Solve without writing anything (for notebooks, sweeps and tests)."""
+    """Solve without writing anything (for notebooks, sweeps and tests); silent unless ``progress``
+    is given (called with HiGHS' incumbent, bound and gap as it reports them)."""
     t = time.perf_counter()
     on_step("load")
     inputs = inputs if inputs is not None else load_inputs(scenario)
@@ -95,7 +98,7 @@ def solve_scenario(
     t = time.perf_counter()
     sm = build_checked(inputs)
     seconds["build"] = time.perf_counter() - t
-    return solve_built(sm, seconds, log_path, on_step=on_step)
+    return solve_built(sm, seconds, log_path, on_step=on_step, progress=progress)
 
 
 def write_run(out_dir: Path, outcome: RunOutcome, title: str) -> None:
@@ -120,6 +123,7 @@ def run_scenario(
     inputs: SitingData | None = None,
     on_step: Step = _noop,
     force: bool = False,
+    progress: ProgressFn | None = None,
 ) -> RunOutcome:
     """Solve and write ``out_dir`` (sites.gpkg, summary.json, solver.log, map.html) all or nothing.
 
@@ -127,7 +131,7 @@ def run_scenario(
     ``<out_dir>.partial/`` (the HiGHS log streams there) and moved into place when complete.
     """
     with output_dir(out_dir, "run", force=force) as tmp:
-        outcome = solve_scenario(scenario, inputs, log_path=tmp / "solver.log", on_step=on_step)
+        outcome = solve_scenario(scenario, inputs, log_path=tmp / "solver.log", on_step=on_step, progress=progress)
         if outcome.summary["status"] == "interrupted_no_solution":
             # Nothing worth keeping: leave no directory rather than one without a solution.
             raise KeyboardInterrupt

@@ -6,7 +6,27 @@ from pydantic import BaseModel, ConfigDict
 
 
 class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and infinities are never a meaningful input (an infinite budget or cap solves in full and
+    # then fails to write JSON); refusing them here covers every number in every scenario table.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+# USPS codes of the 48 contiguous states and DC: the default dataset's states.
+CONTIGUOUS_STATES = frozenset(
+    "AL AZ AR CA CO CT DE DC FL GA ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK "
+    "OR PA RI SC SD TN TX UT VT VA WA WV WI WY".split()
+)
+
+
+def upper_keys(values: dict[str, float]) -> dict[str, float]:
+    """Normalise a {state: value} table's keys, refusing two keys that differ only in case or spaces."""
+    out: dict[str, float] = {}
+    for key, value in values.items():
+        norm = key.strip().upper()
+        if norm in out:
+            raise ValueError(f"state '{norm}' is given twice (keys differ only in case or spaces)")
+        out[norm] = value
+    return dict(sorted(out.items()))
 
 
 def upper_codes(values: list[str]) -> list[str]:

@@ -17,11 +17,12 @@ import pyomo.environ as pyo
 
 from model.build import SitingModel, build_model
 from model.config import SolverConfig
+from model.policies import REGISTRY
 from model.solve import solve_model
 
 # Policies that exist only with hourly energy; the annual model leaves them out (the fixed solve
 # then enforces them, or finds no point and nothing is seeded).
-HOURLY_ONLY_POLICIES = frozenset({"clean_energy_share", "hourly_clean_share"})
+HOURLY_ONLY_POLICIES = frozenset(k for k, mod in REGISTRY.items() if getattr(mod, "NEEDS_ENERGY", False))
 # Each of the two seed solves gets at most this share of the scenario's time limit.
 SEED_TIME_SHARE = 0.2
 # The seed need not be better than 1 % (nor than the scenario's own gap, if looser).

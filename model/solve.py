@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Literal
 
 import highspy
 import numpy as np
@@ -45,6 +46,115 @@ class SolveResult:
     @property
     def has_solution(self) -> bool:
         return self.status in SOLUTION_STATUSES
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One progress report from a running MIP solve, in the objective's own sense (max stays max).
+
+    ``event``: "improved" (a new incumbent; never throttled), "progress" (periodic, at most one per
+    PROGRESS_INTERVAL_S) or "done" (once, after HiGHS returns, from its final info).
+    """
+
+    event: Literal["improved", "progress", "done"]
+    elapsed_s: float  # HiGHS' own run clock
+    incumbent: float | None  # best objective found so far; None before the first feasible point
+    dual_bound: float | None  # best proven bound; None while HiGHS has none
+    mip_gap: float | None  # relative gap as HiGHS reports it; None while it is infinite
+    nodes: int  # branch-and-bound nodes explored
+
+    def describe(self) -> str:
+        """Short text for a status line, e.g. "incumbent 560, bound 571.429, gap 2.04%"."""
+        parts = [f"incumbent {_fmt(self.incumbent)}", f"bound {_fmt(self.dual_bound)}"]
+        parts.append("gap -" if self.mip_gap is None else f"gap {self.mip_gap:.2%}")
+        return ", ".join(parts)
+
+
+ProgressFn = Callable[[Progress], None]
+PROGRESS_INTERVAL_S = 0.5
+
+
+def _fmt(x: float | None) -> str:
+    # Dollar objectives (min_cost) run to 1e10: thousands separators read better than 1.2e+10.
+    if x is None:
+        return "-"
+    return f"{x:,.0f}" if abs(x) >= 1e4 else f"{x:.6g}"
+
+
+def _finite(x: float) -> float | None:
+    # HiGHS reports "none yet" as ±inf (and a gap of inf before the first incumbent).
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+class _ProgressRelay:
+    """Turns HiGHS MIP callback events into throttled ``Progress`` calls.
+
+    Runs on HiGHS' solver thread (HandleKeyboardInterrupt solves in a worker thread). An exception
+    escaping a highspy callback aborts the solve with no status, so a failing ``progress`` is
+    switched off and reported once the solve is over instead of losing the solve.
+    """
+
+    def __init__(
+        self, progress: ProgressFn, interval_s: float = PROGRESS_INTERVAL_S, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.progress: ProgressFn | None = progress
+        self.interval_s = interval_s
+        self.clock = clock
+        self.last_call = -math.inf
+        self.error: BaseException | None = None
+
+    def _emit(self, event: Literal["improved", "progress"], e: Any) -> None:
+        if self.progress is None:
+            return
+        now = self.clock()
+        if event == "progress" and now - self.last_call < self.interval_s:
+            return
+        self.last_call = now
+        d = e.data_out
+        report = Progress(
+            event=event,
+            elapsed_s=float(d.running_time),
+            incumbent=_finite(d.mip_primal_bound),
+            dual_bound=_finite(d.mip_dual_bound),
+            mip_gap=_finite(d.mip_gap),
+            nodes=int(d.mip_node_count),
+        )
+        try:
+            self.progress(report)
+        except Exception as err:  # noqa: BLE001 - see the class docstring
+            self.error, self.progress = err, None
+
+    def on_improving(self, e: Any) -> None:
+        self._emit("improved", e)
+
+    def on_tick(self, e: Any) -> None:
+        self._emit("progress", e)
+
+    def attach(self, h: highspy.Highs) -> None:
+        # highspy's event lists (+=) sit beside its own Ctrl-C handler on cbMipInterrupt; calling
+        # h.setCallback directly would replace highspy's dispatcher and disable that handler.
+        h.cbMipImprovingSolution += self.on_improving
+        h.cbMipInterrupt += self.on_tick  # called often during the search: the periodic tick
+        h.cbMipLogging += self.on_tick  # once per HiGHS log line, so the display matches the log
+
+    def finish(self, h: highspy.Highs, objective: float | None, mip_gap: float | None, bound: float | None) -> None:
+        if self.progress is not None:
+            info = h.getInfo()
+            report = Progress(
+                event="done",
+                elapsed_s=float(h.getRunTime()),
+                incumbent=objective,
+                dual_bound=None if bound is None else _finite(bound),
+                mip_gap=mip_gap,
+                nodes=max(int(info.mip_node_count), 0),
+            )
+            try:
+                self.progress(report)
+            except Exception as err:  # noqa: BLE001
+                self.error = err
+        if self.error is not None:
+            warnings.warn(f"progress callback failed and was switched off: {self.error!r}", RuntimeWarning, stacklevel=3)
 
 
 @dataclass(frozen=True)
@@ -192,15 +302,29 @@ def _current_values(columns: list) -> np.ndarray | None:
 
 
 def solve_highspy(
-    m: pyo.ConcreteModel, options: SolverConfig, log_path: Path | None = None, warm_start: bool = False
+    m: pyo.ConcreteModel,
+    options: SolverConfig,
+    log_path: Path | None = None,
+    warm_start: bool = False,
+    progress: ProgressFn | None = None,
 ) -> SolveResult:
-    """Solve ``m``; with ``warm_start`` the variables' current values seed HiGHS' MIP search."""
+    """Solve ``m``; with ``warm_start`` the variables' current values seed HiGHS' MIP search.
+
+    ``log_path``: HiGHS writes its log there itself as it runs (one flushed line at a time), so the
+    file can be tailed during the solve. ``progress``: called with a ``Progress`` on each new
+    incumbent and at most every PROGRESS_INTERVAL_S otherwise, from HiGHS' solver thread; then once
+    with event "done". No callback is installed when it is None.
+    """
     t0 = time.perf_counter()
     form = to_standard_form(m)
     h = highspy.Highs()
     h.setOptionValue("output_flag", log_path is not None)
     h.setOptionValue("log_to_console", False)
     if log_path is not None:
+        # HiGHS appends to an existing file; start it empty so the file (and SolveResult.log) hold
+        # this solve only. HiGHS then writes and flushes each log line as it goes, so the file can
+        # be tailed during the solve.
+        log_path.write_text("")
         h.setOptionValue("log_file", str(log_path))
     h.setOptionValue("time_limit", float(options.time_limit_s))
     h.setOptionValue("mip_rel_gap", float(options.mip_gap))
@@ -222,6 +346,9 @@ def solve_highspy(
     # Ctrl-C (and SIGTERM, which the CLI turns into KeyboardInterrupt) stops HiGHS cleanly and
     # keeps its incumbent instead of killing the process mid-solve.
     h.HandleKeyboardInterrupt = True
+    relay = _ProgressRelay(progress) if progress is not None else None
+    if relay is not None:
+        relay.attach(h)
     t1 = time.perf_counter()
     h.solve()
     t2 = time.perf_counter()
@@ -236,6 +363,8 @@ def solve_highspy(
         bound = float(info.mip_dual_bound) if is_mip else objective
         if mip_gap is not None and not math.isfinite(mip_gap):
             mip_gap = None
+    if relay is not None:
+        relay.finish(h, objective, mip_gap, bound)
     log = log_path.read_text() if log_path is not None and log_path.exists() else ""
     return SolveResult(
         status=status,
@@ -306,8 +435,13 @@ def _pyomo_route(m: pyo.ConcreteModel, options: SolverConfig, route: str) -> Sol
 
 
 def solve_model(
-    m: pyo.ConcreteModel, options: SolverConfig, log_path: Path | None = None, warm_start: bool = False
+    m: pyo.ConcreteModel,
+    options: SolverConfig,
+    log_path: Path | None = None,
+    warm_start: bool = False,
+    progress: ProgressFn | None = None,
 ) -> SolveResult:
+    """Solve ``m`` by ``options.route``; ``progress`` is reported on the highspy route only."""
     if options.route == "highspy":
-        return solve_highspy(m, options, log_path, warm_start)
+        return solve_highspy(m, options, log_path, warm_start, progress=progress)
     return _pyomo_route(m, options, options.route)

@@ -42,7 +42,7 @@ import pandas as pd
 from model.build import SitingModel, build_model, structure_key, update_params
 from model.config import CostOverrides, Scenario, scenario_from_dict
 from model.errors import ScenarioError
-from model.inputs import SitingData, load_inputs
+from model.inputs import SitingData, check_names_in_default_data, load_inputs
 from model.outputs import check_output_dir, check_own_file, mark_dir, open_dir_in_place, output_dir
 from model.results import sites_table, summary_dict, write_json
 from model.solve import solve_model
@@ -53,6 +53,9 @@ Param = tuple[str, list[float]]
 COST_NAMES = tuple(CostOverrides.model_fields)
 CARBON = "carbon_price_usd_per_tco2"
 STATE_CAP_PREFIX = "state_cap_mw."
+# A sweep is a grid someone will read; past this it is a typo (1e9:2e9:1e15 asked for 7 PiB).
+MAX_SWEEP_POINTS = 10_000
+_ADDRESS = re.compile(r"^(?:(?:tcp|tls|ucx|ws|wss|inproc)://)?\[?[A-Za-z0-9_.:-]+\]?:\d{1,5}$")
 RESULT_COLUMNS = (
     "status",
     "objective",
@@ -110,12 +113,18 @@ def parse_param(text: str) -> Param:
             raise ScenarioError(f"--param {name}: a range is start:stop:count, got '{spec}'")
         start, stop = _number(parts[0], name), _number(parts[1], name)
         count = _number(parts[2], name)
-        if count < 1 or count != int(count):
+        if not np.isfinite(count) or count < 1 or count != int(count):
             raise ScenarioError(f"--param {name}: count must be a whole number >= 1, got '{parts[2]}'")
+        if count > MAX_SWEEP_POINTS:
+            raise ScenarioError(f"--param {name}: {count:g} values is more than a sweep takes (at most {MAX_SWEEP_POINTS:,} points)")
+        if not (np.isfinite(start) and np.isfinite(stop)):
+            raise ScenarioError(f"--param {name}: start and stop must be finite numbers, got '{spec}'")
         return name, [float(v) for v in np.linspace(start, stop, int(count))]
     values = [_number(v.strip(), name) for v in spec.split(",") if v.strip()]
     if not values:
         raise ScenarioError(f"--param {name}: no values in '{spec}'")
+    if not all(np.isfinite(values)):
+        raise ScenarioError(f"--param {name}: values must be finite numbers, got '{spec}'")
     return name, values
 
 
@@ -154,6 +163,9 @@ def sweep_points(scenario: Scenario, params: Sequence[Param]) -> list[Scenario]:
     if len(set(names)) != len(names):
         dup = next(n for n in names if names.count(n) > 1)
         raise ScenarioError(f"--param {dup}: given more than once")
+    total = int(np.prod([len(v) for _, v in params], dtype=float))
+    if total > MAX_SWEEP_POINTS:
+        raise ScenarioError(f"--param: the grid has {total:,} points, more than a sweep takes (at most {MAX_SWEEP_POINTS:,})")
     points: list[Scenario] = []
     for i, values in enumerate(itertools.product(*(list(v) for _, v in params))):
         raw = scenario.model_dump(mode="json")  # a fresh deep copy per point
@@ -307,7 +319,13 @@ def dask_client(scheduler: str | None, workers: int) -> Iterator[Any]:
     from dask.distributed import Client, LocalCluster
 
     if scheduler:
-        with Client(scheduler) as client:
+        if not _ADDRESS.match(scheduler):
+            raise ScenarioError(f"--scheduler: '{scheduler}' is not a scheduler address (e.g. tcp://10.0.0.5:8786)")
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as err:
+            raise ScenarioError(f"--scheduler: cannot reach {scheduler} ({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''})") from None
+        with client:
             yield client
         return
     # One thread per worker: HiGHS and Pyomo are not thread-safe across models in one process.
@@ -350,6 +368,8 @@ def run_sweep(
     points = sweep_points(scenario, params)
     names = [_canonical_name(n) for n, _ in params]
     out_dir = Path(out_dir)
+    for point in {id(p): p for p in (points[0], points[-1])}.values():
+        check_names_in_default_data(point)  # e.g. state_cap_mw.XX: refused before any solve
     open_dir_in_place(out_dir, "sweep", force)  # checked before any solve
     for sc in points:
         check_output_dir(out_dir / sc.name, "run")

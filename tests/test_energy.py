@@ -165,8 +165,9 @@ def test_flexible_load_raises_hostable_mw() -> None:
 def test_energy_needs_hourly_mode_for_clean_rules() -> None:
     from model.errors import ScenarioError
 
-    with pytest.raises(ScenarioError, match="'clean_energy_share' needs \\[energy\\] enabled = true"):
-        solve_tiny(tiny_scenario(policies=[{"type": "clean_energy_share", "share": 0.5}]))
+    # Refused when the scenario is validated, before any data is loaded or model built.
+    with pytest.raises(ScenarioError, match="'clean_energy_share' needs hourly energy: add \\[energy\\] enabled = true"):
+        tiny_scenario(policies=[{"type": "clean_energy_share", "share": 0.5}])
 
 
 def two_zone_energy(**energy_args: Any) -> EnergyData:

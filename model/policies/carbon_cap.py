@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 MUTABLE = ("max_tco2_per_year",)
 
 
+# At most one per scenario: a second would silently override or stack on the first.
+ONCE = True
+
 class Params(StrictModel):
     type: Literal["carbon_cap"]
     max_tco2_per_year: float = Field(ge=0)

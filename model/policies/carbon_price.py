@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 MUTABLE = ("usd_per_tco2",)
 
 
+# At most one per scenario: a second would silently override or stack on the first.
+ONCE = True
+
 class Params(StrictModel):
     type: Literal["carbon_price"]
     usd_per_tco2: float = Field(ge=0)

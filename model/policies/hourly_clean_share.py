@@ -17,6 +17,11 @@ if TYPE_CHECKING:
     from model.build import ModelData
 
 
+# At most one per scenario: a second would silently override or stack on the first.
+ONCE = True
+# Only meaningful with hourly energy: refused at validation in an annual scenario.
+NEEDS_ENERGY = True
+
 class Params(StrictModel):
     type: Literal["hourly_clean_share"]
     share: float = Field(ge=0, le=1)

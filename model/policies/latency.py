@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from model.build import ModelData
 
 
+# At most one per scenario: a second would silently override or stack on the first.
+ONCE = True
+
 class Params(StrictModel):
     type: Literal["latency"]
     max_ms: float = Field(gt=0)  # one way

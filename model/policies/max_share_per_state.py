@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from model.build import ModelData
 
 
+# At most one per scenario: a second would silently override or stack on the first.
+ONCE = True
+
 class Params(StrictModel):
     type: Literal["max_share_per_state"]
     share: float = Field(gt=0, le=1)

@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from model.build import ModelData
 
 
+# At most one per scenario: a second would silently override or stack on the first.
+ONCE = True
+
 class Params(StrictModel):
     type: Literal["min_sites"]
     count: int = Field(ge=0)

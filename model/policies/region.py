@@ -7,7 +7,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from pydantic import field_validator
+from pydantic import field_validator, model_validator
 
 from model.errors import InputDataError
 from model.geo import to_project_crs
@@ -22,6 +22,12 @@ class RegionFields(StrictModel):
 
     _states = field_validator("states")(upper_codes)
     _counties = field_validator("counties")(fips_codes)
+
+    @model_validator(mode="after")
+    def _some_region(self) -> "RegionFields":
+        if not (self.states or self.counties or self.file):
+            raise ValueError("names no region: give states, counties or file")
+        return self
 
 
 def _read_polygons(path: Path) -> gpd.GeoDataFrame:

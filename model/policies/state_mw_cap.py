@@ -8,7 +8,7 @@ import pyomo.environ as pyo
 from pydantic import field_validator
 
 from model.rules import register_rule
-from model.schema import StrictModel
+from model.schema import StrictModel, upper_keys
 
 if TYPE_CHECKING:
     from model.build import ModelData
@@ -25,7 +25,9 @@ class Params(StrictModel):
     def _caps(cls, caps: dict[str, float]) -> dict[str, float]:
         if any(v < 0 for v in caps.values()):
             raise ValueError("caps must be >= 0 MW")
-        return {k.strip().upper(): float(v) for k, v in sorted(caps.items())}
+        if not caps:
+            raise ValueError("caps_mw is empty; give at least one state, e.g. {VA = 3000}")
+        return {k: float(v) for k, v in upper_keys(caps).items()}
 
 
 def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> None:

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from model.build import ModelData
 
 
+# At most one per scenario: a second would silently override or stack on the first.
+ONCE = True
+
 class Params(StrictModel):
     type: Literal["time_to_power"]
     max_years: float = Field(gt=0)
