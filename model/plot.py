@@ -1,4 +1,4 @@
-"""Maps and charts of inputs and solutions. The CLI and the notebooks call these; nothing here writes files.
+"""Maps and charts of inputs and solutions. The CLI and the notebooks call these; only :func:`save_map` writes a file.
 
 * :func:`static_map` — a matplotlib figure (EPSG:5070): counties shaded by an input column, state borders,
   built sites as circles (area ∝ facility MW, colour = main GPU type).
@@ -6,15 +6,21 @@
 * :func:`site_changes`, :func:`compare_map`, :func:`compare_folium` — what changed between two solutions;
   :func:`compare_grid`, :func:`compare_folium_grid` — several scenarios against one base.
 * :func:`bar_by_state` — a horizontal bar chart of a sites column (or a summary's ``*_by_state``) per state.
+* :func:`self_contained_html`, :func:`save_map` — a folium map as one HTML file that works offline (Leaflet
+  and jQuery inlined from ``model/assets/``; basemap tiles are off unless ``tiles=`` asks for them).
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import importlib.resources
 import math
+import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import folium
@@ -466,8 +472,74 @@ def _point_layer(name: str, points: gpd.GeoDataFrame, colour: str) -> folium.Geo
     )
 
 
+class _RawHtml(folium.Element):
+    """HTML inserted verbatim: a plain folium.Element is a Jinja template, and minified JS may hold "{{"."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self._text
+
+
+@lru_cache(maxsize=1)
+def _inline_assets() -> tuple[tuple[str, str], ...]:
+    """(header name, inline <style>/<script>) for the vendored Leaflet CSS, Leaflet and jQuery (folium's
+    popups call ``$(html)``). Leaflet's images become data: URIs so nothing is fetched: the CSS ones (layer
+    control icon) and the default marker icon (which Leaflet would otherwise look for next to leaflet.css)."""
+    root = importlib.resources.files("model") / "assets"
+
+    def data_uri(file: str) -> str:
+        return "data:image/png;base64," + base64.b64encode((root / file).read_bytes()).decode("ascii")
+
+    css = re.sub(r"url\((images/[\w.-]+\.png)\)", lambda m: f'url("{data_uri(m.group(1))}")',
+                 (root / "leaflet.css").read_text("utf-8"))
+    out = [("siting_leaflet_css", f"<style>\n{css}\n</style>")]
+    for name, file in (("siting_leaflet_js", "leaflet.js"), ("siting_jquery_js", "jquery.min.js")):
+        # The source-map comment would make an open devtools panel fetch a file that is not there.
+        js = re.sub(r"^//# sourceMappingURL=.*$", "", (root / file).read_text("utf-8"), flags=re.MULTILINE)
+        out.append((name, f"<script>\n{js}\n</script>"))
+    icons = {"iconUrl": "marker-icon.png", "iconRetinaUrl": "marker-icon-2x.png", "shadowUrl": "marker-shadow.png"}
+    options = ",".join(f'{k}:"{data_uri("images/" + f)}"' for k, f in icons.items())
+    out.append(("siting_leaflet_icons", f'<script>L.Icon.Default.imagePath="";L.Icon.Default.mergeOptions({{{options}}});</script>'))
+    return tuple(out)
+
+
+def make_offline(fmap: folium.Map) -> folium.Map:
+    """Make ``fmap`` render as one self-contained page: folium's CDN links (Leaflet, jQuery, Bootstrap, Font
+    Awesome, awesome-markers; the maps need only the first two) are replaced by inline copies of the
+    vendored files. Idempotent; ``fmap.save()``, notebooks and :func:`self_contained_html` then all agree."""
+    # Instance attributes, so folium's class-level lists (shared by every other Map) stay untouched.
+    fmap.default_js = []
+    fmap.default_css = []
+    header = fmap.get_root().header
+    cdn = {name for name, _ in (*folium.Map.default_js, *folium.Map.default_css)}
+    for name in [n for n in header._children if n in cdn]:  # links left by an earlier render
+        del header._children[name]
+    for name, text in _inline_assets():
+        header.add_child(_RawHtml(text), name=name)  # own names: a plugin's CDN link cannot replace them
+    return fmap
+
+
+def self_contained_html(fmap: folium.Map) -> str:
+    """The full standalone HTML page of ``fmap`` (no network needed unless it has basemap tiles), e.g. for
+    ``<iframe srcdoc="...">`` (escape it with ``html.escape`` first)."""
+    return make_offline(fmap).get_root().render()
+
+
+def save_map(fmap: folium.Map, path: str | os.PathLike[str]) -> Path:
+    """Write :func:`self_contained_html` of ``fmap`` to ``path`` (UTF-8); returns the path."""
+    out = Path(path)
+    out.write_text(self_contained_html(fmap), encoding="utf-8")
+    return out
+
+
 def _base_map(tiles: str | None) -> folium.Map:
-    return folium.Map(location=[39.0, -96.0], zoom_start=4, tiles=tiles, control_scale=True, prefer_canvas=True)
+    """An offline-ready map; ``tiles`` (a folium/xyzservices name, e.g. ``"OpenStreetMap"``) adds a basemap,
+    which needs a network."""
+    fmap = folium.Map(location=[39.0, -96.0], zoom_start=4, tiles=tiles, control_scale=True, prefer_canvas=True)
+    return make_offline(fmap)
 
 
 def _fit(fmap: folium.Map, frame: gpd.GeoDataFrame) -> None:
@@ -483,12 +555,13 @@ def folium_map(
     candidates: gpd.GeoDataFrame | None = None,
     shade: str = "headroom_mw",
     points: Mapping[str, gpd.GeoDataFrame] | None = None,
-    tiles: str | None = "OpenStreetMap",
+    tiles: str | None = None,
 ) -> folium.Map:
     """The interactive map: built sites (circle area ∝ facility MW, colour = main GPU type, popups with the
     numbers) over state borders and, if given, ``candidates`` counties shaded by ``shade``; ``points`` adds one
     layer per entry (e.g. ``{"Substations": gdf}``, any point GeoDataFrame with a CRS). Legends and a
-    LayerControl; the counties are simplified to 2 km so a national map stays around 2 MB."""
+    LayerControl; the counties are simplified to 2 km so a national map stays around 2 MB. No basemap unless
+    ``tiles`` names one (e.g. ``"OpenStreetMap"``; needs a network); ``.save()`` writes a self-contained file."""
     fmap = _base_map(tiles)
     legend_extra = ""
     if candidates is not None and len(candidates):
@@ -691,7 +764,7 @@ def compare_folium(
     other_sites: gpd.GeoDataFrame | None,
     names: tuple[str, str] = ("base", "other"),
     candidates: gpd.GeoDataFrame | None = None,
-    tiles: str | None = "OpenStreetMap",
+    tiles: str | None = None,
 ) -> folium.Map:
     """Interactive version of :func:`compare_map`: one layer each for gained, lost and unchanged counties."""
     return compare_folium_grid(base_sites, {names[1]: other_sites}, names[0], candidates, tiles)
@@ -702,7 +775,7 @@ def compare_folium_grid(
     others: Mapping[str, gpd.GeoDataFrame | None],
     base_name: str = "base",
     candidates: gpd.GeoDataFrame | None = None,
-    tiles: str | None = "OpenStreetMap",
+    tiles: str | None = None,
 ) -> folium.Map:
     """Interactive version of :func:`compare_grid`: gained / lost / unchanged layers per scenario, switched
     in the layer control (only the first scenario's are shown at first; with one scenario, no name prefix)."""

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import folium
@@ -29,9 +30,14 @@ from model.plot import (
     dominant_gpu,
     folium_map,
     load_states,
+    make_offline,
+    save_map,
+    self_contained_html,
     site_changes,
     static_map,
 )
+from model.pipeline import write_run
+from tests.conftest import solve_tiny
 
 GPUS = ("H100_SXM", "B200", "GB200_NVL72")
 
@@ -284,3 +290,79 @@ def test_column_labels_carry_units() -> None:
     assert column_label("capex_usd") == "capex ($)"
     assert column_label("energy_cost_usd_per_year") == "energy cost ($/yr)"
     assert column_label("compute_pflops") == "compute (PFLOPS)"
+
+
+# ------------------------------------------------------------------------------------------ offline maps
+
+# Anything a browser would fetch: an external script or stylesheet (http, https or protocol-relative), any
+# script src or stylesheet link at all (a sibling file would not travel with the page), or a CSS image path.
+_EXTERNAL = re.compile(
+    r"""<script\b[^>]*\bsrc\s*=|<link\b[^>]*\bhref\s*=\s*["']?(?:https?:)?//|<link\b[^>]*stylesheet|url\(\s*["']?images/""",
+    re.IGNORECASE,
+)
+
+
+def assert_self_contained(page: str) -> None:
+    assert _EXTERNAL.findall(page) == []
+    assert page.count("Leaflet 1.9.4, a JS library") == 1  # inline, once
+    assert page.count("jQuery v3.7.1") == 1  # popups call $(html)
+    for dropped in ("bootstrap", "fontawesome", "awesome-markers", "glyphicons"):
+        assert dropped not in page.lower()
+    styles = "".join(re.findall(r"<style\b[^>]*>(.*?)</style>", page, flags=re.DOTALL))
+    assert re.findall(r"url\(\s*(?![\"']?(?:data:|#))", styles) == []  # layer-control icon etc. are data: URIs
+    assert "L.tileLayer" not in page  # no basemap by default
+
+
+def test_saved_map_html_is_self_contained(tmp_path: Path) -> None:
+    # Exactly what model/pipeline.py writes, on the tiny instance.
+    write_run(tmp_path, solve_tiny(), "tiny")
+    page = (tmp_path / "map.html").read_text(encoding="utf-8")
+    assert_self_contained(page)
+    assert "Built sites (" in page and "L.circleMarker(" in page
+    # The synthetic counties, the way pipeline.py and compare.py call .save().
+    path = tmp_path / "counties.html"
+    folium_map(SITES, "demo run", candidates=synthetic_candidates()).save(str(path))
+    assert_self_contained(path.read_text(encoding="utf-8"))
+
+
+def test_saved_compare_html_is_self_contained(tmp_path: Path) -> None:
+    grown = make_sites([("TX", "48001", "Anderson", 1500.0, "GB200_NVL72", -95.65, 31.8)])
+    path = tmp_path / "compare.html"
+    compare_folium_grid(SITES, {"grown": grown, "none": None}, "base", synthetic_candidates()).save(str(path))
+    page = path.read_text(encoding="utf-8")
+    assert_self_contained(page)
+    assert "grown: Lost" in page
+    assert_self_contained(compare_folium(SITES, grown, ("base", "grown")).get_root().render())
+
+
+def test_self_contained_html_and_save_map_agree(tmp_path: Path) -> None:
+    fmap = folium_map(SITES, "demo run")
+    page = self_contained_html(fmap)
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert_self_contained(page)
+    # Rendering again (folium itself repeats a few addTo lines then) still inlines the assets once.
+    assert_self_contained(save_map(fmap, tmp_path / "m.html").read_text(encoding="utf-8"))
+    fmap.save(str(tmp_path / "saved.html"))
+    assert_self_contained((tmp_path / "saved.html").read_text(encoding="utf-8"))
+    assert make_offline(fmap) is fmap
+
+
+def test_make_offline_leaves_folium_defaults_alone() -> None:
+    cdn = list(folium.Map.default_js)
+    plain = folium.Map(tiles=None)
+    folium.Marker([40.0, -100.0]).add_to(plain)  # default marker icon: inlined too
+    page = self_contained_html(plain)
+    assert_self_contained(page)
+    assert "L.Icon.Default.imagePath" in page
+    assert folium.Map.default_js == cdn  # other folium maps in the process still use folium's CDN links
+    online = folium.Map(tiles=None)
+    assert "https://" in online.get_root().render()
+    assert_self_contained(self_contained_html(online))  # an already rendered map loses its CDN links
+
+
+def test_basemap_tiles_only_when_asked() -> None:
+    assert "L.tileLayer" not in folium_map(SITES, "no tiles").get_root().render()
+    page = folium_map(SITES, "tiles", tiles="OpenStreetMap").get_root().render()
+    assert "L.tileLayer" in page and "tile.openstreetmap.org" in page
+    assert "L.tileLayer" in compare_folium_grid(SITES, {"x": None}, tiles="OpenStreetMap").get_root().render()
+    assert _EXTERNAL.findall(page) == []  # the tiles need a network, the page itself still does not
