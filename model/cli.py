@@ -62,7 +62,7 @@ def _internal(err: Exception) -> None:
 
 @app.callback()
 def main(
-    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks.", metavar="")] = False,
 ) -> None:
     _State.debug = debug
 
@@ -137,7 +137,7 @@ def run(
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Solver time limit, seconds.")] = None,
     gap: Annotated[Optional[float], typer.Option("--gap", help="Relative MIP gap, e.g. 0.01.")] = None,
     threads: Annotated[Optional[int], typer.Option("--threads", help="Solver threads.")] = None,
-    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
+    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP, metavar="")] = False,
 ) -> None:
     """Solve a scenario and write sites.gpkg, summary.json, solver.log and map.html."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -190,7 +190,7 @@ def run(
 def compare(
     scenarios: Annotated[list[Path], typer.Argument(help="BASE.toml followed by the scenarios to compare with it.")],
     out: Annotated[Optional[Path], typer.Option("--out", help="Output directory [default: compare-<base>/ beside BASE]")] = None,
-    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
+    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP, metavar="")] = False,
 ) -> None:
     """Solve a base and other scenarios; write compare.csv/json with the cost and marginal value of each rule."""
     from model.compare import RESERVED_NAMES, compare_table, solve_all, write_compare
@@ -243,7 +243,7 @@ def sweep(
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address [default: a local cluster]")] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Local Dask worker processes.")] = 2,
     out: Annotated[Optional[Path], typer.Option("--out", help="Output directory [default: <name>-sweep/ beside the file]")] = None,
-    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
+    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP, metavar="")] = False,
 ) -> None:
     """Solve a grid of scenario variants on Dask; one run directory per point, sweep.csv and pareto.png."""
     from model.config import load_scenario

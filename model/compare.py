@@ -7,6 +7,7 @@ built model: it is re-pointed with ``update_params`` and warm-started from the p
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from model.duals import MarginalValue, as_records, marginal_values
 from model.inputs import SitingData, load_inputs
 from model.pipeline import RunOutcome, build_checked, solve_built, write_run
 from model.plot import compare_folium_grid, compare_grid
-from model.outputs import output_dir
+from model.outputs import mark_complete, output_dir
 from model.results import write_json
 
 # Files at the top of a compare directory; a scenario sub-folder may not take one of these names.
@@ -76,7 +77,9 @@ def solve_all(
         sm = update_params(built[key], inputs) if reused else build_checked(inputs)
         built[key] = sm
         seconds["build"] = time.perf_counter() - t
-        outcome = solve_built(sm, seconds, warm_start=reused)
+        with tempfile.TemporaryDirectory(prefix="siting-compare-") as tmp:
+            # The log is kept in the outcome and written into the scenario's folder with the rest.
+            outcome = solve_built(sm, seconds, Path(tmp) / "solver.log", warm_start=reused)
         marginal = marginal_values(sm) if outcome.sites is not None else []
         entries.append(CompareEntry(sc, outcome, marginal, reused))
     return entries
@@ -170,6 +173,7 @@ def write_compare(out_dir: Path, entries: list[CompareEntry], table: pd.DataFram
             sub = tmp / e.scenario.name
             sub.mkdir()
             write_run(sub, e.outcome, f"{e.scenario.name}: {e.outcome.summary['status']}")
+            mark_complete(sub, "run")  # the same files as a `siting run` directory, marker included
 
 
 def write_compare_maps(out_dir: Path, entries: list[CompareEntry]) -> None:

@@ -185,7 +185,8 @@ def load_counties() -> gpd.GeoDataFrame:
     """The 3,108 contiguous-US counties (48 states + DC), Census 2016, in the project CRS."""
     root = importlib.resources.files(COUNTIES_PACKAGE)
     with importlib.resources.as_file(root / COUNTIES_FILE) as shp:
-        gdf = gpd.read_file(shp, columns=["GEOID", "STATEFP", "NAME", "ALAND"])
+        # The .dbf holds UTF-8 but ships no .cpg, so GDAL would guess Latin-1 ("DoÃ±a Ana").
+        gdf = gpd.read_file(shp, columns=["GEOID", "STATEFP", "NAME", "ALAND"], encoding="utf-8")
     gdf = gdf.set_crs(COUNTIES_CRS, allow_override=True)
     gdf = gdf.loc[~gdf["STATEFP"].isin(NON_CONUS_STATE_FIPS)]
     gdf = gdf.rename(columns={"GEOID": "fips", "STATEFP": "state_fips", "NAME": "county_name", "ALAND": "land_m2"})
@@ -413,7 +414,7 @@ def _candidates(
 
 def _first_source(df: pd.DataFrame) -> str:
     cols = [c for c in df.columns if c == "source" or c.endswith("_source")]
-    sources = sorted({str(v).split(";")[0].split(",")[0].strip() for c in cols for v in df[c]})
+    sources = sorted({str(v).strip() for c in cols for v in df[c]})
     return "; ".join(sources[:4]) + (f" (+{len(sources) - 4} more)" if len(sources) > 4 else "")
 
 

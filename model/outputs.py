@@ -386,3 +386,8 @@ def write_marked(path: Path, write: Callable[[Path], T]) -> T:
         raw.unlink(missing_ok=True)
         tmp.unlink(missing_ok=True)
     return result
+
+
+def mark_complete(directory: Path, kind: DirKind) -> None:
+    """Mark a finished sub-directory (a compare scenario's run folder) as this tool's output."""
+    _write_marker(Path(directory), kind, partial=False, files=_files_below(Path(directory)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -16,7 +16,7 @@ from model.diagnose import check_target_reachable, diagnose
 from model.inputs import SitingData, load_inputs
 from model.plot import folium_map, static_map
 from model.outputs import output_dir
-from model.results import dispatch_table, sites_table, summary_dict, write_json
+from model.results import dispatch_table, sites_table, summary_dict, write_json, write_sites_tables
 from model.seed import seed_hourly_model
 from model.solve import ProgressFn, solve_model
 
@@ -30,6 +30,7 @@ class RunOutcome:
     out_dir: Path | None
     inputs: SitingData | None = None
     dispatch: pd.DataFrame | None = None  # hourly dispatch per zone (energy mode)
+    log: str = ""  # the HiGHS log, for run directories written after the solve (compare)
 
 
 def _noop(_: str) -> None:
@@ -71,7 +72,7 @@ def solve_built(
     if result.status in ("infeasible", "infeasible_or_unbounded"):
         on_step("diagnose")
         summary["diagnosis"] = diagnose(build_model(inputs), scenario.solver)
-    return RunOutcome(summary=summary, sites=sites, out_dir=None, inputs=inputs, dispatch=dispatch)
+    return RunOutcome(summary=summary, sites=sites, out_dir=None, inputs=inputs, dispatch=dispatch, log=result.log)
 
 
 def build_checked(inputs: SitingData) -> SitingModel:
@@ -108,12 +109,14 @@ def write_run(out_dir: Path, outcome: RunOutcome, title: str) -> None:
         # Point candidates (substations, user files) are not a county layer to shade.
         candidates = inputs.sites if inputs is not None and inputs.scenario.candidates.kind == "counties" else None
         points = {"Existing data centers": inputs.existing} if inputs is not None and inputs.existing is not None else None
-        outcome.sites.reset_index().to_file(out_dir / "sites.gpkg", layer="sites", driver="GPKG")
+        write_sites_tables(out_dir, outcome.sites)
         folium_map(outcome.sites, title, candidates=candidates, points=points).save(str(out_dir / "map.html"))
         figure = static_map(outcome.sites, candidates, "headroom_mw", title)
         figure.savefig(out_dir / "map.png", dpi=100)
     if outcome.dispatch is not None:
         outcome.dispatch.to_parquet(out_dir / "dispatch.parquet", index=False)
+    if not (out_dir / "solver.log").exists():
+        (out_dir / "solver.log").write_text(outcome.log)
     write_json(out_dir / "summary.json", outcome.summary)
 
 
@@ -143,4 +146,4 @@ def run_scenario(
         summary = dict(outcome.summary)
         summary["seconds"] = dict(summary["seconds"], write=round(time.perf_counter() - t, 3))
         write_json(tmp / "summary.json", summary)
-    return RunOutcome(summary=summary, sites=outcome.sites, out_dir=out_dir, inputs=outcome.inputs, dispatch=outcome.dispatch)
+    return replace(outcome, summary=summary, out_dir=out_dir)

@@ -272,5 +272,23 @@ def summary_dict(
     return summary
 
 
+def sites_flat(sites: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The sites table for spreadsheets: every column of sites.gpkg but the geometry, plus lon/lat."""
+    lonlat = sites.geometry.to_crs("EPSG:4326")
+    flat = pd.DataFrame(sites.drop(columns="geometry")).reset_index()
+    flat.insert(1, "lon", lonlat.x.round(6).to_numpy())
+    flat.insert(2, "lat", lonlat.y.round(6).to_numpy())
+    return flat
+
+
+def write_sites_tables(out_dir: Path, sites: gpd.GeoDataFrame) -> None:
+    """sites.gpkg, sites.csv and sites.xlsx: one row per built site, the same columns in each."""
+    sites.reset_index().to_file(out_dir / "sites.gpkg", layer="sites", driver="GPKG")
+    flat = sites_flat(sites)
+    flat.to_csv(out_dir / "sites.csv", index=False)
+    # Excel cannot hold lists or dicts in a cell; every column here is a number or text.
+    flat.to_excel(out_dir / "sites.xlsx", index=False, sheet_name="sites")
+
+
 def write_json(path: Path, payload: dict[str, Any]) -> None:
     path.write_text(json.dumps(payload, indent=2, sort_keys=False, allow_nan=False) + "\n")

@@ -43,9 +43,8 @@ from model.build import SitingModel, build_model, structure_key, update_params
 from model.config import CostOverrides, Scenario, scenario_from_dict
 from model.errors import ScenarioError
 from model.inputs import SitingData, check_names_in_default_data, load_inputs
+from model.pipeline import solve_built, write_run
 from model.outputs import check_output_dir, check_own_file, mark_dir, open_dir_in_place, output_dir
-from model.results import sites_table, summary_dict, write_json
-from model.solve import solve_model
 
 InputsLoader = Callable[[Scenario], SitingData]
 Param = tuple[str, list[float]]
@@ -231,25 +230,15 @@ def _summary_row(index: int, sc: Scenario, names: Sequence[str]) -> dict[str, An
 
 def _write_run_dir(run_dir: Path, sm: SitingModel, sc: Scenario, warm_start: bool) -> dict[str, Any]:
     """Solve the (built or updated) model and write run_dir as run_scenario does; returns the summary."""
-    from model.plot import folium_map
-
+    # The same engine and files as `siting run`: seed (hourly, cold points), diagnosis, maps, tables.
     with output_dir(run_dir, "run") as tmp:
-        result = solve_model(sm.m, sc.solver, tmp / "solver.log", warm_start=warm_start)
-        sites = sites_table(sm) if result.has_solution else None
-        seconds = {"translate": result.seconds_translate, "solve": result.seconds_solve}
-        summary = summary_dict(sm, result, sites, seconds, sc.sha256(), sm.data.inputs.data_sha256)
-        if sites is not None:
-            sites.reset_index().to_file(tmp / "sites.gpkg", layer="sites", driver="GPKG")
-            folium_map(sites, f"{sc.name}: {summary['status']}").save(str(tmp / "map.html"))
-        write_json(tmp / "summary.json", summary)
-    return summary
+        outcome = solve_built(sm, {}, tmp / "solver.log", warm_start=warm_start)
+        write_run(tmp, outcome, f"{sc.name}: {outcome.summary['status']}")
+    return outcome.summary
 
 
 def _solve_in_memory(sm: SitingModel, sc: Scenario, warm_start: bool) -> dict[str, Any]:
-    result = solve_model(sm.m, sc.solver, None, warm_start=warm_start)
-    sites = sites_table(sm) if result.has_solution else None
-    seconds = {"translate": result.seconds_translate, "solve": result.seconds_solve}
-    return summary_dict(sm, result, sites, seconds, sc.sha256(), sm.data.inputs.data_sha256)
+    return solve_built(sm, {}, None, warm_start=warm_start).summary
 
 
 def solve_chunk(

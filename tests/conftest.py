@@ -16,6 +16,10 @@ from model.inputs import SitingData, inputs_from_frames
 from model.pipeline import RunOutcome, solve_scenario
 
 REPO = Path(__file__).resolve().parent.parent
+# Every run directory with a solution, from run, compare or sweep, holds exactly these files.
+RUN_FILES = frozenset(
+    {"sites.gpkg", "sites.csv", "sites.xlsx", "summary.json", "solver.log", "map.html", "map.png", ".siting-output.json"}
+)
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 # Round numbers so every optimum can be derived by hand:

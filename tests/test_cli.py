@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from model.cli import app
+from tests.conftest import RUN_FILES
 
 runner = CliRunner()
 
@@ -38,13 +40,20 @@ def test_reduced_real_run_end_to_end(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", str(scenario), "--time-limit", "120"])
     assert result.exit_code == 0, result.output
     out = tmp_path / "mid-atlantic"
-    assert {p.name for p in out.iterdir()} == {"sites.gpkg", "summary.json", "solver.log", "map.html", "map.png", ".siting-output.json"}
+    assert {p.name for p in out.iterdir()} == RUN_FILES
     summary = json.loads((out / "summary.json").read_text())
     assert SUMMARY_KEYS <= summary.keys()
     assert set(summary["seconds"]) >= {"load", "build", "solve", "write"}
     assert summary["status"] == "optimal"
     assert summary["mip_gap"] <= 0.001 + 1e-9
     sites = gpd.read_file(out / "sites.gpkg")
+    # The spreadsheet tables hold the same rows and columns, geometry replaced by lon/lat.
+    flat = pd.read_csv(out / "sites.csv", dtype={"county_fips": str})
+    assert list(flat.columns) == ["site_id", "lon", "lat", *[c for c in sites.columns if c not in ("site_id", "geometry")]]
+    assert flat["lon"].to_numpy() == pytest.approx(sites.geometry.x.to_numpy(), abs=1e-6)
+    assert flat["facility_mw"].to_numpy() == pytest.approx(sites["facility_mw"].to_numpy())
+    xlsx = pd.read_excel(out / "sites.xlsx", dtype={"county_fips": str})
+    assert xlsx.shape == flat.shape and list(xlsx["county_fips"]) == list(flat["county_fips"])
     assert set(sites["state"]) <= {"DE", "MD", "VA"}
     assert len(sites) == summary["sites_built"] >= 1
     # The budget binds to within one GPU block's price (the most expensive block is < $5M).

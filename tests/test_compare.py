@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.conftest import RUN_FILES
 from model.build import build_model
 from model.compare import COLUMNS, compare_table, solve_all, write_compare
 from model.duals import marginal_values
@@ -78,4 +79,6 @@ def test_compare_reuses_models_and_prices_rules(tmp_path: Path) -> None:
     page = (out / "compare.html").read_text()
     # One layer set per scenario against the base; the cap moves XB's site from 4 MW to 3 MW ("lost").
     assert "more: Gained" in page and "capped: Lost (1)" in page
-    assert (out / "more" / "sites.gpkg").exists()
+    for name in ("base", "more", "capped"):  # the same files as a `siting run` directory
+        assert {p.name for p in (out / name).iterdir()} == RUN_FILES
+    assert "HiGHS" in (out / "more" / "solver.log").read_text()

@@ -110,3 +110,11 @@ def test_leverage_is_expressible() -> None:
 def test_shipped_scenarios_validate(name: str) -> None:
     sc = load_scenario(Path(__file__).resolve().parent.parent / "runs" / f"{name}.toml")
     assert sc.name == name
+
+
+def test_county_names_are_decoded_as_utf8() -> None:
+    from model.inputs import load_counties
+
+    names = load_counties()["county_name"]
+    assert names.loc["35013"] == "Doña Ana"  # NM; Latin-1 decoding gave "DoÃ±a Ana"
+    assert not names.str.contains("Ã").any()
