@@ -122,6 +122,17 @@ def _check_energy_mode(
             )
         ).sum()
     )
+    # Sites dearer (or dirtier) than their zone's cheapest candidate pay the difference on their load.
+    from model.components.dispatch import zone_rate_premiums
+    from model.index_sets import active_sites
+
+    candidates = active_sites(inputs)
+    members = {z: list(g.index) for z, g in candidates.groupby("state")}
+    rates = zone_rate_premiums(
+        candidates, members, energy.weights, energy.price_factor, energy.co2_factor, inputs.costs["load_factor"]
+    )
+    cost += float(sum(rates.price_usd_per_mw_year.get(s, 0.0) * facility_mw[s] for s in sites.index))
+    co2 += float(sum(rates.co2_t_per_mw_year.get(s, 0.0) * facility_mw[s] for s in sites.index))
     return problems, cost, co2
 
 

@@ -99,8 +99,15 @@ def _site_energy(sm: SitingModel, ids: list[str]) -> tuple[np.ndarray, np.ndarra
     zone_mwh = mwh.groupby(zone_of.loc[mwh.index]).sum()
     share = np.array([mwh[s] / zone_mwh[zone_of[s]] if zone_mwh[zone_of[s]] > 0 else 0.0 for s in ids])
     zones = [zone_of[s] for s in ids]
-    cost = np.array([pyo.value(m.energy_cost_musd_per_year_zone[z]) for z in zones]) * share
-    co2 = np.array([pyo.value(m.co2_t_per_year_zone[z]) for z in zones]) * share
+    # Premiums of dearer sites (model/components/dispatch.py) are their own; the rest is shared.
+    premium = pd.Series({s: pyo.value(m.grid_premium_musd_per_year[s]) for s in m.SITES_PREMIUM}, dtype=float)
+    premium_co2 = pd.Series({s: pyo.value(m.grid_premium_co2_t_per_year[s]) for s in m.SITES_PREMIUM}, dtype=float)
+    zone_premium = premium.groupby(zone_of.loc[premium.index]).sum() if len(premium) else pd.Series(dtype=float)
+    zone_premium_co2 = premium_co2.groupby(zone_of.loc[premium_co2.index]).sum() if len(premium_co2) else pd.Series(dtype=float)
+    shared = np.array([pyo.value(m.energy_cost_musd_per_year_zone[z]) - zone_premium.get(z, 0.0) for z in zones])
+    shared_co2 = np.array([pyo.value(m.co2_t_per_year_zone[z]) - zone_premium_co2.get(z, 0.0) for z in zones])
+    cost = shared * share + premium.reindex(ids).fillna(0.0).to_numpy()
+    co2 = shared_co2 * share + premium_co2.reindex(ids).fillna(0.0).to_numpy()
     return cost, co2
 
 
@@ -146,8 +153,11 @@ def dispatch_table(sm: SitingModel) -> pd.DataFrame | None:
         return None
     rows = []
     get = lambda name, key: float(pyo.value(getattr(m, name)[key])) if hasattr(m, name) else 0.0  # noqa: E731
-    price = sm.data.sites.groupby("state")["price_usd_per_mwh"].first()
-    co2 = sm.data.sites.groupby("state")["co2_kg_per_mwh"].first()
+    # The zone's reference rates (its cheapest / cleanest candidate's); dearer sites' premiums are
+    # in their own energy cost in the sites table (model/components/dispatch.py).
+    active = sm.data.sites.loc[list(sm.data.sets.SITES)]
+    price = active.groupby("state")["price_usd_per_mwh"].min()
+    co2 = active.groupby("state")["co2_kg_per_mwh"].min()
     for z in m.ZONES:
         load = float(pyo.value(m.zone_load_mw[z]))
         if load <= 1e-9:  # zones without campuses have nothing to dispatch

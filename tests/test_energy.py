@@ -230,3 +230,48 @@ def test_lp_solver_auto_is_interior_point_only_in_hourly_mode() -> None:
     assert lp_solver_setting(hourly_sc.solver, hourly.m) == "ipm"
     assert lp_solver_setting(annual_sc.solver, annual.m) == "choose"
     assert lp_solver_setting(hourly_sc.solver.model_copy(update={"lp_solver": "simplex"}), hourly.m) == "simplex"
+
+
+def test_zone_price_comes_from_the_built_site_not_the_first_one() -> None:
+    # Two candidates of zone XA with different county prices: S1 ($100/MWh, no headroom, so only
+    # reachable through the $20M tier) and S2 ($50/MWh, 6 MW). The cheapest 1 MW campus is at S2:
+    # its bill is 1 MW x (4,380 h x $10 + 4,380 h x $90) = $438,000 a year, the PV of one year.
+    # Before the fix the zone's price came from its first site (S1), doubling the bill.
+    sc = tiny_scenario(
+        objective={"sense": "min_cost", "target_it_mw": 1.0},
+        budget=None,
+        gpus={"types": ["A"]},
+        costs={"horizon_years": 1.0, "discount_rate": 0.0},
+        energy={"enabled": True, "onsite": ["solar"]},
+        policies=[{"type": "exclude", "counties": ["00003"]}],
+    )
+    sites = tiny_sites(
+        state=["XA", "XA", "XA"], co2_kg_per_mwh=[0.0, 0.0, 0.0], headroom_mw=[0.0, 6.0, 0.0], price_usd_per_mwh=[100.0, 50.0, 50.0]
+    )
+    out = solve_tiny(sc, sites, energy=energy(solar_cf=(0.0, 0.0)))
+    assert out.summary["status"] == "optimal"
+    assert list(out.sites.index) == ["S2"]
+    assert out.summary["energy_opex_pv_usd"] == pytest.approx(438_000.0)
+    assert out.sites.loc["S2", "energy_cost_usd_per_year"] == pytest.approx(438_000.0)
+
+
+def test_dearer_site_of_a_zone_pays_its_own_price() -> None:
+    # The same zone, but only S1 ($100/MWh, 6 MW) can host the campus: the zone's reference rate is
+    # S2's $50, and S1 pays the $50 difference on its load: 1 MW x 8,760 h x $100 x the mean price
+    # factor 1.0 = $876,000 a year.
+    sc = tiny_scenario(
+        objective={"sense": "min_cost", "target_it_mw": 1.0},
+        budget=None,
+        gpus={"types": ["A"]},
+        costs={"horizon_years": 1.0, "discount_rate": 0.0},
+        energy={"enabled": True, "onsite": ["solar"]},
+        policies=[{"type": "exclude", "counties": ["00003"]}, {"type": "max_share_per_state", "share": 1.0}],
+    )
+    sites = tiny_sites(
+        state=["XA", "XA", "XA"], co2_kg_per_mwh=[0.0, 0.0, 0.0], headroom_mw=[6.0, 0.0, 0.0],
+        land_available_acres=[1e6, 0.0, 1e6], price_usd_per_mwh=[100.0, 50.0, 50.0],
+    )
+    out = solve_tiny(sc, sites, energy=energy(solar_cf=(0.0, 0.0)))
+    assert out.summary["status"] == "optimal"
+    assert list(out.sites.index) == ["S1"]
+    assert out.summary["energy_opex_pv_usd"] == pytest.approx(876_000.0)

@@ -15,9 +15,11 @@ that is not a grid peak, while at peak it must fit its firm supply.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Mapping
 
 import numpy as np
+import pandas as pd
 import pyomo.environ as pyo
 
 from model.units import HOURS_PER_YEAR, KG_PER_T, USD_PER_MUSD
@@ -45,6 +47,43 @@ def annual_costs_musd_per_mw(costs: dict[str, float], rate: float) -> dict[str, 
         "battery_energy": kw * costs["battery_energy_capex_usd_per_kwh"] * (crf("battery_life_years") + battery_fom),
         "gas": kw * (costs["gas_capex_usd_per_kw"] * crf("gas_life_years") + costs["gas_fom_usd_per_kw_yr"]),
     }
+
+
+@dataclass(frozen=True)
+class ZoneRates:
+    """Per zone the reference grid rates (its cheapest / cleanest site's), and per site the
+    annual premium per MW of facility load above them (only sites with a non-zero premium)."""
+
+    price_ref_usd_per_mwh: dict[str, float]
+    co2_ref_t_per_mwh: dict[str, float]
+    price_usd_per_mw_year: dict[str, float]
+    co2_t_per_mw_year: dict[str, float]
+
+
+def zone_rate_premiums(
+    sites: pd.DataFrame,
+    sites_in: Mapping[str, list[str]],
+    weights: pd.Series,
+    price_factor: pd.DataFrame,
+    co2_factor: pd.DataFrame,
+    load_factor: float,
+) -> ZoneRates:
+    """Reference rates and site premiums (see add_dispatch); also used by the independent checker."""
+    price_ref, co2_ref, price_prem, co2_prem = {}, {}, {}, {}
+    w = weights.to_numpy(dtype=float)
+    for z, members in sites_in.items():
+        p = sites.loc[members, "price_usd_per_mwh"].astype(float)
+        c = sites.loc[members, "co2_kg_per_mwh"].astype(float) / KG_PER_T
+        price_ref[z], co2_ref[z] = float(p.min()), float(c.min())
+        # MWh per MW of facility load in a year, weighted by the zone's hourly price / CO2 shape.
+        pf_mwh = load_factor * float(w @ price_factor[z].reindex(weights.index).to_numpy(dtype=float))
+        cf_mwh = load_factor * float(w @ co2_factor[z].reindex(weights.index).to_numpy(dtype=float))
+        for s in members:
+            if p[s] > price_ref[z]:
+                price_prem[s] = (p[s] - price_ref[z]) * pf_mwh
+            if c[s] > co2_ref[z]:
+                co2_prem[s] = (c[s] - co2_ref[z]) * cf_mwh
+    return ZoneRates(price_ref, co2_ref, price_prem, co2_prem)
 
 
 def add_dispatch(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -234,9 +273,22 @@ def add_dispatch(m: pyo.ConcreteModel, data: ModelData) -> None:
     )
 
     # --- annual costs and emissions per zone ---------------------------------------------------
-    price = {z: float(sites.loc[sites_in[z][0], "price_usd_per_mwh"]) for z in zones}
-    co2 = {z: float(sites.loc[sites_in[z][0], "co2_kg_per_mwh"]) / KG_PER_T for z in zones}  # t/MWh
+    # Dispatch is per zone, but the sites of a zone may have their own price and CO2 rate (county
+    # prices, substation candidates). The zone's grid import is priced at its cheapest site's rate;
+    # each dearer site pays the difference on its whole annual load at the zone's hourly shape.
+    # Exact when the grid serves the load (the usual answer), an approximation when on-site supply
+    # displaces part of it (then the displaced energy is valued at the reference rate).
     pf, cf = energy.price_factor, energy.co2_factor
+    premium = zone_rate_premiums(sites, sites_in, energy.weights, pf, cf, load_factor)
+    price, co2 = premium.price_ref_usd_per_mwh, premium.co2_ref_t_per_mwh
+    m.SITES_PREMIUM = pyo.Set(initialize=sorted(premium.price_usd_per_mw_year | premium.co2_t_per_mw_year), ordered=True)
+    m.grid_premium_musd_per_year = pyo.Expression(
+        m.SITES_PREMIUM, rule=lambda m, s: premium.price_usd_per_mw_year.get(s, 0.0) * m.facility_mw[s] / USD_PER_MUSD
+    )
+    m.grid_premium_co2_t_per_year = pyo.Expression(
+        m.SITES_PREMIUM, rule=lambda m, s: premium.co2_t_per_mw_year.get(s, 0.0) * m.facility_mw[s]
+    )
+    premium_sites_in = {z: [s for s in sites_in[z] if s in m.SITES_PREMIUM] for z in zones}
     gas_t_per_mwh = ec["gas_heat_rate_mmbtu_per_mwh"] * ec["gas_co2_kg_per_mmbtu"] / KG_PER_T
     gas_usd_per_mwh = ec["gas_heat_rate_mmbtu_per_mwh"] * ec["gas_fuel_usd_per_mmbtu"] + ec["gas_vom_usd_per_mwh"]
     m.co2_t_per_year_zone = pyo.Expression(
@@ -244,7 +296,8 @@ def add_dispatch(m: pyo.ConcreteModel, data: ModelData) -> None:
         rule=lambda m, z: sum(
             weight[h] * (co2[z] * float(cf.at[h, z]) * m.grid_import_mw[(z, *h)] + gas_t_per_mwh * gas_gen(z, *h))
             for h in hours
-        ),
+        )
+        + sum(m.grid_premium_co2_t_per_year[s] for s in premium_sites_in[z]),
     )
     m.energy_cost_musd_per_year_zone = pyo.Expression(
         m.ZONES,
@@ -258,6 +311,7 @@ def add_dispatch(m: pyo.ConcreteModel, data: ModelData) -> None:
             for h in hours
         )
         / USD_PER_MUSD
+        + sum(m.grid_premium_musd_per_year[s] for s in premium_sites_in[z])
         + m.carbon_price_usd_per_tco2 * m.co2_t_per_year_zone[z] / USD_PER_MUSD,
     )
     m.energy_cost_musd_per_year_total = pyo.Expression(expr=sum(m.energy_cost_musd_per_year_zone[z] for z in m.ZONES))
