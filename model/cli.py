@@ -7,7 +7,7 @@ import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Iterator, Optional
+from typing import TYPE_CHECKING, Annotated, Iterator, Optional
 
 import typer
 from pydantic import ValidationError
@@ -16,6 +16,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from model.errors import SitingError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Site AI data centers in the contiguous US.")
 # Outside a terminal (pipes, CI logs) rich would wrap tables at 80 columns; give it room instead.
@@ -104,9 +107,10 @@ def _fmt_bn(usd: float | None) -> str:
     return "-" if usd is None else f"${usd / 1e9:,.2f}bn"
 
 
-def _print_summary(summary: dict, out_dir: Path | None) -> None:
+def _print_summary(summary: dict, out_dir: Path | None, sites: "gpd.GeoDataFrame | None" = None) -> None:
     table = Table(title=f"{summary['scenario']}: {summary['status']}", show_header=False)
-    table.add_row("objective", f"{summary['objective']:,.2f} {summary['objective_unit']}" if summary["objective"] is not None else "-")
+    if summary["objective_unit"] != "PFLOPS" or summary["compute_pflops"] is None:  # else it repeats compute
+        table.add_row("objective", f"{summary['objective']:,.2f} {summary['objective_unit']}" if summary["objective"] is not None else "-")
     table.add_row("MIP gap", f"{summary['mip_gap']:.4%}" if summary["mip_gap"] is not None else "-")
     if summary["compute_pflops"] is not None:
         table.add_row("compute", f"{summary['compute_pflops']:,.0f} PFLOPS ({summary['precision']} dense)")
@@ -128,6 +132,28 @@ def _print_summary(summary: dict, out_dir: Path | None) -> None:
     if out_dir is not None:
         table.add_row("written to", str(out_dir))
     console.print(table)
+    if sites is not None and len(sites):
+        _print_sites(sites)
+    ups = summary.get("runner_ups") or []
+    if summary.get("near_tie"):
+        best = ups[0]
+        err_console.print(
+            f"[bold yellow]near tie:[/] {escape(str(best['county_name']))}, {best['state']} (not built) is within "
+            f"{best['gap_share']:.2%} of the last site's $ per PFLOPS (gap {summary['mip_gap'] or 0:.2%}); "
+            "other sites may serve as well: see rank.csv / report.html",
+            highlight=False, soft_wrap=True,
+        )
+
+
+def _print_sites(sites: "gpd.GeoDataFrame") -> None:
+    view = Table(title="sites built")
+    for col in ("county", "state", "GPUs", "facility MW", "capex $bn"):
+        view.add_column(col, justify="left" if col in ("county", "state") else "right")
+    gpu_cols = [c for c in sites.columns if c.startswith("gpus_")]
+    for _, row in sites.sort_values("facility_mw", ascending=False).iterrows():
+        gpus = ", ".join(f"{c.removeprefix('gpus_')} {int(row[c]):,}" for c in gpu_cols if row[c] > 0) or "0"
+        view.add_row(str(row["county_name"]), str(row["state"]), gpus, f"{row['facility_mw']:,.0f}", f"{row['capex_usd'] / 1e9:,.2f}")
+    console.print(view)
 
 
 @app.command()
@@ -156,6 +182,7 @@ def run(
         "seed": "finding a starting point (annual-energy model, then the hourly model at its sites)",
         "solve": "solving with HiGHS",
         "diagnose": "infeasible: solving the elastic model to find which rules bind",
+        "explain": "ranking every candidate and reading the marginal value of each rule",
         "write": "writing outputs",
     }
     with _contract(f"interrupted: nothing written to {out_dir}"):
@@ -174,7 +201,7 @@ def run(
 
             outcome = run_scenario(sc, out_dir, force=force, on_step=on_step, progress=on_solve)
     summary = outcome.summary
-    _print_summary(summary, outcome.out_dir)
+    _print_summary(summary, outcome.out_dir, outcome.sites)
     status = summary["status"]
     if status == "interrupted":
         err_console.print(f"interrupted: the incumbent (gap {summary['mip_gap']:.2%}) is written to {out_dir}")
@@ -353,6 +380,54 @@ def export(
         check_target_reachable(sm.data)
         size = write_marked(target, lambda path: write_model(sm.m, path))
     console.print(f"wrote {target} ({size.rows:,} rows, {len(size.columns):,} columns, {size.nonzeros:,} nonzeros)")
+
+
+@app.command()
+def rank(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+    out: Annotated[Optional[Path], typer.Option("--out", help="Output directory [default: <name>-rank/ beside the file]")] = None,
+    top: Annotated[int, typer.Option("--top", min=1, max=10_000, help="Rows to print.")] = 20,
+    no_solve: Annotated[bool, typer.Option("--no-solve", help="Rank without solving (no built sites, no gap).", metavar="")] = False,
+    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP, metavar="")] = False,
+) -> None:
+    """Rank every candidate by the best single campus it could host ($ per PFLOPS, binding limit); write rank.csv / rank.gpkg."""
+    import pandas as pd
+
+    from model.config import load_scenario
+    from model.inputs import load_inputs
+    from model.outputs import check_output_dir, output_dir
+    from model.pipeline import solve_scenario, write_ranking
+    from model.rank import rank_candidates
+
+    with _contract():
+        sc = load_scenario(scenario)
+        out_dir = out if out is not None else scenario.parent / f"{sc.name}-rank"
+        check_output_dir(out_dir, "rank", force)  # before any solve
+        inputs = load_inputs(sc, origin=str(scenario))
+        ranking = None
+        if not no_solve:
+            with err_console.status("solving, to mark the built sites and the gap to entering"):
+                outcome = solve_scenario(sc, inputs)
+            ranking = outcome.ranking
+        if ranking is None:  # --no-solve, or no solution
+            ranking = rank_candidates(inputs)
+        with output_dir(out_dir, "rank", force) as tmp:
+            write_ranking(tmp, ranking, gpkg=True)
+    view = Table(title=f"{sc.name}: {len(ranking):,} candidates ranked by all-in $ per PFLOPS")
+    for col in ("rank", "county", "state", "built", "GPU", "facility MW", "$/PFLOPS", "gap", "limit"):
+        view.add_column(col, justify="left" if col in ("county", "state", "GPU", "limit") else "right")
+    ordered = ranking.sort_values(["rank", "usd_per_pflops"], na_position="last", kind="stable").head(top)
+    for _, row in ordered.iterrows():
+        def num(x: object, fmt: str) -> str:
+            return "-" if x is None or x != x or x is pd.NA else format(float(x), fmt)
+
+        view.add_row(
+            num(row["rank"], ",.0f"), str(row["county_name"]), str(row["state"]), "yes" if row["built"] else "",
+            str(row["gpu"]) if row["gpu"] == row["gpu"] else "-", num(row["facility_mw"], ",.0f"),
+            num(row["usd_per_pflops"], ",.0f"), "" if row["built"] else num(row["gap_share"], ".2%"), str(row["binding_limit"]),
+        )
+    console.print(view)
+    console.print(f"written to {out_dir} (rank.csv, rank.gpkg)")
 
 
 @app.command()

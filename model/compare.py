@@ -18,7 +18,7 @@ import pandas as pd
 
 from model.build import SitingModel, structure_key, update_params
 from model.config import Scenario
-from model.duals import MarginalValue, as_records, marginal_values
+from model.duals import MarginalValue, as_records
 from model.inputs import SitingData, load_inputs
 from model.pipeline import RunOutcome, build_checked, solve_built, write_run
 from model.plot import compare_folium_grid, compare_grid
@@ -80,7 +80,7 @@ def solve_all(
         with tempfile.TemporaryDirectory(prefix="siting-compare-") as tmp:
             # The log is kept in the outcome and written into the scenario's folder with the rest.
             outcome = solve_built(sm, seconds, Path(tmp) / "solver.log", warm_start=reused)
-        marginal = marginal_values(sm) if outcome.sites is not None else []
+        marginal = outcome.marginal  # computed by the engine for every run with a solution
         entries.append(CompareEntry(sc, outcome, marginal, reused))
     return entries
 

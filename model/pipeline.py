@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -13,10 +13,12 @@ import pandas as pd
 from model.build import SitingModel, build_model
 from model.config import Scenario
 from model.diagnose import check_target_reachable, diagnose
+from model.duals import MarginalValue, marginal_values
+from model.rank import near_tie, rank_candidates, runner_ups
 from model.inputs import SitingData, load_inputs
 from model.plot import folium_map, static_map
 from model.outputs import output_dir
-from model.results import dispatch_table, sites_table, summary_dict, write_json, write_sites_tables
+from model.results import dispatch_table, sites_flat, sites_table, summary_dict, write_json, write_sites_tables
 from model.seed import seed_hourly_model
 from model.solve import ProgressFn, solve_model
 
@@ -31,6 +33,20 @@ class RunOutcome:
     inputs: SitingData | None = None
     dispatch: pd.DataFrame | None = None  # hourly dispatch per zone (energy mode)
     log: str = ""  # the HiGHS log, for run directories written after the solve (compare)
+    ranking: gpd.GeoDataFrame | None = None  # every candidate's best campus (model/rank.py)
+    marginal: list[MarginalValue] = field(default_factory=list)  # rule duals, integers fixed
+
+
+def explain(sm: SitingModel, sites: gpd.GeoDataFrame, summary: dict[str, Any]) -> tuple[gpd.GeoDataFrame, list[MarginalValue]]:
+    """Marginal values of the rules (LP with the siting fixed), the ranking of every candidate and
+    the near-tie report; ``summary`` gains ``marginal_values``, ``runner_ups`` and ``near_tie``."""
+    marginal = marginal_values(sm)
+    ranking = rank_candidates(sm.data.inputs, sites, marginal)
+    ups = runner_ups(ranking)
+    summary["marginal_values"] = [asdict(v) for v in marginal if v.value_per_unit != 0.0]
+    summary["runner_ups"] = ups
+    summary["near_tie"] = near_tie(ups, summary["mip_gap"])
+    return ranking, marginal
 
 
 def _noop(_: str) -> None:
@@ -69,10 +85,19 @@ def solve_built(
     if seed is not None:
         summary["seed"] = {"objective": seed.objective, "annual_model_objective": seed.annual_objective,
                            "sites_built": seed.sites_built}
+    ranking, marginal = None, []
+    if sites is not None:
+        on_step("explain")
+        t = time.perf_counter()
+        ranking, marginal = explain(sm, sites, summary)
+        summary["seconds"]["explain"] = round(time.perf_counter() - t, 3)
     if result.status in ("infeasible", "infeasible_or_unbounded"):
         on_step("diagnose")
         summary["diagnosis"] = diagnose(build_model(inputs), scenario.solver)
-    return RunOutcome(summary=summary, sites=sites, out_dir=None, inputs=inputs, dispatch=dispatch, log=result.log)
+    return RunOutcome(
+        summary=summary, sites=sites, out_dir=None, inputs=inputs, dispatch=dispatch, log=result.log,
+        ranking=ranking, marginal=marginal,
+    )
 
 
 def build_checked(inputs: SitingData) -> SitingModel:
@@ -102,6 +127,14 @@ def solve_scenario(
     return solve_built(sm, seconds, log_path, on_step=on_step, progress=progress)
 
 
+def write_ranking(out_dir: Path, ranking: gpd.GeoDataFrame, gpkg: bool = True) -> None:
+    """rank.csv (every candidate, best first, lon/lat) and optionally rank.gpkg."""
+    ordered = ranking.sort_values(["rank", "usd_per_pflops"], na_position="last", kind="stable")
+    sites_flat(ordered).to_csv(out_dir / "rank.csv", index=False)
+    if gpkg:
+        ordered.reset_index().to_file(out_dir / "rank.gpkg", layer="rank", driver="GPKG")
+
+
 def write_run(out_dir: Path, outcome: RunOutcome, title: str) -> None:
     """The files of one run directory (the caller makes the directory atomic)."""
     if outcome.sites is not None:
@@ -115,6 +148,8 @@ def write_run(out_dir: Path, outcome: RunOutcome, title: str) -> None:
         figure.savefig(out_dir / "map.png", dpi=100)
     if outcome.dispatch is not None:
         outcome.dispatch.to_parquet(out_dir / "dispatch.parquet", index=False)
+    if outcome.ranking is not None:
+        write_ranking(out_dir, outcome.ranking, gpkg=False)
     if not (out_dir / "solver.log").exists():
         (out_dir / "solver.log").write_text(outcome.log)
     write_json(out_dir / "summary.json", outcome.summary)
