@@ -14,7 +14,8 @@ import pandas as pd
 
 from model.index_sets import excluded_mask, policy_context
 from model.inputs import SitingData
-from model.policies.region import region_mask
+from model.policies import module_for
+from model.policies.base import CheckContext
 from model.policies.water_cap import stressed_sites
 from model.units import HOURS_PER_YEAR, annuity_factor
 
@@ -28,19 +29,18 @@ def _close(a: float, b: float, abs_tol: float) -> bool:
 
 
 def _factors(inputs: SitingData, facts: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """GPU price factor, other-capex factor and per-MW capex adder per site, from the policies."""
+    """GPU price factor, other-capex factor and per-MW capex adder per site, from the policies
+    that change costs (each policy module's ``capex_factors``)."""
     gpu = pd.Series(1.0, index=facts.index)
     other = pd.Series(1.0, index=facts.index)
     adder_usd_per_mw = (
         facts["capex_adjust_usd_per_mw"].astype(float) if "capex_adjust_usd_per_mw" in facts else pd.Series(0.0, index=facts.index)
     )
     for p in inputs.scenario.policies:
-        if p.type == "tax_incentive":
-            inside = facts["state"].isin(p.states)
-            gpu[inside] *= 1 - p.gpu_capex_discount_share
-            other[inside] *= 1 - p.other_capex_discount_share
-        elif p.type == "time_to_power" and p.mode == "penalty":
-            adder_usd_per_mw += (facts["queue_years"] - p.max_years).clip(lower=0.0) * p.penalty_usd_per_mw_year
+        factors = getattr(module_for(p), "capex_factors", None)
+        if factors is not None:
+            g, o, a = factors(facts, p)
+            gpu, other, adder_usd_per_mw = gpu * g, other * o, adder_usd_per_mw + a
     return gpu, other, adder_usd_per_mw
 
 
@@ -238,7 +238,11 @@ def check_solution(
 
     site_pflops = blocks @ (gpus["gpus_per_block"] * gpus[inputs.precision_col] / 1000.0)
     pflops = float(site_pflops.sum())
-    problems += _check_policies(inputs, facts, facility_mw, site_pflops, total_co2, water_m3)
+    ctx = CheckContext(
+        facts=facts, facility_mw=facility_mw, site_pflops=site_pflops, total_co2_t=total_co2, water_m3=water_m3,
+        base_dir=policy_context(inputs).base_dir, dispatch=dispatch,
+    )
+    problems += _check_policies(ctx, inputs)
 
     n_gpus = float((blocks @ gpus["gpus_per_block"]).sum())
     goal = sc.objective
@@ -256,71 +260,9 @@ def check_solution(
     return problems
 
 
-def _check_policies(
-    inputs: SitingData,
-    facts: pd.DataFrame,
-    facility_mw: pd.Series,
-    site_pflops: pd.Series,
-    total_co2_t: float,
-    water_m3: pd.Series,
-) -> list[str]:
+def _check_policies(ctx: CheckContext, inputs: SitingData) -> list[str]:
+    """Every policy re-verifies itself (each module's ``check``), on the same recomputed figures."""
     problems: list[str] = []
-    base_dir = policy_context(inputs).base_dir
-    by_state = facility_mw.groupby(facts["state"]).sum()
-    total_mw = float(facility_mw.sum())
     for i, p in enumerate(inputs.scenario.policies):
-        tag = f"{p.type}[{i}]"
-        if p.type == "moratorium":
-            inside = float(facility_mw[region_mask(facts, p, base_dir)].sum())
-            if inside > _ABS_MW:
-                problems.append(f"{tag}: {inside:.1f} MW built inside the moratorium")
-        elif p.type == "state_mw_cap":
-            for state, cap in p.caps_mw.items():
-                if by_state.get(state, 0.0) > cap + _ABS_MW:
-                    problems.append(f"{tag}: state {state} {by_state[state]:.1f} MW exceeds cap {cap} MW")
-        elif p.type == "max_share_per_state":
-            for state, mw in by_state.items():
-                if (not p.states or state in p.states) and mw > p.share * total_mw + _ABS_MW:
-                    problems.append(f"{tag}: state {state} holds {mw / total_mw:.1%} of MW, above {p.share:.1%}")
-        elif p.type == "min_sites" and len(facts) < p.count:
-            problems.append(f"{tag}: {len(facts)} sites built, fewer than {p.count}")
-        elif p.type == "max_sites" and len(facts) > p.count:
-            problems.append(f"{tag}: {len(facts)} sites built, more than {p.count}")
-        elif p.type == "carbon_cap" and total_co2_t > p.max_tco2_per_year * (1 + _REL) + 1.0:
-            problems.append(f"{tag}: {total_co2_t:,.0f} tCO2/yr exceeds cap {p.max_tco2_per_year:,.0f}")
-        elif p.type == "water_cap":
-            used = float(water_m3[stressed_sites(facts, p)].sum())
-            if used > p.max_m3_per_year * (1 + _REL) + 1.0:
-                problems.append(f"{tag}: {used:,.0f} m3/yr in stressed counties exceeds cap {p.max_m3_per_year:,.0f}")
-        elif p.type == "latency":
-            problems += _check_latency(tag, p, facts, site_pflops)
-        elif p.type == "data_residency":
-            inside = float(site_pflops[region_mask(facts, p, base_dir)].sum())
-            if inside < p.min_share * float(site_pflops.sum()) * (1 - _REL) - 1e-6:
-                problems.append(f"{tag}: {inside:,.1f} PFLOPS in region, below {p.min_share:.0%} of the total")
+        problems += module_for(p).check(ctx, p, f"{p.type}[{i}]")
     return problems
-
-
-def _check_latency(tag: str, p: Any, facts: pd.DataFrame, site_pflops: pd.Series) -> list[str]:
-    """Is there a routing of built compute to cities within the latency limit? (a transport LP in scipy)"""
-    from scipy.optimize import linprog
-
-    from model.demand import demand_points, fibre_latency_ms
-
-    need = float(site_pflops.sum()) * p.share_of_compute
-    if need <= 0:
-        return []
-    points = demand_points(p.min_population, p.demand_states or None, p.drop_within_km)
-    ok = fibre_latency_ms(facts, points, route_factor=p.route_factor).to_numpy() <= p.max_ms
-    rows, cols = np.nonzero(ok)
-    n_sites, n_points, n_pairs = len(facts), len(points), len(rows)
-    demand = points["demand_share"].to_numpy() * need
-    if n_pairs == 0:
-        return [f"{tag}: no built site is within {p.max_ms} ms of any demand point"]
-    # supply: sum_c x[s,c] <= pflops[s];  demand: -sum_s x[s,c] <= -demand[c]
-    a_ub = np.zeros((n_sites + n_points, n_pairs))
-    a_ub[rows, np.arange(n_pairs)] = 1.0
-    a_ub[n_sites + cols, np.arange(n_pairs)] = -1.0
-    b_ub = np.concatenate([site_pflops.to_numpy(), -demand * (1 - 1e-7)])
-    res = linprog(np.zeros(n_pairs), A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
-    return [] if res.status == 0 else [f"{tag}: built compute cannot serve {p.share_of_compute:.0%} within {p.max_ms} ms"]

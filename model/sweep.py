@@ -21,6 +21,10 @@ Parameter names (``--param NAME=SPEC``; SPEC is ``start:stop:count`` (inclusive 
   or a new policy if absent (which changes the structure: one rebuild per new structure).
 * ``gpu_price_multiplier`` or ``costs.<name>`` for any cost override (e.g.
   ``costs.max_campus_mw``); bare cost names are accepted as well.
+* ``<policy type>.<field>`` (or ``.<field>.<key>`` for a table such as ``caps_mw``): a field the
+  policy module lists in ``SWEEPABLE``, set in the scenario's first policy of that type (e.g.
+  ``carbon_cap.max_tco2_per_year``, ``water_cap.max_m3_per_year``, ``state_mw_cap.caps_mw.VA``).
+  A sweep never needs editing when a policy becomes sweepable.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from model.build import SitingModel, build_model, structure_key, update_params
 from model.config import CostOverrides, Scenario, scenario_from_dict
 from model.errors import ScenarioError
 from model.inputs import SitingData, check_names_in_default_data, load_inputs
+from model.policies import REGISTRY
 from model.pipeline import solve_built, write_run
 from model.outputs import check_output_dir, check_own_file, mark_dir, open_dir_in_place, output_dir
 
@@ -88,8 +93,27 @@ def _canonical_name(name: str) -> str:
     cost = name.removeprefix("costs.")
     if cost in COST_NAMES:
         return cost
-    known = ["budget_usd", "state_cap_mw.<ST>", *COST_NAMES]
+    kind, _, rest = name.partition(".")
+    if kind in REGISTRY and rest:
+        field, _, key = rest.partition(".")
+        sweepable = getattr(REGISTRY[kind], "SWEEPABLE", ())
+        if field not in sweepable:
+            raise ScenarioError(
+                f"--param {name}: {kind}.{field} is not sweepable (sweepable: {', '.join(sweepable) or 'none'})"
+            )
+        is_table = REGISTRY[kind].Params.model_fields[field].annotation is not float
+        if is_table and not key:
+            raise ScenarioError(f"--param {name}: {kind}.{field} is a table; name its key, e.g. {kind}.{field}.VA")
+        if field == "caps_mw":
+            return STATE_CAP_PREFIX + key.strip().upper() if re.fullmatch(r"[A-Za-z]{2}", key.strip()) else _bad_state(name)
+        return f"{kind}.{field}"
+    sweepable = [f"{k}.{f}" for k, mod in REGISTRY.items() for f in getattr(mod, "SWEEPABLE", ())]
+    known = ["budget_usd", "state_cap_mw.<ST>", *COST_NAMES, *sweepable]
     raise ScenarioError(f"--param {name}: unknown parameter (known: {', '.join(known)}, or costs.<name>)")
+
+
+def _bad_state(name: str) -> str:
+    raise ScenarioError(f"--param {name}: state must be a two-letter USPS code, e.g. state_mw_cap.caps_mw.VA")
 
 
 def _number(text: str, name: str) -> float:
@@ -148,6 +172,12 @@ def _apply(raw: dict[str, Any], name: str, value: float) -> None:
             raw["policies"].append({"type": "state_mw_cap", "caps_mw": {state: value}})
         else:
             caps["caps_mw"][state] = value
+    elif "." in name:  # <policy type>.<field>: the first policy of that type
+        kind, field = name.split(".", 1)
+        policy = next((p for p in raw["policies"] if p["type"] == kind), None)
+        if policy is None:
+            raise ScenarioError(f"--param {name}: the scenario has no '{kind}' policy to vary")
+        policy[field] = value
     else:
         raw["costs"][name] = value
         if name == CARBON:
@@ -191,6 +221,10 @@ def param_value(scenario: Scenario, name: str) -> float | None:
             if policy.type == "state_mw_cap" and state in policy.caps_mw:  # type: ignore[union-attr]
                 return float(policy.caps_mw[state])  # type: ignore[union-attr]
         return None
+    if "." in name:
+        kind, field = name.split(".", 1)
+        policy = next((p for p in scenario.policies if p.type == kind), None)  # type: ignore[attr-defined]
+        return None if policy is None else float(getattr(policy, field))
     value = getattr(scenario.costs, name)
     return None if value is None else float(value)
 

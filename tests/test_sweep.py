@@ -174,3 +174,17 @@ def test_dask_sweep_equals_serial(serial_rows: list[dict[str, object]], tmp_path
         # The same engine as `siting run`: the same files in every point's directory.
         assert {p.name for p in (out / name).iterdir()} == RUN_FILES
     assert not (out / "small-002").exists()  # a failed point leaves no half-written directory
+
+
+def test_policy_fields_are_sweepable_by_their_module() -> None:
+    # carbon_cap declares max_tco2_per_year sweepable: the sweep sets it on the scenario's policy.
+    sc = scenario_from_dict(
+        {"name": "cap", "budget": {"equity_usd": 1e9}, "policies": [{"type": "carbon_cap", "max_tco2_per_year": 1e6}]}
+    )
+    points = sweep_points(sc, [parse_param("carbon_cap.max_tco2_per_year=1e5,2e5")])
+    assert [p.policies[0].max_tco2_per_year for p in points] == [1e5, 2e5]
+    assert parse_param("state_mw_cap.caps_mw.va=0,10")[0] == "state_cap_mw.VA"
+    with pytest.raises(ScenarioError, match="not sweepable"):
+        parse_param("min_sites.count=1,2")
+    with pytest.raises(ScenarioError, match="no 'water_cap' policy"):
+        sweep_points(sc, [parse_param("water_cap.max_m3_per_year=1,2")])

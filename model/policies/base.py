@@ -8,7 +8,12 @@ A policy module defines ``Params`` (a pydantic model with a literal ``type``) an
 * ``MUTABLE``: field names whose values live in mutable Params, and ``update(m, params, name)``
   to push new values into a built model (sweeps and comparisons re-solve without rebuilding);
 * ``ONCE = True``: the type may appear at most once in a scenario;
-* ``NEEDS_ENERGY = True``: the type needs ``[energy] enabled = true`` (refused at validation otherwise).
+* ``NEEDS_ENERGY = True``: the type needs ``[energy] enabled = true`` (refused at validation otherwise);
+* ``SWEEPABLE``: field names a sweep may vary (``--param <type>.<field>[.<key>]``);
+* ``check(ctx, params, tag) -> list[str]`` (required): re-verify the rule on a solution's output
+  tables, independently of the Pyomo model (:mod:`model.check` calls it for every policy);
+* ``capex_factors(facts, params) -> (gpu factor, other factor, $/MW adder)`` for rules that change
+  costs, used by the checker's capex recomputation.
 """
 
 from __future__ import annotations
@@ -16,7 +21,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
+# Tolerances of the independent checks: outputs are rounded to 1e-3 MW.
+REL_TOL = 1e-6
+ABS_MW = 2e-3
+
 
 @dataclass(frozen=True)
 class PolicyContext:
     base_dir: Path  # relative file paths in policies resolve against the scenario file's folder
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """A solution as the independent checker sees it: built sites' input rows (``facts``, indexed
+    by site id) and quantities recomputed from the output tables, not read from the model."""
+
+    facts: pd.DataFrame
+    facility_mw: pd.Series
+    site_pflops: pd.Series
+    total_co2_t: float
+    water_m3: pd.Series
+    base_dir: Path
+    dispatch: pd.DataFrame | None = None  # hourly mode only
+
+    @property
+    def mw_by_state(self) -> pd.Series:
+        return self.facility_mw.groupby(self.facts["state"]).sum()

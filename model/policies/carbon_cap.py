@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Literal
 import pyomo.environ as pyo
 from pydantic import Field
 
+from model.policies.base import REL_TOL, CheckContext
 from model.rules import register_rule
 from model.schema import StrictModel
 
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from model.build import ModelData
 
 MUTABLE = ("max_tco2_per_year",)
+SWEEPABLE = ("max_tco2_per_year",)
 
 
 # At most one per scenario: a second would silently override or stack on the first.
@@ -33,3 +35,9 @@ def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> Non
 
 def update(m: pyo.ConcreteModel, params: Params, name: str) -> None:
     m.find_component(f"{name}_tco2").set_value(params.max_tco2_per_year)
+
+
+def check(ctx: CheckContext, params: Params, tag: str) -> list[str]:
+    if ctx.total_co2_t > params.max_tco2_per_year * (1 + REL_TOL) + 1.0:
+        return [f"{tag}: {ctx.total_co2_t:,.0f} tCO2/yr exceeds cap {params.max_tco2_per_year:,.0f}"]
+    return []

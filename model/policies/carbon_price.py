@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING, Literal
 import pyomo.environ as pyo
 from pydantic import Field
 
+from model.policies.base import CheckContext
 from model.schema import StrictModel
 
 if TYPE_CHECKING:
     from model.build import ModelData
 
 MUTABLE = ("usd_per_tco2",)
+SWEEPABLE = ("usd_per_tco2",)
 
 
 # At most one per scenario: a second would silently override or stack on the first.
@@ -29,3 +31,9 @@ def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> Non
 
 def update(m: pyo.ConcreteModel, params: Params, name: str) -> None:
     m.carbon_price_usd_per_tco2.set_value(params.usd_per_tco2)
+
+
+def check(ctx: CheckContext, params: Params, tag: str) -> list[str]:
+    # A price, not a limit: nothing to violate. Its effect is verified where the checker
+    # recomputes the energy opex and the objective with this price (model.check).
+    return []

@@ -13,6 +13,7 @@ import pyomo.environ as pyo
 from pydantic import Field
 
 from model.errors import ScenarioError
+from model.policies.base import REL_TOL, CheckContext
 from model.rules import register_rule
 from model.schema import StrictModel
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from model.build import ModelData
 
 MUTABLE = ("share",)
+SWEEPABLE = ("share",)
 
 
 # At most one per scenario: a second would silently override or stack on the first.
@@ -54,3 +56,14 @@ def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> Non
 
 def update(m: pyo.ConcreteModel, params: Params, name: str) -> None:
     m.find_component(f"{name}_share").set_value(params.share)
+
+
+def check(ctx: CheckContext, params: Params, tag: str) -> list[str]:
+    d = ctx.dispatch
+    if d is None or d.empty:
+        return [] if ctx.facility_mw.sum() <= 0 else [f"{tag}: no dispatch table to check the clean share"]
+    clean = float((d["weight_h"] * d["clean_mw"]).sum())
+    served = float((d["weight_h"] * (d["load_mw"] - d["curtail_mw"])).sum())
+    if clean < params.share * served * (1 - REL_TOL) - 1e-3:
+        return [f"{tag}: clean share {clean / served:.2%} of energy served, below {params.share:.0%}"]
+    return []

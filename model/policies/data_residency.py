@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Literal
 import pyomo.environ as pyo
 from pydantic import Field
 
+from model.policies.base import REL_TOL, CheckContext
 from model.policies.region import RegionFields, region_mask
 from model.rules import register_rule
 
@@ -28,3 +29,10 @@ def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> Non
         ),
     )
     register_rule(m, name, "data_residency", "PFLOPS")
+
+
+def check(ctx: CheckContext, params: Params, tag: str) -> list[str]:
+    inside = float(ctx.site_pflops[region_mask(ctx.facts, params, ctx.base_dir)].sum())
+    if inside < params.min_share * float(ctx.site_pflops.sum()) * (1 - REL_TOL) - 1e-6:
+        return [f"{tag}: {inside:,.1f} PFLOPS in region, below {params.min_share:.0%} of the total"]
+    return []

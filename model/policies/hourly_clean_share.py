@@ -10,6 +10,7 @@ import pyomo.environ as pyo
 from pydantic import Field
 
 from model.policies.clean_energy_share import require_hourly
+from model.policies.base import REL_TOL, CheckContext
 from model.rules import register_rule
 from model.schema import StrictModel
 
@@ -37,3 +38,12 @@ def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> Non
         ),
     )
     register_rule(m, name, "hourly_clean_share", "MW")
+
+
+def check(ctx: CheckContext, params: Params, tag: str) -> list[str]:
+    d = ctx.dispatch
+    if d is None or d.empty:
+        return [] if ctx.facility_mw.sum() <= 0 else [f"{tag}: no dispatch table to check the hourly clean share"]
+    served = d["load_mw"] - d["curtail_mw"]
+    short = d.loc[d["clean_mw"] < params.share * served * (1 - REL_TOL) - 1e-4]
+    return [f"{tag}: zone {r.zone} day {r.day} hour {r.hour}: clean {r.clean_mw:.3f} MW below {params.share:.0%} of served" for r in short.head(5).itertuples()]

@@ -17,6 +17,7 @@ import pyomo.environ as pyo
 from pydantic import Field, field_validator
 
 from model.demand import demand_points, fibre_latency_ms
+from model.policies.base import CheckContext
 from model.rules import register_rule
 from model.schema import StrictModel, upper_codes
 
@@ -69,3 +70,28 @@ def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> Non
         ),
     )
     register_rule(m, name, "latency", "PFLOPS")
+
+
+def check(ctx: CheckContext, params: Params, tag: str) -> list[str]:
+    """Is there a routing of built compute to cities within the limit? (a transport LP in scipy)"""
+    from scipy.optimize import linprog
+
+    need = float(ctx.site_pflops.sum()) * params.share_of_compute
+    if need <= 0:
+        return []
+    points = demand_points(params.min_population, params.demand_states or None, params.drop_within_km)
+    ok = fibre_latency_ms(ctx.facts, points, route_factor=params.route_factor).to_numpy() <= params.max_ms
+    rows, cols = np.nonzero(ok)
+    n_sites, n_points, n_pairs = len(ctx.facts), len(points), len(rows)
+    demand = points["demand_share"].to_numpy() * need
+    if n_pairs == 0:
+        return [f"{tag}: no built site is within {params.max_ms} ms of any demand point"]
+    # supply: sum_c x[s,c] <= pflops[s];  demand: -sum_s x[s,c] <= -demand[c]
+    a_ub = np.zeros((n_sites + n_points, n_pairs))
+    a_ub[rows, np.arange(n_pairs)] = 1.0
+    a_ub[n_sites + cols, np.arange(n_pairs)] = -1.0
+    b_ub = np.concatenate([ctx.site_pflops.to_numpy(), -demand * (1 - 1e-7)])
+    res = linprog(np.zeros(n_pairs), A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
+    if res.status == 0:
+        return []
+    return [f"{tag}: built compute cannot serve {params.share_of_compute:.0%} within {params.max_ms} ms"]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Literal
 import pyomo.environ as pyo
 from pydantic import Field, field_validator
 
+from model.policies.base import ABS_MW, CheckContext
 from model.rules import register_rule
 from model.schema import StrictModel, upper_codes
 
@@ -38,3 +39,12 @@ def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> Non
         ),
     )
     register_rule(m, name, "max_share_per_state", "MW")
+
+
+def check(ctx: CheckContext, params: Params, tag: str) -> list[str]:
+    total = float(ctx.facility_mw.sum())
+    return [
+        f"{tag}: state {state} holds {mw / total:.1%} of MW, above {params.share:.1%}"
+        for state, mw in ctx.mw_by_state.items()
+        if (not params.states or state in params.states) and mw > params.share * total + ABS_MW
+    ]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Literal
 import pyomo.environ as pyo
 from pydantic import Field
 
+from model.policies.base import CheckContext
 from model.rules import register_rule
 from model.schema import StrictModel
 
@@ -25,3 +26,8 @@ class Params(StrictModel):
 def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> None:
     m.add_component(name, pyo.Constraint(expr=sum(m.build[s] for s in m.SITES) <= params.count))
     register_rule(m, name, "max_sites", "sites")
+
+
+def check(ctx: CheckContext, params: Params, tag: str) -> list[str]:
+    built = len(ctx.facts)
+    return [f"{tag}: {built} sites built, more than {params.count}"] if built > params.count else []

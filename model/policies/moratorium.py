@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Literal
 
 import pyomo.environ as pyo
 
+from model.policies.base import ABS_MW, CheckContext
 from model.policies.region import RegionFields, region_mask
 from model.rules import register_rule
 
@@ -26,3 +27,8 @@ def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> Non
         return
     m.add_component(name, pyo.Constraint(expr=sum(m.facility_mw[s] for s in inside) <= 0))
     register_rule(m, name, "moratorium", "MW")
+
+
+def check(ctx: CheckContext, params: Params, tag: str) -> list[str]:
+    inside = float(ctx.facility_mw[region_mask(ctx.facts, params, ctx.base_dir)].sum())
+    return [f"{tag}: {inside:.1f} MW built inside the moratorium"] if inside > ABS_MW else []

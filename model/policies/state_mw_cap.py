@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Literal
 import pyomo.environ as pyo
 from pydantic import field_validator
 
+from model.policies.base import ABS_MW, CheckContext
 from model.rules import register_rule
 from model.schema import StrictModel, upper_keys
 
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from model.build import ModelData
 
 MUTABLE = ("caps_mw",)
+SWEEPABLE = ("caps_mw",)
 
 
 class Params(StrictModel):
@@ -47,3 +49,12 @@ def update(m: pyo.ConcreteModel, params: Params, name: str) -> None:
     cap = m.find_component(f"{name}_mw")
     for st in cap:
         cap[st].set_value(params.caps_mw[st])
+
+
+def check(ctx: CheckContext, params: Params, tag: str) -> list[str]:
+    by_state = ctx.mw_by_state
+    return [
+        f"{tag}: state {state} {by_state[state]:.1f} MW exceeds cap {cap} MW"
+        for state, cap in params.caps_mw.items()
+        if by_state.get(state, 0.0) > cap + ABS_MW
+    ]

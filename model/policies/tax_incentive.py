@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Literal
 
+import pandas as pd
 from pydantic import Field, field_validator
 
+from model.policies.base import CheckContext
 from model.schema import StrictModel, upper_codes
 
 if TYPE_CHECKING:
@@ -33,3 +35,16 @@ def adjust(data: ModelData, params: Params) -> ModelData:
         s: f * (1 - params.other_capex_discount_share) if s in inside else f for s, f in data.facility_capex_factor.items()
     }
     return replace(data, gpu_price_factor=gpu, facility_capex_factor=other)
+
+
+def capex_factors(facts: pd.DataFrame, params: Params) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """GPU and other-capex factors per built site (the checker's capex recomputation uses them)."""
+    inside = facts["state"].isin(params.states)
+    gpu = pd.Series(1.0, index=facts.index).where(~inside, 1 - params.gpu_capex_discount_share)
+    other = pd.Series(1.0, index=facts.index).where(~inside, 1 - params.other_capex_discount_share)
+    return gpu, other, pd.Series(0.0, index=facts.index)
+
+
+def check(ctx: CheckContext, params: Params, tag: str) -> list[str]:
+    # A discount, not a limit: verified through capex_factors in the checker's capex recomputation.
+    return []

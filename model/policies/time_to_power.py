@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from model.policies.base import PolicyContext
+from model.policies.base import CheckContext, PolicyContext
 from model.schema import StrictModel
 from model.units import USD_PER_MUSD
 
@@ -52,3 +52,19 @@ def adjust(data: ModelData, params: Params) -> ModelData:
         for s in data.sets.SITES
     }
     return replace(data, capex_adder_musd_per_mw=adder)
+
+
+def capex_factors(facts: pd.DataFrame, params: Params) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Penalty mode: a $/MW adder for each year a built site waits beyond the deadline."""
+    one = pd.Series(1.0, index=facts.index)
+    if params.mode != "penalty":
+        return one, one, pd.Series(0.0, index=facts.index)
+    late = (facts["queue_years"] - params.max_years).clip(lower=0.0)
+    return one, one, late * params.penalty_usd_per_mw_year
+
+
+def check(ctx: CheckContext, params: Params, tag: str) -> list[str]:
+    if params.mode != "exclude":
+        return []  # penalty: verified through capex_factors in the capex recomputation
+    late = ctx.facts.index[ctx.facts["queue_years"] > params.max_years]
+    return [f"{tag}: {s} built with a {ctx.facts.at[s, 'queue_years']:g}-year queue, over {params.max_years:g}" for s in late]

@@ -14,6 +14,7 @@ import pyomo.environ as pyo
 import pandas as pd
 from pydantic import Field, field_validator
 
+from model.policies.base import REL_TOL, CheckContext
 from model.rules import register_rule
 from model.schema import StrictModel, upper_codes
 from model.units import HOURS_PER_YEAR
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from model.build import ModelData
 
 MUTABLE = ("max_m3_per_year",)
+SWEEPABLE = ("max_m3_per_year",)
 
 
 class Params(StrictModel):
@@ -71,3 +73,10 @@ def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> Non
 
 def update(m: pyo.ConcreteModel, params: Params, name: str) -> None:
     m.find_component(f"{name}_m3").set_value(params.max_m3_per_year)
+
+
+def check(ctx: CheckContext, params: Params, tag: str) -> list[str]:
+    used = float(ctx.water_m3[stressed_sites(ctx.facts, params)].sum())
+    if used > params.max_m3_per_year * (1 + REL_TOL) + 1.0:
+        return [f"{tag}: {used:,.0f} m3/yr in stressed counties exceeds cap {params.max_m3_per_year:,.0f}"]
+    return []
