@@ -176,7 +176,7 @@ do not edit by hand). 48 contiguous states + DC.
   {gen_hi}. State correlation {corr_gen:.3f}. Plants near state borders can also fall on the other
   side in the synthetic grid (plants follow their synthetic substation).
 * **Price: the same numbers.** `state_facts.csv` was built from the same EIA file
-  (`data/build/build_state_prices.py`, 2018 Total Electric Industry industrial × 10), so the check only
+  (the 2018 EIA state averages this table held before `data/build/build_state_facts.py` moved it to EIA 2023), so the check only
   confirms the build. `model.realdata.county_industrial_price()` gives a county-level alternative
   (the county's largest utility in the PNNL 2018 entity mapping, EIA-861 revenue / sales).
 * **Vintages**: TAMU synthetic grid ≈ 2016 fleet; HIFLD ≈ 2020-21; GPPD capacity 2019; EIA-860 and
