@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import geopandas as gpd
+import matplotlib.pyplot as plt
 import pandas as pd
 
 from model.build import SitingModel, structure_key, update_params
@@ -21,7 +22,8 @@ from model.config import Scenario
 from model.duals import MarginalValue, as_records
 from model.inputs import SitingData, load_inputs
 from model.pipeline import RunOutcome, build_checked, solve_built, write_run
-from model.plot import compare_folium_grid, compare_grid
+from model.plot import compare_folium_grid, compare_grid, self_contained_html
+from model.report import write_compare_report
 from model.outputs import mark_complete, output_dir
 from model.results import write_json
 
@@ -155,7 +157,13 @@ def write_compare(out_dir: Path, entries: list[CompareEntry], table: pd.DataFram
     the base) and one sub-directory per scenario, written atomically."""
     with output_dir(out_dir, "compare", force=force) as tmp:
         table.to_csv(tmp / "compare.csv", index=False, float_format="%.6g")
-        write_compare_maps(tmp, entries)
+        page = write_compare_maps(tmp, entries)
+        write_compare_report(
+            tmp / "report.html", [e.outcome.summary for e in entries], table, fmap=page,
+            marginal_by_scenario={e.scenario.name: e.marginal for e in entries},
+            sites_by_scenario={e.scenario.name: e.outcome.sites for e in entries},
+            static_png=(tmp / "compare.png").read_bytes(),
+        )
         payload = {
             "base": entries[0].scenario.name,
             "scenarios": [
@@ -176,15 +184,20 @@ def write_compare(out_dir: Path, entries: list[CompareEntry], table: pd.DataFram
             mark_complete(sub, "run")  # the same files as a `siting run` directory, marker included
 
 
-def write_compare_maps(out_dir: Path, entries: list[CompareEntry]) -> None:
+def write_compare_maps(out_dir: Path, entries: list[CompareEntry]) -> str:
     """compare.png (one row per scenario: change map and MW by state) and compare.html (a layer set per
     scenario) against ``entries[0]``; counties are drawn only when the base's candidates are counties."""
     base = entries[0]
     inputs = base.outcome.inputs
     candidates = inputs.sites if inputs is not None and inputs.scenario.candidates.kind == "counties" else None
     others = built_sites(entries[1:])
-    compare_grid(base.outcome.sites, others, base.scenario.name, candidates).savefig(out_dir / "compare.png", dpi=90)
-    compare_folium_grid(base.outcome.sites, others, base.scenario.name, candidates).save(str(out_dir / "compare.html"))
+    figure = compare_grid(base.outcome.sites, others, base.scenario.name, candidates)
+    figure.savefig(out_dir / "compare.png", dpi=90)
+    plt.close(figure)
+    # Rendered once: the same offline page is compare.html and the compare report's map.
+    page = self_contained_html(compare_folium_grid(base.outcome.sites, others, base.scenario.name, candidates))
+    (out_dir / "compare.html").write_text(page, encoding="utf-8")
+    return page
 
 
 def built_sites(entries: list[CompareEntry]) -> dict[str, gpd.GeoDataFrame | None]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import geopandas as gpd
+import matplotlib.pyplot as plt
 import pandas as pd
 
 from model.build import SitingModel, build_model
@@ -16,7 +17,8 @@ from model.diagnose import check_target_reachable, diagnose
 from model.duals import MarginalValue, marginal_values
 from model.rank import near_tie, rank_candidates, runner_ups
 from model.inputs import SitingData, load_inputs
-from model.plot import folium_map, static_map
+from model.plot import folium_map, self_contained_html, static_map
+from model.report import write_run_report
 from model.outputs import output_dir
 from model.results import dispatch_table, sites_flat, sites_table, summary_dict, write_json, write_sites_tables
 from model.seed import seed_hourly_model
@@ -137,21 +139,30 @@ def write_ranking(out_dir: Path, ranking: gpd.GeoDataFrame, gpkg: bool = True) -
 
 def write_run(out_dir: Path, outcome: RunOutcome, title: str) -> None:
     """The files of one run directory (the caller makes the directory atomic)."""
+    page, png = None, None
+    inputs = outcome.inputs
+    # Point candidates (substations, user files) are not a county layer to shade.
+    candidates = inputs.sites if inputs is not None and inputs.scenario.candidates.kind == "counties" else None
     if outcome.sites is not None:
-        inputs = outcome.inputs
-        # Point candidates (substations, user files) are not a county layer to shade.
-        candidates = inputs.sites if inputs is not None and inputs.scenario.candidates.kind == "counties" else None
         points = {"Existing data centers": inputs.existing} if inputs is not None and inputs.existing is not None else None
         write_sites_tables(out_dir, outcome.sites)
-        folium_map(outcome.sites, title, candidates=candidates, points=points).save(str(out_dir / "map.html"))
+        # Rendered once: the same offline page is map.html and the report's embedded map.
+        page = self_contained_html(folium_map(outcome.sites, title, candidates=candidates, points=points))
+        (out_dir / "map.html").write_text(page, encoding="utf-8")
         figure = static_map(outcome.sites, candidates, "headroom_mw", title)
         figure.savefig(out_dir / "map.png", dpi=100)
+        plt.close(figure)
+        png = (out_dir / "map.png").read_bytes()
     if outcome.dispatch is not None:
         outcome.dispatch.to_parquet(out_dir / "dispatch.parquet", index=False)
     if outcome.ranking is not None:
         write_ranking(out_dir, outcome.ranking, gpkg=False)
     if not (out_dir / "solver.log").exists():
         (out_dir / "solver.log").write_text(outcome.log)
+    write_run_report(
+        out_dir / "report.html", outcome.summary, outcome.sites, fmap=page, static_png=png,
+        ranking=outcome.ranking, marginal=outcome.marginal, candidates=candidates, build_map=False,
+    )
     write_json(out_dir / "summary.json", outcome.summary)
 
 

@@ -18,7 +18,10 @@ from model.pipeline import RunOutcome, solve_scenario
 REPO = Path(__file__).resolve().parent.parent
 # Every run directory with a solution, from run, compare or sweep, holds exactly these files.
 RUN_FILES = frozenset(
-    {"sites.gpkg", "sites.csv", "sites.xlsx", "rank.csv", "summary.json", "solver.log", "map.html", "map.png", ".siting-output.json"}
+    {
+        "sites.gpkg", "sites.csv", "sites.xlsx", "rank.csv", "summary.json", "solver.log", "map.html", "map.png",
+        "report.html", ".siting-output.json",
+    }
 )
 SHARED_DATA = REPO.parent / "shared" / "data"
 

@@ -75,7 +75,7 @@ def test_compare_reuses_models_and_prices_rules(tmp_path: Path) -> None:
     write_compare(out, entries, compare_table(entries))
     written = pd.read_csv(out / "compare.csv")
     assert list(written.columns[: len(COLUMNS)]) == COLUMNS
-    assert {p.name for p in out.iterdir()} >= {"compare.csv", "compare.json", "compare.png", "compare.html", "base", "more", "capped"}
+    assert {p.name for p in out.iterdir()} >= {"compare.csv", "compare.json", "compare.png", "compare.html", "report.html", "base", "more", "capped"}
     page = (out / "compare.html").read_text()
     # One layer set per scenario against the base; the cap moves XB's site from 4 MW to 3 MW ("lost").
     assert "more: Gained" in page and "capped: Lost (1)" in page
