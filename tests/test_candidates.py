@@ -17,6 +17,7 @@ from shapely.geometry import Point, Polygon
 
 from model import candidates as cand
 from model import realdata as rd
+from model.check import check_solution
 from model.config import scenario_from_dict
 from model.errors import InputDataError
 from model.inputs import (
@@ -218,3 +219,4 @@ def test_tiny_solve_on_illinois_substations(shared_data: Path, subs230: gpd.GeoD
     assert out.sites is not None and len(out.sites) > 0
     assert out.sites.index.str.startswith("sub-").all()
     assert set(out.sites.index) <= set(sites.index)
+    assert check_solution(inputs, out.sites, out.summary, out.dispatch) == []

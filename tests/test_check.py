@@ -13,9 +13,25 @@ def _solved():
     return inputs, out
 
 
-def test_checker_accepts_the_optimum() -> None:
-    inputs, out = _solved()
-    assert check_solution(inputs, out.sites, out.summary) == []
+def test_checker_accepts_the_written_run(tmp_path) -> None:
+    # What a user gets, read back from disk (sites.gpkg and summary.json of `siting run`), passes the
+    # checker: rounding and type conversion on the way out do not break a single rule.
+    import json
+
+    import geopandas as gpd
+    from typer.testing import CliRunner
+
+    from model.cli import app
+    from model.config import load_scenario
+    from model.inputs import load_inputs
+
+    scenario = tmp_path / "de.toml"
+    scenario.write_text('name = "de"\n[candidates]\nstates = ["DE", "MD"]\n[budget]\nequity_usd = 3e9\n[solver]\nthreads = 1\n')
+    assert CliRunner().invoke(app, ["run", str(scenario)]).exit_code == 0
+    sites = gpd.read_file(tmp_path / "de" / "sites.gpkg").set_index("site_id")
+    summary = json.loads((tmp_path / "de" / "summary.json").read_text())
+    assert len(sites) >= 1
+    assert check_solution(load_inputs(load_scenario(scenario)), sites, summary) == []
 
 
 def test_checker_flags_headroom_violation() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pyomo.environ as pyo
 import pytest
 
 from tests.conftest import RUN_FILES
@@ -28,8 +29,18 @@ def test_budget_dual_is_marginal_compute_per_dollar() -> None:
     (budget,) = [v for v in marginal_values(_solve(tiny_scenario())) if v.rule == "budget"]
     assert budget.value_per_unit == pytest.approx(8e-6)  # PFLOPS per USD
     assert budget.sentence == "+$1bn of budget buys 8,000.0 PFLOPS"
-    # Finite difference on that LP: +$1M moves (a, b) to (4.4, 0.8): 440 + 128 = 568 = 560 + 8.
-    assert 100 * 4.4 + 160 * 0.8 - 560 == pytest.approx(8.0)
+    # Finite difference on that LP, solved: with S2 built, blocks continuous, +$1M of budget buys 8 PFLOPS.
+    def lp_optimum(equity_usd: float) -> float:
+        sc = tiny_scenario(budget={"equity_usd": equity_usd})
+        sm = build_model(tiny_inputs(sc))
+        for s in sm.m.SITES:
+            sm.m.build[s].fix(1 if s == "S2" else 0)
+        for var in sm.m.blocks.values():
+            var.domain = pyo.NonNegativeReals
+        result = solve_model(sm.m, sc.solver)
+        return float(result.objective)
+
+    assert lp_optimum(61e6) - lp_optimum(60e6) == pytest.approx(8.0)
 
 
 def test_target_dual_is_marginal_cost() -> None:

@@ -212,8 +212,14 @@ def test_runtime_all_states_recorded(all_states, record_property):
     start = time.perf_counter()
     profiles = hourly_profiles(all_states)
     mid = time.perf_counter()
-    representative_days(profiles, n_days=10)
+    rep = representative_days(profiles, n_days=10)
     end = time.perf_counter()
+    # What the run produced, not only how long it took: a full year for every state, and 10 days
+    # whose weights stand for the 365 days of the year.
+    for name in SERIES:
+        assert profiles[name].shape == (8760, len(all_states)), name
+        assert rep.hourly[name].shape == (240, len(all_states)), name
+    assert len(rep.days) == 10 and int(rep.weights.sum()) == 365
     record_property("hourly_profiles_s", round(mid - start, 2))
     record_property("representative_days_s", round(end - mid, 2))
     print(f"\nhourly_profiles(49 states): {mid - start:.1f} s; representative_days(10): {end - mid:.2f} s")
