@@ -31,10 +31,10 @@ from typing import Any
 import highspy
 from pyomo.version import version as pyomo_version
 
-from model.build import build_model
 from model.config import Scenario, SolverConfig, scenario_from_dict
-from model.inputs import SitingData, load_inputs
-from model.solve import solve_model
+from model.inputs.load import SitingData, load_inputs
+from model.milp.build import build_model
+from model.solve.highs import solve_model
 
 ROUTES = ("highspy", "appsi", "contrib")
 NATIONAL_BUDGET_USD = 100e9

@@ -7,7 +7,7 @@ $100bn × candidates / 3,108) a fresh subprocess measures, so peak RSS is per si
   (``run_scenario``'s gpkg + summary + map into a temp dir), the MIP gap and peak RSS;
 * the Pyomo build + translate again (median of ``--repeat``) against a vectorised numpy/scipy
   build of the same rows and columns handed to ``Highs.passModel`` — both start from
-  ``model.build.model_data`` so they see identical coefficients — and solves the direct model
+  ``model.milp.model_data.model_data`` so they see identical coefficients — and solves the direct model
   to check that both give the same counts and the same objective within the MIP gap.
 
     /work/venv/bin/python benchmarks/run.py [--sizes DE,state:TX,region:TX+OK+LA+NM,national]
@@ -43,12 +43,13 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from model.build import ModelData, build_model, model_data
 from model.config import Scenario, scenario_from_dict
-from model.inputs import SitingData, load_inputs
-from model.pipeline import run_scenario
-from model.solve import highs_lp, to_standard_form
-from model.units import HOURS_PER_YEAR, USD_PER_MUSD, annuity_factor
+from model.core.units import HOURS_PER_YEAR, USD_PER_MUSD, annuity_factor
+from model.inputs.load import SitingData, load_inputs
+from model.milp.build import build_model
+from model.milp.model_data import ModelData, model_data
+from model.solve.highs import highs_lp, to_standard_form
+from model.workflows.engine import run_scenario
 
 NATIONAL_BUDGET_USD = 100e9
 NATIONAL_COUNTIES = 3108

@@ -13,10 +13,10 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "load_scenario": "model.config",
-    "load_inputs": "model.inputs",
-    "build_model": "model.build",
-    "solve_model": "model.solve",
-    "run_scenario": "model.pipeline",
+    "load_inputs": "model.inputs.load",
+    "build_model": "model.milp.build",
+    "solve_model": "model.solve.highs",
+    "run_scenario": "model.workflows.engine",
 }
 
 

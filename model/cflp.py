@@ -23,10 +23,10 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from model.config import SolverConfig
-from model.errors import InputDataError
-from model.geo import require_same_crs, to_project_crs
-from model.inputs import indexed_by, validate_table
-from model.solve import SOLUTION_STATUSES, solve_highspy
+from model.core.errors import InputDataError
+from model.core.geo import require_same_crs, to_project_crs
+from model.core.tables import indexed_by, validate_table
+from model.solve.highs import SOLUTION_STATUSES, solve_highspy
 
 LONG_COST_COLUMNS = ("site", "customer", "cost_per_unit")
 SITES_SCHEMA = {"site": "str", "capacity": "float", "fixed_cost": "float"}

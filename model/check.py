@@ -12,12 +12,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.index_sets import excluded_mask, policy_context
-from model.inputs import SitingData
+from model.core.units import HOURS_PER_YEAR, annuity_factor
+from model.inputs.load import SitingData
+from model.milp.components.dispatch import annual_costs_musd_per_mw, zone_rate_premiums
+from model.milp.index_sets import active_sites, excluded_mask, policy_context
 from model.policies import module_for
 from model.policies.base import CheckContext
 from model.policies.water_cap import stressed_sites
-from model.units import HOURS_PER_YEAR, annuity_factor
 
 _REL = 1e-6
 _ABS_MW = 2e-3  # outputs are rounded to 1e-3 MW
@@ -123,8 +124,6 @@ def _check_energy_mode(
         ).sum()
     )
     # Sites dearer (or dirtier) than their zone's cheapest candidate pay the difference on their load.
-    from model.components.dispatch import zone_rate_premiums
-    from model.index_sets import active_sites
 
     candidates = active_sites(inputs)
     members = {z: list(g.index) for z, g in candidates.groupby("state")}
@@ -204,7 +203,6 @@ def check_solution(
     total_co2 = float(co2_t.sum())
     asset_usd = pd.Series(0.0, index=sites.index)
     if inputs.energy is not None:
-        from model.components.dispatch import annual_costs_musd_per_mw
 
         energy_problems, cost_usd, total_co2 = _check_energy_mode(inputs, facts, sites, facility_mw, dispatch)
         problems += energy_problems

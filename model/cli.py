@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from model.errors import SitingError
+from model.core.errors import SitingError
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -169,9 +169,9 @@ def run(
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from model.config import load_scenario
-    from model.outputs import partial_path
-    from model.pipeline import run_scenario
-    from model.solve import Progress as SolveProgress
+    from model.results.outputs import partial_path
+    from model.solve.highs import Progress as SolveProgress
+    from model.workflows.engine import run_scenario
 
     with _contract():
         sc = load_scenario(scenario).with_solver(time_limit_s=time_limit, mip_gap=gap, threads=threads)
@@ -220,9 +220,9 @@ def compare(
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP, metavar="")] = False,
 ) -> None:
     """Solve a base and other scenarios; write compare.csv/json with the cost and marginal value of each rule."""
-    from model.compare import RESERVED_NAMES, compare_table, solve_all, write_compare
     from model.config import load_scenario
-    from model.outputs import check_output_dir
+    from model.results.outputs import check_output_dir
+    from model.workflows.compare import RESERVED_NAMES, compare_table, solve_all, write_compare
 
     if len(scenarios) < 2:
         _fail(SitingError("compare needs a base scenario and at least one other"))
@@ -274,7 +274,7 @@ def sweep(
 ) -> None:
     """Solve a grid of scenario variants on Dask; one run directory per point, sweep.csv and pareto.png."""
     from model.config import load_scenario
-    from model.sweep import parse_param, run_sweep
+    from model.workflows.sweep import parse_param, run_sweep
 
     with _contract():
         sc = load_scenario(scenario)
@@ -312,7 +312,7 @@ def cflp(
     """Capacitated facility location from three CSV files: minimise fixed + serving cost."""
     from model.cflp import cflp_json, read_cflp_csvs
     from model.config import MAX_TIME_LIMIT_S, SolverConfig
-    from model.outputs import check_output_file, file_tmp, replace_file
+    from model.results.outputs import check_output_file, file_tmp, replace_file
 
     target = out if out is not None else sites.parent / "cflp.json"
     with _contract():
@@ -361,12 +361,12 @@ def export(
     out: Annotated[Optional[Path], typer.Option("--out", help="Output file [default: <name>.<format>]")] = None,
 ) -> None:
     """Write the exact model that `run` solves, as MPS or LP, for other solvers or inspection."""
-    from model.build import build_model
     from model.config import load_scenario
-    from model.diagnose import check_target_reachable
-    from model.inputs import load_inputs
-    from model.outputs import check_output_file, write_marked
-    from model.solve import write_model
+    from model.inputs.load import load_inputs
+    from model.milp.build import build_model
+    from model.results.outputs import check_output_file, write_marked
+    from model.solve.diagnose import check_target_reachable
+    from model.solve.highs import write_model
 
     with _contract():
         if format not in ("mps", "lp"):
@@ -394,10 +394,10 @@ def rank(
     import pandas as pd
 
     from model.config import load_scenario
-    from model.inputs import load_inputs
-    from model.outputs import check_output_dir, output_dir
-    from model.pipeline import solve_scenario, write_ranking
-    from model.rank import rank_candidates
+    from model.inputs.load import load_inputs
+    from model.results.outputs import check_output_dir, output_dir
+    from model.results.rank import rank_candidates
+    from model.workflows.engine import solve_scenario, write_ranking
 
     with _contract():
         sc = load_scenario(scenario)
@@ -434,8 +434,8 @@ def rank(
 def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")]) -> None:
     """Check a scenario file and the data it refers to, without solving."""
     from model.config import load_scenario
-    from model.index_sets import active_sites
-    from model.inputs import load_inputs
+    from model.inputs.load import load_inputs
+    from model.milp.index_sets import active_sites
 
     with _contract():
         sc = load_scenario(scenario)
@@ -447,7 +447,8 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file."
 @app.command()
 def data() -> None:
     """List the datasets, their rows and their sources."""
-    from model.inputs import DEFAULT_DATA_DIR, describe_datasets
+    from model.inputs.datasets import DEFAULT_DATA_DIR
+    from model.inputs.load import describe_datasets
 
     with _contract():
         rows = describe_datasets(DEFAULT_DATA_DIR)

@@ -15,9 +15,9 @@ from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from model.errors import ScenarioError
+from model.core.errors import ScenarioError
+from model.core.schema import StrictModel, upper_codes
 from model.policies import REGISTRY, Policy
-from model.schema import StrictModel, upper_codes
 
 DEFAULT_GPU_TYPES = ["H100_SXM", "H200", "B200", "GB200_NVL72", "MI300X"]
 MAX_TIME_LIMIT_S = 30 * 86_400.0  # a month

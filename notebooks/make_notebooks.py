@@ -33,8 +33,9 @@ interconnection queue. Sources: `data/SOURCES.md`.""",
 import pandas as pd
 
 from model.config import load_scenario
-from model.inputs import DEFAULT_DATA_DIR, load_inputs
-from model.plot import bar_by_state, column_label, folium_map, static_map
+from model.inputs.datasets import DEFAULT_DATA_DIR
+from model.inputs.load import load_inputs
+from model.plot.maps import bar_by_state, column_label, folium_map, static_map
 
 REPO = DEFAULT_DATA_DIR.parent
 candidates = load_inputs(load_scenario(REPO / "runs" / "us-default.toml")).sites
@@ -96,9 +97,9 @@ maximise dense FP8 PFLOPS. It solves in a few seconds; the national `runs/us-def
 import pandas as pd
 
 from model.config import scenario_from_dict
-from model.inputs import load_inputs
-from model.pipeline import solve_scenario
-from model.plot import bar_by_state, compare_map, folium_map, site_changes, static_map
+from model.inputs.load import load_inputs
+from model.workflows.engine import solve_scenario
+from model.plot.maps import bar_by_state, compare_map, folium_map, site_changes, static_map
 
 RAW = {
     "name": "south-central-20bn",
@@ -146,7 +147,7 @@ COMPARE: list[Cell] = [
 
 A regional base (Mid-Atlantic and South-East, $30bn for capex plus five years of energy) against four
 rules from `runs/policies/`, applied to the same region: a Northern-Virginia-style moratorium, a
-carbon cap, diversification and a sales-tax race. `model.compare.solve_all` re-uses one built model
+carbon cap, diversification and a sales-tax race. `model.workflows.compare.solve_all` re-uses one built model
 wherever only parameters differ; the table gives each rule's cost against the base and the marginal
 value of the rules that bind. Marginal values come from the LP with the chosen sites fixed: when those
 sites are full, more budget buys nothing without a new site, and the budget's value reads as zero.""",
@@ -154,9 +155,9 @@ sites are full, more budget buys nothing without a new site, and the budget's va
     (
         "code",
         """%matplotlib inline
-from model.compare import compare_table, solve_all
+from model.workflows.compare import compare_table, solve_all
 from model.config import scenario_from_dict
-from model.plot import bar_by_state, compare_map
+from model.plot.maps import bar_by_state, compare_map
 
 states = ["VA", "NC", "SC", "GA", "TN", "KY", "WV", "MD"]
 base = {

@@ -12,8 +12,8 @@ from shapely.geometry import Point
 
 from model.check import check_solution
 from model.config import Scenario, scenario_from_dict
-from model.inputs import SitingData, inputs_from_frames
-from model.pipeline import RunOutcome, solve_scenario
+from model.inputs.load import SitingData, inputs_from_frames
+from model.workflows.engine import RunOutcome, solve_scenario
 
 REPO = Path(__file__).resolve().parent.parent
 # Every run directory with a solution, from run, compare or sweep, holds exactly these files.

@@ -16,7 +16,7 @@ import pytest
 from matplotlib.image import imread
 from shapely.geometry import box
 
-from model.plot import folium_map, save_map
+from model.plot.maps import folium_map, save_map
 from tests.conftest import solve_tiny, tiny_sites
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")

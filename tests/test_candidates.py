@@ -1,4 +1,4 @@
-"""Candidate sets beyond the default counties (model.candidates).
+"""Candidate sets beyond the default counties (model.inputs.candidates).
 
 File-candidate tests build small files in tmp_path and need only the default dataset; the others read
 ../shared/data through the ``shared_data`` fixture and skip when it is absent.
@@ -15,21 +15,21 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, Polygon
 
-from model import candidates as cand
-from model import realdata as rd
 from model.check import check_solution
 from model.config import scenario_from_dict
-from model.errors import InputDataError
-from model.inputs import (
+from model.core.errors import InputDataError
+from model.inputs import candidates as cand
+from model.inputs import realdata as rd
+from model.inputs.datasets import (
     CANDIDATE_SCHEMA,
-    inputs_from_frames,
     load_cost_assumptions,
     load_counties,
     load_county_grid,
     load_gpu_catalog,
     load_interconnection_tiers,
 )
-from model.pipeline import solve_scenario
+from model.inputs.load import inputs_from_frames
+from model.workflows.engine import solve_scenario
 
 PROJECT_EPSG = 5070
 COSTS = load_cost_assumptions()

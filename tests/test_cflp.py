@@ -14,7 +14,7 @@ from shapely.geometry import Point
 
 from model.cflp import CapacitatedFacilityLocation, cflp_json, read_cflp_csvs
 from model.config import SolverConfig
-from model.errors import InputDataError
+from model.core.errors import InputDataError
 
 EXACT = SolverConfig(mip_gap=0.0, time_limit_s=30.0, threads=1)
 

@@ -23,7 +23,7 @@ def test_checker_accepts_the_written_run(tmp_path) -> None:
 
     from model.cli import app
     from model.config import load_scenario
-    from model.inputs import load_inputs
+    from model.inputs.load import load_inputs
 
     scenario = tmp_path / "de.toml"
     scenario.write_text('name = "de"\n[candidates]\nstates = ["DE", "MD"]\n[budget]\nequity_usd = 3e9\n[solver]\nthreads = 1\n')

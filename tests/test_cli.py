@@ -234,7 +234,7 @@ def test_status_mapping_of_highs_outcomes() -> None:
     # Each HiGHS model status, with and without a feasible point, maps to one documented status.
     import highspy
 
-    from model.solve import _status
+    from model.solve.highs import _status
 
     S, F = highspy.HighsModelStatus, highspy.SolutionStatus
 
@@ -265,12 +265,12 @@ def test_status_mapping_of_highs_outcomes() -> None:
 
 
 def test_internal_error_is_one_line_exit_3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import model.pipeline
+    import model.workflows.engine
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(model.pipeline, "run_scenario", broken)
+    monkeypatch.setattr(model.workflows.engine, "run_scenario", broken)
     result = runner.invoke(app, ["run", str(write(tmp_path / "s.toml", REDUCED))])
     assert result.exit_code == 3
     assert "internal error: RuntimeError: simulated bug (rerun with --debug" in result.output

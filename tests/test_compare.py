@@ -8,12 +8,11 @@ import pandas as pd
 import pyomo.environ as pyo
 import pytest
 
-from tests.conftest import RUN_FILES
-from model.build import build_model
-from model.compare import COLUMNS, compare_table, solve_all, write_compare
-from model.duals import marginal_values
-from model.solve import solve_model
-from tests.conftest import tiny_inputs, tiny_scenario
+from model.milp.build import build_model
+from model.solve.duals import marginal_values
+from model.solve.highs import solve_model
+from model.workflows.compare import COLUMNS, compare_table, solve_all, write_compare
+from tests.conftest import RUN_FILES, tiny_inputs, tiny_scenario
 
 
 def _solve(sc):

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from model.demand import demand_points, fibre_latency_ms, great_circle_km, within_latency
-from model.errors import InputDataError
-from model.geo import PROJECT_CRS
+from model.core.demand import demand_points, fibre_latency_ms, great_circle_km, within_latency
+from model.core.errors import InputDataError
+from model.core.geo import PROJECT_CRS
 
 
 @pytest.fixture(scope="module")

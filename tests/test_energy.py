@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from model.check import check_dispatch
-from model.energy_data import EnergyData
+from model.inputs.energy_data import EnergyData
 from tests.conftest import solve_tiny, tiny_scenario, tiny_sites
 
 HOURS = pd.MultiIndex.from_tuples([(1, 0), (1, 1)], names=["day", "hour"])
@@ -163,7 +163,7 @@ def test_flexible_load_raises_hostable_mw() -> None:
 
 
 def test_energy_needs_hourly_mode_for_clean_rules() -> None:
-    from model.errors import ScenarioError
+    from model.core.errors import ScenarioError
 
     # Refused when the scenario is validated, before any data is loaded or model built.
     with pytest.raises(ScenarioError, match="'clean_energy_share' needs hourly energy: add \\[energy\\] enabled = true"):
@@ -219,8 +219,8 @@ def test_seed_that_breaks_an_hourly_rule_is_dropped() -> None:
 
 
 def test_lp_solver_auto_is_interior_point_only_in_hourly_mode() -> None:
-    from model.build import build_model
-    from model.solve import lp_solver_setting
+    from model.milp.build import build_model
+    from model.solve.highs import lp_solver_setting
     from tests.conftest import tiny_inputs
 
     hourly_sc = tiny_scenario(energy={"enabled": True, "onsite": []})

@@ -12,9 +12,9 @@ from __future__ import annotations
 import pytest
 
 from model.config import load_scenario
-from model.build import build_model
-from model.inputs import load_inputs
-from model.solve import solve_model
+from model.inputs.load import load_inputs
+from model.milp.build import build_model
+from model.solve.highs import solve_model
 from tests.conftest import REPO
 
 # name -> (built sites of the full solve, objective with those sites fixed, solved at gap 0; PFLOPS or M$)

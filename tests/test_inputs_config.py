@@ -11,9 +11,11 @@ import pytest
 from shapely.geometry import Point
 
 from model.config import load_scenario, scenario_from_dict
-from model.errors import InputDataError, ScenarioError
-from model.geo import PROJECT_CRS, require_same_crs
-from model.inputs import load_counties, load_inputs, validate_table, GPU_SCHEMA
+from model.core.errors import InputDataError, ScenarioError
+from model.core.geo import PROJECT_CRS, require_same_crs
+from model.core.tables import validate_table
+from model.inputs.datasets import GPU_SCHEMA, load_counties
+from model.inputs.load import load_inputs
 from tests.conftest import TINY_GPUS, tiny_inputs, tiny_scenario, tiny_sites
 
 
@@ -31,7 +33,7 @@ def test_default_inputs_attach_state_and_grid_facts() -> None:
     data = load_inputs(scenario_from_dict({"name": "t", "budget": {"equity_usd": 1e9}, "candidates": {"states": ["VA"]}}))
     assert len(data.sites) == 133  # Virginia's 95 counties + 38 independent cities
     assert set(data.sites["state"]) == {"VA"}
-    assert data.sites["price_usd_per_mwh"].iloc[0] == pytest.approx(68.6, abs=0.05)  # EIA 2018 VA industrial
+    assert data.sites["price_usd_per_mwh"].iloc[0] == pytest.approx(89.2, abs=0.05)  # EIA 2023 VA industrial
     assert not data.sites[["headroom_mw", "pue", "co2_kg_per_mwh", "land_available_acres"]].isna().any().any()
 
 
@@ -113,7 +115,7 @@ def test_shipped_scenarios_validate(name: str) -> None:
 
 
 def test_county_names_are_decoded_as_utf8() -> None:
-    from model.inputs import load_counties
+    from model.inputs.datasets import load_counties
 
     names = load_counties()["county_name"]
     assert names.loc["35013"] == "Doña Ana"  # NM; Latin-1 decoding gave "DoÃ±a Ana"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from model.pipeline import run_scenario
+from model.workflows.engine import run_scenario
 from tests.conftest import tiny_inputs, tiny_scenario
 
 REPO = Path(__file__).resolve().parent.parent

@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from model.cli import app
-from model.errors import SitingError
-from model.outputs import MARKER, check_output_dir, check_output_file, output_dir, remove_stale_partials, write_marked
+from model.core.errors import SitingError
+from model.results.outputs import MARKER, check_output_dir, check_output_file, output_dir, remove_stale_partials, write_marked
 
 runner = CliRunner()
 TINY_RUN = """
@@ -135,7 +135,7 @@ def test_stale_partial_from_a_killed_run_is_removed(tmp_path: Path) -> None:
     code = (
         "import os, signal, sys\n"
         "from pathlib import Path\n"
-        "from model.outputs import output_dir\n"
+        "from model.results.outputs import output_dir\n"
         f"with output_dir(Path({str(tmp_path / 'killed')!r}), 'run') as tmp:\n"
         "    (tmp / 'solver.log').write_text('half')\n"
         "    os.kill(os.getpid(), signal.SIGKILL)\n"

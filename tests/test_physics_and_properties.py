@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from model.check import check_solution
 from model.config import scenario_from_dict
-from model.inputs import load_inputs
-from model.pipeline import solve_scenario
+from model.inputs.load import load_inputs
+from model.workflows.engine import solve_scenario
 from tests.conftest import solve_tiny, tiny_scenario, tiny_sites
 
 

@@ -17,8 +17,8 @@ from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 from shapely.geometry import Point, box
 
-from model.inputs import load_counties
-from model.plot import (
+from model.inputs.datasets import load_counties
+from model.plot.maps import (
     CHANGE_COLOURS,
     GPU_COLOURS,
     bar_by_state,
@@ -36,7 +36,7 @@ from model.plot import (
     site_changes,
     static_map,
 )
-from model.pipeline import write_run
+from model.workflows.engine import write_run
 from tests.conftest import solve_tiny
 
 GPUS = ("H100_SXM", "B200", "GB200_NVL72")

@@ -15,7 +15,7 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import box
 
-from model.errors import ScenarioError
+from model.core.errors import ScenarioError
 from tests.conftest import solve_tiny, tiny_inputs, tiny_scenario
 
 

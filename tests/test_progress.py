@@ -8,10 +8,10 @@ from types import SimpleNamespace
 import pyomo.environ as pyo
 import pytest
 
-import model.solve as solve_mod
-from model.build import build_model
+import model.solve.highs as solve_mod
 from model.config import SolverConfig
-from model.solve import Progress, _ProgressRelay, solve_model
+from model.milp.build import build_model
+from model.solve.highs import Progress, _ProgressRelay, solve_model
 from tests.conftest import tiny_inputs, tiny_scenario
 
 

@@ -7,11 +7,11 @@ import math
 import pandas as pd
 import pytest
 
-from model.build import build_model
-from model.duals import marginal_values
-from model.rank import near_tie, rank_candidates, runner_ups
-from model.results import sites_table
-from model.solve import solve_model
+from model.milp.build import build_model
+from model.results.rank import near_tie, rank_candidates, runner_ups
+from model.results.tables import sites_table
+from model.solve.duals import marginal_values
+from model.solve.highs import solve_model
 from tests.conftest import solve_tiny, tiny_inputs, tiny_scenario, tiny_sites
 
 EXCLUDE_S2_S3 = [{"type": "exclude", "counties": ["00002", "00003"]}]

@@ -1,4 +1,4 @@
-"""Loaders of the real shared datasets (model.realdata).
+"""Loaders of the real shared datasets (model.inputs.realdata).
 
 Tests marked ``shared_data`` read ../shared/data (or $SITING_DATA_DIR) and skip when it is absent;
 the schema tests build small files in tmp_path and always run.
@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model import realdata as rd
-from model.errors import InputDataError
+from model.core.errors import InputDataError
+from model.inputs import realdata as rd
 
 PROJECT_EPSG = 5070
 

@@ -14,8 +14,8 @@ from shapely.geometry import Point
 from typer.testing import CliRunner
 
 from model.cli import app
-from model.diagnose import diagnose
-from model.build import build_model
+from model.milp.build import build_model
+from model.solve.diagnose import diagnose
 from tests.conftest import tiny_inputs, tiny_scenario, tiny_sites
 
 runner = CliRunner()

@@ -11,9 +11,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from model.compare import CompareEntry, compare_table, solve_all
-from model.plot import compare_folium_grid, folium_map
-from model.report import compare_report_html, fmt_pflops, fmt_usd, run_report_html, write_run_report
+from model.plot.maps import compare_folium_grid, folium_map
+from model.results.report import compare_report_html, fmt_pflops, fmt_usd, run_report_html, write_run_report
+from model.workflows.compare import CompareEntry, compare_table, solve_all
 from tests.conftest import tiny_inputs, tiny_scenario
 
 # Remote references: an http(s) URL in any src/href attribute of the report itself; inside the embedded

@@ -9,11 +9,11 @@ import cloudpickle
 import pandas as pd
 import pytest
 
-from tests.conftest import RUN_FILES
 from model.config import Scenario, scenario_from_dict
-from model.errors import ScenarioError
-from model.inputs import SitingData, load_inputs
-from model.sweep import RESULT_COLUMNS, contiguous_chunks, parse_param, run_sweep, solve_points, sweep_points
+from model.core.errors import ScenarioError
+from model.inputs.load import SitingData, load_inputs
+from model.workflows.sweep import RESULT_COLUMNS, contiguous_chunks, parse_param, run_sweep, solve_points, sweep_points
+from tests.conftest import RUN_FILES
 
 BUDGETS_USD = [1e9, 2e9, 3e9]
 

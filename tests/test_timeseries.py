@@ -1,4 +1,4 @@
-"""Synthetic hourly profiles (model.timeseries): sourced annual means, determinism, physics of the
+"""Synthetic hourly profiles (model.inputs.timeseries): sourced annual means, determinism, physics of the
 solar shape, and representative days that reproduce the year."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.inputs import DEFAULT_DATA_DIR, load_state_facts
-from model.timeseries import (
+from model.inputs.datasets import DEFAULT_DATA_DIR, load_state_facts
+from model.inputs.timeseries import (
     HOURS_PER_YEAR,
     SERIES,
     hourly_profiles,

@@ -141,7 +141,7 @@ def test_infeasible_budget_is_diagnosed() -> None:
 
 
 def test_unreachable_target_is_refused_before_solving() -> None:
-    from model.errors import SitingError
+    from model.core.errors import SitingError
 
     sc = tiny_scenario(objective={"sense": "min_cost", "target_it_mw": 1000.0}, budget=None)
     with pytest.raises(SitingError, match="target_it_mw: 1,000 MW is more than the 3 candidate sites can host"):
@@ -150,7 +150,7 @@ def test_unreachable_target_is_refused_before_solving() -> None:
 
 def test_presolve_setting() -> None:
     from model.config import SolverConfig
-    from model.solve import PRESOLVE_OFF_ABOVE_COLUMNS, presolve_setting
+    from model.solve.highs import PRESOLVE_OFF_ABOVE_COLUMNS, presolve_setting
 
     assert presolve_setting(SolverConfig(), 1_000) == "on"
     assert presolve_setting(SolverConfig(), PRESOLVE_OFF_ABOVE_COLUMNS + 1) == "off"

@@ -162,7 +162,7 @@ def completed_projects(data_dir: Path) -> dict[str, tuple[pd.DataFrame, str, str
 def county_keys() -> pd.DataFrame:
     """(state, normalised county name) -> FIPS over the 3,108 counties; duplicates keep the lowest FIPS
     (a county before a same-named independent city, e.g. VA Richmond County 51159 before 51760)."""
-    from model.inputs import load_counties
+    from model.inputs.datasets import load_counties
 
     c = load_counties()
     sf = _state_codes()

@@ -558,7 +558,7 @@ def build_supply(
 
 
 def build_all(data_dir: Path) -> tuple[dict[str, pd.DataFrame], dict]:
-    from model.inputs import load_counties
+    from model.inputs.datasets import load_counties
 
     counties = load_counties()
     zones, mem = load_zones(data_dir)

@@ -3,7 +3,7 @@
 A policy module defines ``Params`` (a pydantic model with a literal ``type``) and any of:
 
 * ``candidate_mask(sites, params, ctx) -> bool array``: candidates to remove before building;
-* ``adjust(data, params) -> ModelData``: change coefficients (prices, incentives, penalties);
+* ``adjust(data, params) -> PolicyData``: change coefficients (prices, incentives, penalties);
 * ``add(m, data, params, name)``: add variables and constraints, named with the ``name`` prefix;
 * ``MUTABLE``: field names whose values live in mutable Params, and ``update(m, params, name)``
   to push new values into a built model (sweeps and comparisons re-solve without rebuilding);
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -49,3 +50,22 @@ class CheckContext:
     @property
     def mw_by_state(self) -> pd.Series:
         return self.facility_mw.groupby(self.facts["state"]).sum()
+
+
+class PolicyData(Protocol):
+    """What a policy may read of the model's data (the contract with :class:`model.milp.model_data.ModelData`).
+
+    Policies sit below the model layer, so they name the fields they use rather than import the
+    class; ``adjust`` returns a copy with its per-site factors changed (``dataclasses.replace``).
+    """
+
+    inputs: Any  # model.inputs.load.SitingData: .scenario, .costs
+    sites: pd.DataFrame  # candidates after exclusions, indexed by site id
+    sets: Any  # model.milp.index_sets.IndexSets: .SITES and the sparse index sets
+    costs: dict[str, float]
+    context: PolicyContext
+    cooling: pd.DataFrame
+    energy: Any  # model.inputs.energy_data.EnergyData | None
+    gpu_price_factor: dict[str, float]
+    facility_capex_factor: dict[str, float]
+    capex_adder_musd_per_mw: dict[str, float]

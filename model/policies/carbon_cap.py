@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-import pyomo.environ as pyo
 from pydantic import Field
 
-from model.policies.base import REL_TOL, CheckContext
-from model.rules import register_rule
-from model.schema import StrictModel
+from model.core.rules import register_rule
+from model.core.schema import StrictModel
+from model.policies.base import REL_TOL, CheckContext, PolicyData
 
 if TYPE_CHECKING:
-    from model.build import ModelData
+    import pyomo.environ as pyo
+
 
 MUTABLE = ("max_tco2_per_year",)
 SWEEPABLE = ("max_tco2_per_year",)
@@ -26,7 +26,8 @@ class Params(StrictModel):
     max_tco2_per_year: float = Field(ge=0)
 
 
-def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> None:
+def add(m: pyo.ConcreteModel, data: PolicyData, params: Params, name: str) -> None:
+    import pyomo.environ as pyo  # heavy: loaded only when used
     cap = pyo.Param(initialize=params.max_tco2_per_year, mutable=True)
     m.add_component(f"{name}_tco2", cap)
     m.add_component(name, pyo.Constraint(expr=m.co2_t_per_year_total <= cap))

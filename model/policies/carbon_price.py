@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-import pyomo.environ as pyo
 from pydantic import Field
 
-from model.policies.base import CheckContext
-from model.schema import StrictModel
+from model.core.schema import StrictModel
+from model.policies.base import CheckContext, PolicyData
 
 if TYPE_CHECKING:
-    from model.build import ModelData
+    import pyomo.environ as pyo
+
 
 MUTABLE = ("usd_per_tco2",)
 SWEEPABLE = ("usd_per_tco2",)
@@ -25,7 +25,7 @@ class Params(StrictModel):
     usd_per_tco2: float = Field(ge=0)
 
 
-def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> None:
+def add(m: pyo.ConcreteModel, data: PolicyData, params: Params, name: str) -> None:
     update(m, params, name)
 
 

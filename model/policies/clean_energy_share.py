@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-import pyomo.environ as pyo
 from pydantic import Field
 
-from model.errors import ScenarioError
-from model.policies.base import REL_TOL, CheckContext
-from model.rules import register_rule
-from model.schema import StrictModel
+from model.core.errors import ScenarioError
+from model.core.rules import register_rule
+from model.core.schema import StrictModel
+from model.policies.base import REL_TOL, CheckContext, PolicyData
 
 if TYPE_CHECKING:
-    from model.build import ModelData
+    import pyomo.environ as pyo
+
 
 MUTABLE = ("share",)
 SWEEPABLE = ("share",)
@@ -34,12 +34,13 @@ class Params(StrictModel):
     share: float = Field(ge=0, le=1)
 
 
-def require_hourly(m: pyo.ConcreteModel, data: ModelData, kind: str) -> None:
+def require_hourly(m: pyo.ConcreteModel, data: PolicyData, kind: str) -> None:
     if data.energy is None:
         raise ScenarioError(f"{data.inputs.scenario.origin}: policies: '{kind}' needs [energy] enabled = true")
 
 
-def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> None:
+def add(m: pyo.ConcreteModel, data: PolicyData, params: Params, name: str) -> None:
+    import pyomo.environ as pyo  # heavy: loaded only when used
     require_hourly(m, data, "clean_energy_share")
     weight = data.energy.weights.to_dict()
     share = pyo.Param(initialize=params.share, mutable=True)

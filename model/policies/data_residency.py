@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-import pyomo.environ as pyo
 from pydantic import Field
 
-from model.policies.base import REL_TOL, CheckContext
+from model.core.rules import register_rule
+from model.policies.base import REL_TOL, CheckContext, PolicyData
 from model.policies.region import RegionFields, region_mask
-from model.rules import register_rule
 
 if TYPE_CHECKING:
-    from model.build import ModelData
+    import pyomo.environ as pyo
+
 
 
 class Params(RegionFields):
@@ -20,7 +20,8 @@ class Params(RegionFields):
     min_share: float = Field(gt=0, le=1)
 
 
-def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> None:
+def add(m: pyo.ConcreteModel, data: PolicyData, params: Params, name: str) -> None:
+    import pyomo.environ as pyo  # heavy: loaded only when used
     inside = data.sites.index[region_mask(data.sites, params, data.context.base_dir)].to_list()
     m.add_component(
         name,

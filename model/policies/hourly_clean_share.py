@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-import pyomo.environ as pyo
 from pydantic import Field
 
+from model.core.rules import register_rule
+from model.core.schema import StrictModel
+from model.policies.base import REL_TOL, CheckContext, PolicyData
 from model.policies.clean_energy_share import require_hourly
-from model.policies.base import REL_TOL, CheckContext
-from model.rules import register_rule
-from model.schema import StrictModel
 
 if TYPE_CHECKING:
-    from model.build import ModelData
+    import pyomo.environ as pyo
+
 
 
 # At most one per scenario: a second would silently override or stack on the first.
@@ -28,7 +28,8 @@ class Params(StrictModel):
     share: float = Field(ge=0, le=1)
 
 
-def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> None:
+def add(m: pyo.ConcreteModel, data: PolicyData, params: Params, name: str) -> None:
+    import pyomo.environ as pyo  # heavy: loaded only when used
     require_hourly(m, data, "hourly_clean_share")
     m.add_component(
         name,

@@ -13,16 +13,15 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import pyomo.environ as pyo
 from pydantic import Field, field_validator
 
-from model.demand import demand_points, fibre_latency_ms
-from model.policies.base import CheckContext
-from model.rules import register_rule
-from model.schema import StrictModel, upper_codes
+from model.core.rules import register_rule
+from model.core.schema import StrictModel, upper_codes
+from model.policies.base import CheckContext, PolicyData
 
 if TYPE_CHECKING:
-    from model.build import ModelData
+    import pyomo.environ as pyo
+
 
 
 # At most one per scenario: a second would silently override or stack on the first.
@@ -41,7 +40,10 @@ class Params(StrictModel):
     _states = field_validator("demand_states")(upper_codes)
 
 
-def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> None:
+def add(m: pyo.ConcreteModel, data: PolicyData, params: Params, name: str) -> None:
+    import pyomo.environ as pyo  # heavy: loaded only when used
+
+    from model.core.demand import demand_points, fibre_latency_ms  # geopandas, scipy: only when used
     points = demand_points(params.min_population, params.demand_states or None, params.drop_within_km)
     latency = fibre_latency_ms(data.sites, points, route_factor=params.route_factor)
     rows, cols = np.nonzero(latency.to_numpy() <= params.max_ms)
@@ -75,6 +77,8 @@ def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> Non
 def check(ctx: CheckContext, params: Params, tag: str) -> list[str]:
     """Is there a routing of built compute to cities within the limit? (a transport LP in scipy)"""
     from scipy.optimize import linprog
+
+    from model.core.demand import demand_points, fibre_latency_ms
 
     need = float(ctx.site_pflops.sum()) * params.share_of_compute
     if need <= 0:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-import pyomo.environ as pyo
 from pydantic import Field, field_validator
 
-from model.policies.base import ABS_MW, CheckContext
-from model.rules import register_rule
-from model.schema import StrictModel, upper_codes
+from model.core.rules import register_rule
+from model.core.schema import StrictModel, upper_codes
+from model.policies.base import ABS_MW, CheckContext, PolicyData
 
 if TYPE_CHECKING:
-    from model.build import ModelData
+    import pyomo.environ as pyo
+
 
 
 # At most one per scenario: a second would silently override or stack on the first.
@@ -26,7 +26,8 @@ class Params(StrictModel):
     _states = field_validator("states")(upper_codes)
 
 
-def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> None:
+def add(m: pyo.ConcreteModel, data: PolicyData, params: Params, name: str) -> None:
+    import pyomo.environ as pyo  # heavy: loaded only when used
     present = sorted(set(data.sites["state"]))
     states = [s for s in present if not params.states or s in params.states]
     by_state = {st: data.sites.index[data.sites["state"] == st].to_list() for st in states}

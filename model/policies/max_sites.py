@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-import pyomo.environ as pyo
 from pydantic import Field
 
-from model.policies.base import CheckContext
-from model.rules import register_rule
-from model.schema import StrictModel
+from model.core.rules import register_rule
+from model.core.schema import StrictModel
+from model.policies.base import CheckContext, PolicyData
 
 if TYPE_CHECKING:
-    from model.build import ModelData
+    import pyomo.environ as pyo
+
 
 
 # At most one per scenario: a second would silently override or stack on the first.
@@ -23,7 +23,8 @@ class Params(StrictModel):
     count: int = Field(ge=0)
 
 
-def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> None:
+def add(m: pyo.ConcreteModel, data: PolicyData, params: Params, name: str) -> None:
+    import pyomo.environ as pyo  # heavy: loaded only when used
     m.add_component(name, pyo.Constraint(expr=sum(m.build[s] for s in m.SITES) <= params.count))
     register_rule(m, name, "max_sites", "sites")
 

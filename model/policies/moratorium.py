@@ -7,21 +7,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-import pyomo.environ as pyo
-
-from model.policies.base import ABS_MW, CheckContext
+from model.core.rules import register_rule
+from model.policies.base import ABS_MW, CheckContext, PolicyData
 from model.policies.region import RegionFields, region_mask
-from model.rules import register_rule
 
 if TYPE_CHECKING:
-    from model.build import ModelData
+    import pyomo.environ as pyo
+
 
 
 class Params(RegionFields):
     type: Literal["moratorium"]
 
 
-def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> None:
+def add(m: pyo.ConcreteModel, data: PolicyData, params: Params, name: str) -> None:
+    import pyomo.environ as pyo  # heavy: loaded only when used
     inside = data.sites.index[region_mask(data.sites, params, data.context.base_dir)].to_list()
     if not inside:
         return

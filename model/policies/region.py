@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 from pydantic import field_validator, model_validator
 
-from model.errors import InputDataError
-from model.geo import to_project_crs
-from model.schema import StrictModel, fips_codes, upper_codes
+from model.core.errors import InputDataError
+from model.core.schema import StrictModel, fips_codes, upper_codes
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 
 class RegionFields(StrictModel):
@@ -31,6 +33,10 @@ class RegionFields(StrictModel):
 
 
 def _read_polygons(path: Path) -> gpd.GeoDataFrame:
+    import geopandas as gpd  # heavy: loaded only when used
+
+    from model.core.geo import to_project_crs  # imports geopandas
+
     if not path.is_file():
         raise InputDataError(f"{path}: polygon file not found")
     try:
@@ -42,6 +48,7 @@ def _read_polygons(path: Path) -> gpd.GeoDataFrame:
 
 def region_mask(sites: pd.DataFrame, region: RegionFields, base_dir: Path) -> np.ndarray:
     """True for candidates in the region (state, county, or representative point inside a polygon)."""
+    import geopandas as gpd  # heavy: loaded only when used
     mask = sites["state"].isin(region.states).to_numpy() | sites["county_fips"].isin(region.counties).to_numpy()
     if region.file:
         polygons = _read_polygons(base_dir / region.file)

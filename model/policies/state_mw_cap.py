@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-import pyomo.environ as pyo
 from pydantic import field_validator
 
-from model.policies.base import ABS_MW, CheckContext
-from model.rules import register_rule
-from model.schema import StrictModel, upper_keys
+from model.core.rules import register_rule
+from model.core.schema import StrictModel, upper_keys
+from model.policies.base import ABS_MW, CheckContext, PolicyData
 
 if TYPE_CHECKING:
-    from model.build import ModelData
+    import pyomo.environ as pyo
+
 
 MUTABLE = ("caps_mw",)
 SWEEPABLE = ("caps_mw",)
@@ -32,7 +32,8 @@ class Params(StrictModel):
         return {k: float(v) for k, v in upper_keys(caps).items()}
 
 
-def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> None:
+def add(m: pyo.ConcreteModel, data: PolicyData, params: Params, name: str) -> None:
+    import pyomo.environ as pyo  # heavy: loaded only when used
     present = set(data.sites["state"])
     states = [s for s in params.caps_mw if s in present]
     by_state = {st: data.sites.index[data.sites["state"] == st].to_list() for st in states}

@@ -7,16 +7,13 @@ E.g. Virginia's retail sales and use tax exemption for data-center equipment (Co
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import pandas as pd
 from pydantic import Field, field_validator
 
-from model.policies.base import CheckContext
-from model.schema import StrictModel, upper_codes
-
-if TYPE_CHECKING:
-    from model.build import ModelData
+from model.core.schema import StrictModel, upper_codes
+from model.policies.base import CheckContext, PolicyData
 
 
 class Params(StrictModel):
@@ -28,7 +25,7 @@ class Params(StrictModel):
     _states = field_validator("states")(upper_codes)
 
 
-def adjust(data: ModelData, params: Params) -> ModelData:
+def adjust(data: PolicyData, params: Params) -> PolicyData:
     inside = set(data.sites.index[data.sites["state"].isin(params.states)])
     gpu = {s: f * (1 - params.gpu_capex_discount_share) if s in inside else f for s, f in data.gpu_price_factor.items()}
     other = {

@@ -7,19 +7,15 @@ revenue lost while a campus waits for power, per facility MW and year beyond the
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from model.policies.base import CheckContext, PolicyContext
-from model.schema import StrictModel
-from model.units import USD_PER_MUSD
-
-if TYPE_CHECKING:
-    from model.build import ModelData
-
+from model.core.schema import StrictModel
+from model.core.units import USD_PER_MUSD
+from model.policies.base import CheckContext, PolicyContext, PolicyData
 
 # At most one per scenario: a second would silently override or stack on the first.
 ONCE = True
@@ -43,7 +39,7 @@ def candidate_mask(sites: pd.DataFrame, params: Params, ctx: PolicyContext) -> n
     return (sites["queue_years"] > params.max_years).to_numpy()
 
 
-def adjust(data: ModelData, params: Params) -> ModelData:
+def adjust(data: PolicyData, params: Params) -> PolicyData:
     if params.mode != "penalty":
         return data
     late_years = (data.sites["queue_years"] - params.max_years).clip(lower=0.0)

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-import pyomo.environ as pyo
 import pandas as pd
 from pydantic import Field, field_validator
 
-from model.policies.base import REL_TOL, CheckContext
-from model.rules import register_rule
-from model.schema import StrictModel, upper_codes
-from model.units import HOURS_PER_YEAR
+from model.core.rules import register_rule
+from model.core.schema import StrictModel, upper_codes
+from model.core.units import HOURS_PER_YEAR
+from model.policies.base import REL_TOL, CheckContext, PolicyData
 
 if TYPE_CHECKING:
-    from model.build import ModelData
+    import pyomo.environ as pyo
+
 
 MUTABLE = ("max_m3_per_year",)
 SWEEPABLE = ("max_m3_per_year",)
@@ -43,8 +43,9 @@ def stressed_sites(sites: pd.DataFrame, params: Params) -> list[str]:
     return sites.index[mask].to_list()
 
 
-def _ensure_dry_cooling(m: pyo.ConcreteModel, data: ModelData) -> None:
+def _ensure_dry_cooling(m: pyo.ConcreteModel, data: PolicyData) -> None:
     """Dry cooling variables for every site any water rule touches; created once."""
+    import pyomo.environ as pyo  # heavy: loaded only when used
     if hasattr(m, "dry_it_mw"):
         return
     rules = [p for p in data.inputs.scenario.policies if p.type == "water_cap"]
@@ -62,7 +63,8 @@ def _ensure_dry_cooling(m: pyo.ConcreteModel, data: ModelData) -> None:
         m.water_m3_per_year[s].set_value(m.water_m3_per_year[s].expr - saved * m.dry_it_mw[s])
 
 
-def add(m: pyo.ConcreteModel, data: ModelData, params: Params, name: str) -> None:
+def add(m: pyo.ConcreteModel, data: PolicyData, params: Params, name: str) -> None:
+    import pyomo.environ as pyo  # heavy: loaded only when used
     _ensure_dry_cooling(m, data)
     stressed = stressed_sites(data.sites, params)
     cap = pyo.Param(initialize=params.max_m3_per_year, mutable=True)

@@ -1,0 +1,208 @@
+"""The default dataset: the small sourced tables in ``data/`` and the Census counties from plotly-geo.
+
+Each loader checks its table against a schema (:mod:`model.core.tables`); everything geographic is
+returned in :data:`model.core.geo.PROJECT_CRS`.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+from pathlib import Path
+from typing import Mapping
+
+import geopandas as gpd
+import pandas as pd
+
+from model.core.errors import InputDataError, ScenarioError
+from model.core.geo import to_project_crs
+from model.core.tables import Schema, indexed_by, read_csv
+from model.core.units import acres_from_m2
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"  # model/inputs/ -> the repo root
+
+# Census cartographic boundary counties shipped by the plotly-geo wheel; the shapefile has no
+# .prj, and the Census publishes these files in NAD83 geographic coordinates.
+COUNTIES_PACKAGE = "_plotly_geo"
+COUNTIES_FILE = "package_data/cb_2016_us_county_500k.shp"
+COUNTIES_CRS = "EPSG:4269"
+NON_CONUS_STATE_FIPS = ("02", "15", "60", "66", "69", "72", "78")
+
+STATE_FACTS_SCHEMA: Schema = {
+    "state": "str",
+    "state_fips": "str",
+    "name": "str",
+    "industrial_price_usd_per_mwh": "float",
+    "industrial_price_source": "str",
+    "co2_kg_per_mwh": "float",
+    "co2_source": "str",
+    "land_value_usd_per_acre": "float",
+    "land_source": "str",
+    "water_stress_score": "float",
+    "water_source": "str",
+    "pue": "float",
+    "pue_source": "str",
+    "queue_years": "float",
+    "queue_source": "str",
+}
+GPU_SCHEMA: Schema = {
+    "gpu": "str",
+    "vendor": "str",
+    "block": "str",
+    "gpus_per_block": "int",
+    "it_kw_per_block": "float",
+    "price_usd_per_block": "float",
+    "bf16_dense_tflops_per_gpu": "float",
+    "fp8_dense_tflops_per_gpu": "float",
+    "source": "str",
+}
+COST_SCHEMA: Schema = {"name": "str", "value": "float", "unit": "str", "source": "str"}
+TIER_SCHEMA: Schema = {"tier": "str", "added_mw": "float", "cost_usd": "float", "source": "str"}
+COOLING_SCHEMA: Schema = {"cooling": "str", "wue_l_per_kwh_it": "float", "pue_delta": "float", "source": "str"}
+COUNTY_GRID_SCHEMA: Schema = {
+    "fips": "str",
+    "state": "str",
+    "substations": "int",
+    "max_kv": "float",
+    "gen_mw_total": "float",
+    "load_mw": "float",
+    "headroom_mw": "float",
+    "source": "str",
+}
+REQUIRED_COSTS = (
+    "shell_usd_per_mw",
+    "site_fixed_usd",
+    "acres_per_mw",
+    "developable_land_share",
+    "discount_rate",
+    "horizon_years",
+    "load_factor",
+    "min_campus_mw",
+    "max_campus_mw",
+    "default_pue",
+    "carbon_price_usd_per_tco2",
+)
+
+
+def load_state_facts(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
+    df = read_csv(data_dir / "state_facts.csv", STATE_FACTS_SCHEMA)
+    return indexed_by(df, "state", str(data_dir / "state_facts.csv"))
+
+
+def load_gpu_catalog(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
+    df = read_csv(data_dir / "gpu_catalog.csv", GPU_SCHEMA)
+    bad = df.loc[(df[["gpus_per_block", "it_kw_per_block", "price_usd_per_block"]] <= 0).any(axis=1), "gpu"]
+    if len(bad):
+        raise InputDataError(f"{data_dir / 'gpu_catalog.csv'}: GPU '{bad.iloc[0]}' has a non-positive size, power or price")
+    return indexed_by(df, "gpu", str(data_dir / "gpu_catalog.csv"))
+
+
+def load_cost_assumptions(data_dir: Path = DEFAULT_DATA_DIR) -> dict[str, float]:
+    path = data_dir / "cost_assumptions.csv"
+    df = read_csv(path, COST_SCHEMA)
+    costs = dict(zip(df["name"], df["value"].astype(float)))
+    for key in REQUIRED_COSTS:
+        if key not in costs:
+            raise InputDataError(f"{path}: missing row '{key}'")
+    return costs
+
+
+def load_interconnection_tiers(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
+    df = read_csv(data_dir / "interconnection_tiers.csv", TIER_SCHEMA)
+    return indexed_by(df, "tier", str(data_dir / "interconnection_tiers.csv"))
+
+
+def load_cooling(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
+    path = data_dir / "cooling.csv"
+    df = indexed_by(read_csv(path, COOLING_SCHEMA), "cooling", str(path))
+    missing = {"evaporative", "dry"} - set(df.index)
+    if missing:
+        raise InputDataError(f"{path}: missing row '{sorted(missing)[0]}'")
+    return df
+
+
+def load_county_grid(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
+    df = read_csv(data_dir / "county_grid.csv", COUNTY_GRID_SCHEMA)
+    df["fips"] = df["fips"].str.zfill(5)
+    if (df["headroom_mw"] < 0).any():
+        raise InputDataError(f"{data_dir / 'county_grid.csv'}: column 'headroom_mw' has negative values")
+    return indexed_by(df, "fips", str(data_dir / "county_grid.csv"))
+
+
+def load_counties() -> gpd.GeoDataFrame:
+    """The 3,108 contiguous-US counties (48 states + DC), Census 2016, in the project CRS."""
+    root = importlib.resources.files(COUNTIES_PACKAGE)
+    with importlib.resources.as_file(root / COUNTIES_FILE) as shp:
+        # The .dbf holds UTF-8 but ships no .cpg, so GDAL would guess Latin-1 ("DoÃ±a Ana").
+        gdf = gpd.read_file(shp, columns=["GEOID", "STATEFP", "NAME", "ALAND"], encoding="utf-8")
+    gdf = gdf.set_crs(COUNTIES_CRS, allow_override=True)
+    gdf = gdf.loc[~gdf["STATEFP"].isin(NON_CONUS_STATE_FIPS)]
+    gdf = gdf.rename(columns={"GEOID": "fips", "STATEFP": "state_fips", "NAME": "county_name", "ALAND": "land_m2"})
+    gdf = gdf.sort_values("fips").set_index("fips")
+    gdf["land_m2"] = gdf["land_m2"].astype(float)
+    return to_project_crs(gdf, "counties")
+
+
+# State-level facts every candidate carries: state_facts.csv column -> candidate column.
+STATE_FACT_COLUMNS = {
+    "industrial_price_usd_per_mwh": "price_usd_per_mwh",
+    "co2_kg_per_mwh": "co2_kg_per_mwh",
+    "land_value_usd_per_acre": "land_value_usd_per_acre",
+    "water_stress_score": "water_stress_score",
+    "pue": "pue",
+    "queue_years": "queue_years",
+}
+
+
+def attach_state_facts(sites: pd.DataFrame, states: pd.DataFrame) -> pd.DataFrame:
+    """Copy the state's price, carbon, land value, water stress, PUE and queue years onto each site."""
+    out = sites.copy()
+    for src, dst in STATE_FACT_COLUMNS.items():
+        out[dst] = out["state"].map(states[src]).astype(float)
+    return out
+
+
+def county_candidates(
+    counties: gpd.GeoDataFrame,
+    grid: pd.DataFrame,
+    states: pd.DataFrame,
+    costs: Mapping[str, float],
+) -> gpd.GeoDataFrame:
+    """One candidate per county with its grid, price, carbon, land, water and climate facts."""
+    fips_to_state = states.reset_index().set_index("state_fips")["state"]
+    sites = counties.copy()
+    sites["state"] = sites["state_fips"].map(fips_to_state)
+    unknown = sites["state"].isna()
+    if unknown.any():
+        raise InputDataError(f"state_facts.csv: no row for state FIPS '{sites.loc[unknown, 'state_fips'].iloc[0]}'")
+    grid_cols = ["substations", "max_kv", "gen_mw_total", "load_mw", "headroom_mw"]
+    sites = sites.join(grid[grid_cols], how="left")
+    no_grid = sites["headroom_mw"].isna()
+    if no_grid.any():
+        raise InputDataError(f"county_grid.csv: no row for county '{sites.index[no_grid][0]}'")
+    sites = attach_state_facts(sites, states)
+    sites["county_fips"] = sites.index
+    sites["land_available_acres"] = acres_from_m2(sites["land_m2"]) * costs["developable_land_share"]
+    sites.index.name = "site_id"
+    return sites
+
+
+def select_gpus(catalog: pd.DataFrame, types: list[str], origin: str) -> pd.DataFrame:
+    unknown = [t for t in types if t not in catalog.index]
+    if unknown:
+        raise ScenarioError(f"{origin}: gpus.types: unknown GPU '{unknown[0]}' (known: {', '.join(catalog.index)})")
+    return catalog.loc[list(dict.fromkeys(types))]
+
+
+CANDIDATE_SCHEMA: Schema = {
+    "state": "str",
+    "county_fips": "str",
+    "county_name": "str",
+    "headroom_mw": "float",
+    "land_available_acres": "float",
+    "pue": "float",
+    "price_usd_per_mwh": "float",
+    "co2_kg_per_mwh": "float",
+    "land_value_usd_per_acre": "float",
+    "water_stress_score": "float",
+    "queue_years": "float",
+}

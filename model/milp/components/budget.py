@@ -1,0 +1,62 @@
+"""Capital cost per site and the budget (equity + debt) it must fit in, optionally with energy opex."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+import pyomo.environ as pyo
+
+from model.core.rules import register_rule
+from model.core.units import USD_PER_MUSD
+
+if TYPE_CHECKING:
+    from model.milp.model_data import ModelData
+
+
+def add_budget(m: pyo.ConcreteModel, data: ModelData) -> None:
+    costs = data.costs
+    fixed_musd = costs["site_fixed_usd"] / USD_PER_MUSD
+    # Shell and fit-out are priced per MW of IT (critical) load, the industry's convention.
+    shell_musd_per_mw = costs["shell_usd_per_mw"] / USD_PER_MUSD
+    tiers_at: dict[str, list[str]] = defaultdict(list)
+    for s, t in data.sets.SITES_TIERS:
+        tiers_at[s].append(t)
+
+    other = data.facility_capex_factor  # tax credits on buildings, 1.0 by default
+    m.capex_site_musd = pyo.Expression(m.SITES, rule=lambda m, s: other[s] * fixed_musd * m.build[s])
+    m.capex_shell_musd = pyo.Expression(m.SITES, rule=lambda m, s: other[s] * shell_musd_per_mw * m.it_mw[s])
+    # Land, plus any per-MW penalty a policy charges (e.g. years waiting for power).
+    m.capex_land_musd = pyo.Expression(
+        m.SITES,
+        rule=lambda m, s: (data.land_cost_musd_per_mw[s] + data.capex_adder_musd_per_mw[s]) * m.facility_mw[s],
+    )
+    m.capex_gpu_musd = pyo.Expression(
+        m.SITES,
+        rule=lambda m, s: sum(data.gpu_price_factor[s] * data.block_price_musd[g] * m.blocks[s, g] for g in m.GPUS),
+    )
+    m.capex_interconnect_musd = pyo.Expression(
+        m.SITES, rule=lambda m, s: sum(data.tier_cost_musd[t] * m.upgrade[s, t] for t in tiers_at[s])
+    )
+    # On-site energy assets (hourly mode): annualised capital and fixed O&M, as a PV over the horizon.
+    energy_assets = getattr(m, "capex_energy_musd", None)
+    m.capex_musd = pyo.Expression(
+        m.SITES,
+        rule=lambda m, s: m.capex_site_musd[s]
+        + m.capex_shell_musd[s]
+        + m.capex_land_musd[s]
+        + m.capex_gpu_musd[s]
+        + m.capex_interconnect_musd[s]
+        + (energy_assets[s] if energy_assets is not None else 0.0),
+    )
+    m.total_capex_musd = pyo.Expression(expr=sum(m.capex_musd[s] for s in m.SITES))
+    m.total_opex_pv_musd = pyo.Expression(expr=m.energy_opex_pv_musd_total)
+    m.total_cost_musd = pyo.Expression(expr=m.total_capex_musd + m.total_opex_pv_musd)
+
+    budget = data.inputs.scenario.budget
+    if budget is None:
+        return
+    m.budget_musd = pyo.Param(initialize=budget.total_usd / USD_PER_MUSD, mutable=True)
+    spend = m.total_cost_musd if budget.include_opex else m.total_capex_musd
+    m.budget = pyo.Constraint(expr=spend <= m.budget_musd)
+    register_rule(m, "budget", "budget", "USD", USD_PER_MUSD)

@@ -1,0 +1,331 @@
+"""Hourly energy co-optimisation: grid import, on-site solar/wind/battery/gas, flexible load.
+
+Capacities are decided per site; dispatch is per zone (state) and representative hour, because a
+state's campuses share one price, carbon and weather series: per-site hourly dispatch would
+multiply the hourly rows by ~60 (3,108 sites vs 49 zones) for no new information. Each site's
+grid connection is still its own: a site-level firm-capacity row, and the zone's hourly import is
+bounded by the sum of its sites' connections.
+
+Flexible load (after the 2025 Duke study of curtailable large loads): a campus may curtail up to
+``flexible_share`` of its load in any hour (at a cost, and at most a set share of annual energy);
+in return it may connect ``nonfirm_uplift`` more MW than its firm headroom, usable in every hour
+that is not a grid peak, while at peak it must fit its firm supply.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Mapping
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+
+from model.core.units import HOURS_PER_YEAR, KG_PER_T, USD_PER_MUSD
+
+if TYPE_CHECKING:
+    from model.milp.model_data import ModelData
+
+ASSETS = ("solar", "wind", "battery", "gas")
+
+
+def capital_recovery_factor(rate: float, years: float) -> float:
+    """Annual payment per unit of capital over ``years`` at ``rate``."""
+    return 1.0 / years if rate == 0 else rate / (1.0 - (1.0 + rate) ** (-years))
+
+
+def annual_costs_musd_per_mw(costs: dict[str, float], rate: float) -> dict[str, float]:
+    """Annualised capital plus fixed O&M, M$ per MW-year (battery energy: per MWh-year)."""
+    crf = lambda life: capital_recovery_factor(rate, costs[life])  # noqa: E731
+    kw = 1000.0 / USD_PER_MUSD  # $/kW -> M$/MW
+    battery_fom = costs["battery_fom_share_of_capex_per_yr"]
+    return {
+        "solar": kw * (costs["solar_capex_usd_per_kw_ac"] * crf("solar_life_years") + costs["solar_fom_usd_per_kw_ac_yr"]),
+        "wind": kw * (costs["wind_capex_usd_per_kw"] * crf("wind_life_years") + costs["wind_fom_usd_per_kw_yr"]),
+        "battery": kw * costs["battery_power_capex_usd_per_kw"] * (crf("battery_life_years") + battery_fom),
+        "battery_energy": kw * costs["battery_energy_capex_usd_per_kwh"] * (crf("battery_life_years") + battery_fom),
+        "gas": kw * (costs["gas_capex_usd_per_kw"] * crf("gas_life_years") + costs["gas_fom_usd_per_kw_yr"]),
+    }
+
+
+@dataclass(frozen=True)
+class ZoneRates:
+    """Per zone the reference grid rates (its cheapest / cleanest site's), and per site the
+    annual premium per MW of facility load above them (only sites with a non-zero premium)."""
+
+    price_ref_usd_per_mwh: dict[str, float]
+    co2_ref_t_per_mwh: dict[str, float]
+    price_usd_per_mw_year: dict[str, float]
+    co2_t_per_mw_year: dict[str, float]
+
+
+def zone_rate_premiums(
+    sites: pd.DataFrame,
+    sites_in: Mapping[str, list[str]],
+    weights: pd.Series,
+    price_factor: pd.DataFrame,
+    co2_factor: pd.DataFrame,
+    load_factor: float,
+) -> ZoneRates:
+    """Reference rates and site premiums (see add_dispatch); also used by the independent checker."""
+    price_ref, co2_ref, price_prem, co2_prem = {}, {}, {}, {}
+    w = weights.to_numpy(dtype=float)
+    for z, members in sites_in.items():
+        p = sites.loc[members, "price_usd_per_mwh"].astype(float)
+        c = sites.loc[members, "co2_kg_per_mwh"].astype(float) / KG_PER_T
+        price_ref[z], co2_ref[z] = float(p.min()), float(c.min())
+        # MWh per MW of facility load in a year, weighted by the zone's hourly price / CO2 shape.
+        pf_mwh = load_factor * float(w @ price_factor[z].reindex(weights.index).to_numpy(dtype=float))
+        cf_mwh = load_factor * float(w @ co2_factor[z].reindex(weights.index).to_numpy(dtype=float))
+        for s in members:
+            if p[s] > price_ref[z]:
+                price_prem[s] = (p[s] - price_ref[z]) * pf_mwh
+            if c[s] > co2_ref[z]:
+                co2_prem[s] = (c[s] - co2_ref[z]) * cf_mwh
+    return ZoneRates(price_ref, co2_ref, price_prem, co2_prem)
+
+
+def add_dispatch(m: pyo.ConcreteModel, data: ModelData) -> None:
+    energy = data.energy
+    assert energy is not None
+    cfg = data.inputs.scenario.energy
+    ec = energy.costs
+    costs = data.costs
+    onsite = set(cfg.onsite)
+    flex = ec["max_flexible_share"] if cfg.flexible_share is None else cfg.flexible_share
+    uplift = cfg.nonfirm_uplift if flex > 0 else 0.0
+    max_mw = costs["max_campus_mw"]
+    load_factor = costs["load_factor"]
+
+    sites = data.sites
+    zone_of = sites["state"].to_dict()
+    zones = sorted(set(zone_of.values()))
+    sites_in: dict[str, list[str]] = defaultdict(list)
+    for s in data.sets.SITES:
+        sites_in[zone_of[s]].append(s)
+    hours = list(energy.weights.index)
+    weight = energy.weights.to_dict()
+    # Previous hour within the same representative day (cyclic), for battery state of charge.
+    by_day: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for h in hours:
+        by_day[h[0]].append(h)
+    prev = {day_hours[i]: day_hours[i - 1] for day_hours in by_day.values() for i in range(len(day_hours))}
+    # Grid peak: each zone's highest-price hours (by price factor) get firm capacity only.
+    peak: dict[tuple[str, tuple[int, int]], bool] = {}
+    for z in zones:
+        pf = energy.price_factor[z]
+        threshold = float(np.quantile(pf.to_numpy(), 1.0 - cfg.peak_hour_share))
+        for h in hours:
+            peak[z, h] = bool(pf[h] >= threshold)
+
+    m.ZONES = pyo.Set(initialize=zones, ordered=True)
+    m.HOURS = pyo.Set(initialize=hours, dimen=2, ordered=True)
+    per_mw = annual_costs_musd_per_mw(ec, costs["discount_rate"])
+
+    # --- capacities per site ------------------------------------------------------------------
+    def capacity(name: str) -> pyo.Var | None:
+        if name not in onsite:
+            return None
+        var = pyo.Var(m.SITES, within=pyo.NonNegativeReals)
+        m.add_component(f"{name}_mw", var)
+        return var
+
+    solar, wind, battery, gas = (capacity(a) for a in ASSETS)
+    zero = lambda s: 0.0  # noqa: E731
+    solar_at = (lambda s: solar[s]) if solar is not None else zero
+    wind_at = (lambda s: wind[s]) if wind is not None else zero
+    battery_at = (lambda s: battery[s]) if battery is not None else zero
+    gas_at = (lambda s: gas[s]) if gas is not None else zero
+    if battery is not None:
+        m.battery_mwh = pyo.Var(m.SITES, within=pyo.NonNegativeReals)
+        m.battery_duration = pyo.Constraint(
+            m.SITES, rule=lambda m, s: m.battery_mwh[s] <= cfg.battery_max_hours * battery[s]
+        )
+    battery_mwh_at = (lambda s: m.battery_mwh[s]) if battery is not None else zero
+
+    land = sites["land_available_acres"].to_dict()
+    solar_acres = {s: float(energy.zones.at[zone_of[s], "solar_land_acres_per_mw"]) for s in data.sets.SITES}
+    wind_acres = {s: float(energy.zones.at[zone_of[s], "wind_land_acres_per_mw"]) for s in data.sets.SITES}
+    if solar is not None or wind is not None:
+        # Campus, panels and turbines share the site's developable land.
+        m.energy_land = pyo.Constraint(
+            m.SITES,
+            rule=lambda m, s: costs["acres_per_mw"] * m.facility_mw[s]
+            + solar_acres[s] * solar_at(s)
+            + wind_acres[s] * wind_at(s)
+            <= land[s] * m.build[s],
+        )
+    if battery is not None or gas is not None:
+        m.onsite_firm_if_built = pyo.Constraint(
+            m.SITES, rule=lambda m, s: battery_at(s) + gas_at(s) <= 2 * max_mw * m.build[s]
+        )
+    m.capex_energy_musd = pyo.Expression(
+        m.SITES,
+        rule=lambda m, s: m.annuity_years
+        * (
+            per_mw["solar"] * solar_at(s)
+            + per_mw["wind"] * wind_at(s)
+            + per_mw["battery"] * battery_at(s)
+            + per_mw["battery_energy"] * battery_mwh_at(s)
+            + per_mw["gas"] * gas_at(s)
+        ),
+    )
+
+    # --- each site's grid connection ----------------------------------------------------------
+    tiers_at: dict[str, list[str]] = defaultdict(list)
+    for s, t in data.sets.SITES_TIERS:
+        tiers_at[s].append(t)
+    m.grid_mw = pyo.Expression(
+        m.SITES,
+        rule=lambda m, s: data.headroom_mw[s] * m.build[s] + sum(data.tier_mw[t] * m.upgrade[s, t] for t in tiers_at[s]),
+    )
+    if hasattr(m, "headroom"):
+        m.headroom.deactivate()  # replaced by the firm / non-firm pair below
+    limited = list(m.SITES_GRID_LIMITED)
+    # At peak the campus, curtailed by its flexible share, must fit firm supply.
+    m.grid_firm = pyo.Constraint(
+        limited,
+        rule=lambda m, s: (1 - flex) * m.facility_mw[s] <= m.grid_mw[s] + gas_at(s) + battery_at(s),
+    )
+    if uplift > 0:
+        m.grid_nonfirm = pyo.Constraint(
+            limited,
+            rule=lambda m, s: m.facility_mw[s] <= (1 + uplift) * m.grid_mw[s] + gas_at(s) + battery_at(s),
+        )
+
+    # --- zone totals ---------------------------------------------------------------------------
+    # One variable per zone and quantity, defined by one row each: hourly rows then touch a few zone
+    # columns instead of every site's GPU blocks (which would repeat ~1,000 terms in each of 240 hours).
+    m.zone_load_mw = pyo.Var(m.ZONES, within=pyo.NonNegativeReals)
+    m.zone_load_def = pyo.Constraint(
+        m.ZONES, rule=lambda m, z: m.zone_load_mw[z] == load_factor * sum(m.facility_mw[s] for s in sites_in[z])
+    )
+    m.zone_grid_mw = pyo.Var(m.ZONES, within=pyo.NonNegativeReals)
+    m.zone_grid_def = pyo.Constraint(
+        m.ZONES, rule=lambda m, z: m.zone_grid_mw[z] == sum(m.grid_mw[s] for s in sites_in[z])
+    )
+
+    def zone_total(name: str, at: object) -> object:
+        if at is zero:
+            return lambda z: 0.0
+        var = pyo.Var(m.ZONES, within=pyo.NonNegativeReals)
+        m.add_component(f"zone_{name}", var)
+        m.add_component(
+            f"zone_{name}_def", pyo.Constraint(m.ZONES, rule=lambda m, z: var[z] == sum(at(s) for s in sites_in[z]))
+        )
+        return lambda z: var[z]
+
+    zone_solar = zone_total("solar_mw", solar_at)
+    zone_wind = zone_total("wind_mw", wind_at)
+    zone_battery = zone_total("battery_mw", battery_at)
+    zone_battery_mwh = zone_total("battery_mwh", battery_mwh_at)
+    zone_gas = zone_total("gas_mw", gas_at)
+
+    # --- zone-hour dispatch -------------------------------------------------------------------
+    ZH = m.ZONES * m.HOURS
+    m.grid_import_mw = pyo.Var(ZH, within=pyo.NonNegativeReals)
+    m.curtail_mw = pyo.Var(ZH, within=pyo.NonNegativeReals)
+    m.spill_mw = pyo.Var(ZH, within=pyo.NonNegativeReals)
+    if gas is not None:
+        m.gas_gen_mw = pyo.Var(ZH, within=pyo.NonNegativeReals)
+        m.gas_limit = pyo.Constraint(ZH, rule=lambda m, z, d, t: m.gas_gen_mw[z, d, t] <= zone_gas(z))
+    if battery is not None:
+        eta = float(np.sqrt(ec["battery_round_trip_efficiency"]))
+        m.charge_mw = pyo.Var(ZH, within=pyo.NonNegativeReals)
+        m.discharge_mw = pyo.Var(ZH, within=pyo.NonNegativeReals)
+        m.soc_mwh = pyo.Var(ZH, within=pyo.NonNegativeReals)
+        m.charge_limit = pyo.Constraint(ZH, rule=lambda m, z, d, t: m.charge_mw[z, d, t] <= zone_battery(z))
+        m.discharge_limit = pyo.Constraint(ZH, rule=lambda m, z, d, t: m.discharge_mw[z, d, t] <= zone_battery(z))
+        m.soc_limit = pyo.Constraint(ZH, rule=lambda m, z, d, t: m.soc_mwh[z, d, t] <= zone_battery_mwh(z))
+        m.soc_balance = pyo.Constraint(
+            ZH,
+            rule=lambda m, z, d, t: m.soc_mwh[z, d, t]
+            == m.soc_mwh[(z, *prev[d, t])] + eta * m.charge_mw[z, d, t] - m.discharge_mw[z, d, t] / eta,
+        )
+    gas_gen = (lambda z, d, t: m.gas_gen_mw[z, d, t]) if gas is not None else (lambda z, d, t: 0.0)
+    charge = (lambda z, d, t: m.charge_mw[z, d, t]) if battery is not None else (lambda z, d, t: 0.0)
+    discharge = (lambda z, d, t: m.discharge_mw[z, d, t]) if battery is not None else (lambda z, d, t: 0.0)
+    solar_cf, wind_cf = energy.solar_cf, energy.wind_cf
+    m.solar_gen_mw = pyo.Expression(ZH, rule=lambda m, z, d, t: float(solar_cf.at[(d, t), z]) * zone_solar(z))
+    m.wind_gen_mw = pyo.Expression(ZH, rule=lambda m, z, d, t: float(wind_cf.at[(d, t), z]) * zone_wind(z))
+    m.energy_balance = pyo.Constraint(
+        ZH,
+        rule=lambda m, z, d, t: m.solar_gen_mw[z, d, t]
+        + m.wind_gen_mw[z, d, t]
+        + m.grid_import_mw[z, d, t]
+        + gas_gen(z, d, t)
+        + discharge(z, d, t)
+        - charge(z, d, t)
+        - m.spill_mw[z, d, t]
+        == m.zone_load_mw[z] - m.curtail_mw[z, d, t],
+    )
+    m.import_limit = pyo.Constraint(
+        ZH,
+        rule=lambda m, z, d, t: m.grid_import_mw[z, d, t]
+        <= (1 + (0.0 if peak[z, (d, t)] else uplift)) * m.zone_grid_mw[z],
+    )
+    m.curtail_limit = pyo.Constraint(ZH, rule=lambda m, z, d, t: m.curtail_mw[z, d, t] <= flex * m.zone_load_mw[z])
+    m.curtail_annual = pyo.Constraint(
+        m.ZONES,
+        rule=lambda m, z: sum(weight[h] * m.curtail_mw[(z, *h)] for h in hours)
+        <= ec["max_curtailment_share_of_annual_energy"] * HOURS_PER_YEAR * m.zone_load_mw[z],
+    )
+
+    # --- annual costs and emissions per zone ---------------------------------------------------
+    # Dispatch is per zone, but the sites of a zone may have their own price and CO2 rate (county
+    # prices, substation candidates). The zone's grid import is priced at its cheapest site's rate;
+    # each dearer site pays the difference on its whole annual load at the zone's hourly shape.
+    # Exact when the grid serves the load (the usual answer), an approximation when on-site supply
+    # displaces part of it (then the displaced energy is valued at the reference rate).
+    pf, cf = energy.price_factor, energy.co2_factor
+    premium = zone_rate_premiums(sites, sites_in, energy.weights, pf, cf, load_factor)
+    price, co2 = premium.price_ref_usd_per_mwh, premium.co2_ref_t_per_mwh
+    m.SITES_PREMIUM = pyo.Set(initialize=sorted(premium.price_usd_per_mw_year | premium.co2_t_per_mw_year), ordered=True)
+    m.grid_premium_musd_per_year = pyo.Expression(
+        m.SITES_PREMIUM, rule=lambda m, s: premium.price_usd_per_mw_year.get(s, 0.0) * m.facility_mw[s] / USD_PER_MUSD
+    )
+    m.grid_premium_co2_t_per_year = pyo.Expression(
+        m.SITES_PREMIUM, rule=lambda m, s: premium.co2_t_per_mw_year.get(s, 0.0) * m.facility_mw[s]
+    )
+    premium_sites_in = {z: [s for s in sites_in[z] if s in m.SITES_PREMIUM] for z in zones}
+    gas_t_per_mwh = ec["gas_heat_rate_mmbtu_per_mwh"] * ec["gas_co2_kg_per_mmbtu"] / KG_PER_T
+    gas_usd_per_mwh = ec["gas_heat_rate_mmbtu_per_mwh"] * ec["gas_fuel_usd_per_mmbtu"] + ec["gas_vom_usd_per_mwh"]
+    m.co2_t_per_year_zone = pyo.Expression(
+        m.ZONES,
+        rule=lambda m, z: sum(
+            weight[h] * (co2[z] * float(cf.at[h, z]) * m.grid_import_mw[(z, *h)] + gas_t_per_mwh * gas_gen(z, *h))
+            for h in hours
+        )
+        + sum(m.grid_premium_co2_t_per_year[s] for s in premium_sites_in[z]),
+    )
+    m.energy_cost_musd_per_year_zone = pyo.Expression(
+        m.ZONES,
+        rule=lambda m, z: sum(
+            weight[h]
+            * (
+                price[z] * float(pf.at[h, z]) * m.grid_import_mw[(z, *h)]
+                + gas_usd_per_mwh * gas_gen(z, *h)
+                + ec["curtailment_cost_usd_per_mwh"] * m.curtail_mw[(z, *h)]
+            )
+            for h in hours
+        )
+        / USD_PER_MUSD
+        + sum(m.grid_premium_musd_per_year[s] for s in premium_sites_in[z])
+        + m.carbon_price_usd_per_tco2 * m.co2_t_per_year_zone[z] / USD_PER_MUSD,
+    )
+    m.energy_cost_musd_per_year_total = pyo.Expression(expr=sum(m.energy_cost_musd_per_year_zone[z] for z in m.ZONES))
+    m.co2_t_per_year_total = pyo.Expression(expr=sum(m.co2_t_per_year_zone[z] for z in m.ZONES))
+    # Hourly clean supply per zone: renewables used, battery net, and the grid's clean fraction
+    # (the state's clean share, lower in hours its grid is dirtier).
+    clean = energy.zones["grid_clean_share"].to_dict()
+    m.clean_mw = pyo.Expression(
+        ZH,
+        rule=lambda m, z, d, t: m.solar_gen_mw[z, d, t]
+        + m.wind_gen_mw[z, d, t]
+        - m.spill_mw[z, d, t]
+        + discharge(z, d, t)
+        - charge(z, d, t)
+        + float(np.clip(1 - (1 - clean[z]) * float(cf.at[(d, t), z]), 0, 1)) * m.grid_import_mw[z, d, t],
+    )
+    m.served_mw = pyo.Expression(ZH, rule=lambda m, z, d, t: m.zone_load_mw[z] - m.curtail_mw[z, d, t])

@@ -1,0 +1,1 @@
+"""Maps and charts of inputs and results (static matplotlib, offline folium)."""

@@ -1,0 +1,836 @@
+"""Maps and charts of inputs and solutions. The CLI and the notebooks call these; only :func:`save_map` writes a file.
+
+* :func:`static_map` — a matplotlib figure (EPSG:5070): counties shaded by an input column, state borders,
+  built sites as circles (area ∝ facility MW, colour = main GPU type).
+* :func:`folium_map` — the interactive ``map.html``: the same layers plus optional point layers.
+* :func:`site_changes`, :func:`compare_map`, :func:`compare_folium` — what changed between two solutions;
+  :func:`compare_grid`, :func:`compare_folium_grid` — several scenarios against one base.
+* :func:`bar_by_state` — a horizontal bar chart of a sites column (or a summary's ``*_by_state``) per state.
+* :func:`self_contained_html`, :func:`save_map` — a folium map as one HTML file that works offline (Leaflet
+  and jQuery inlined from ``model/assets/``; basemap tiles are off unless ``tiles=`` asks for them).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import importlib.resources
+import math
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import folium
+import geopandas as gpd
+import matplotlib
+import numpy as np
+import pandas as pd
+import shapely
+from matplotlib.axes import Axes
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Colormap, Normalize, PowerNorm, to_hex
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter
+
+from model.core.geo import OUTPUT_CRS, PROJECT_CRS
+from model.inputs.datasets import COUNTIES_CRS, COUNTIES_PACKAGE, NON_CONUS_STATE_FIPS
+
+# One colour per GPU family, colour-blind-safe (Okabe-Ito).
+GPU_COLOURS = {
+    "H100_SXM": "#0072B2",
+    "H200": "#56B4E9",
+    "B200": "#009E73",
+    "GB200_NVL72": "#D55E00",
+    "GB300_NVL72": "#CC79A7",
+    "MI300X": "#E69F00",
+    "MI355X": "#F0E442",
+}
+_FALLBACK_COLOUR = "#555555"
+# Change between two solutions (also Okabe-Ito): blue = more MW, vermillion = fewer, grey = same.
+CHANGE_COLOURS = {"gained": "#0072B2", "lost": "#D55E00", "unchanged": "#8C8C8C"}
+# Circle sizes shown in legends (facility MW).
+SIZE_LEGEND_MW = (100, 500, 2000)
+# Static maps: marker area in pt² per MW (2,000 MW -> a 36 pt wide circle).
+_PT2_PER_MW = 36.0**2 / 2000.0
+_STATES_FILE = "package_data/cb_2016_us_state_500k.shp"
+_BORDER_COLOUR = "#404040"
+_MISSING_COLOUR = "#d9d9d9"
+
+
+@dataclass(frozen=True)
+class Shade:
+    """How to shade counties by one column: legend label (with unit), colormap, and gamma (< 1 spreads
+    the low end of heavy-tailed columns; their colour scale stops at the 99th percentile)."""
+
+    label: str
+    cmap: str
+    gamma: float = 1.0
+
+
+SHADES: dict[str, Shade] = {
+    "headroom_mw": Shade("Grid headroom for new load (MW)", "YlGnBu", 0.5),
+    "land_available_acres": Shade("Developable land (acres)", "YlGn", 0.5),
+    "price_usd_per_mwh": Shade("Industrial electricity price, 2018 ($/MWh)", "YlOrRd"),
+    "co2_kg_per_mwh": Shade("Grid CO₂ intensity (kg CO₂/MWh)", "YlOrBr"),
+    "land_value_usd_per_acre": Shade("Farm real estate value ($/acre)", "BuPu", 0.5),
+    "water_stress_score": Shade("Water stress (WRI Aqueduct score, 0–5)", "PuBu"),
+    "pue": Shade("Power usage effectiveness (PUE, –)", "RdPu"),
+    "queue_years": Shade("Interconnection queue (years)", "Purples"),
+    "substations": Shade("Substations (count)", "Greys", 0.5),
+    "max_kv": Shade("Highest substation voltage (kV)", "Greys"),
+    "gen_mw_total": Shade("Generation capacity (MW)", "Oranges", 0.5),
+    "load_mw": Shade("Electric load (MW)", "Reds", 0.5),
+    "facility_mw": Shade("Facility power (MW)", "Blues", 0.5),
+}
+
+# Unit suffixes of the project's column names, longest first.
+_UNITS: tuple[tuple[str, str], ...] = (
+    ("_usd_per_mwh", "$/MWh"),
+    ("_usd_per_acre", "$/acre"),
+    ("_kg_per_mwh", "kg/MWh"),
+    ("_t_per_year", "t/yr"),
+    ("_mwh_per_year", "MWh/yr"),
+    ("_usd_per_year", "$/yr"),
+    ("_pflops", "PFLOPS"),
+    ("_acres", "acres"),
+    ("_years", "years"),
+    ("_usd", "$"),
+    ("_mw", "MW"),
+)
+
+
+def column_label(column: str) -> str:
+    """A readable label with the unit, e.g. ``"capex_usd"`` -> ``"capex ($)"``."""
+    if column in SHADES:
+        return SHADES[column].label
+    for suffix, unit in _UNITS:
+        if column.endswith(suffix):
+            return f"{column.removesuffix(suffix).replace('_', ' ')} ({unit})"
+    return column.replace("_", " ")
+
+
+def _shade(column: str) -> Shade:
+    return SHADES.get(column, Shade(column_label(column), "viridis"))
+
+
+def dominant_gpu(sites: gpd.GeoDataFrame) -> list[str]:
+    """The GPU type with the most GPUs at each site ("" when the table has no ``gpus_*`` columns)."""
+    gpu_cols = [c for c in sites.columns if c.startswith("gpus_")]
+    if not gpu_cols or sites.empty:
+        return [""] * len(sites)
+    return [c.removeprefix("gpus_") for c in sites[gpu_cols].idxmax(axis=1)]
+
+
+def _gpu_colour(gpu: str) -> str:
+    return GPU_COLOURS.get(gpu, _FALLBACK_COLOUR)
+
+
+def _gpu_order(gpus: Sequence[str]) -> list[str]:
+    present = set(gpus)
+    return [g for g in GPU_COLOURS if g in present] + sorted(present - set(GPU_COLOURS))
+
+
+@lru_cache(maxsize=1)
+def _states_cached() -> gpd.GeoDataFrame:
+    root = importlib.resources.files(COUNTIES_PACKAGE)
+    with importlib.resources.as_file(root / _STATES_FILE) as shp:
+        gdf = gpd.read_file(shp, columns=["STATEFP", "STUSPS", "NAME"])
+    gdf = gdf.set_crs(COUNTIES_CRS, allow_override=True)
+    gdf = gdf.loc[~gdf["STATEFP"].isin(NON_CONUS_STATE_FIPS)]
+    gdf = gdf.rename(columns={"STATEFP": "state_fips", "STUSPS": "state", "NAME": "name"})
+    return gdf.set_index("state").sort_index().to_crs(PROJECT_CRS)
+
+
+def load_states() -> gpd.GeoDataFrame:
+    """The 48 contiguous states and DC (Census 2016 cartographic boundaries), index USPS code, EPSG:5070."""
+    return _states_cached().copy()
+
+
+def _states_for(candidates: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    states = load_states()
+    if candidates is not None and "state" in candidates.columns and len(candidates):
+        states = states.loc[states.index.isin(set(candidates["state"]))]
+    return states
+
+
+def _projected(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``gdf`` in EPSG:5070 (a frame without a CRS is taken to be EPSG:4326, as sites tables are)."""
+    if gdf.crs is None:
+        gdf = gdf.set_crs(OUTPUT_CRS)
+    return gdf.to_crs(PROJECT_CRS)
+
+
+def _lonlat(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if gdf.crs is None:
+        return gdf.set_crs(OUTPUT_CRS)
+    return gdf.to_crs(OUTPUT_CRS)
+
+
+def _norm(values: pd.Series, shade: Shade) -> Normalize:
+    finite = values.to_numpy(dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        return Normalize(0.0, 1.0)
+    vmin = float(finite.min())
+    vmax = float(np.quantile(finite, 0.99)) if shade.gamma != 1.0 else float(finite.max())
+    if vmax <= vmin:
+        vmax = vmin + 1.0
+    if shade.gamma != 1.0 and vmin >= 0:
+        return PowerNorm(shade.gamma, vmin=vmin, vmax=vmax)
+    return Normalize(vmin=vmin, vmax=vmax)
+
+
+def _colours(values: pd.Series, cmap: Colormap, norm: Normalize) -> list[str]:
+    v = values.to_numpy(dtype=float)
+    rgba = cmap(norm(np.where(np.isfinite(v), v, 0.0)))
+    return [to_hex(c) if math.isfinite(x) else _MISSING_COLOUR for c, x in zip(rgba, v)]
+
+
+def _plain(text: str) -> str:
+    """Text shown by matplotlib as typed (a "$" would otherwise start mathtext)."""
+    return text.replace("$", r"\$")
+
+
+def _fmt(x: float) -> str:
+    ax = abs(x)
+    if ax == 0 or (ax >= 10 and float(x).is_integer()):
+        return f"{x:,.0f}"
+    if ax >= 100:
+        return f"{x:,.0f}"
+    if ax >= 10:
+        return f"{x:,.1f}"
+    return f"{x:,.2f}"
+
+
+def _nice(x: float) -> float:
+    """``x`` rounded to two significant digits."""
+    if x == 0 or not math.isfinite(x):
+        return 0.0
+    step = 10.0 ** (math.floor(math.log10(abs(x))) - 1)
+    return round(x / step) * step
+
+
+def _ticks(norm: Normalize, n: int = 6) -> list[float]:
+    """Colorbar ticks evenly spaced in colour (so a stretched scale does not crowd its labels)."""
+    vmin, vmax = float(norm.vmin or 0.0), float(norm.vmax or 1.0)
+    raw = [float(norm.inverse(t)) for t in np.linspace(0.0, 1.0, n)]
+    ticks = sorted({_nice(t) for t in raw})
+    return [t for t in ticks if vmin - 1e-9 <= t <= vmax + 1e-9] or [vmin, vmax]
+
+
+def _totals(sites: gpd.GeoDataFrame | None) -> str:
+    if sites is None:
+        return ""
+    n = len(sites)
+    gpus = int(sites["gpus"].sum()) if n else 0
+    mw = float(sites["facility_mw"].sum()) if n else 0.0
+    pflops = float(sites["compute_pflops"].sum()) if n else 0.0
+    return f"{n} site{'s' * (n != 1)} · {gpus:,} GPUs · {mw:,.0f} MW facility · {pflops:,.0f} PFLOPS"
+
+
+def _marker_area_pt2(mw: np.ndarray | float) -> np.ndarray:
+    return np.maximum(np.asarray(mw, dtype=float), 0.0) * _PT2_PER_MW
+
+
+def _size_handles(edge: str = "black") -> list[Line2D]:
+    return [
+        Line2D(
+            [], [], marker="o", linestyle="", markersize=math.sqrt(float(_marker_area_pt2(mw))),
+            markerfacecolor="none", markeredgecolor=edge, label=f"{mw:,} MW",
+        )
+        for mw in SIZE_LEGEND_MW
+    ]
+
+
+def _map_axes(fig: Figure, rect: tuple[float, float, float, float]) -> Axes:
+    """Axes for a map at ``rect`` (figure fraction); the map hugs the right edge so legends sit next to it."""
+    ax = fig.add_axes(rect)
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    ax.set_anchor("E")
+    return ax
+
+
+def _draw_background(
+    ax: Axes,
+    candidates: gpd.GeoDataFrame | None,
+    shade: str | None,
+) -> tuple[ScalarMappable | None, str]:
+    """Counties (shaded or plain) and state borders; returns the colour mapping for a colorbar."""
+    states = _states_for(candidates)
+    mappable: ScalarMappable | None = None
+    label = ""
+    if candidates is not None and len(candidates):
+        counties = _projected(candidates)
+        counties = counties.set_geometry(counties.geometry.simplify(500.0))
+        if shade is not None:
+            if shade not in counties.columns:
+                raise KeyError(f"static_map: shade column '{shade}' not in candidates (columns: {', '.join(map(str, counties.columns))})")
+            spec = _shade(shade)
+            cmap = matplotlib.colormaps[spec.cmap]
+            norm = _norm(counties[shade], spec)
+            colours = _colours(counties[shade], cmap, norm)
+            counties.plot(ax=ax, color=colours, edgecolor="white", linewidth=0.1, gid="counties")
+            mappable = ScalarMappable(norm=norm, cmap=cmap)
+            label = spec.label
+        else:
+            counties.plot(ax=ax, color="#f0f0f0", edgecolor="#d0d0d0", linewidth=0.1, gid="counties")
+    else:
+        states.plot(ax=ax, color="#f0f0f0", linewidth=0, gid="state-fill")
+    if not states.empty:  # candidates in no real state (synthetic test data) have no borders to draw
+        states.boundary.plot(ax=ax, color=_BORDER_COLOUR, linewidth=0.6, gid="states")
+    return mappable, label
+
+
+def _draw_sites(ax: Axes, sites: gpd.GeoDataFrame) -> list[str]:
+    """One scatter per main GPU type (gid ``sites:<gpu>``); returns the GPU types drawn, in legend order."""
+    pts = _projected(sites)
+    gpus = np.array(dominant_gpu(pts), dtype=object)
+    order = _gpu_order(list(gpus))
+    for gpu in order:
+        sel = pts.loc[gpus == gpu].sort_values("facility_mw", ascending=False)
+        ax.scatter(
+            sel.geometry.x, sel.geometry.y, s=_marker_area_pt2(sel["facility_mw"].to_numpy()),
+            c=_gpu_colour(gpu), edgecolors="black", linewidths=0.7, alpha=0.85, zorder=3,
+            label=gpu or "unknown", gid=f"sites:{gpu}",
+        )
+    return order
+
+
+def _site_legends(ax: Axes, kind_handles: list[Line2D], kind_title: str, size_title: str) -> None:
+    """Two legends right of the map: colours (``kind_handles``) above circle sizes."""
+    style: dict[str, Any] = {"frameon": False, "fontsize": 9, "title_fontsize": 10, "alignment": "left"}
+    first = ax.legend(handles=kind_handles, title=kind_title, loc="upper left", bbox_to_anchor=(1.0, 1.0), **style)
+    ax.add_artist(first)
+    ax.legend(handles=_size_handles(), title=size_title, loc="upper left", bbox_to_anchor=(1.0, 0.55),
+              labelspacing=1.8, borderpad=0.6, handletextpad=2.2, **style)
+
+
+def static_map(
+    sites: gpd.GeoDataFrame | None,
+    candidates: gpd.GeoDataFrame | None = None,
+    shade: str | None = "headroom_mw",
+    title: str | None = None,
+) -> Figure:
+    """A printable map in EPSG:5070.
+
+    ``candidates`` (e.g. ``SitingData.sites`` or ``load_inputs(...).sites``) are drawn as counties shaded
+    by column ``shade`` (``None``: plain) with a colorbar; state borders always; ``sites`` (a sites table,
+    may be ``None`` or empty) as circles with area ∝ facility MW and colour = main GPU type, with legends
+    for GPU types and circle sizes, and the totals under the title.
+    """
+    fig = Figure(figsize=(12.0, 7.2))
+    ax = _map_axes(fig, (0.01, 0.13, 0.79, 0.77))
+    mappable, label = _draw_background(ax, candidates, shade)
+    if mappable is not None:
+        assert candidates is not None and shade is not None
+        clipped = float(np.nanmax(candidates[shade].to_numpy(dtype=float))) > float(mappable.norm.vmax or 0.0)
+        cax = fig.add_axes((0.2, 0.075, 0.5, 0.022))
+        cbar = fig.colorbar(mappable, cax=cax, orientation="horizontal", extend="max" if clipped else "neither")
+        cbar.set_label(label)
+        cbar.set_ticks(_ticks(mappable.norm), labels=[_fmt(t) for t in _ticks(mappable.norm)])
+    if sites is None or not len(sites):
+        ax.set_anchor("C")  # no legends to make room for
+    else:
+        order = _draw_sites(ax, sites)
+        gpu_handles = [
+            Line2D([], [], marker="o", linestyle="", markersize=9, markerfacecolor=_gpu_colour(g),
+                   markeredgecolor="black", label=g or "unknown")
+            for g in order
+        ]
+        _site_legends(ax, gpu_handles, "Main GPU type", "Facility power")
+    heading = title if title is not None else ("Built AI campuses" if sites is not None else label or "Counties")
+    totals = _totals(sites)
+    ax.set_title(_plain(heading) + (f"\n{totals}" if totals else ""), fontsize=12)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------- folium
+
+
+def _popup(row: pd.Series, gpu: str) -> str:
+    lines = [
+        f"<b>{html.escape(str(row['county_name']))} County, {row['state']}</b> (FIPS {row['county_fips']})",
+        f"GPUs: {int(row['gpus']):,} (mostly {gpu})",
+        f"Compute: {row['compute_pflops']:,.0f} PFLOPS",
+        f"IT / facility: {row['it_mw']:,.0f} / {row['facility_mw']:,.0f} MW (PUE {row['pue']:.2f})",
+        f"Grid headroom: {row['headroom_mw']:,.0f} MW"
+        + (f" + tier {row['upgrade_tier']} upgrade {row['upgrade_mw']:,.0f} MW" if row["upgrade_tier"] else ""),
+        f"Capex: ${row['capex_usd'] / 1e9:,.2f}bn",
+        f"Energy: {row['energy_mwh_per_year'] / 1e6:,.2f} TWh/yr at ${row['price_usd_per_mwh']:.0f}/MWh",
+        f"CO2: {row['co2_t_per_year'] / 1e6:,.2f} Mt/yr",
+    ]
+    return "<br>".join(lines)
+
+
+def _radius_px(mw: float) -> float:
+    """Folium circle radius in pixels: area ∝ facility MW (2,000 MW -> 18 px)."""
+    return 3.0 + 15.0 * math.sqrt(max(mw, 0.0) / 2000.0)
+
+
+def _light_geojson(gdf: gpd.GeoDataFrame, tolerance_m: float, digits: int = 3) -> gpd.GeoDataFrame:
+    """Simplified (in metres) and coordinate-rounded EPSG:4326 copy, to keep map.html small."""
+    simple = _projected(gdf)
+    simple = simple.set_geometry(simple.geometry.simplify(tolerance_m)).to_crs(OUTPUT_CRS)
+    rounded = shapely.transform(simple.geometry.values, lambda xy: np.round(xy, digits))
+    out = simple.set_geometry(gpd.GeoSeries(rounded, index=simple.index, crs=OUTPUT_CRS))
+    return out.loc[~out.geometry.is_empty]
+
+
+def _swatch(colour: str, text: str, round_: bool = False) -> str:
+    radius = "50%" if round_ else "2px"
+    return (
+        f'<div style="display:flex;align-items:center;margin:2px 0"><span style="display:inline-block;width:12px;'
+        f'height:12px;border-radius:{radius};background:{colour};border:1px solid #333;margin-right:6px"></span>{text}</div>'
+    )
+
+
+def _size_rows(edge: str = "#333") -> str:
+    cells = []
+    for mw in SIZE_LEGEND_MW:
+        d = 2 * _radius_px(mw)
+        cells.append(
+            f'<div style="display:flex;flex-direction:column;align-items:center;margin-right:8px">'
+            f'<div style="height:{2 * _radius_px(SIZE_LEGEND_MW[-1]):.0f}px;display:flex;align-items:center">'
+            f'<span style="display:inline-block;width:{d:.0f}px;height:{d:.0f}px;border-radius:50%;'
+            f'border:1.5px solid {edge}"></span></div>{mw:,} MW</div>'
+        )
+    return f'<div style="display:flex;align-items:flex-end;margin-top:4px">{"".join(cells)}</div>'
+
+
+def _legend_box(body: str, corner: str) -> folium.Element:
+    return folium.Element(
+        f'<div class="siting-legend" style="position:fixed;{corner};z-index:9999;background:rgba(255,255,255,0.93);'
+        'padding:8px 10px;border:1px solid #888;border-radius:4px;font:12px/1.35 sans-serif;max-width:330px">'
+        f"{body}</div>"
+    )
+
+
+def _candidate_layer(candidates: gpd.GeoDataFrame, shade: str) -> tuple[folium.GeoJson, str]:
+    """Counties shaded by ``shade`` (simplified to 2 km) and the legend rows for their colours."""
+    if shade not in candidates.columns:
+        raise KeyError(f"folium_map: shade column '{shade}' not in candidates")
+    spec = _shade(shade)
+    cmap = matplotlib.colormaps[spec.cmap]
+    norm = _norm(candidates[shade], spec)
+    name_col = "county_name" if "county_name" in candidates.columns else None
+    frame = gpd.GeoDataFrame(
+        {
+            "county": candidates[name_col].astype(str) if name_col else candidates.index.astype(str),
+            "state": candidates["state"].astype(str) if "state" in candidates.columns else "",
+            "value": [_fmt(float(v)) if math.isfinite(float(v)) else "n/a" for v in candidates[shade]],
+            "fill": _colours(candidates[shade], cmap, norm),
+        },
+        geometry=candidates.geometry.values,
+        crs=candidates.crs,
+    )
+    light = _light_geojson(frame, 2000.0)
+    layer = folium.GeoJson(
+        light,
+        name=f"Counties: {spec.label}",
+        style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#ffffff", "weight": 0.3, "fillOpacity": 0.75},
+        tooltip=folium.GeoJsonTooltip(fields=["county", "state", "value"], aliases=["County", "State", spec.label]),
+        smooth_factor=1.0,
+    )
+    vmax = float(norm.vmax if norm.vmax is not None else 1.0)
+    ticks = _ticks(norm)
+    clipped = float(np.nanmax(candidates[shade].to_numpy(dtype=float))) > vmax
+    rows = "".join(
+        _swatch(to_hex(cmap(norm(t))), ("≥ " if clipped and i == len(ticks) - 1 else "") + _fmt(t))
+        for i, t in enumerate(ticks)
+    )
+    return layer, f"<b>{html.escape(spec.label)}</b>{rows}"
+
+
+def _state_layer(states: gpd.GeoDataFrame, filled: bool) -> folium.GeoJson:
+    """State outlines; ``filled`` adds a faint white land fill so sites read well even without tiles."""
+    light = _light_geojson(states.reset_index()[["state", "geometry"]], 2000.0)
+    style = {"fillColor": "#ffffff", "fillOpacity": 0.4 if filled else 0.0, "color": "#404040", "weight": 1.0}
+    return folium.GeoJson(light, name="State borders", style_function=lambda f: style, interactive=False)
+
+
+_POINT_COLOURS = ("#000000", "#6A3D9A", "#B15928", "#1F78B4", "#33A02C")
+
+
+def _point_layer(name: str, points: gpd.GeoDataFrame, colour: str) -> folium.GeoJson:
+    """Any point GeoDataFrame as small circles; the popup lists its first eight attribute columns."""
+    fields = [c for c in points.columns if c != points.geometry.name][:8]
+    frame = _lonlat(points)[[*fields, points.geometry.name]].copy()
+    for c in fields:
+        if not pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c]):
+            frame[c] = frame[c].astype(str)
+    return folium.GeoJson(
+        frame,
+        name=f"{name} ({len(points):,})",
+        marker=folium.CircleMarker(radius=3, weight=1, color=colour, fill=True, fill_color=colour, fill_opacity=0.6),
+        popup=folium.GeoJsonPopup(fields=fields) if fields else None,
+        show=True,
+    )
+
+
+class _RawHtml(folium.Element):
+    """HTML inserted verbatim: a plain folium.Element is a Jinja template, and minified JS may hold "{{"."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self._text
+
+
+@lru_cache(maxsize=1)
+def _inline_assets() -> tuple[tuple[str, str], ...]:
+    """(header name, inline <style>/<script>) for the vendored Leaflet CSS, Leaflet and jQuery (folium's
+    popups call ``$(html)``). Leaflet's images become data: URIs so nothing is fetched: the CSS ones (layer
+    control icon) and the default marker icon (which Leaflet would otherwise look for next to leaflet.css)."""
+    root = importlib.resources.files("model") / "assets"
+
+    def data_uri(file: str) -> str:
+        return "data:image/png;base64," + base64.b64encode((root / file).read_bytes()).decode("ascii")
+
+    css = re.sub(r"url\((images/[\w.-]+\.png)\)", lambda m: f'url("{data_uri(m.group(1))}")',
+                 (root / "leaflet.css").read_text("utf-8"))
+    out = [("siting_leaflet_css", f"<style>\n{css}\n</style>")]
+    for name, file in (("siting_leaflet_js", "leaflet.js"), ("siting_jquery_js", "jquery.min.js")):
+        # The source-map comment would make an open devtools panel fetch a file that is not there.
+        js = re.sub(r"^//# sourceMappingURL=.*$", "", (root / file).read_text("utf-8"), flags=re.MULTILINE)
+        out.append((name, f"<script>\n{js}\n</script>"))
+    icons = {"iconUrl": "marker-icon.png", "iconRetinaUrl": "marker-icon-2x.png", "shadowUrl": "marker-shadow.png"}
+    options = ",".join(f'{k}:"{data_uri("images/" + f)}"' for k, f in icons.items())
+    out.append(("siting_leaflet_icons", f'<script>L.Icon.Default.imagePath="";L.Icon.Default.mergeOptions({{{options}}});</script>'))
+    return tuple(out)
+
+
+def make_offline(fmap: folium.Map) -> folium.Map:
+    """Make ``fmap`` render as one self-contained page: folium's CDN links (Leaflet, jQuery, Bootstrap, Font
+    Awesome, awesome-markers; the maps need only the first two) are replaced by inline copies of the
+    vendored files. Idempotent; ``fmap.save()``, notebooks and :func:`self_contained_html` then all agree."""
+    # Instance attributes, so folium's class-level lists (shared by every other Map) stay untouched.
+    fmap.default_js = []
+    fmap.default_css = []
+    header = fmap.get_root().header
+    cdn = {name for name, _ in (*folium.Map.default_js, *folium.Map.default_css)}
+    for name in [n for n in header._children if n in cdn]:  # links left by an earlier render
+        del header._children[name]
+    for name, text in _inline_assets():
+        header.add_child(_RawHtml(text), name=name)  # own names: a plugin's CDN link cannot replace them
+    return fmap
+
+
+def self_contained_html(fmap: folium.Map) -> str:
+    """The full standalone HTML page of ``fmap`` (no network needed unless it has basemap tiles), e.g. for
+    ``<iframe srcdoc="...">`` (escape it with ``html.escape`` first)."""
+    return make_offline(fmap).get_root().render()
+
+
+def save_map(fmap: folium.Map, path: str | os.PathLike[str]) -> Path:
+    """Write :func:`self_contained_html` of ``fmap`` to ``path`` (UTF-8); returns the path."""
+    out = Path(path)
+    out.write_text(self_contained_html(fmap), encoding="utf-8")
+    return out
+
+
+def _base_map(tiles: str | None) -> folium.Map:
+    """An offline-ready map; ``tiles`` (a folium/xyzservices name, e.g. ``"OpenStreetMap"``) adds a basemap,
+    which needs a network."""
+    fmap = folium.Map(location=[39.0, -96.0], zoom_start=4, tiles=tiles, control_scale=True, prefer_canvas=True)
+    return make_offline(fmap)
+
+
+def _fit(fmap: folium.Map, frame: gpd.GeoDataFrame) -> None:
+    if not len(frame):
+        return
+    west, south, east, north = _lonlat(frame).total_bounds
+    fmap.fit_bounds([[south - 0.3, west - 0.3], [north + 0.3, east + 0.3]])
+
+
+def folium_map(
+    sites: gpd.GeoDataFrame | None,
+    title: str,
+    candidates: gpd.GeoDataFrame | None = None,
+    shade: str = "headroom_mw",
+    points: Mapping[str, gpd.GeoDataFrame] | None = None,
+    tiles: str | None = None,
+) -> folium.Map:
+    """The interactive map: built sites (circle area ∝ facility MW, colour = main GPU type, popups with the
+    numbers) over state borders and, if given, ``candidates`` counties shaded by ``shade``; ``points`` adds one
+    layer per entry (e.g. ``{"Substations": gdf}``, any point GeoDataFrame with a CRS). Legends and a
+    LayerControl; the counties are simplified to 2 km so a national map stays around 2 MB. No basemap unless
+    ``tiles`` names one (e.g. ``"OpenStreetMap"``; needs a network); ``.save()`` writes a self-contained file."""
+    fmap = _base_map(tiles)
+    legend_extra = ""
+    if candidates is not None and len(candidates):
+        layer, legend_extra = _candidate_layer(candidates, shade)
+        layer.add_to(fmap)
+    states = _states_for(candidates)
+    _state_layer(states, filled=not legend_extra).add_to(fmap)
+    for i, (name, pts) in enumerate((points or {}).items()):
+        _point_layer(name, pts, _POINT_COLOURS[i % len(_POINT_COLOURS)]).add_to(fmap)
+    n_sites = 0 if sites is None else len(sites)
+    layer = folium.FeatureGroup(name=f"Built sites ({n_sites})")
+    used: list[str] = []
+    if sites is not None and n_sites:
+        pts = _lonlat(sites).sort_values("facility_mw", ascending=False)
+        gpus = dominant_gpu(pts)
+        used = _gpu_order(gpus)
+        for (_, row), gpu in zip(pts.iterrows(), gpus):
+            colour = _gpu_colour(gpu)
+            folium.CircleMarker(
+                location=[row.geometry.y, row.geometry.x],
+                radius=_radius_px(float(row["facility_mw"])),
+                color="#222222",
+                weight=1,
+                fill=True,
+                fill_color=colour,
+                fill_opacity=0.85,
+                popup=folium.Popup(_popup(row, gpu), max_width=380),
+                tooltip=f"{row['county_name']}, {row['state']}: {row['facility_mw']:,.0f} MW, {int(row['gpus']):,} GPUs",
+            ).add_to(layer)
+    layer.add_to(fmap)
+    _fit(fmap, states)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    body = f'<div style="font-size:14px"><b>{html.escape(title)}</b></div>'
+    if sites is not None:
+        parts = _totals(sites).split(" · ")
+        body += f"<div>{' · '.join(parts[:2])}<br>{' · '.join(parts[2:])}</div>"
+    if used:
+        body += '<div style="margin-top:6px"><b>Main GPU type</b></div>' + "".join(
+            _swatch(_gpu_colour(g), g or "unknown", round_=True) for g in used
+        )
+        body += '<div style="margin-top:6px"><b>Facility power</b> (circle area)</div>' + _size_rows()
+    root = fmap.get_root()
+    root.html.add_child(_legend_box(body, "bottom:24px;left:12px"))
+    if legend_extra:
+        root.html.add_child(_legend_box(legend_extra, "bottom:24px;right:12px"))
+    return fmap
+
+
+# --------------------------------------------------------------------------------------------- compare
+
+
+def _mw_by_county(sites: gpd.GeoDataFrame | None) -> pd.DataFrame:
+    cols = ["state", "county_name", "x", "y", "mw"]
+    if sites is None or not len(sites):
+        return pd.DataFrame({c: pd.Series(dtype=float if c in ("x", "y", "mw") else object) for c in cols},
+                            index=pd.Index([], name="county_fips", dtype=object))
+    pts = _lonlat(sites)
+    frame = pd.DataFrame({
+        "county_fips": pts["county_fips"].astype(str).to_numpy(), "state": pts["state"].to_numpy(),
+        "county_name": pts["county_name"].to_numpy(), "x": pts.geometry.x.to_numpy(), "y": pts.geometry.y.to_numpy(),
+        "mw": pts["facility_mw"].to_numpy(dtype=float),
+    })
+    return frame.groupby("county_fips").agg(
+        state=("state", "first"), county_name=("county_name", "first"), x=("x", "first"), y=("y", "first"), mw=("mw", "sum")
+    )
+
+
+def site_changes(base_sites: gpd.GeoDataFrame | None, other_sites: gpd.GeoDataFrame | None, tol_mw: float = 1.0) -> gpd.GeoDataFrame:
+    """Facility MW by county in two solutions: ``mw_base``, ``mw_other``, ``delta_mw`` and ``change``
+    (``gained`` / ``lost`` / ``unchanged`` within ``tol_mw``), indexed by county FIPS, EPSG:4326 points."""
+    base, other = _mw_by_county(base_sites), _mw_by_county(other_sites)
+    meta = pd.concat([other, base])[["state", "county_name", "x", "y"]]
+    both = meta.loc[~meta.index.duplicated()].sort_index().copy()
+    both["mw_base"] = base["mw"].reindex(both.index).fillna(0.0).astype(float)
+    both["mw_other"] = other["mw"].reindex(both.index).fillna(0.0).astype(float)
+    both["delta_mw"] = both["mw_other"] - both["mw_base"]
+    both["change"] = np.select([both["delta_mw"] > tol_mw, both["delta_mw"] < -tol_mw], ["gained", "lost"], "unchanged")
+    both.index.name = "county_fips"
+    geometry = gpd.points_from_xy(both["x"], both["y"], crs=OUTPUT_CRS)
+    return gpd.GeoDataFrame(both.drop(columns=["x", "y"]), geometry=geometry, crs=OUTPUT_CRS)
+
+
+def _change_counts(changes: gpd.GeoDataFrame) -> str:
+    parts = []
+    for kind, sign in (("gained", "+"), ("lost", "−")):
+        sel = changes.loc[changes["change"] == kind]
+        parts.append(f"{kind} {sign}{abs(float(sel['delta_mw'].sum())):,.0f} MW in {len(sel)}")
+    parts.append(f"unchanged {int((changes['change'] == 'unchanged').sum())}")
+    return " · ".join(parts)
+
+
+def _draw_compare_row(
+    fig: Figure,
+    bottom: float,
+    height: float,
+    changes: gpd.GeoDataFrame,
+    names: tuple[str, str],
+    candidates: gpd.GeoDataFrame | None,
+) -> None:
+    """One comparison in the band ``[bottom, bottom + height]`` of ``fig``: the change map on the left,
+    facility MW per state in both solutions on the right."""
+    ax_map = _map_axes(fig, (0.01, bottom + 0.04 * height, 0.56, 0.8 * height))
+    ax_bar = fig.add_axes((0.78, bottom + 0.1 * height, 0.2, 0.72 * height))
+    _draw_background(ax_map, candidates, None)
+    pts = _projected(changes)
+    for kind, colour in CHANGE_COLOURS.items():
+        sel = pts.loc[pts["change"] == kind]
+        size = np.where(kind == "unchanged", sel["mw_base"], sel["delta_mw"].abs())
+        ax_map.scatter(sel.geometry.x, sel.geometry.y, s=_marker_area_pt2(size), c=colour, edgecolors="black",
+                       linewidths=0.6, alpha=0.85, zorder=3, label=kind, gid=f"change:{kind}")
+    kind_handles = [
+        Line2D([], [], marker="o", linestyle="", markersize=9, markerfacecolor=c, markeredgecolor="black",
+               label=f"{k} ({int((changes['change'] == k).sum())})")
+        for k, c in CHANGE_COLOURS.items()
+    ]
+    _site_legends(ax_map, kind_handles, _plain(f"{names[1]} vs {names[0]}"), "|Δ facility MW|")
+    ax_map.set_title(_change_counts(changes), fontsize=10)
+    by_state = changes.groupby("state")[["mw_base", "mw_other"]].sum()
+    by_state = by_state.loc[by_state.max(axis=1).sort_values(ascending=False).index]
+    y = np.arange(len(by_state))
+    ax_bar.barh(y - 0.2, by_state["mw_base"], height=0.4, color="#BBBBBB", label=_plain(names[0]), gid="bar:base")
+    ax_bar.barh(y + 0.2, by_state["mw_other"], height=0.4, color="#0072B2", label=_plain(names[1]), gid="bar:other")
+    ax_bar.set_yticks(y, by_state.index)
+    ax_bar.set_ylim(max(len(by_state), 8) - 0.3, -0.7)  # largest state on top
+    ax_bar.set_xlabel("Facility power (MW)")
+    ax_bar.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax_bar.legend(loc="lower right", fontsize=9)
+    ax_bar.spines[["top", "right"]].set_visible(False)
+    ax_bar.set_title("By state", fontsize=10)
+    fig.text(0.5, bottom + 0.985 * height, _plain(f"{names[1]} vs {names[0]}: facility MW by county"),
+             ha="center", va="top", fontsize=13)
+
+
+def compare_map(
+    base_sites: gpd.GeoDataFrame | None,
+    other_sites: gpd.GeoDataFrame | None,
+    names: tuple[str, str] = ("base", "other"),
+    candidates: gpd.GeoDataFrame | None = None,
+) -> Figure:
+    """Left: counties that gained, lost or kept facility MW from ``names[0]`` to ``names[1]`` (circle area
+    ∝ |change|, or MW if unchanged). Right: facility MW per state in both solutions."""
+    fig = Figure(figsize=(15.0, 6.5))
+    _draw_compare_row(fig, 0.0, 1.0, site_changes(base_sites, other_sites), names, candidates)
+    return fig
+
+
+def compare_grid(
+    base_sites: gpd.GeoDataFrame | None,
+    others: Mapping[str, gpd.GeoDataFrame | None],
+    base_name: str = "base",
+    candidates: gpd.GeoDataFrame | None = None,
+) -> Figure:
+    """:func:`compare_map` for several scenarios against one base: one row per entry of ``others``
+    (scenario name -> sites table, ``None`` when it has no solution), in the order given."""
+    n = max(len(others), 1)
+    fig = Figure(figsize=(15.0, 6.0 * n))
+    for i, (name, sites) in enumerate(others.items()):
+        changes = site_changes(base_sites, sites)
+        _draw_compare_row(fig, 1.0 - (i + 1) / n, 1.0 / n, changes, (base_name, name), candidates)
+    return fig
+
+
+def _change_layers(changes: gpd.GeoDataFrame, names: tuple[str, str], show: bool, prefix: str) -> list[folium.FeatureGroup]:
+    """One folium layer per kind of change (gained / lost / unchanged) with popups giving both MW values."""
+    layers = []
+    for kind, colour in CHANGE_COLOURS.items():
+        sel = changes.loc[changes["change"] == kind]
+        layer = folium.FeatureGroup(name=f"{prefix}{kind.capitalize()} ({len(sel)})", show=show)
+        for fips, row in sel.iterrows():
+            size = row["mw_base"] if kind == "unchanged" else abs(row["delta_mw"])
+            text = (
+                f"<b>{html.escape(str(row['county_name']))} County, {row['state']}</b> (FIPS {fips})<br>"
+                f"{html.escape(names[0])}: {row['mw_base']:,.0f} MW<br>{html.escape(names[1])}: {row['mw_other']:,.0f} MW<br>"
+                f"change: {row['delta_mw']:+,.0f} MW"
+            )
+            folium.CircleMarker(
+                location=[row.geometry.y, row.geometry.x], radius=_radius_px(float(size)), color="#222222", weight=1,
+                fill=True, fill_color=colour, fill_opacity=0.85, popup=folium.Popup(text, max_width=320),
+                tooltip=f"{row['county_name']}, {row['state']}: {row['delta_mw']:+,.0f} MW",
+            ).add_to(layer)
+        layers.append(layer)
+    return layers
+
+
+def _change_legend(heading: str, lines: list[str]) -> str:
+    return (
+        f'<div style="font-size:14px"><b>{heading}</b></div>'
+        # Several scenarios: a small scrolling list, so that the box does not cover the map.
+        + (f"<div>{lines[0]}</div>" if len(lines) == 1 else
+           '<div style="max-height:120px;overflow-y:auto;font-size:11px;margin:2px 0">'
+           + "".join(f"<div>{line}</div>" for line in lines) + "</div>")
+        + "".join(_swatch(c, k, round_=True) for k, c in CHANGE_COLOURS.items())
+        + '<div style="margin-top:6px"><b>|Δ facility MW|</b> (circle area)</div>'
+        + _size_rows()
+    )
+
+
+def compare_folium(
+    base_sites: gpd.GeoDataFrame | None,
+    other_sites: gpd.GeoDataFrame | None,
+    names: tuple[str, str] = ("base", "other"),
+    candidates: gpd.GeoDataFrame | None = None,
+    tiles: str | None = None,
+) -> folium.Map:
+    """Interactive version of :func:`compare_map`: one layer each for gained, lost and unchanged counties."""
+    return compare_folium_grid(base_sites, {names[1]: other_sites}, names[0], candidates, tiles)
+
+
+def compare_folium_grid(
+    base_sites: gpd.GeoDataFrame | None,
+    others: Mapping[str, gpd.GeoDataFrame | None],
+    base_name: str = "base",
+    candidates: gpd.GeoDataFrame | None = None,
+    tiles: str | None = None,
+) -> folium.Map:
+    """Interactive version of :func:`compare_grid`: gained / lost / unchanged layers per scenario, switched
+    in the layer control (only the first scenario's are shown at first; with one scenario, no name prefix)."""
+    fmap = _base_map(tiles)
+    states = _states_for(candidates)
+    _state_layer(states, filled=True).add_to(fmap)
+    _fit(fmap, states)
+    lines = []
+    for i, (name, sites) in enumerate(others.items()):
+        changes = site_changes(base_sites, sites)
+        prefix = "" if len(others) == 1 else f"{name}: "
+        for layer in _change_layers(changes, (base_name, name), show=i == 0, prefix=prefix):
+            layer.add_to(fmap)
+        lines.append(f"{prefix}{_change_counts(changes)}")
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    heading = (f"{html.escape(next(iter(others)))} vs {html.escape(base_name)}" if len(others) == 1
+               else f"Scenarios vs {html.escape(base_name)} (switch layers at top right)")
+    fmap.get_root().html.add_child(_legend_box(_change_legend(heading, [html.escape(x) for x in lines]), "bottom:24px;left:12px"))
+    return fmap
+
+
+# ------------------------------------------------------------------------------------------------ bars
+
+
+def bar_by_state(
+    summary_or_sites: Mapping[str, Any] | pd.DataFrame,
+    column: str = "facility_mw",
+    top: int | None = 20,
+    title: str | None = None,
+) -> Figure:
+    """Horizontal bars of ``column`` summed per state, largest on top.
+
+    Takes a sites table (any frame with ``state`` and ``column``), a run summary (uses
+    ``summary[f"{column}_by_state"]``, e.g. ``facility_mw_by_state``) or a plain ``{state: value}`` mapping.
+    """
+    if isinstance(summary_or_sites, pd.DataFrame):
+        values = summary_or_sites.groupby("state")[column].sum() if len(summary_or_sites) else pd.Series(dtype=float)
+    elif f"{column}_by_state" in summary_or_sites:
+        values = pd.Series(summary_or_sites[f"{column}_by_state"], dtype=float)
+    else:
+        values = pd.Series(dict(summary_or_sites), dtype=float)
+    values = values.sort_values(ascending=False)
+    if top is not None:
+        values = values.head(top)
+    values = values.iloc[::-1]
+    fig = Figure(figsize=(7.0, 0.8 + 0.28 * max(len(values), 3)), layout="constrained")
+    ax = fig.add_subplot()
+    bars = ax.barh(values.index.astype(str), values.to_numpy(), height=0.6, color="#0072B2", gid="bars")
+    ax.set_ylim(-0.6, max(len(values), 3) - 0.4)
+    ax.bar_label(bars, labels=[_fmt(float(v)) for v in values], padding=3, fontsize=8)
+    ax.set_xlabel(column_label(column))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.margins(x=0.12)
+    ax.set_title(_plain(title if title is not None else f"{column_label(column)} by state"), fontsize=11)
+    if values.empty:
+        ax.text(0.5, 0.5, "nothing built", transform=ax.transAxes, ha="center", va="center", color="#666666")
+    return fig

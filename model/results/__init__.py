@@ -1,0 +1,1 @@
+"""Out: tables and summary, output paths, ranking, the report."""

@@ -1,0 +1,301 @@
+"""Read a solved model back into a sites table and a summary, and write a run directory atomically."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+
+from model.core.geo import OUTPUT_CRS
+from model.core.units import USD_PER_MUSD
+from model.milp.model_data import SitingModel
+from model.solve.highs import SolveResult
+
+_MW_DECIMALS = 3
+_USD_DECIMALS = 0
+
+
+def _values(component: Any, index: list) -> np.ndarray:
+    return np.array([pyo.value(component[i]) for i in index], dtype=float)
+
+
+def sites_table(sm: SitingModel) -> gpd.GeoDataFrame:
+    """One row per built site with its GPUs, power, costs, energy and emissions (EPSG:4326 points)."""
+    m, data = sm.m, sm.data
+    site_ids = data.sets.SITES
+    built = np.array([round(pyo.value(m.build[s])) for s in site_ids], dtype=int) == 1
+    ids = [s for s, b in zip(site_ids, built) if b]
+    sites = data.sites.loc[ids]
+    out = pd.DataFrame(index=pd.Index(ids, name="site_id"))
+    out["state"] = sites["state"]
+    out["county_fips"] = sites["county_fips"]
+    out["county_name"] = sites["county_name"]
+    gpus_total = np.zeros(len(ids))
+    pflops = np.zeros(len(ids))
+    for g in data.sets.GPUS:
+        blocks = np.array([round(pyo.value(m.blocks[s, g])) for s in ids], dtype=int)
+        out[f"blocks_{g}"] = blocks
+        out[f"gpus_{g}"] = blocks * data.block_gpus[g]
+        gpus_total += blocks * data.block_gpus[g]
+        pflops += blocks * data.block_pflops[g]
+    out["gpus"] = gpus_total.astype(int)
+    out["compute_pflops"] = pflops.round(3)
+    out["it_mw"] = _values(m.it_mw, ids).round(_MW_DECIMALS)
+    out["pue"] = sites["pue"]
+    out["facility_mw"] = _values(m.facility_mw, ids).round(_MW_DECIMALS)
+    out["headroom_mw"] = sites["headroom_mw"]
+    tiers_at = {s: t for s, t in data.sets.SITES_TIERS if s in set(ids) and round(pyo.value(m.upgrade[s, t])) == 1}
+    out["upgrade_tier"] = [tiers_at.get(s, "") for s in ids]
+    out["upgrade_mw"] = [data.tier_mw[tiers_at[s]] if s in tiers_at else 0.0 for s in ids]
+    out["land_acres"] = (out["facility_mw"] * data.costs["acres_per_mw"]).round(1)
+    for part in ("site", "shell", "land", "gpu", "interconnect"):
+        out[f"capex_{part}_usd"] = (_values(getattr(m, f"capex_{part}_musd"), ids) * USD_PER_MUSD).round(_USD_DECIMALS)
+    out["capex_usd"] = (_values(m.capex_musd, ids) * USD_PER_MUSD).round(_USD_DECIMALS)
+    out["price_usd_per_mwh"] = sites["price_usd_per_mwh"]
+    out["energy_mwh_per_year"] = _values(m.energy_mwh_per_year, ids).round(0)
+    cost_musd, co2_t = _site_energy(sm, ids)
+    for source, mwh in _site_energy_mix(sm, ids).items():
+        out[f"{source}_mwh_per_year"] = mwh.round(0)
+    annuity = float(pyo.value(m.annuity_years))
+    out["energy_cost_usd_per_year"] = (cost_musd * USD_PER_MUSD).round(_USD_DECIMALS)
+    out["energy_opex_pv_usd"] = (cost_musd * annuity * USD_PER_MUSD).round(_USD_DECIMALS)
+    out["co2_t_per_year"] = co2_t.round(0)
+    for asset in ("solar", "wind", "battery", "gas"):
+        var = getattr(m, f"{asset}_mw", None)
+        out[f"{asset}_mw"] = _values(var, ids).round(_MW_DECIMALS) if var is not None else 0.0
+    out["battery_mwh"] = _values(m.battery_mwh, ids).round(_MW_DECIMALS) if hasattr(m, "battery_mwh") else 0.0
+    assets = getattr(m, "capex_energy_musd", None)
+    out["capex_energy_usd"] = (_values(assets, ids) * USD_PER_MUSD).round(_USD_DECIMALS) if assets is not None else 0.0
+    # Cost of supply: energy bills plus annualised on-site assets, per MWh the campus draws.
+    assets_per_year = out["capex_energy_usd"] / annuity if annuity > 0 else 0.0
+    mwh = out["energy_mwh_per_year"].replace(0.0, np.nan)
+    out["supply_cost_usd_per_mwh"] = ((out["energy_cost_usd_per_year"] + assets_per_year) / mwh).round(2).fillna(0.0)
+    out["water_m3_per_year"] = _values(m.water_m3_per_year, ids).round(0)
+    dry = getattr(m, "dry_it_mw", None)
+    # Six decimals: water and facility MW are recomputed from this column by the checker.
+    out["dry_cooled_it_mw"] = [round(pyo.value(dry[s]), 6) if dry is not None and s in dry else 0.0 for s in ids]
+    points = sites.geometry.representative_point()
+    gdf = gpd.GeoDataFrame(out, geometry=points.values, crs=sites.crs)
+    return gdf.to_crs(OUTPUT_CRS)
+
+
+def _site_energy(sm: SitingModel, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Annual energy cost (M$) and CO2 (t) per built site. In hourly mode these are zone totals,
+    shared among the zone's campuses in proportion to the energy each draws."""
+    m = sm.m
+    if hasattr(m, "energy_cost_musd_per_year"):
+        return _values(m.energy_cost_musd_per_year, ids), _values(m.co2_t_per_year, ids)
+    zone_of = sm.data.sites["state"]
+    mwh = pd.Series({s: pyo.value(m.energy_mwh_per_year[s]) for s in sm.data.sets.SITES})
+    zone_mwh = mwh.groupby(zone_of.loc[mwh.index]).sum()
+    share = np.array([mwh[s] / zone_mwh[zone_of[s]] if zone_mwh[zone_of[s]] > 0 else 0.0 for s in ids])
+    zones = [zone_of[s] for s in ids]
+    # Premiums of dearer sites (model/components/dispatch.py) are their own; the rest is shared.
+    premium = pd.Series({s: pyo.value(m.grid_premium_musd_per_year[s]) for s in m.SITES_PREMIUM}, dtype=float)
+    premium_co2 = pd.Series({s: pyo.value(m.grid_premium_co2_t_per_year[s]) for s in m.SITES_PREMIUM}, dtype=float)
+    zone_premium = premium.groupby(zone_of.loc[premium.index]).sum() if len(premium) else pd.Series(dtype=float)
+    zone_premium_co2 = premium_co2.groupby(zone_of.loc[premium_co2.index]).sum() if len(premium_co2) else pd.Series(dtype=float)
+    shared = np.array([pyo.value(m.energy_cost_musd_per_year_zone[z]) - zone_premium.get(z, 0.0) for z in zones])
+    shared_co2 = np.array([pyo.value(m.co2_t_per_year_zone[z]) - zone_premium_co2.get(z, 0.0) for z in zones])
+    cost = shared * share + premium.reindex(ids).fillna(0.0).to_numpy()
+    co2 = shared_co2 * share + premium_co2.reindex(ids).fillna(0.0).to_numpy()
+    return cost, co2
+
+
+# Energy sources of the hourly model: output column stem -> dispatch variable or expression.
+MIX_SOURCES = {
+    "grid": "grid_import_mw",
+    "solar": "solar_gen_mw",
+    "wind": "wind_gen_mw",
+    "gas": "gas_gen_mw",
+    "battery_discharge": "discharge_mw",
+    "curtailed": "curtail_mw",
+}
+
+
+def _site_energy_mix(sm: SitingModel, ids: list[str]) -> dict[str, np.ndarray]:
+    """Annual MWh by source per built site: the whole load from the grid in annual mode; in hourly
+    mode the zone's supply, shared in proportion to each campus' energy (dispatch is per zone)."""
+    m = sm.m
+    if sm.data.energy is None:
+        return {"grid": _values(m.energy_mwh_per_year, ids)}
+    zone_of = sm.data.sites["state"]
+    weights = sm.data.energy.weights.to_dict()
+    all_mwh = pd.Series({s: pyo.value(m.energy_mwh_per_year[s]) for s in sm.data.sets.SITES})
+    mwh = all_mwh.loc[ids].to_numpy()
+    zone_mwh = all_mwh.groupby(zone_of.loc[all_mwh.index]).sum()
+    share = np.array([mwh[i] / zone_mwh[zone_of[s]] if zone_mwh[zone_of[s]] > 0 else 0.0 for i, s in enumerate(ids)])
+    mix = {}
+    for source, name in MIX_SOURCES.items():
+        component = getattr(m, name, None)
+        totals = {
+            z: sum(w * pyo.value(component[(z, *h)]) for h, w in weights.items()) if component is not None else 0.0
+            for z in {zone_of[s] for s in ids}
+        }
+        mix[source] = np.array([totals[zone_of[s]] for s in ids]) * share
+    return mix
+
+
+def dispatch_table(sm: SitingModel) -> pd.DataFrame | None:
+    """Hourly dispatch per zone and representative hour (hourly mode only), in MW."""
+    m = sm.m
+    energy = sm.data.energy
+    if energy is None:
+        return None
+    rows = []
+    get = lambda name, key: float(pyo.value(getattr(m, name)[key])) if hasattr(m, name) else 0.0  # noqa: E731
+    # The zone's reference rates (its cheapest / cleanest candidate's); dearer sites' premiums are
+    # in their own energy cost in the sites table (model/components/dispatch.py).
+    active = sm.data.sites.loc[list(sm.data.sets.SITES)]
+    price = active.groupby("state")["price_usd_per_mwh"].min()
+    co2 = active.groupby("state")["co2_kg_per_mwh"].min()
+    for z in m.ZONES:
+        load = float(pyo.value(m.zone_load_mw[z]))
+        if load <= 1e-9:  # zones without campuses have nothing to dispatch
+            continue
+        for d, t in m.HOURS:
+            key = (z, d, t)
+            rows.append(
+                {
+                    "zone": z,
+                    "day": d,
+                    "hour": t,
+                    "weight_h": float(energy.weights[(d, t)]),
+                    "load_mw": load,
+                    "grid_import_mw": get("grid_import_mw", key),
+                    "solar_mw": get("solar_gen_mw", key),
+                    "wind_mw": get("wind_gen_mw", key),
+                    "gas_mw": get("gas_gen_mw", key),
+                    "charge_mw": get("charge_mw", key),
+                    "discharge_mw": get("discharge_mw", key),
+                    "soc_mwh": get("soc_mwh", key),
+                    "curtail_mw": get("curtail_mw", key),
+                    "spill_mw": get("spill_mw", key),
+                    "clean_mw": get("clean_mw", key),
+                    "price_usd_per_mwh": float(price[z] * energy.price_factor.at[(d, t), z]),
+                    "co2_kg_per_mwh": float(co2[z] * energy.co2_factor.at[(d, t), z]),
+                }
+            )
+    return pd.DataFrame(rows, columns=DISPATCH_COLUMNS)
+
+
+DISPATCH_COLUMNS = [
+    "zone", "day", "hour", "weight_h", "load_mw", "grid_import_mw", "solar_mw", "wind_mw", "gas_mw",
+    "charge_mw", "discharge_mw", "soc_mwh", "curtail_mw", "spill_mw", "clean_mw", "price_usd_per_mwh", "co2_kg_per_mwh",
+]
+
+
+def energy_by_source(dispatch: pd.DataFrame | None, sites: pd.DataFrame) -> dict[str, float]:
+    """Annual MWh by source; annual mode buys everything from the grid."""
+    if dispatch is None:
+        return {"grid_import": float(sites["energy_mwh_per_year"].sum())}
+    w = dispatch["weight_h"]
+    cols = {
+        "grid_import": "grid_import_mw",
+        "solar": "solar_mw",
+        "wind": "wind_mw",
+        "gas": "gas_mw",
+        "battery_discharge": "discharge_mw",
+        "battery_charge": "charge_mw",
+        "curtailed": "curtail_mw",
+        "spilled": "spill_mw",
+    }
+    return {k: round(float((dispatch[c] * w).sum()), 1) for k, c in cols.items()}
+
+
+def _finite(x: float | None) -> float | None:
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+def summary_dict(
+    sm: SitingModel | None,
+    result: SolveResult | None,
+    sites: gpd.GeoDataFrame | None,
+    seconds: dict[str, float],
+    scenario_sha256: str,
+    data_sha256: str,
+    dispatch: pd.DataFrame | None = None,
+) -> dict[str, Any]:
+    """The run's headline numbers; every key is present whatever the status (null when unknown)."""
+    sc = sm.data.inputs.scenario if sm is not None else None
+    has = result is not None and result.has_solution and sites is not None
+    m = sm.m if sm is not None else None
+    gpus_by_type = {g: int(sites[f"gpus_{g}"].sum()) for g in sm.data.sets.GPUS} if has else {}
+    summary: dict[str, Any] = {
+        "scenario": sc.name if sc else None,
+        "status": result.status if result else None,
+        "objective_sense": sc.objective.sense if sc else None,
+        "objective": _finite(result.objective) if result else None,
+        "objective_unit": ("PFLOPS" if sc and sc.objective.sense == "max_compute" else "MUSD") if sc else None,
+        "mip_gap": _finite(result.mip_gap) if result else None,
+        "dual_bound": _finite(result.dual_bound) if result else None,
+        "precision": sc.gpus.precision if sc else None,
+        "compute_pflops": round(float(sites["compute_pflops"].sum()), 3) if has else None,
+        "gpus": int(sites["gpus"].sum()) if has else None,
+        "gpus_by_type": gpus_by_type,
+        "capex_usd": float(sites["capex_usd"].sum()) if has else None,
+        "capex_usd_by_part": {
+            part: float(sites[f"capex_{part}_usd"].sum()) for part in ("site", "shell", "land", "gpu", "interconnect")
+        }
+        if has
+        else {},
+        "energy_opex_pv_usd": float(sites["energy_opex_pv_usd"].sum()) if has else None,
+        "total_cost_usd": round(pyo.value(m.total_cost_musd) * USD_PER_MUSD, 0) if has else None,
+        "budget_usd": sc.budget.total_usd if sc and sc.budget else None,
+        "equity_usd": sc.budget.equity_usd if sc and sc.budget else None,
+        "debt_usd": sc.budget.debt_usd if sc and sc.budget else None,
+        "budget_includes_opex": sc.budget.include_opex if sc and sc.budget else None,
+        "debt_to_equity": (sc.budget.debt_usd / sc.budget.equity_usd) if sc and sc.budget else None,
+        "it_mw": round(float(sites["it_mw"].sum()), _MW_DECIMALS) if has else None,
+        "facility_mw": round(float(sites["facility_mw"].sum()), _MW_DECIMALS) if has else None,
+        "facility_mw_by_state": sites.groupby("state")["facility_mw"].sum().round(_MW_DECIMALS).to_dict() if has else {},
+        "sites_built": int(len(sites)) if has else 0,
+        "energy_mwh_per_year": float(sites["energy_mwh_per_year"].sum()) if has else None,
+        "co2_t_per_year": float(sites["co2_t_per_year"].sum()) if has else None,
+        "water_m3_per_year": float(sites["water_m3_per_year"].sum()) if has else None,
+        "emissions_tco2": float(sites["co2_t_per_year"].sum()) if has else None,
+        "energy_mwh_by_source": energy_by_source(dispatch, sites) if has else {},
+        "onsite_mw": {a: float(sites[f"{a}_mw"].sum()) for a in ("solar", "wind", "battery", "gas")} if has else {},
+        "candidates": len(sm.data.sets.SITES) if sm else None,
+        "model_size": {"rows": result.rows, "columns": result.columns, "nonzeros": result.nonzeros} if result else {},
+        "solver": {
+            "name": "HiGHS",
+            "route": result.route if result else None,
+            "time_limit_s": sc.solver.time_limit_s if sc else None,
+            "mip_gap_target": sc.solver.mip_gap if sc else None,
+            "threads": sc.solver.threads if sc else None,
+        },
+        "seconds": {k: round(v, 3) for k, v in seconds.items()},
+        "scenario_sha256": scenario_sha256,
+        "data_sha256": data_sha256,
+        "diagnosis": None,
+    }
+    return summary
+
+
+def sites_flat(sites: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The sites table for spreadsheets: every column of sites.gpkg but the geometry, plus lon/lat."""
+    lonlat = sites.geometry.to_crs("EPSG:4326")
+    flat = pd.DataFrame(sites.drop(columns="geometry")).reset_index()
+    flat.insert(1, "lon", lonlat.x.round(6).to_numpy())
+    flat.insert(2, "lat", lonlat.y.round(6).to_numpy())
+    return flat
+
+
+def write_sites_tables(out_dir: Path, sites: gpd.GeoDataFrame) -> None:
+    """sites.gpkg, sites.csv and sites.xlsx: one row per built site, the same columns in each."""
+    sites.reset_index().to_file(out_dir / "sites.gpkg", layer="sites", driver="GPKG")
+    flat = sites_flat(sites)
+    flat.to_csv(out_dir / "sites.csv", index=False)
+    # Excel cannot hold lists or dicts in a cell; every column here is a number or text.
+    flat.to_excel(out_dir / "sites.xlsx", index=False, sheet_name="sites")
+
+
+def write_json(path: Path, payload: dict[str, Any]) -> None:
+    path.write_text(json.dumps(payload, indent=2, sort_keys=False, allow_nan=False) + "\n")

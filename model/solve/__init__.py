@@ -1,0 +1,1 @@
+"""HiGHS: the solve route, the hourly seed, infeasibility diagnosis, marginal values."""

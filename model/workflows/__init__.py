@@ -1,0 +1,1 @@
+"""The run engine and the workflows over it: run, compare, sweep."""

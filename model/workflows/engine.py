@@ -1,0 +1,196 @@
+"""A run as a short pipeline: load → build → solve → results → write (atomically)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable
+
+import geopandas as gpd
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from model.config import Scenario
+from model.inputs.load import SitingData, load_inputs
+from model.milp.build import build_model
+from model.milp.model_data import SitingModel
+from model.plot.maps import folium_map, self_contained_html, static_map
+from model.results.outputs import output_dir
+from model.results.rank import near_tie, rank_candidates, runner_ups
+from model.results.report import write_run_report
+from model.results.tables import dispatch_table, sites_flat, sites_table, summary_dict, write_json, write_sites_tables
+from model.solve.diagnose import check_target_reachable, diagnose
+from model.solve.duals import MarginalValue, marginal_values
+from model.solve.highs import ProgressFn, solve_model
+from model.solve.seed import seed_hourly_model
+
+Step = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    summary: dict[str, Any]
+    sites: gpd.GeoDataFrame | None
+    out_dir: Path | None
+    inputs: SitingData | None = None
+    dispatch: pd.DataFrame | None = None  # hourly dispatch per zone (energy mode)
+    log: str = ""  # the HiGHS log, for run directories written after the solve (compare)
+    ranking: gpd.GeoDataFrame | None = None  # every candidate's best campus (model/rank.py)
+    marginal: list[MarginalValue] = field(default_factory=list)  # rule duals, integers fixed
+
+
+def explain(sm: SitingModel, sites: gpd.GeoDataFrame, summary: dict[str, Any]) -> tuple[gpd.GeoDataFrame, list[MarginalValue]]:
+    """Marginal values of the rules (LP with the siting fixed), the ranking of every candidate and
+    the near-tie report; ``summary`` gains ``marginal_values``, ``runner_ups`` and ``near_tie``."""
+    marginal = marginal_values(sm)
+    ranking = rank_candidates(sm.data.inputs, sites, marginal)
+    ups = runner_ups(ranking)
+    summary["marginal_values"] = [asdict(v) for v in marginal if v.value_per_unit != 0.0]
+    summary["runner_ups"] = ups
+    summary["near_tie"] = near_tie(ups, summary["mip_gap"])
+    return ranking, marginal
+
+
+def _noop(_: str) -> None:
+    return None
+
+
+def solve_built(
+    sm: SitingModel,
+    seconds: dict[str, float],
+    log_path: Path | None = None,
+    warm_start: bool = False,
+    on_step: Step = _noop,
+    progress: ProgressFn | None = None,
+) -> RunOutcome:
+    """Solve an already built model (fresh or re-pointed with ``update_params``) and read results."""
+    inputs = sm.data.inputs
+    scenario = inputs.scenario
+    options = scenario.solver
+    seed = None
+    if sm.data.energy is not None and options.seed_incumbent and not warm_start:
+        on_step("seed")
+        t = time.perf_counter()
+        seed = seed_hourly_model(sm, options)
+        seconds = seconds | {"seed": time.perf_counter() - t}
+        # The seed's time comes out of the scenario's limit.
+        options = options.model_copy(update={"time_limit_s": max(options.time_limit_s - seconds["seed"], 1.0)})
+    on_step("solve")
+    result = solve_model(sm.m, options, log_path, warm_start=warm_start or seed is not None, progress=progress)
+    seconds = {k: round(v, 3) for k, v in seconds.items()} | {
+        "translate": result.seconds_translate,
+        "solve": result.seconds_solve,
+    }
+    sites = sites_table(sm) if result.has_solution else None
+    dispatch = dispatch_table(sm) if result.has_solution else None
+    summary = summary_dict(sm, result, sites, seconds, scenario.sha256(), inputs.data_sha256, dispatch)
+    if seed is not None:
+        summary["seed"] = {"objective": seed.objective, "annual_model_objective": seed.annual_objective,
+                           "sites_built": seed.sites_built}
+    ranking, marginal = None, []
+    if sites is not None:
+        on_step("explain")
+        t = time.perf_counter()
+        ranking, marginal = explain(sm, sites, summary)
+        summary["seconds"]["explain"] = round(time.perf_counter() - t, 3)
+    if result.status in ("infeasible", "infeasible_or_unbounded"):
+        on_step("diagnose")
+        summary["diagnosis"] = diagnose(build_model(inputs), scenario.solver)
+    return RunOutcome(
+        summary=summary, sites=sites, out_dir=None, inputs=inputs, dispatch=dispatch, log=result.log,
+        ranking=ranking, marginal=marginal,
+    )
+
+
+def build_checked(inputs: SitingData) -> SitingModel:
+    """Build, refusing targets no candidate set could host before any solve."""
+    sm = build_model(inputs)
+    check_target_reachable(sm.data)
+    return sm
+
+
+def solve_scenario(
+    scenario: Scenario,
+    inputs: SitingData | None = None,
+    log_path: Path | None = None,
+    on_step: Step = _noop,
+    progress: ProgressFn | None = None,
+) -> RunOutcome:
+    """Solve without writing anything (for notebooks, sweeps and tests); silent unless ``progress``
+    is given (called with HiGHS' incumbent, bound and gap as it reports them)."""
+    t = time.perf_counter()
+    on_step("load")
+    inputs = inputs if inputs is not None else load_inputs(scenario)
+    seconds = {"load": time.perf_counter() - t}
+    on_step("build")
+    t = time.perf_counter()
+    sm = build_checked(inputs)
+    seconds["build"] = time.perf_counter() - t
+    return solve_built(sm, seconds, log_path, on_step=on_step, progress=progress)
+
+
+def write_ranking(out_dir: Path, ranking: gpd.GeoDataFrame, gpkg: bool = True) -> None:
+    """rank.csv (every candidate, best first, lon/lat) and optionally rank.gpkg."""
+    ordered = ranking.sort_values(["rank", "usd_per_pflops"], na_position="last", kind="stable")
+    sites_flat(ordered).to_csv(out_dir / "rank.csv", index=False)
+    if gpkg:
+        ordered.reset_index().to_file(out_dir / "rank.gpkg", layer="rank", driver="GPKG")
+
+
+def write_run(out_dir: Path, outcome: RunOutcome, title: str) -> None:
+    """The files of one run directory (the caller makes the directory atomic)."""
+    page, png = None, None
+    inputs = outcome.inputs
+    # Point candidates (substations, user files) are not a county layer to shade.
+    candidates = inputs.sites if inputs is not None and inputs.scenario.candidates.kind == "counties" else None
+    if outcome.sites is not None:
+        points = {"Existing data centers": inputs.existing} if inputs is not None and inputs.existing is not None else None
+        write_sites_tables(out_dir, outcome.sites)
+        # Rendered once: the same offline page is map.html and the report's embedded map.
+        page = self_contained_html(folium_map(outcome.sites, title, candidates=candidates, points=points))
+        (out_dir / "map.html").write_text(page, encoding="utf-8")
+        figure = static_map(outcome.sites, candidates, "headroom_mw", title)
+        figure.savefig(out_dir / "map.png", dpi=100)
+        plt.close(figure)
+        png = (out_dir / "map.png").read_bytes()
+    if outcome.dispatch is not None:
+        outcome.dispatch.to_parquet(out_dir / "dispatch.parquet", index=False)
+    if outcome.ranking is not None:
+        write_ranking(out_dir, outcome.ranking, gpkg=False)
+    if not (out_dir / "solver.log").exists():
+        (out_dir / "solver.log").write_text(outcome.log)
+    write_run_report(
+        out_dir / "report.html", outcome.summary, outcome.sites, fmap=page, static_png=png,
+        ranking=outcome.ranking, marginal=outcome.marginal, candidates=candidates, build_map=False,
+    )
+    write_json(out_dir / "summary.json", outcome.summary)
+
+
+def run_scenario(
+    scenario: Scenario,
+    out_dir: Path,
+    inputs: SitingData | None = None,
+    on_step: Step = _noop,
+    force: bool = False,
+    progress: ProgressFn | None = None,
+) -> RunOutcome:
+    """Solve and write ``out_dir`` (sites.gpkg, summary.json, solver.log, map.html) all or nothing.
+
+    The path is checked before any work (``model.results.outputs``); the run is written in
+    ``<out_dir>.partial/`` (the HiGHS log streams there) and moved into place when complete.
+    """
+    with output_dir(out_dir, "run", force=force) as tmp:
+        outcome = solve_scenario(scenario, inputs, log_path=tmp / "solver.log", on_step=on_step, progress=progress)
+        if outcome.summary["status"] == "interrupted_no_solution":
+            # Nothing worth keeping: leave no directory rather than one without a solution.
+            raise KeyboardInterrupt
+        on_step("write")
+        t = time.perf_counter()
+        title = f"{scenario.name}: {outcome.summary['status']}"
+        write_run(tmp, outcome, title)
+        # summary.json is rewritten with the write time measured over the other files.
+        summary = dict(outcome.summary)
+        summary["seconds"] = dict(summary["seconds"], write=round(time.perf_counter() - t, 3))
+        write_json(tmp / "summary.json", summary)
+    return replace(outcome, summary=summary, out_dir=out_dir)
