@@ -7,26 +7,31 @@ variable, so a sparse cost table keeps large instances small.
 
 Entry points: :meth:`CapacitatedFacilityLocation.from_cost_matrix` (Series + a wide or long cost
 table), :meth:`CapacitatedFacilityLocation.from_geodataframe` (points; cost from distance) and
-:func:`read_cflp_csvs`. The model is built in Pyomo and solved with the project's HiGHS route.
+:func:`read_cflp_csvs`. ``solve`` runs a Lagrangian relaxation (lower bound, site fixing), a
+transportation-LP local search (starting incumbent), then HiGHS on the strong formulation built
+directly from arrays; ``method="plain"`` keeps the Pyomo + model.solve route for comparison.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Hashable
+from typing import Any, Hashable, Literal
 
 import geopandas as gpd
+import highspy
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
+import scipy.sparse as sp
 
 from model.config import SolverConfig
 from model.core.errors import InputDataError
 from model.core.geo import require_same_crs, to_project_crs
 from model.core.tables import indexed_by, validate_table
-from model.solve.highs import SOLUTION_STATUSES, solve_highspy
+from model.solve.highs import SOLUTION_STATUSES, _status, highs_lp, solve_highspy
 
 LONG_COST_COLUMNS = ("site", "customer", "cost_per_unit")
 SITES_SCHEMA = {"site": "str", "capacity": "float", "fixed_cost": "float"}
@@ -37,7 +42,7 @@ _AMOUNT_TOL = 1e-9  # assignments below this (in demand units, relative) are sol
 
 @dataclass(frozen=True)
 class CFLPResult:
-    # Statuses are model.solve.SolveResult's; "infeasible" also covers the checks done before solving.
+    # Statuses are model.solve.highs.SolveResult's; "infeasible" also covers the checks done before solving.
     status: str
     objective: float | None
     open_sites: list
@@ -46,6 +51,13 @@ class CFLPResult:
     serving_cost: float | None
     seconds: float
     message: str = ""  # why it is infeasible, when known before solving
+    mip_gap: float | None = None  # relative gap (objective - dual_bound) / |objective| at the end
+    dual_bound: float | None = None  # proven lower bound on the optimum (HiGHS' or the Lagrangian, the better)
+    lagrangian_bound: float | None = None  # lower bound from the Lagrangian relaxation alone
+    heuristic_objective: float | None = None  # the starting incumbent handed to HiGHS
+    rows: int = 0  # size of the MIP HiGHS solved (0 when the bounds closed the gap before it)
+    columns: int = 0
+    sites_fixed: int = 0  # sites fixed open or closed by Lagrangian bounds before the MIP
 
     @property
     def has_solution(self) -> bool:
@@ -137,21 +149,20 @@ class CapacitatedFacilityLocation:
         )
         return _build(sites[capacity_col], sites[fixed_cost_col], customers[demand_col], pairs, labels)
 
-    def solve(self, options: SolverConfig | None = None) -> CFLPResult:
-        """Solve with HiGHS; with no options, an exact solve (gap 0) under the default time limit."""
+    def solve(self, options: SolverConfig | None = None, method: Literal["strong", "plain"] = "strong") -> CFLPResult:
+        """Solve; with no options, an exact solve (gap 0) under the default time limit.
+
+        "strong": Lagrangian bound and fixings, a heuristic start, then HiGHS on the strong
+        formulation built from arrays. "plain": the same formulation through Pyomo and
+        model.solve.highs.solve_highspy with no start (kept to measure the difference).
+        The time limit covers the whole solve.
+        """
         t0 = time.perf_counter()
         reason = _obviously_infeasible(self)
         if reason:
             return _empty_result("infeasible", time.perf_counter() - t0, reason)
-        m, x_pairs = _build_model(self)
-        res = solve_highspy(m, options if options is not None else SolverConfig(mip_gap=0.0))
-        status = res.status
-        # Every variable is bounded and costs are >= 0, so the model cannot be unbounded.
-        if status == "infeasible_or_unbounded":
-            status = "infeasible"
-        if status not in SOLUTION_STATUSES:
-            return _empty_result(status, time.perf_counter() - t0, "")
-        return _read_solution(self, m, x_pairs, status, res.objective, time.perf_counter() - t0)
+        opts = options if options is not None else SolverConfig(mip_gap=0.0)
+        return _solve_plain(self, opts, t0) if method == "plain" else _solve_strong(self, opts, t0)
 
 
 def _xy_m(gdf: gpd.GeoDataFrame) -> np.ndarray:
@@ -253,26 +264,516 @@ def _obviously_infeasible(p: CapacitatedFacilityLocation) -> str:
     return ""
 
 
-def _build_model(p: CapacitatedFacilityLocation) -> tuple[pyo.ConcreteModel, list[tuple[int, int]]]:
-    """Pyomo model on integer positions (ids may be any hashable); returns it and its x index."""
-    site_pos = {s: i for i, s in enumerate(p.capacity.index)}
-    cust_pos = {c: j for j, c in enumerate(p.demand.index)}
-    # Customers with zero demand need no service; keeping them would force a site open for nothing.
-    served = p.pairs.loc[p.pairs["customer"].map(p.demand) > 0]
-    x_pairs = list(zip(served["site"].map(site_pos), served["customer"].map(cust_pos)))
-    unit_cost = dict(zip(x_pairs, served["cost_per_unit"].to_numpy(dtype=float)))
-    cap = p.capacity.to_numpy(dtype=float)
-    fixed = p.fixed_cost.to_numpy(dtype=float)
+@dataclass(frozen=True)
+class _Arrays:
+    """The instance as flat arrays on integer positions; only pairs serving a positive demand."""
+
+    capacity: np.ndarray  # per site, demand units
+    fixed_cost: np.ndarray  # per site
+    demand: np.ndarray  # per customer, demand units (0 for customers that need nothing)
+    site: np.ndarray  # per pair: site position, pairs sorted by site then customer
+    customer: np.ndarray  # per pair: customer position
+    serve_cost: np.ndarray  # per pair: cost of serving the customer's whole demand (unit cost x demand)
+    served: np.ndarray  # positions of customers with positive demand
+
+    @property
+    def total_demand(self) -> float:
+        return float(self.demand.sum())
+
+
+def _arrays(p: CapacitatedFacilityLocation) -> _Arrays:
+    # Vectorised: positions by index lookup, no Python loop over pairs.
+    si = p.capacity.index.get_indexer(p.pairs["site"])
+    cj = p.demand.index.get_indexer(p.pairs["customer"])
     dem = p.demand.to_numpy(dtype=float)
+    unit = p.pairs["cost_per_unit"].to_numpy(dtype=float)
+    keep = dem[cj] > 0  # zero-demand customers need no service; keeping them could force a site open
+    order = np.lexsort((cj[keep], si[keep]))
+    si, cj, unit = si[keep][order], cj[keep][order], unit[keep][order]
+    return _Arrays(
+        capacity=p.capacity.to_numpy(dtype=float),
+        fixed_cost=p.fixed_cost.to_numpy(dtype=float),
+        demand=dem,
+        site=si,
+        customer=cj,
+        serve_cost=unit * dem[cj],
+        served=np.flatnonzero(dem > 0),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Lagrangian relaxation of the demand rows
+#
+# With multipliers lam_j >= 0 on sum_i x_ij >= 1 (>= is a relaxation of ==, so any lam >= 0 gives a
+# valid bound), the problem splits by site: site i, if open, solves a continuous knapsack
+#     v_i = f_i + min sum_j (c_ij d_j - lam_j) x_ij  s.t.  sum_j d_j x_ij <= C_i, 0 <= x_ij <= 1
+# (take the negative items by reduced cost per demand unit until full), and the open set solves
+#     min sum_i v_i y_i  s.t.  sum_i C_i y_i >= D
+# relaxed to its LP (greedy by v_i / C_i). L(lam) = sum_j lam_j + that minimum <= the optimum; its
+# maximum over lam equals the strong formulation's LP bound (with the total-capacity row).
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LagrangianResult:
+    bound: float  # best L(lam) found: a lower bound on the optimum
+    multipliers: np.ndarray  # lam at the best bound, per customer (0 for unserved ones)
+    site_value: np.ndarray  # v_i at the best bound
+    open_sets: list[np.ndarray]  # distinct integral open sets seen (boolean per site), for the primal heuristic
+    iterations: int
+
+
+def _site_knapsacks(a: _Arrays, lam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """v_i per site and the knapsack share x per pair (for y_i = 1), for multipliers ``lam``."""
+    reduced = a.serve_cost - lam[a.customer]
+    neg = np.flatnonzero(reduced < 0)
+    share = np.zeros(len(reduced))
+    value = a.fixed_cost.copy()
+    if len(neg):
+        dem = a.demand[a.customer[neg]]
+        # Within each site, cheapest reduced cost per demand unit first.
+        order = neg[np.lexsort((reduced[neg] / dem, a.site[neg]))]
+        s = a.site[order]
+        d = a.demand[a.customer[order]]
+        cum = np.cumsum(d)
+        first = np.r_[True, s[1:] != s[:-1]]
+        start = np.maximum.accumulate(np.where(first, np.arange(len(s)), 0))
+        before = cum - d - (cum[start] - d[start])  # demand taken by this site's earlier items
+        share[order] = np.clip((a.capacity[s] - before) / d, 0.0, 1.0)
+        value += np.bincount(a.site[neg], reduced[neg] * share[neg], minlength=len(value))
+    return value, share
+
+
+def _cover(value: np.ndarray, capacity: np.ndarray, need: float) -> tuple[float, np.ndarray]:
+    """LP of min value.y s.t. capacity.y >= need, 0 <= y <= 1: (minimum, y); +inf if impossible."""
+    y = (value < 0).astype(float)
+    rest = need - float(capacity @ y)
+    if rest > 0:
+        cand = np.flatnonzero((value >= 0) & (capacity > 0))
+        cand = cand[np.argsort(value[cand] / capacity[cand], kind="stable")]
+        room = np.cumsum(capacity[cand])
+        if not len(cand) or room[-1] < rest * (1 - 1e-12):
+            return math.inf, y
+        k = int(np.searchsorted(room, rest))
+        y[cand[:k]] = 1.0
+        if k < len(cand):
+            y[cand[k]] = min(1.0, (rest - (room[k - 1] if k else 0.0)) / capacity[cand[k]])
+    return float(value @ y), y
+
+
+def _cover_exact(value: np.ndarray, capacity: np.ndarray, need: float, resolution: int = 20_000) -> tuple[float, np.ndarray]:
+    """A lower bound on the 0-1 cover min value.y s.t. capacity.y >= need, and its integral y.
+
+    As a knapsack of sites to close (z = 1 - y, gain value_i > 0, room sum capacity - need), by
+    dynamic programming on weights rounded *down* to ``resolution`` steps of the room: rounding down
+    only admits more closed sets, so the result is a relaxation and its minimum a valid bound
+    (at least the LP cover's, usually above it). +inf if the sites cannot cover ``need``.
+    """
+    room = float(capacity.sum()) - need
+    if room < -1e-9 * max(1.0, need):
+        return math.inf, np.ones(len(value))
+    y = np.ones(len(value))
+    items = np.flatnonzero(value > 0)  # closing a site of value <= 0 never lowers the sum
+    if not len(items) or room <= 0:
+        return float(value.sum()), y
+    unit = room / resolution
+    weight = np.floor(capacity[items] / unit).astype(np.int64)
+    cap_steps = int(resolution)
+    best = np.zeros(cap_steps + 1)  # best gain with total weight <= w
+    take = np.zeros((len(items), cap_steps + 1), dtype=bool)
+    for k, (w, g) in enumerate(zip(weight, value[items])):
+        if w > cap_steps:
+            continue
+        cand = np.full(cap_steps + 1, -np.inf)
+        cand[w:] = best[: cap_steps + 1 - w] + g
+        take[k] = cand > best
+        best = np.where(take[k], cand, best)
+    w = cap_steps
+    for k in range(len(items) - 1, -1, -1):  # walk back the choices
+        if take[k, w]:
+            y[items[k]] = 0.0
+            w -= int(weight[k])
+    return float(value.sum() - best[cap_steps]), y
+
+
+def lagrangian_bound(
+    a: _Arrays, upper_bound: float, max_iterations: int = 300, time_limit_s: float = 10.0
+) -> LagrangianResult:
+    """Subgradient ascent on L(lam) (Polyak steps towards ``upper_bound``)."""
+    t0 = time.perf_counter()
+    n_cust = len(a.demand)
+    # Start from each customer's cheapest full-service cost: the smallest sensible price.
+    lam = np.full(n_cust, np.inf)
+    np.minimum.at(lam, a.customer, a.serve_cost)
+    lam[~np.isfinite(lam)] = 0.0
+    best = -math.inf
+    best_lam, best_value = lam.copy(), a.fixed_cost.copy()
+    theta, stall = 2.0, 0
+    seen: dict[bytes, np.ndarray] = {}
+    it = 0
+    for it in range(1, max_iterations + 1):
+        value, share = _site_knapsacks(a, lam)
+        cover_value, y = _cover(value, a.capacity, a.total_demand)
+        bound = float(lam.sum()) + cover_value
+        if best == -math.inf or bound > best + 1e-9 * max(1.0, abs(best)):
+            best, best_lam, best_value, stall = bound, lam.copy(), value, 0
+        else:
+            stall += 1
+            if stall >= 15:
+                theta, stall = theta / 2, 0
+        is_open = y > 0  # round the fractional site up: a cover, so a candidate open set
+        seen.setdefault(is_open.tobytes(), is_open)
+        if upper_bound - best <= 1e-7 * max(1.0, abs(upper_bound)) or theta < 1e-3:
+            break
+        if time.perf_counter() - t0 > time_limit_s:
+            break
+        # Subgradient of sum_j lam_j (1 - sum_i y_i x_ij); projected onto lam >= 0.
+        g = np.ones(n_cust)
+        g -= np.bincount(a.customer, share * y[a.site], minlength=n_cust)
+        g[a.demand <= 0] = 0.0
+        g[(lam <= 0) & (g < 0)] = 0.0
+        norm2 = float(g @ g)
+        if norm2 < 1e-12:
+            break  # lam is optimal for the relaxation
+        step = theta * (upper_bound - bound) / norm2 if math.isfinite(upper_bound) else theta * abs(bound) / n_cust / norm2
+        lam = np.maximum(lam + step * g, 0.0)
+    # The 0-1 cover at the best multipliers is a valid bound too, and usually a better one. (Ascending
+    # on it directly zig-zags: its subgradients jump with the integral open set.)
+    exact, y = _cover_exact(best_value, a.capacity, a.total_demand)
+    seen.setdefault((y > 0).tobytes(), y > 0)
+    best = max(best, float(best_lam.sum()) + exact)
+    return LagrangianResult(best, best_lam, best_value, list(seen.values()), it)
+
+
+def lagrangian_fixings(a: _Arrays, lr: LagrangianResult, upper_bound: float) -> tuple[np.ndarray, np.ndarray]:
+    """Sites that every solution cheaper than ``upper_bound`` must close / must open.
+
+    Forcing site i open (closed) and re-solving the cover at the best multipliers gives a lower bound
+    of every solution with i open (closed); above ``upper_bound`` (with a safety margin) that case
+    cannot beat the incumbent, so i is fixed the other way. The incumbent stays optimal-or-better.
+    """
+    base = float(lr.multipliers.sum())
+    margin = 1e-6 * max(1.0, abs(upper_bound))
+    n = len(a.capacity)
+    closed = np.zeros(n, dtype=bool)
+    opened = np.zeros(n, dtype=bool)
+    for i in range(n):
+        others = np.ones(n, dtype=bool)
+        others[i] = False
+        v, c = lr.site_value[others], a.capacity[others]
+        with_i = base + lr.site_value[i] + _cover_exact(v, c, a.total_demand - a.capacity[i])[0]
+        without_i = base + _cover_exact(v, c, a.total_demand)[0]
+        closed[i] = with_i > upper_bound + margin
+        opened[i] = without_i > upper_bound + margin
+    return closed, opened & ~closed
+
+
+# ---------------------------------------------------------------------------------------------
+# Primal side: transportation LP for an open set, and a drop/add/swap local search on open sets
+# ---------------------------------------------------------------------------------------------
+
+
+class _Transport:
+    """Min serving cost for a given open set, as one HiGHS LP re-solved with warm starts.
+
+    Columns: share x per pair; rows: each served customer's shares sum to 1, each site's load
+    sum_j d_j x_ij <= C_i. Closing a site sets its load row's upper bound to 0, so switching the open
+    set changes only row bounds and the dual simplex restarts from the previous basis.
+    """
+
+    def __init__(self, a: _Arrays) -> None:
+        self.a = a
+        n_sites, n_cust = len(a.capacity), len(a.demand)
+        n_pairs = len(a.site)
+        rows = np.concatenate([a.customer, n_cust + a.site])
+        cols = np.concatenate([np.arange(n_pairs), np.arange(n_pairs)])
+        vals = np.concatenate([np.ones(n_pairs), a.demand[a.customer]])
+        matrix = sp.csc_matrix((vals, (rows, cols)), shape=(n_cust + n_sites, n_pairs))
+        assign_lo = np.where(a.demand > 0, 1.0, 0.0)
+        lp = highs_lp(
+            cost=a.serve_cost,
+            col_lower=np.zeros(n_pairs),
+            col_upper=np.ones(n_pairs),
+            row_lower=np.r_[assign_lo, np.full(n_sites, -np.inf)],
+            row_upper=np.r_[assign_lo, a.capacity],
+            matrix=matrix,
+            maximize=False,
+            integer=np.zeros(n_pairs, dtype=bool),
+        )
+        self.h = highspy.Highs()
+        self.h.setOptionValue("output_flag", False)
+        self.h.setOptionValue("threads", 1)
+        self.h.setOptionValue("presolve", "off")  # keep the basis across re-solves
+        self.h.passModel(lp)
+        self.n_cust = n_cust
+        self.cache: dict[bytes, tuple[float, np.ndarray | None]] = {}
+
+    def quick(self, is_open: np.ndarray, nearest: int = 8) -> float:
+        """An upper bound on ``solve(is_open)``'s cost, several times faster: each customer may use
+        only its ``nearest`` cheapest open sites (a smaller LP, built afresh). inf if that fails."""
+        key = b"q" + is_open.tobytes()
+        if key in self.cache:
+            return self.cache[key][0]
+        a = self.a
+        if float(a.capacity[is_open].sum()) < a.total_demand * (1 - 1e-9):
+            return math.inf
+        use = np.flatnonzero(is_open[a.site])
+        # Rank each customer's open pairs by cost; keep the first ``nearest``.
+        order = use[np.lexsort((a.serve_cost[use], a.customer[use]))]
+        c = a.customer[order]
+        first = np.r_[True, c[1:] != c[:-1]]
+        start = np.maximum.accumulate(np.where(first, np.arange(len(c)), 0))
+        pick = order[np.arange(len(c)) - start < nearest]
+        n_sites, n_cust = len(a.capacity), len(a.demand)
+        rows = np.concatenate([a.customer[pick], n_cust + a.site[pick]])
+        cols = np.r_[np.arange(len(pick)), np.arange(len(pick))]
+        vals = np.concatenate([np.ones(len(pick)), a.demand[a.customer[pick]]])
+        assign = np.where(a.demand > 0, 1.0, 0.0)
+        lp = highs_lp(
+            cost=a.serve_cost[pick],
+            col_lower=np.zeros(len(pick)),
+            col_upper=np.ones(len(pick)),
+            row_lower=np.r_[assign, np.full(n_sites, -np.inf)],
+            row_upper=np.r_[assign, a.capacity],
+            matrix=sp.csc_matrix((vals, (rows, cols)), shape=(n_cust + n_sites, len(pick))),
+            maximize=False,
+            integer=np.zeros(len(pick), dtype=bool),
+        )
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("threads", 1)
+        h.passModel(lp)
+        h.run()
+        ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        cost = float(a.fixed_cost[is_open].sum()) + float(h.getInfo().objective_function_value) if ok else math.inf
+        self.cache[key] = (cost, None)
+        return cost
+
+    def solve(self, is_open: np.ndarray) -> tuple[float, np.ndarray | None]:
+        """(fixed + serving cost, shares per pair) for the open set; (inf, None) if it cannot serve."""
+        key = is_open.tobytes()
+        if key in self.cache:
+            return self.cache[key]
+        a = self.a
+        if float(a.capacity[is_open].sum()) < a.total_demand * (1 - 1e-9):
+            self.cache[key] = (math.inf, None)
+            return self.cache[key]
+        n_sites = len(a.capacity)
+        idx = np.arange(self.n_cust, self.n_cust + n_sites, dtype=np.int32)
+        upper = np.where(is_open, a.capacity, 0.0)
+        self.h.changeRowsBounds(n_sites, idx, np.full(n_sites, -np.inf), upper)
+        self.h.run()
+        if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            out: tuple[float, np.ndarray | None] = (math.inf, None)
+        else:
+            share = np.clip(np.asarray(self.h.getSolution().col_value), 0.0, 1.0)
+            out = (float(a.fixed_cost[is_open].sum()) + float(self.h.getInfo().objective_function_value), share)
+        self.cache[key] = out
+        return out
+
+
+def _site_loads(a: _Arrays, share: np.ndarray) -> np.ndarray:
+    return np.bincount(a.site, share * a.demand[a.customer], minlength=len(a.capacity))
+
+
+def local_search(
+    a: _Arrays, transport: _Transport, is_open: np.ndarray, site_value: np.ndarray, deadline: float, max_tries: int = 15
+) -> tuple[float, np.ndarray, np.ndarray | None]:
+    """First-improvement drop / add / swap on the open set, moves priced by ``_Transport.quick``.
+
+    Moves are tried in the order the Lagrangian site values ``v_i`` suggest (close the least
+    attractive open sites, open the most attractive closed ones): every single drop and add, and
+    swaps among the first ``max_tries`` of each, until no move improves or ``deadline`` (perf_counter) passes. The final set is priced
+    exactly.
+    """
+    best_open = is_open.copy()
+    best_quick = transport.quick(best_open)
+    improved = True
+    while improved and time.perf_counter() < deadline:
+        improved = False
+        opens = np.flatnonzero(best_open)
+        closeds = np.flatnonzero(~best_open & (site_value < np.inf))
+        drop = opens[np.argsort(-site_value[opens], kind="stable")]
+        add = closeds[np.argsort(site_value[closeds], kind="stable")]
+        moves: list[tuple[int, ...]] = [(i,) for i in drop] + [(j,) for j in add]
+        moves += [(i, j) for i in drop[:max_tries] for j in add[:max_tries]]
+        for move in moves:
+            if time.perf_counter() >= deadline:
+                break
+            trial = best_open.copy()
+            trial[list(move)] = ~trial[list(move)]
+            cost = transport.quick(trial)
+            if cost < best_quick - 1e-9 * max(1.0, abs(best_quick)):
+                best_open, best_quick, improved = trial, cost, True
+                break
+    cost, share = transport.solve(best_open)
+    return cost, best_open, share
+
+
+# ---------------------------------------------------------------------------------------------
+# The MIP, built directly from arrays for HiGHS
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Mip:
+    lp: highspy.HighsLp
+    site_cols: np.ndarray  # site position of each y column (columns 0..len-1)
+    pair_index: np.ndarray  # which of a's pairs each x column is (columns len(site_cols)..)
+    rows: int
+    nonzeros: int
+
+
+def _strong_mip(a: _Arrays, closed: np.ndarray, opened: np.ndarray) -> _Mip:
+    """The strong (disaggregated) formulation, on sites not fixed closed.
+
+    Columns: y_i (binary; fixed to 1 when ``opened``), x_ij share in [0, 1]. Rows: sum_i x_ij = 1 per
+    served customer; sum_j d_j x_ij - C_i y_i <= 0 per site; x_ij - y_i <= 0 per pair of a site that
+    is not fixed open; sum_i C_i y_i >= D (valid: the open sites must hold all demand).
+    """
+    has_pair = np.bincount(a.site, minlength=len(a.capacity)) > 0
+    sites = np.flatnonzero(has_pair & ~closed)
+    site_col = np.full(len(a.capacity), -1)
+    site_col[sites] = np.arange(len(sites))
+    pair_index = np.flatnonzero(site_col[a.site] >= 0)
+    n_y, n_x = len(sites), len(pair_index)
+    ps, pc = a.site[pair_index], a.customer[pair_index]
+    x_col = n_y + np.arange(n_x)
+    served = a.served
+    cust_row = np.full(len(a.demand), -1)
+    cust_row[served] = np.arange(len(served))
+    r_cap = len(served)
+    r_total = r_cap + n_y
+    linked = np.flatnonzero(~opened[ps])  # pairs whose site is free: x <= y is a real cut there
+    r_link = r_total + 1 + np.arange(len(linked))
+    rows = np.concatenate([cust_row[pc], r_cap + site_col[ps], r_cap + np.arange(n_y), np.full(n_y, r_total), r_link, r_link])
+    cols = np.concatenate([x_col, x_col, np.arange(n_y), np.arange(n_y), x_col[linked], site_col[ps[linked]]])
+    vals = np.concatenate(
+        [np.ones(n_x), a.demand[pc], -a.capacity[sites], a.capacity[sites], np.ones(len(linked)), -np.ones(len(linked))]
+    )
+    n_rows = r_total + 1 + len(linked)
+    matrix = sp.csc_matrix((vals, (rows, cols)), shape=(n_rows, n_y + n_x))
+    row_lower = np.r_[np.ones(len(served)), np.full(n_y, -np.inf), a.total_demand, np.full(len(linked), -np.inf)]
+    row_upper = np.r_[np.ones(len(served)), np.zeros(n_y), np.inf, np.zeros(len(linked))]
+    lp = highs_lp(
+        cost=np.r_[a.fixed_cost[sites], a.serve_cost[pair_index]],
+        col_lower=np.r_[opened[sites].astype(float), np.zeros(n_x)],
+        col_upper=np.ones(n_y + n_x),
+        row_lower=row_lower,
+        row_upper=row_upper,
+        matrix=matrix,
+        maximize=False,
+        integer=np.r_[np.ones(n_y, dtype=bool), np.zeros(n_x, dtype=bool)],
+    )
+    return _Mip(lp=lp, site_cols=sites, pair_index=pair_index, rows=n_rows, nonzeros=int(matrix.nnz))
+
+
+# Extra HiGHS settings for this structure. Measured on the r = 3 benchmark instance (60 s, 2 threads):
+# presolve finds nothing to remove (on/off alike); feasibility jump off + mip_pscost_minreliable 0 +
+# no cut separation at nodes ended at 0.547 % gap against 0.56-0.58 % with defaults - noise, so none kept.
+_HIGHS_OPTIONS: dict[str, Any] = {}
+
+
+def _solve_strong(p: CapacitatedFacilityLocation, options: SolverConfig, t0: float) -> CFLPResult:
+    a = _arrays(p)
+    deadline = t0 + float(options.time_limit_s)
+    n_sites = len(a.capacity)
+    if not len(a.served):  # nothing to serve: open nothing
+        return _result(p, a, np.zeros(n_sites, dtype=bool), np.zeros(len(a.site)), "optimal", 0.0, 0.0, 0.0, t0)
+    transport = _Transport(a)
+    has_pair = np.bincount(a.site, minlength=n_sites) > 0
+    # Every usable site open: if even that cannot serve everyone, nothing can.
+    ub, share_all = transport.solve(has_pair)
+    if share_all is None:
+        return _empty_result("infeasible", time.perf_counter() - t0, "demand cannot be met even with every site open")
+    best_open, best_share = has_pair.copy(), share_all
+    budget = max(0.0, deadline - time.perf_counter())
+    lr = lagrangian_bound(a, ub, time_limit_s=0.1 * budget)
+    # Primal heuristic: price the open sets the ascent proposed last (near the best multipliers)
+    # with the quick transport LP, then improve the best by local search.
+    quick_best, quick_open = math.inf, best_open
+    for is_open in lr.open_sets[::-1][:40]:
+        if time.perf_counter() > t0 + 0.15 * float(options.time_limit_s):
+            break
+        cost = transport.quick(is_open & has_pair)
+        if cost < quick_best:
+            quick_best, quick_open = cost, is_open & has_pair
+    cost, open_ls, share_ls = local_search(
+        a, transport, quick_open, lr.site_value, deadline=t0 + 0.3 * float(options.time_limit_s)
+    )
+    if share_ls is not None and cost < ub:
+        ub, best_open, best_share = cost, open_ls, share_ls
+    if ub < math.inf:
+        # A better incumbent sharpens the Polyak steps: a second, shorter ascent from scratch is cheap.
+        lr2 = lagrangian_bound(a, ub, time_limit_s=0.05 * budget)
+        if lr2.bound > lr.bound:
+            lr = lr2
+    heuristic = ub
+    lb = lr.bound
+    if ub - lb <= options.mip_gap * abs(ub) + 1e-9 * max(1.0, abs(ub)):
+        gap = max(0.0, (ub - lb) / max(abs(ub), 1e-12))
+        return _result(p, a, best_open, best_share, "optimal", ub, gap, min(lb, ub), t0, lr.bound, heuristic, 0, 0, 0)
+    closed, opened = lagrangian_fixings(a, lr, ub)
+    closed &= ~best_open  # the incumbent satisfies every fixing (see lagrangian_fixings); keep it exactly so
+    opened &= best_open
+    mip = _strong_mip(a, closed, opened)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    highspy.Highs.resetGlobalScheduler(True)  # see model.solve.highs.solve_highspy: one pool per process
+    h.setOptionValue("threads", int(options.threads))
+    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("mip_rel_gap", float(options.mip_gap))
+    h.setOptionValue("time_limit", max(1.0, deadline - time.perf_counter()))
+    h.setOptionValue("presolve", "on" if options.presolve == "auto" else options.presolve)
+    for key, value in _HIGHS_OPTIONS.items():
+        h.setOptionValue(key, value)
+    h.passModel(mip.lp)
+    start = highspy.HighsSolution()
+    start.col_value = np.r_[best_open[mip.site_cols].astype(float), best_share[mip.pair_index]].tolist()
+    start.value_valid = True
+    h.setSolution(start)
+    h.HandleKeyboardInterrupt = True  # Ctrl-C stops HiGHS and keeps the incumbent
+    h.solve()
+    status = _status(h)
+    if status == "infeasible_or_unbounded":
+        status = "infeasible"  # every variable is bounded and costs are >= 0
+    info = h.getInfo()
+    if status not in SOLUTION_STATUSES:
+        if status == "infeasible":
+            # Cannot happen with our incumbent; if HiGHS rejects it, trust the heuristic's point.
+            status = "time_limit"
+        else:
+            return _empty_result(status, time.perf_counter() - t0, "")
+    values = np.asarray(h.getSolution().col_value)
+    objective = float(info.objective_function_value)
+    if objective > ub:  # HiGHS' point is worse than ours (it did not take the start): keep ours
+        objective, is_open, share = ub, best_open, best_share
+    else:
+        is_open = np.zeros(n_sites, dtype=bool)
+        is_open[mip.site_cols] = np.round(values[: len(mip.site_cols)]) == 1
+        share = np.zeros(len(a.site))
+        share[mip.pair_index] = values[len(mip.site_cols) :]
+    bound = float(info.mip_dual_bound) if math.isfinite(info.mip_dual_bound) else lb
+    bound = min(max(bound, lb), objective)  # both bounds are valid; the Lagrangian may be the better one
+    gap = max(0.0, (objective - bound) / max(abs(objective), 1e-12))
+    if status == "time_limit" and gap <= options.mip_gap:
+        status = "optimal"
+    return _result(p, a, is_open, share, status, objective, gap, bound, t0, lr.bound, heuristic, mip.rows, len(mip.lp.col_cost_), int(closed.sum() + opened.sum()))
+
+
+def _build_model(p: CapacitatedFacilityLocation) -> tuple[pyo.ConcreteModel, list[tuple[int, int]]]:
+    """The plain route, kept for comparison (benchmarks/cflp.py --plain): a Pyomo model of the
+    strong formulation handed to model.solve.highs.solve_highspy with no start and HiGHS' defaults."""
+    a = _arrays(p)
+    x_pairs = list(zip(a.site.tolist(), a.customer.tolist()))
+    serve = dict(zip(x_pairs, a.serve_cost.tolist()))
     by_site: dict[int, list[int]] = {}
     by_cust: dict[int, list[int]] = {}
     for s, c in x_pairs:
         by_site.setdefault(s, []).append(c)
         by_cust.setdefault(c, []).append(s)
-
+    cap, fixed, dem = a.capacity, a.fixed_cost, a.demand
     m = pyo.ConcreteModel(name="cflp")
-    # Only sites that may serve someone get an open variable: the others stay closed, even at zero
-    # fixed cost. (Not via .fix(0): model.solve.to_standard_form lists fixed variables as columns.)
     m.S = pyo.Set(initialize=sorted(by_site), ordered=True)
     m.P = pyo.Set(initialize=x_pairs, dimen=2, ordered=True)
     m.open = pyo.Var(m.S, domain=pyo.Binary)
@@ -281,13 +782,27 @@ def _build_model(p: CapacitatedFacilityLocation) -> tuple[pyo.ConcreteModel, lis
     m.capacity = pyo.Constraint(
         list(by_site), rule=lambda m, s: sum(dem[c] * m.x[s, c] for c in by_site[s]) <= cap[s] * m.open[s]
     )
-    # Redundant for integer solutions but tightens the LP relaxation a lot (the "strong" formulation).
     m.link = pyo.Constraint(m.P, rule=lambda m, s, c: m.x[s, c] <= m.open[s])
     m.cost = pyo.Objective(
-        expr=sum(fixed[s] * m.open[s] for s in m.S) + sum(unit_cost[s, c] * dem[c] * m.x[s, c] for s, c in x_pairs),
-        sense=pyo.minimize,
+        expr=sum(fixed[s] * m.open[s] for s in m.S) + sum(serve[s, c] * m.x[s, c] for s, c in x_pairs), sense=pyo.minimize
     )
     return m, x_pairs
+
+
+def _solve_plain(p: CapacitatedFacilityLocation, options: SolverConfig, t0: float) -> CFLPResult:
+    a = _arrays(p)
+    if not len(a.served):
+        return _result(p, a, np.zeros(len(a.capacity), dtype=bool), np.zeros(len(a.site)), "optimal", 0.0, 0.0, 0.0, t0)
+    m, x_pairs = _build_model(p)
+    res = solve_highspy(m, options)
+    status = "infeasible" if res.status == "infeasible_or_unbounded" else res.status
+    if status not in SOLUTION_STATUSES:
+        return _empty_result(status, time.perf_counter() - t0, "")
+    is_open = np.zeros(len(a.capacity), dtype=bool)
+    for s in m.S:
+        is_open[s] = round(pyo.value(m.open[s])) == 1
+    share = np.array([pyo.value(m.x[pair]) for pair in x_pairs], dtype=float)
+    return _result(p, a, is_open, share, status, res.objective, res.mip_gap, res.dual_bound, t0, rows=res.rows, columns=res.columns)
 
 
 def _empty_result(status: str, seconds: float, message: str) -> CFLPResult:
@@ -295,38 +810,48 @@ def _empty_result(status: str, seconds: float, message: str) -> CFLPResult:
     return CFLPResult(status, None, [], empty, None, None, seconds, message)
 
 
-def _read_solution(
+def _result(
     p: CapacitatedFacilityLocation,
-    m: pyo.ConcreteModel,
-    x_pairs: list[tuple[int, int]],
+    a: _Arrays,
+    is_open: np.ndarray,
+    share: np.ndarray,
     status: str,
     objective: float | None,
-    seconds: float,
+    mip_gap: float | None,
+    dual_bound: float | None,
+    t0: float,
+    lagrangian: float | None = None,
+    heuristic: float | None = None,
+    rows: int = 0,
+    columns: int = 0,
+    sites_fixed: int = 0,
 ) -> CFLPResult:
-    sites = p.capacity.index
-    customers = p.demand.index
-    is_open = np.zeros(len(sites), dtype=bool)
-    for s in m.S:
-        is_open[s] = round(pyo.value(m.open[s])) == 1
-    share = np.array([pyo.value(m.x[pair]) for pair in x_pairs], dtype=float)
-    si = np.array([s for s, _ in x_pairs], dtype=int)
-    ci = np.array([c for _, c in x_pairs], dtype=int)
-    unit_cost = p.pairs.set_index(["site", "customer"])["cost_per_unit"]
-    amount = share * p.demand.to_numpy(dtype=float)[ci] if len(x_pairs) else np.zeros(0)
-    keep = amount > _AMOUNT_TOL * max(1.0, float(p.demand.max()) if len(p.demand) else 1.0)
-    site_ids = sites.to_numpy()[si[keep]]
-    cust_ids = customers.to_numpy()[ci[keep]]
-    costs = unit_cost.loc[list(zip(site_ids, cust_ids))].to_numpy(dtype=float) if keep.any() else np.zeros(0)
-    assignment = pd.DataFrame({"site": site_ids, "customer": cust_ids, "amount": amount[keep], "cost": amount[keep] * costs})
-    fixed_total = float(p.fixed_cost.to_numpy(dtype=float)[is_open].sum())
+    amount = np.clip(share, 0.0, 1.0) * a.demand[a.customer]
+    keep = amount > _AMOUNT_TOL * max(1.0, float(a.demand.max()) if len(a.demand) else 1.0)
+    unit = a.serve_cost[keep] / a.demand[a.customer[keep]]
+    assignment = pd.DataFrame(
+        {
+            "site": p.capacity.index.to_numpy()[a.site[keep]],
+            "customer": p.demand.index.to_numpy()[a.customer[keep]],
+            "amount": amount[keep],
+            "cost": amount[keep] * unit,
+        }
+    )
     return CFLPResult(
         status=status,
         objective=objective,
-        open_sites=list(sites[is_open]),
+        open_sites=list(p.capacity.index[is_open]),
         assignment=assignment,
-        fixed_cost=fixed_total,
+        fixed_cost=float(a.fixed_cost[is_open].sum()),
         serving_cost=float(assignment["cost"].sum()),
-        seconds=seconds,
+        seconds=time.perf_counter() - t0,
+        mip_gap=mip_gap,
+        dual_bound=dual_bound,
+        lagrangian_bound=lagrangian,
+        heuristic_objective=heuristic,
+        rows=rows,
+        columns=columns,
+        sites_fixed=sites_fixed,
     )
 
 
@@ -379,6 +904,10 @@ def cflp_json(result: CFLPResult) -> dict[str, Any]:
         "objective": result.objective,
         "fixed_cost": result.fixed_cost,
         "serving_cost": result.serving_cost,
+        "mip_gap": result.mip_gap,
+        "dual_bound": result.dual_bound,
+        "lagrangian_bound": result.lagrangian_bound,
+        "heuristic_objective": result.heuristic_objective,
         "seconds": round(result.seconds, 3),
         "open_sites": [_plain(s) for s in result.open_sites],
         "assignments": [

@@ -249,3 +249,111 @@ def test_csv_missing_file(tmp_path: Path) -> None:
     paths = write_csvs(tmp_path, SITES_CSV, DEMAND_CSV, COSTS_CSV)
     with pytest.raises(InputDataError, match="nope.csv: file not found"):
         read_cflp_csvs(paths[0], tmp_path / "nope.csv", paths[2])
+
+
+# ------------------------------------------------------------------------------------------------
+# The strong path: Lagrangian bound, heuristic start, HiGHS bounds, against brute force
+# ------------------------------------------------------------------------------------------------
+
+
+def small_cst(n_sites: int, n_customers: int, ratio: float, seed: int) -> CapacitatedFacilityLocation:
+    from benchmarks.cflp import cst_instance
+
+    return cst_instance(n_sites, n_customers, ratio, seed)
+
+
+def brute_force_optimum(p: CapacitatedFacilityLocation) -> float:
+    """Min over every open set of fixed cost + its transportation LP (scipy's HiGHS), independently of model.cflp."""
+    import itertools
+
+    import scipy.sparse as sp
+    from scipy.optimize import linprog
+
+    cap = p.capacity.to_numpy()
+    fixed = p.fixed_cost.to_numpy()
+    dem = p.demand.to_numpy()
+    n, m = len(cap), len(dem)
+    unit = p.pairs.set_index(["site", "customer"])["cost_per_unit"].unstack().reindex(index=p.capacity.index, columns=p.demand.index)
+    cost = (unit.to_numpy() * dem[None, :]).ravel()  # x_ij = share, site-major
+    # Rows: each customer's shares sum to 1; each site's load <= its capacity.
+    a_eq = sp.kron(sp.csr_matrix(np.ones((1, n))), sp.identity(m))
+    a_ub = sp.kron(sp.identity(n), sp.csr_matrix(dem[None, :]))
+    best = math.inf
+    for k in range(1, n + 1):
+        for open_set in itertools.combinations(range(n), k):
+            if cap[list(open_set)].sum() < dem.sum():
+                continue
+            ub = np.zeros(n)
+            ub[list(open_set)] = cap[list(open_set)]
+            res = linprog(cost, A_ub=a_ub, b_ub=ub, A_eq=a_eq, b_eq=np.ones(m), bounds=(0, 1), method="highs")
+            if res.status == 0:
+                best = min(best, fixed[list(open_set)].sum() + res.fun)
+    return best
+
+
+@pytest.fixture(scope="module")
+def cst_8x30() -> tuple[CapacitatedFacilityLocation, float]:
+    p = small_cst(8, 30, ratio=3.0, seed=7)
+    return p, brute_force_optimum(p)
+
+
+def test_generated_instance_matches_brute_force(cst_8x30) -> None:
+    p, optimum = cst_8x30
+    res = p.solve(EXACT)
+    assert res.status == "optimal"
+    assert res.objective == pytest.approx(optimum, rel=1e-7)
+    assert res.fixed_cost + res.serving_cost == pytest.approx(res.objective, rel=1e-7)
+    # The plain route (Pyomo, no start) agrees.
+    assert p.solve(EXACT, method="plain").objective == pytest.approx(optimum, rel=1e-7)
+
+
+def test_lagrangian_bound_and_heuristic_bracket_the_optimum(cst_8x30) -> None:
+    p, optimum = cst_8x30
+    res = p.solve(EXACT)
+    assert res.lagrangian_bound is not None and res.heuristic_objective is not None
+    assert res.lagrangian_bound <= optimum + 1e-6 * optimum
+    assert res.heuristic_objective >= optimum - 1e-6 * optimum
+    assert res.dual_bound <= optimum + 1e-6 * optimum and res.mip_gap <= 1e-6
+
+
+def test_heuristic_incumbent_is_feasible_on_10x40() -> None:
+    from model.cflp import _arrays, _Transport, lagrangian_bound, local_search
+
+    p = small_cst(10, 40, ratio=3.0, seed=3)
+    a = _arrays(p)
+    transport = _Transport(a)
+    ub, _ = transport.solve(np.ones(10, dtype=bool))
+    lr = lagrangian_bound(a, ub)
+    cost, is_open, share = local_search(a, transport, lr.open_sets[-1], lr.site_value, deadline=math.inf)
+    optimum = p.solve(EXACT).objective
+    assert lr.bound <= optimum + 1e-6 * optimum <= cost * (1 + 2e-6)
+    # Feasible: every customer fully served, from open sites only, within capacity.
+    served = np.bincount(a.customer, share, minlength=len(a.demand))
+    assert served == pytest.approx(np.ones(len(a.demand)), abs=1e-7)
+    load = np.bincount(a.site, share * a.demand[a.customer], minlength=10)
+    assert np.all(load <= a.capacity * is_open + 1e-6)
+    assert cost == pytest.approx(a.fixed_cost[is_open].sum() + float(share @ a.serve_cost), rel=1e-9)
+
+
+def test_cover_exact_is_a_bound_not_above_the_true_cover() -> None:
+    from model.cflp import _cover, _cover_exact
+
+    # value . y with capacity . y >= 10: sites (v, C) = (3, 6), (4, 6), (1, 5), (-2, 1).
+    # Feasible 0-1 covers: {0,1}: 7-2=5 (the -2 site is always taken), {0,2}: 4-2=2, {1,2}: 5-2=3 -> 2.
+    # The LP cover takes site 2 (ratio 0.2), then 4/6 of site 0 ... 1 + 3*(10-1-5)/6 - 2 = 1.
+    value = np.array([3.0, 4.0, 1.0, -2.0])
+    capacity = np.array([6.0, 6.0, 5.0, 1.0])
+    lp, _ = _cover(value, capacity, 10.0)
+    exact, y = _cover_exact(value, capacity, 10.0)
+    assert lp == pytest.approx(1.0)
+    assert lp - 1e-9 <= exact <= 2.0 + 1e-9
+    assert exact == pytest.approx(2.0, abs=1e-3)
+    assert capacity @ y >= 10.0 - 1e-9
+
+
+def test_json_has_gap_and_bound(tmp_path: Path) -> None:
+    p = read_cflp_csvs(*write_csvs(tmp_path, SITES_CSV, DEMAND_CSV, COSTS_CSV))
+    out = json.loads(json.dumps(cflp_json(p.solve(EXACT))))
+    assert out["mip_gap"] == pytest.approx(0.0, abs=1e-9)
+    assert out["dual_bound"] == pytest.approx(25.0, rel=1e-6)
+    assert out["lagrangian_bound"] <= 25.0 + 1e-6 and out["heuristic_objective"] >= 25.0 - 1e-6
