@@ -864,6 +864,8 @@ def _read_table(path: Path, schema: dict[str, str], key: str | None) -> pd.DataF
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise InputDataError(f"{path}: not a readable CSV ({str(err).splitlines()[0]})") from None
     df = validate_table(df, schema, str(path))
+    if df.empty:  # a header alone is a mistake, not an instance with an optimum of 0
+        raise InputDataError(f"{path}: no rows (only a header)")
     for col, kind in schema.items():
         if kind != "str" and (df[col] < 0).any():
             row = int(np.flatnonzero((df[col] < 0).to_numpy())[0])

@@ -363,10 +363,9 @@ def export(
     """Write the exact model that `run` solves, as MPS or LP, for other solvers or inspection."""
     from model.config import load_scenario
     from model.inputs.load import load_inputs
-    from model.milp.build import build_model
     from model.results.outputs import check_output_file, write_marked
-    from model.solve.diagnose import check_target_reachable
     from model.solve.highs import write_model
+    from model.workflows.engine import Engine
 
     with _contract():
         if format not in ("mps", "lp"):
@@ -376,8 +375,7 @@ def export(
             raise SitingError(f"--out: file name must end in .{format} (HiGHS picks the format from it)")
         check_output_file(target)
         sc = load_scenario(scenario)
-        sm = build_model(load_inputs(sc))
-        check_target_reachable(sm.data)
+        sm, _ = Engine().prepare(load_inputs(sc))  # the model `run` would build, targets checked
         size = write_marked(target, lambda path: write_model(sm.m, path))
     console.print(f"wrote {target} ({size.rows:,} rows, {len(size.columns):,} columns, {size.nonzeros:,} nonzeros)")
 

@@ -216,3 +216,24 @@ def test_random_mutations_give_ok_or_one_line_error(tmp_path: Path, mutations: l
     assert "Traceback" not in result.output and "internal error" not in result.output
     if result.exit_code == 2:
         assert len(result.output.strip().splitlines()) == 1, result.output
+
+
+def test_cflp_edge_cases(tmp_path: Path) -> None:
+    # All demands 0: trivially optimal at 0 with nothing open (not "HiGHS reported an error").
+    (tmp_path / "s.csv").write_text("site,capacity,fixed_cost\na,10,5\n")
+    (tmp_path / "d.csv").write_text("customer,demand\nc1,0\n")
+    (tmp_path / "c.csv").write_text("site,customer,cost_per_unit\na,c1,1\n")
+    args = ["cflp", "--sites", str(tmp_path / "s.csv"), "--demand", str(tmp_path / "d.csv"), "--costs", str(tmp_path / "c.csv")]
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "r.json")])
+    assert result.exit_code == 0, result.output
+    payload = json.loads((tmp_path / "r.json").read_text())
+    assert payload["status"] == "optimal" and payload["objective"] == 0.0 and payload["open_sites"] == []
+    # Header-only tables: one line naming the file, exit 2, nothing written.
+    (tmp_path / "d.csv").write_text("customer,demand\n")
+    _refused(runner.invoke(app, [*args, "--out", str(tmp_path / "r2.json")]), "d.csv", "no rows")
+    assert not (tmp_path / "r2.json").exists()
+    # Output onto a directory, or over a file siting did not write: refused before solving.
+    _refused(runner.invoke(app, [*args, "--out", str(tmp_path)]), "is a directory")
+    (tmp_path / "mine.json").write_text("{}")
+    (tmp_path / "d.csv").write_text("customer,demand\nc1,1\n")
+    _refused(runner.invoke(app, [*args, "--out", str(tmp_path / "mine.json")]), "not written by siting")

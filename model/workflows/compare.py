@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -19,14 +18,12 @@ import pandas as pd
 
 from model.config import Scenario
 from model.inputs.load import SitingData, load_inputs
-from model.milp.build import structure_key, update_params
-from model.milp.model_data import SitingModel
 from model.plot.maps import compare_folium_grid, compare_grid, self_contained_html
 from model.results.outputs import mark_complete, output_dir
 from model.results.report import write_compare_report
 from model.results.tables import write_json
 from model.solve.duals import MarginalValue, as_records
-from model.workflows.engine import RunOutcome, build_checked, solve_built, write_run
+from model.workflows.engine import Engine, RunOutcome, write_run
 
 # Files at the top of a compare directory; a scenario sub-folder may not take one of these names.
 RESERVED_NAMES = frozenset({"compare.csv", "compare.json", "compare.png", "compare.html", "report.html", ".siting-output.json"})
@@ -65,26 +62,16 @@ def solve_all(
     on_step: Callable[[str], None] | None = None,
     inputs_for: Callable[[Scenario], SitingData] = load_inputs,
 ) -> list[CompareEntry]:
-    """Solve scenarios in order, building one model per distinct structure."""
-    built: dict[str, SitingModel] = {}
+    """Solve scenarios in order on one engine: one built model per distinct structure."""
+    engine = Engine(max_models=len(scenarios))
     entries = []
     for sc in scenarios:
         if on_step:
             on_step(sc.name)
-        t = time.perf_counter()
-        inputs = inputs_for(sc)
-        seconds = {"load": time.perf_counter() - t}
-        key = structure_key(inputs)
-        t = time.perf_counter()
-        reused = key in built
-        sm = update_params(built[key], inputs) if reused else build_checked(inputs)
-        built[key] = sm
-        seconds["build"] = time.perf_counter() - t
         with tempfile.TemporaryDirectory(prefix="siting-compare-") as tmp:
             # The log is kept in the outcome and written into the scenario's folder with the rest.
-            outcome = solve_built(sm, seconds, Path(tmp) / "solver.log", warm_start=reused)
-        marginal = outcome.marginal  # computed by the engine for every run with a solution
-        entries.append(CompareEntry(sc, outcome, marginal, reused))
+            outcome, reused = engine.solve(sc, inputs_for(sc), Path(tmp) / "solver.log")
+        entries.append(CompareEntry(sc, outcome, outcome.marginal, reused))
     return entries
 
 

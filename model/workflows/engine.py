@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -13,7 +14,7 @@ import pandas as pd
 
 from model.config import Scenario
 from model.inputs.load import SitingData, load_inputs
-from model.milp.build import build_model
+from model.milp.build import build_model, structure_key, update_params
 from model.milp.model_data import SitingModel
 from model.plot.maps import folium_map, self_contained_html, static_map
 from model.results.outputs import output_dir
@@ -110,6 +111,82 @@ def build_checked(inputs: SitingData) -> SitingModel:
     return sm
 
 
+class Engine:
+    """The one run engine: load, build (or re-point a cached model of the same structure), seed,
+    solve, explain, diagnose, and write a run directory. ``run``, ``compare``, ``sweep`` and
+    ``export`` are loops over it, so every run directory holds the same files.
+
+    Built models are kept per structure (:func:`model.milp.build.structure_key`): a scenario that
+    differs only in values (budget, carbon price, cap values) re-uses one and is warm-started from
+    the previous incumbent. ``max_models`` bounds the memory (a national model is ~0.5 GB).
+    """
+
+    def __init__(self, max_models: int = 2) -> None:
+        self.max_models = max_models
+        self._models: OrderedDict[str, SitingModel] = OrderedDict()
+
+    def prepare(self, inputs: SitingData) -> tuple[SitingModel, bool]:
+        """A model for ``inputs`` and whether it was re-used (re-pointed with ``update_params``)."""
+        key = structure_key(inputs)
+        cached = self._models.pop(key, None)
+        sm = update_params(cached, inputs) if cached is not None else build_checked(inputs)
+        self._models[key] = sm
+        while len(self._models) > self.max_models:
+            self._models.popitem(last=False)
+        return sm, cached is not None
+
+    def forget(self, inputs: SitingData) -> None:
+        """Drop the cached model of ``inputs``' structure (its state after a failure is unknown)."""
+        self._models.pop(structure_key(inputs), None)
+
+    def solve(
+        self,
+        scenario: Scenario,
+        inputs: SitingData | None = None,
+        log_path: Path | None = None,
+        on_step: Step = _noop,
+        progress: ProgressFn | None = None,
+    ) -> tuple[RunOutcome, bool]:
+        """Solve without writing; returns the outcome and whether a cached model was re-used."""
+        t = time.perf_counter()
+        on_step("load")
+        inputs = inputs if inputs is not None else load_inputs(scenario)
+        seconds = {"load": time.perf_counter() - t}
+        on_step("build")
+        t = time.perf_counter()
+        sm, reused = self.prepare(inputs)
+        seconds["build"] = time.perf_counter() - t
+        try:
+            return solve_built(sm, seconds, log_path, warm_start=reused, on_step=on_step, progress=progress), reused
+        except BaseException:
+            self.forget(inputs)
+            raise
+
+    def run(
+        self,
+        scenario: Scenario,
+        out_dir: Path,
+        inputs: SitingData | None = None,
+        on_step: Step = _noop,
+        force: bool = False,
+        progress: ProgressFn | None = None,
+    ) -> RunOutcome:
+        """Solve and write ``out_dir`` all or nothing (see :func:`run_scenario`)."""
+        with output_dir(out_dir, "run", force=force) as tmp:
+            outcome, _ = self.solve(scenario, inputs, log_path=tmp / "solver.log", on_step=on_step, progress=progress)
+            if outcome.summary["status"] == "interrupted_no_solution":
+                # Nothing worth keeping: leave no directory rather than one without a solution.
+                raise KeyboardInterrupt
+            on_step("write")
+            t = time.perf_counter()
+            write_run(tmp, outcome, f"{scenario.name}: {outcome.summary['status']}")
+            # summary.json is rewritten with the write time measured over the other files.
+            summary = dict(outcome.summary)
+            summary["seconds"] = dict(summary["seconds"], write=round(time.perf_counter() - t, 3))
+            write_json(tmp / "summary.json", summary)
+        return replace(outcome, summary=summary, out_dir=out_dir)
+
+
 def solve_scenario(
     scenario: Scenario,
     inputs: SitingData | None = None,
@@ -117,17 +194,9 @@ def solve_scenario(
     on_step: Step = _noop,
     progress: ProgressFn | None = None,
 ) -> RunOutcome:
-    """Solve without writing anything (for notebooks, sweeps and tests); silent unless ``progress``
-    is given (called with HiGHS' incumbent, bound and gap as it reports them)."""
-    t = time.perf_counter()
-    on_step("load")
-    inputs = inputs if inputs is not None else load_inputs(scenario)
-    seconds = {"load": time.perf_counter() - t}
-    on_step("build")
-    t = time.perf_counter()
-    sm = build_checked(inputs)
-    seconds["build"] = time.perf_counter() - t
-    return solve_built(sm, seconds, log_path, on_step=on_step, progress=progress)
+    """Solve without writing anything (for notebooks and tests); silent unless ``progress`` is given
+    (called with HiGHS' incumbent, bound and gap as it reports them)."""
+    return Engine().solve(scenario, inputs, log_path, on_step=on_step, progress=progress)[0]
 
 
 def write_ranking(out_dir: Path, ranking: gpd.GeoDataFrame, gpkg: bool = True) -> None:
@@ -175,22 +244,9 @@ def run_scenario(
     force: bool = False,
     progress: ProgressFn | None = None,
 ) -> RunOutcome:
-    """Solve and write ``out_dir`` (sites.gpkg, summary.json, solver.log, map.html) all or nothing.
+    """Solve and write ``out_dir`` (sites, summary, log, maps, ranking, report) all or nothing.
 
     The path is checked before any work (``model.results.outputs``); the run is written in
     ``<out_dir>.partial/`` (the HiGHS log streams there) and moved into place when complete.
     """
-    with output_dir(out_dir, "run", force=force) as tmp:
-        outcome = solve_scenario(scenario, inputs, log_path=tmp / "solver.log", on_step=on_step, progress=progress)
-        if outcome.summary["status"] == "interrupted_no_solution":
-            # Nothing worth keeping: leave no directory rather than one without a solution.
-            raise KeyboardInterrupt
-        on_step("write")
-        t = time.perf_counter()
-        title = f"{scenario.name}: {outcome.summary['status']}"
-        write_run(tmp, outcome, title)
-        # summary.json is rewritten with the write time measured over the other files.
-        summary = dict(outcome.summary)
-        summary["seconds"] = dict(summary["seconds"], write=round(time.perf_counter() - t, 3))
-        write_json(tmp / "summary.json", summary)
-    return replace(outcome, summary=summary, out_dir=out_dir)
+    return Engine().run(scenario, out_dir, inputs, on_step=on_step, force=force, progress=progress)

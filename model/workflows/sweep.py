@@ -34,7 +34,6 @@ import logging
 import re
 import time
 import warnings
-from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -46,11 +45,9 @@ import pandas as pd
 from model.config import CostOverrides, Scenario, scenario_from_dict
 from model.core.errors import ScenarioError
 from model.inputs.load import SitingData, check_names_in_default_data, load_inputs
-from model.milp.build import build_model, structure_key, update_params
-from model.milp.model_data import SitingModel
 from model.policies import REGISTRY
 from model.results.outputs import check_output_dir, check_own_file, mark_dir, open_dir_in_place, output_dir
-from model.workflows.engine import solve_built, write_run
+from model.workflows.engine import Engine, write_run
 
 InputsLoader = Callable[[Scenario], SitingData]
 Param = tuple[str, list[float]]
@@ -263,19 +260,6 @@ def _summary_row(index: int, sc: Scenario, names: Sequence[str]) -> dict[str, An
     return row
 
 
-def _write_run_dir(run_dir: Path, sm: SitingModel, sc: Scenario, warm_start: bool) -> dict[str, Any]:
-    """Solve the (built or updated) model and write run_dir as run_scenario does; returns the summary."""
-    # The same engine and files as `siting run`: seed (hourly, cold points), diagnosis, maps, tables.
-    with output_dir(run_dir, "run") as tmp:
-        outcome = solve_built(sm, {}, tmp / "solver.log", warm_start=warm_start)
-        write_run(tmp, outcome, f"{sc.name}: {outcome.summary['status']}")
-    return outcome.summary
-
-
-def _solve_in_memory(sm: SitingModel, sc: Scenario, warm_start: bool) -> dict[str, Any]:
-    return solve_built(sm, {}, None, warm_start=warm_start).summary
-
-
 def solve_chunk(
     items: Sequence[tuple[int, Scenario]],
     names: Sequence[str] = (),
@@ -287,33 +271,26 @@ def solve_chunk(
     With ``out_dir`` each point writes ``out_dir/<point name>/`` atomically. A point that raises
     gives a ``failed`` row with the error text; the next point builds afresh.
     """
-    models: OrderedDict[str, SitingModel] = OrderedDict()
+    # One engine per chunk (per worker): points of the same structure re-use its built model, whose
+    # variables still hold the last incumbent, which seeds HiGHS.
+    engine = Engine(max_models=MAX_CACHED_MODELS)
     loads: dict[str, tuple[SitingData, float | None]] = {}
     rows: list[dict[str, Any]] = []
     for index, sc in items:
         row = _summary_row(index, sc, names)
         t0 = time.perf_counter()
-        key = None
         try:
             inputs = _inputs_for(sc, inputs_loader, loads)
-            key = structure_key(inputs)
-            cached = models.pop(key, None)
-            # Reuse: push the new values into the built model; its variables still hold the last
-            # incumbent, which seeds HiGHS (ignored by HiGHS if infeasible under the new values).
-            sm = update_params(cached, inputs) if cached is not None else build_model(inputs)
-            summary = (
-                _write_run_dir(Path(out_dir) / sc.name, sm, sc, cached is not None)
-                if out_dir is not None
-                else _solve_in_memory(sm, sc, cached is not None)
-            )
-            models[key] = sm
-            while len(models) > MAX_CACHED_MODELS:
-                models.popitem(last=False)
+            if out_dir is not None:
+                with output_dir(Path(out_dir) / sc.name, "run") as tmp:
+                    outcome, reused = engine.solve(sc, inputs, tmp / "solver.log")
+                    write_run(tmp, outcome, f"{sc.name}: {outcome.summary['status']}")
+            else:
+                outcome, reused = engine.solve(sc, inputs)
+            summary = outcome.summary
             row.update({c: summary[c] for c in RESULT_COLUMNS if c in summary and c != "seconds"})
-            row["reused_model"] = cached is not None
-        except Exception as err:  # one bad point must not sink the sweep
-            if key is not None:
-                models.pop(key, None)  # its state after a failure is unknown
+            row["reused_model"] = reused
+        except Exception as err:  # one bad point must not sink the sweep (the engine dropped its model)
             row["status"] = "failed"
             row["error"] = f"{type(err).__name__}: {err}".splitlines()[0]
         row["seconds"] = round(time.perf_counter() - t0, 3)
