@@ -165,7 +165,7 @@ def run(
     threads: Annotated[Optional[int], typer.Option("--threads", help="Solver threads.")] = None,
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP, metavar="")] = False,
 ) -> None:
-    """Solve a scenario and write sites.gpkg, summary.json, solver.log and map.html."""
+    """Solve a scenario and write its run directory: sites, summary, ranking, maps and report.html."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from model.config import load_scenario
@@ -219,7 +219,7 @@ def compare(
     out: Annotated[Optional[Path], typer.Option("--out", help="Output directory [default: compare-<base>/ beside BASE]")] = None,
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP, metavar="")] = False,
 ) -> None:
-    """Solve a base and other scenarios; write compare.csv/json with the cost and marginal value of each rule."""
+    """Solve a base and other scenarios; write compare.csv/json, maps and report.html with the cost and marginal value of each rule."""
     from model.config import load_scenario
     from model.results.outputs import check_output_dir
     from model.workflows.compare import RESERVED_NAMES, compare_table, solve_all, write_compare
