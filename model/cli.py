@@ -429,6 +429,45 @@ def rank(
 
 
 @app.command()
+def alternatives(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+    slack: Annotated[float, typer.Option("--slack", help="Share of the optimum an alternative may give up, e.g. 0.02.")] = 0.02,
+    n: Annotated[int, typer.Option("--n", help="Alternatives to generate.")] = 10,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Dask worker processes (1: in this process).")] = 1,
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address [default: local]")] = None,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the random directions.")] = 0,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Output directory [default: <name>-alternatives/ beside the file]")] = None,
+    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP, metavar="")] = False,
+) -> None:
+    """Near-optimal alternatives within --slack of the optimum: must-have sites, interchangeable ones, MW range by state."""
+    from model.config import load_scenario
+    from model.results.outputs import check_output_dir
+    from model.workflows.alternatives import find_alternatives, write_alternatives
+
+    with _contract():
+        sc = load_scenario(scenario)
+        out_dir = out if out is not None else scenario.parent / f"{sc.name}-alternatives"
+        check_output_dir(out_dir, "alternatives", force)  # before any solve
+        with err_console.status(f"solving the optimum, then {n} alternatives within {slack:.1%}"):
+            best, found = find_alternatives(sc, slack=slack, n=n, workers=workers, scheduler=scheduler, seed=seed)
+        summary = write_alternatives(out_dir, best, found, slack, force=force)
+    view = Table(title=f"{sc.name}: {len(found)} plans within {slack:.1%} of the optimum")
+    for col in ("plan", "status", "objective", "% of optimum", "sites"):
+        view.add_column(col, justify="left" if col in ("plan", "status", "sites") else "right")
+    for alt in found:
+        share = summary["objective_share_of_optimum"].get(alt.name)
+        names = sorted(summary["site_names"].get(s, s) for s, mw in alt.mw_by_site.items() if mw > 1.0)
+        view.add_row(alt.name, alt.status, "-" if alt.objective is None else f"{alt.objective:,.0f}",
+                     "-" if share is None else f"{share:.2%}", ", ".join(names[:6]) + (" ..." if len(names) > 6 else ""))
+    console.print(view)
+    label = summary["site_names"]
+    console.print(f"must-have sites: {'; '.join(label[s] for s in summary['must_have_sites']) or 'none'}")
+    for group in summary["interchangeable_groups"]:
+        console.print(f"interchangeable: {'; '.join(label[s] for s in group)}")
+    console.print(f"written to {out_dir} (alternatives.csv, alternatives.json, alternatives.png)")
+
+
+@app.command()
 def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")]) -> None:
     """Check a scenario file and the data it refers to, without solving."""
     from model.config import load_scenario

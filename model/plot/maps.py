@@ -349,6 +349,24 @@ def static_map(
     return fig
 
 
+def frequency_map(points: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame | None, title: str) -> Figure:
+    """How often each site is built across a set of plans (near-optimal alternatives): circles
+    coloured by the share of plans that build the site (``frequency`` column, 0-1)."""
+    fig = Figure(figsize=(12.0, 7.2))
+    ax = _map_axes(fig, (0.01, 0.13, 0.85, 0.77))
+    _draw_background(ax, candidates, None)
+    if len(points):
+        xy = _projected(points).geometry.representative_point()
+        cmap = matplotlib.colormaps["viridis_r"]
+        freq = points["frequency"].to_numpy(dtype=float)
+        ax.scatter(xy.x, xy.y, s=40 + 160 * freq, c=freq, cmap=cmap, vmin=0, vmax=1, edgecolors="black", linewidths=0.5, zorder=3)
+        cax = fig.add_axes((0.2, 0.075, 0.5, 0.022))
+        cbar = fig.colorbar(ScalarMappable(norm=Normalize(0, 1), cmap=cmap), cax=cax, orientation="horizontal")
+        cbar.set_label("share of plans that build the site")
+    ax.set_title(_plain(title), fontsize=12)
+    return fig
+
+
 # ---------------------------------------------------------------------------------------------- folium
 
 
