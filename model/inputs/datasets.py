@@ -13,6 +13,7 @@ from typing import Mapping
 import geopandas as gpd
 import pandas as pd
 
+from model.config import CostOverrides
 from model.core.errors import InputDataError, ScenarioError
 from model.core.geo import to_project_crs
 from model.core.tables import Schema, indexed_by, read_csv
@@ -68,19 +69,9 @@ COUNTY_GRID_SCHEMA: Schema = {
     "headroom_mw": "float",
     "source": "str",
 }
-REQUIRED_COSTS = (
-    "shell_usd_per_mw",
-    "site_fixed_usd",
-    "acres_per_mw",
-    "developable_land_share",
-    "discount_rate",
-    "horizon_years",
-    "load_factor",
-    "min_campus_mw",
-    "max_campus_mw",
-    "default_pue",
-    "carbon_price_usd_per_tco2",
-)
+# Every cost a scenario may override must be in data/cost_assumptions.csv (one list of names: the
+# scenario schema's); the GPU price multiplier alone defaults to 1.
+REQUIRED_COSTS = tuple(name for name in CostOverrides.model_fields if name != "gpu_price_multiplier")
 
 
 def load_state_facts(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
@@ -206,3 +197,96 @@ CANDIDATE_SCHEMA: Schema = {
     "water_stress_score": "float",
     "queue_years": "float",
 }
+
+
+# --------------------------------------------------------------------------------------------------
+# zonal supply tables (docs/supply_data.md, docs/supply_model.md)
+
+COUNTY_ZONE_SCHEMA: Schema = {"county_fips": "str", "zone": "str", "zone_state": "str", "method": "str"}
+ZONE_SUPPLY_SCHEMA: Schema = {"zone": "str", "state": "str", "accredited_mw": "float", "peak_mw": "float", "spare_firm_mw": "float"}
+ZONE_TRANSFER_SCHEMA: Schema = {"from_zone": "str", "to_zone": "str", "mw": "float", "kind": "str"}
+NEW_GENERATION_SCHEMA: Schema = {
+    "type": "str",
+    "capex_usd_per_kw": "float",
+    "fom_usd_per_kw_yr": "float",
+    "vom_usd_per_mwh": "float",
+    "heat_rate_mmbtu_per_mwh": "float",
+    "life_years": "float",
+    "capacity_credit": "float",
+    "cost_source": "str",
+    "credit_source": "str",
+}
+CONNECTION_CLASS_SCHEMA: Schema = {
+    "voltage_class": "int",
+    "class_kv": "float",
+    "spur_usd_per_km": "float",
+    "substation_usd": "float",
+    "deliverable_mw": "float",
+    "spur_source": "str",
+    "substation_source": "str",
+    "mw_source": "str",
+}
+COUNTY_TIME_TO_POWER_SCHEMA: Schema = {"county_fips": "str", "zone": "str", "median_years": "float", "source": "str"}
+
+
+def _nonnegative(df: pd.DataFrame, cols: list[str], path: Path) -> pd.DataFrame:
+    for col in cols:
+        if (df[col] < 0).any():
+            raise InputDataError(f"{path}: column '{col}' has negative values")
+    return df
+
+
+def load_county_zone(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
+    """County FIPS -> ReEDS zone (p1..p134) and the zone's state."""
+    path = data_dir / "county_zone.csv"
+    return indexed_by(read_csv(path, COUNTY_ZONE_SCHEMA), "county_fips", str(path))
+
+
+def load_zone_supply(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
+    """Per ReEDS zone: accredited and peak MW and spare firm MW."""
+    path = data_dir / "zone_supply.csv"
+    df = indexed_by(read_csv(path, ZONE_SUPPLY_SCHEMA), "zone", str(path))
+    return _nonnegative(df, ["accredited_mw", "peak_mw", "spare_firm_mw"], path)
+
+
+def load_zone_transfers(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
+    """Directed inter-zone limits (NARIS AC and DC ties), summed per (from_zone, to_zone)."""
+    path = data_dir / "zone_transfer_mw.csv"
+    df = _nonnegative(read_csv(path, ZONE_TRANSFER_SCHEMA), ["mw"], path)
+    return df.groupby(["from_zone", "to_zone"], as_index=False, sort=True)["mw"].sum()
+
+
+def load_new_generation_costs(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
+    """Per new-generation type: ATB 2025 costs, life, capacity credit, energy availability (NaN: zone CF)."""
+    path = data_dir / "new_generation_costs.csv"
+    df = read_csv(path, NEW_GENERATION_SCHEMA)
+    raw = pd.read_csv(path, dtype={"type": str})
+    df["max_energy_share"] = pd.to_numeric(raw["max_energy_share"], errors="coerce")
+    df = _nonnegative(df, ["capex_usd_per_kw", "fom_usd_per_kw_yr", "vom_usd_per_mwh", "life_years"], path)
+    if not df["capacity_credit"].between(0.0, 1.0).all():
+        raise InputDataError(f"{path}: column 'capacity_credit' must lie in [0, 1]")
+    return indexed_by(df, "type", str(path))
+
+
+def load_connection_classes(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
+    """Per CERF voltage class: spur $/km (2023 $), substation cost and deliverable MW."""
+    path = data_dir / "connection_classes.csv"
+    df = read_csv(path, CONNECTION_CLASS_SCHEMA)
+    df = _nonnegative(df, ["spur_usd_per_km", "substation_usd", "deliverable_mw"], path)
+    return indexed_by(df, "voltage_class", str(path))
+
+
+def load_county_substations(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
+    """Per county: km to the nearest HIFLD substation of class >= k (columns ``km_class_<k>``)."""
+    path = data_dir / "county_substation.csv"
+    raw = pd.read_csv(path, dtype={"county_fips": str}, nrows=0)
+    schema: dict[str, str] = {"county_fips": "str"} | {c: "float" for c in raw.columns if c.startswith("km_class_")}
+    df = _nonnegative(read_csv(path, schema), [c for c in schema if c != "county_fips"], path)
+    return indexed_by(df, "county_fips", str(path))
+
+
+def load_county_time_to_power(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
+    """Per county: median years from queue entry to operation (zone, ISO or non-ISO default)."""
+    path = data_dir / "county_time_to_power.csv"
+    df = _nonnegative(read_csv(path, COUNTY_TIME_TO_POWER_SCHEMA), ["median_years"], path)
+    return indexed_by(df, "county_fips", str(path))
