@@ -135,10 +135,104 @@ def _check_energy_mode(
     return problems, cost, co2
 
 
+def _supply_frames(
+    summary: dict[str, Any], generation: pd.DataFrame | None, imports: pd.DataFrame | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The run's generation.csv and zone_imports.csv tables (or the same rows from summary.json)."""
+    gen = generation if generation is not None else pd.DataFrame(
+        summary.get("new_generation", []), columns=["zone", "type", "new_mw", "energy_mwh_per_year"]
+    )
+    flows = imports if imports is not None else pd.DataFrame(summary.get("zone_imports", []), columns=["from_zone", "to_zone", "mw"])
+    return gen, flows
+
+
+def _check_zonal(
+    inputs: SitingData, facts: pd.DataFrame, sites: pd.DataFrame, facility_mw: pd.Series, energy_mwh: pd.Series,
+    gen: pd.DataFrame, flows: pd.DataFrame, carbon_price: float,
+) -> tuple[list[str], pd.Series, float, float, float]:
+    """Zonal supply: connections, the firm balance per zone, interface limits, new-generation energy.
+
+    Returns problems, the connection cost per site (USD), new generation's budget cost (USD, PV of
+    annualised capex + FOM), its annual energy-cost change (USD, carbon included) and CO2 change (t)."""
+    supply = inputs.supply
+    assert supply is not None
+    costs = inputs.costs
+    problems: list[str] = []
+    # Connection: the option named in the sites table must be one of the site's, and carry its MW.
+    options = supply.connections.set_index(["site_id", "option"])
+    conn_usd = pd.Series(0.0, index=sites.index)
+    for s in sites.index:
+        key = (s, sites.at[s, "connection_option"])
+        if key not in options.index:
+            problems.append(f"{s}: connection option {key[1]!r} is not one of the site's")
+            continue
+        row = options.loc[key]
+        conn_usd[s] = float(row["cost_usd"])
+        if facility_mw[s] > float(row["mw"]) + _ABS_MW:
+            problems.append(f"{s}: facility {facility_mw[s]:.1f} MW above its {key[1]} connection ({row['mw']:.0f} MW)")
+    # Firm balance: campus MW + exports - imports - credited new MW <= share x spare, every zone.
+    gen_types = supply.generation
+    unknown = set(gen["type"]) - set(gen_types.index)
+    if unknown:
+        problems.append(f"generation table: unknown type {sorted(unknown)[0]!r}")
+        return problems, conn_usd, 0.0, 0.0, 0.0
+    if (gen[["new_mw", "energy_mwh_per_year"]] < -1e-6).any().any() or (flows["mw"] < -1e-6).any():
+        problems.append("generation or imports table has negative MW")
+    limits = supply.transfers.set_index(["from_zone", "to_zone"])["mw"] * supply.import_share
+    for a, b, mw in flows[["from_zone", "to_zone", "mw"]].itertuples(index=False):
+        limit = float(limits.get((a, b), 0.0))
+        if mw > limit + _ABS_MW:
+            problems.append(f"import {a}->{b} {mw:.1f} MW above {supply.import_share:g} x NARIS limit ({limit:.1f} MW)")
+    zone_of = facts["zone"]
+    firm_new = (gen["new_mw"] * gen["type"].map(gen_types["capacity_credit"])).groupby(gen["zone"]).sum()
+    net_import = flows.groupby("to_zone")["mw"].sum().sub(flows.groupby("from_zone")["mw"].sum(), fill_value=0.0)
+    load = facility_mw.groupby(zone_of).sum()
+    zones = load.index.union(firm_new.index).union(net_import.index)
+    spare = supply.zones["spare_firm_mw"].reindex(zones).fillna(0.0) * supply.spare_share
+    short = load.reindex(zones, fill_value=0.0) - net_import.reindex(zones, fill_value=0.0) - firm_new.reindex(zones, fill_value=0.0) - spare
+    tol = _ABS_MW * (1 + len(flows) + len(gen))
+    for zone in short.index[short > tol]:
+        problems.append(f"zone {zone}: campus MW not covered by {supply.spare_share:g} x spare + imports + new generation (short {short[zone]:.1f} MW)")
+    # New energy: within the plant's annual maximum and the zone's campus energy.
+    share = supply.energy_share
+    max_mwh = [
+        float(share.at[z, t]) * HOURS_PER_YEAR * mw if z in share.index else 0.0
+        for z, t, mw in gen[["zone", "type", "new_mw"]].itertuples(index=False)
+    ]
+    for i in np.flatnonzero(gen["energy_mwh_per_year"].to_numpy() > np.asarray(max_mwh) + 1e-3 * (1 + np.asarray(max_mwh))):
+        problems.append(f"zone {gen['zone'].iloc[i]}: {gen['type'].iloc[i]} energy above its MW x availability x 8,760 h")
+    used = gen.groupby("zone")["energy_mwh_per_year"].sum()
+    zone_mwh = energy_mwh.groupby(zone_of).sum()
+    for zone in used.index[used > zone_mwh.reindex(used.index, fill_value=0.0) + 1.0]:
+        problems.append(f"zone {zone}: new generation energy above its campuses' energy")
+    # Costs: annualised capex + FOM over the horizon; fuel + VOM + carbon less the grid energy displaced.
+    rate = costs["discount_rate"]
+    life = gen["type"].map(gen_types["life_years"]).astype(float)
+    crf = (1.0 / life) if rate == 0 else rate / (1.0 - (1.0 + rate) ** (-life))
+    per_kw_yr = gen["type"].map(gen_types["capex_usd_per_kw"]) * crf + gen["type"].map(gen_types["fom_usd_per_kw_yr"])
+    cost_pv = float((per_kw_yr * 1000.0 * gen["new_mw"]).sum()) * annuity_factor(rate, costs["horizon_years"])
+    candidates = active_sites(inputs)
+    ref_price = candidates.groupby("zone")["price_usd_per_mwh"].min()
+    ref_co2 = candidates.groupby("zone")["co2_kg_per_mwh"].min() / 1000.0
+    hr = gen["type"].map(gen_types["heat_rate_mmbtu_per_mwh"])
+    co2_rate = hr * supply.gas_co2_kg_per_mmbtu / 1000.0
+    usd_rate = hr * supply.gas_fuel_usd_per_mmbtu + gen["type"].map(gen_types["vom_usd_per_mwh"])
+    mwh = gen["energy_mwh_per_year"]
+    d_co2 = float((mwh * (co2_rate - gen["zone"].map(ref_co2).fillna(0.0))).sum())
+    d_usd = float((mwh * (usd_rate - gen["zone"].map(ref_price).fillna(0.0))).sum()) + carbon_price * d_co2
+    return problems, conn_usd, cost_pv, d_usd, d_co2
+
+
 def check_solution(
-    inputs: SitingData, sites: pd.DataFrame, summary: dict[str, Any], dispatch: pd.DataFrame | None = None
+    inputs: SitingData,
+    sites: pd.DataFrame,
+    summary: dict[str, Any],
+    dispatch: pd.DataFrame | None = None,
+    generation: pd.DataFrame | None = None,
+    imports: pd.DataFrame | None = None,
 ) -> list[str]:
-    """Violations found (empty list: the solution satisfies every rule)."""
+    """Violations found (empty list: the solution satisfies every rule). Zonal supply reads the run's
+    ``generation`` and ``imports`` tables (generation.csv, zone_imports.csv), else summary.json's rows."""
     problems: list[str] = []
     sc = inputs.scenario
     costs = inputs.costs
@@ -171,7 +265,7 @@ def check_solution(
 
     tier_mw = sites["upgrade_tier"].map(lambda t: inputs.tiers["added_mw"].get(t, 0.0) if t else 0.0).astype(float)
     grid_limit = facts["headroom_mw"] + tier_mw
-    if inputs.energy is None:  # hourly mode has its own firm / non-firm connection rule
+    if inputs.energy is None and inputs.supply is None:  # hourly: firm / non-firm rule; zonal: connections
         for s in sites.index[facility_mw > grid_limit + _ABS_MW]:
             problems.append(f"{s}: facility {facility_mw[s]:.1f} MW exceeds headroom + upgrade {grid_limit[s]:.1f} MW")
     for s in sites.index[facility_mw > costs["max_campus_mw"] + _ABS_MW]:
@@ -213,10 +307,23 @@ def check_solution(
             + per_mw["battery_energy"] * sites["battery_mwh"] + per_mw["gas"] * sites["gas_mw"]
         )
 
+    gen_cost_usd = 0.0
+    if inputs.supply is not None:
+        gen, flows = _supply_frames(summary, generation, imports)
+        zonal_problems, conn_usd, gen_cost_usd, d_energy_usd, d_co2 = _check_zonal(
+            inputs, facts, sites, facility_mw, energy_mwh, gen, flows, carbon_price
+        )
+        problems += zonal_problems
+        total_co2 += d_co2
+        # New energy's cost change is a zone total: spread it over the sites only to sum it.
+        opex_pv = opex_pv + d_energy_usd * annuity / max(len(sites), 1)
+
     # Costs.
     gpu_factor, other_factor, adder = _factors(inputs, facts)
     gpu_usd = (blocks @ (gpus["price_usd_per_block"] * costs.get("gpu_price_multiplier", 1.0))) * gpu_factor
     tier_usd = sites["upgrade_tier"].map(lambda t: inputs.tiers["cost_usd"].get(t, 0.0) if t else 0.0).astype(float)
+    if inputs.supply is not None:
+        tier_usd = tier_usd + conn_usd
     capex = (
         other_factor * (costs["site_fixed_usd"] + costs["shell_usd_per_mw"] * it_mw)
         + (facts["land_value_usd_per_acre"] * costs["acres_per_mw"] + adder) * facility_mw
@@ -227,7 +334,7 @@ def check_solution(
     for s in sites.index:
         if not _close(sites.at[s, "capex_usd"], capex[s], _ABS_USD):
             problems.append(f"{s}: capex {sites.at[s, 'capex_usd']:.0f} != recomputed {capex[s]:.0f}")
-    total_capex = float(capex.sum())
+    total_capex = float(capex.sum()) + gen_cost_usd
     total_cost = total_capex + float(opex_pv.sum())
     if sc.budget is not None:
         spend = total_cost if sc.budget.include_opex else total_capex

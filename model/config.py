@@ -135,6 +135,25 @@ class EnergyConfig(StrictModel):
     seed: int = Field(default=0, ge=0, le=2**32 - 1)  # synthetic weather (numpy seeds are 32-bit)
 
 
+class SupplyConfig(StrictModel):
+    """Where campus power comes from (docs/supply_model.md). ``zonal``: ReEDS zones with a firm-capacity
+    balance (spare firm MW, NARIS imports, new generation the investor builds) and per-site connections
+    to real substations; ``legacy``: county headroom plus the universal upgrade tiers (annual mode only
+    for zonal; hourly mode keeps the state zones)."""
+
+    model: Literal["zonal", "legacy"] = "legacy"
+    # Share of a zone's spare firm MW (accredited - peak x (1 + margin)) a new campus may claim: the rest
+    # is taken by other new loads in the queue. Estimate (range 0.25-1.0), see docs/supply_model.md.
+    spare_share: float = Field(default=0.5, ge=0, le=1)
+    # Share of each NARIS interface limit firm imports for new load may use (the rest carries existing
+    # flows and reserve sharing). Estimate (range 0.1-0.5), see docs/supply_model.md.
+    import_share: float = Field(default=0.25, ge=0, le=1)
+    # New generation types the investor may build per zone (data/new_generation_costs.csv).
+    new_generation: list[Literal["gas_cc", "gas_ct", "solar", "onshore_wind", "battery_4h"]] = [
+        "gas_cc", "gas_ct", "solar", "onshore_wind", "battery_4h",
+    ]
+
+
 class SolverConfig(StrictModel):
     time_limit_s: float = Field(default=600.0, gt=0, le=MAX_TIME_LIMIT_S)
     mip_gap: float = Field(default=0.01, ge=0, lt=1)
@@ -166,6 +185,7 @@ class Scenario(StrictModel):
     budget: BudgetConfig | None = None
     costs: CostOverrides = CostOverrides()
     energy: EnergyConfig = EnergyConfig()
+    supply: SupplyConfig = SupplyConfig()
     policies: list[Policy] = []
     solver: SolverConfig = SolverConfig()
     # Where the scenario came from (its file), for error messages; not part of its identity.

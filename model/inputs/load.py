@@ -39,6 +39,7 @@ from model.inputs.datasets import (
 )
 from model.inputs.energy_data import load_energy_data
 from model.inputs.realdata import default_shared_dir
+from model.inputs.supply import SupplyData, load_supply
 from model.inputs.timeseries import ENERGY_COST_SCHEMA, load_energy_profiles
 
 if TYPE_CHECKING:
@@ -58,6 +59,7 @@ class SitingData:
     data_sha256: str = ""
     existing: gpd.GeoDataFrame | None = None  # existing data centers, for maps (data.existing_datacenters)
     energy: "EnergyData | None" = None  # hourly inputs when scenario.energy.enabled
+    supply: SupplyData | None = None  # zonal supply when scenario.supply.model == "zonal"
 
     @property
     def precision_col(self) -> str:
@@ -128,6 +130,11 @@ def load_inputs(scenario: Scenario, data_dir: Path | None = None, origin: str | 
     check_costs(costs, origin)
     check_scenario_names(scenario, set(states.index), set(load_county_grid(data_dir).index.astype(str)), origin)
     sites, existing, digest = _candidates(scenario, costs, states, data_dir, origin)
+    check_supply_mode(scenario, origin)
+    supply = None
+    if scenario.supply.model == "zonal":
+        cfg = scenario.supply
+        sites, supply = load_supply(sites, cfg.spare_share, cfg.import_share, list(cfg.new_generation), data_dir)
     energy = None
     if scenario.energy.enabled:
 
@@ -143,7 +150,31 @@ def load_inputs(scenario: Scenario, data_dir: Path | None = None, origin: str | 
         data_sha256=digest,
         existing=existing,
         energy=energy,
+        supply=supply,
     )
+
+
+def check_supply_mode(scenario: Scenario, origin: str) -> None:
+    """Zonal supply is built for the annual energy model; hourly dispatch still balances per state."""
+    if scenario.supply.model == "zonal" and scenario.energy.enabled:
+        raise ScenarioError(f"{origin}: supply.model: 'zonal' works in annual mode only for now; use 'legacy' with [energy]")
+
+
+def _zonal_frames(sites: gpd.GeoDataFrame, supply: SupplyData | None, origin: str) -> gpd.GeoDataFrame:
+    """User frames in zonal mode carry a ``zone`` per site (and optionally ``time_to_power_years``)."""
+    if supply is None:
+        raise ScenarioError(f"{origin}: supply.model 'zonal' needs zonal supply data (pass supply=SupplyData)")
+    if "zone" not in sites:
+        raise InputDataError("sites: zonal supply needs a 'zone' column")
+    unknown = ~sites["zone"].isin(supply.zones.index)
+    if unknown.any():
+        raise InputDataError(f"sites: zone '{sites.loc[unknown, 'zone'].iloc[0]}' is not in the supply zones")
+    out = sites.copy()
+    out["spare_firm_mw_zone"] = out["zone"].map(supply.zones["spare_firm_mw"]).astype(float)
+    if "time_to_power_years" not in out:
+        out["time_to_power_years"] = out["queue_years"].astype(float)
+    out["queue_years"] = out["time_to_power_years"].astype(float)  # the time_to_power policy reads it
+    return out
 
 
 def _scenario_dir(origin: str) -> Path:
@@ -246,6 +277,7 @@ def inputs_from_frames(
     name: str = "sites",
     cooling: pd.DataFrame | None = None,
     energy: "EnergyData | None" = None,
+    supply: SupplyData | None = None,
 ) -> SitingData:
     """Build :class:`SitingData` from user frames (any candidate geography with a CRS).
 
@@ -266,6 +298,9 @@ def inputs_from_frames(
     missing = [k for k in REQUIRED_COSTS if k not in costs]
     if missing:
         raise InputDataError(f"costs: missing '{missing[0]}'")
+    check_supply_mode(scenario, scenario.origin)
+    if scenario.supply.model == "zonal":
+        sites = _zonal_frames(sites, supply, scenario.origin)
     catalog = indexed_by(gpu_table, "gpu", "gpus")
     merged_costs = dict(costs) | scenario.costs.as_dict()
     check_costs(merged_costs, scenario.origin)
@@ -279,4 +314,5 @@ def inputs_from_frames(
         scenario=scenario,
         cooling=cooling if cooling is not None else load_cooling(),
         energy=energy,
+        supply=supply if scenario.supply.model == "zonal" else None,
     )

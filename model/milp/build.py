@@ -17,6 +17,7 @@ from model.milp.components.objective import add_objective
 from model.milp.components.policy import add_policy
 from model.milp.components.power import add_power
 from model.milp.components.siting import add_siting
+from model.milp.components.supply import add_supply
 from model.milp.model_data import ModelData, SitingModel, model_data
 from model.policies import component_name, module_for, structural_dump
 
@@ -76,6 +77,7 @@ def build_model(inputs: SitingData) -> SitingModel:
     add_power(m, data)
     add_land(m, data)
     add_energy(m, data)
+    add_supply(m, data)
     add_budget(m, data)
     add_policy(m, data)
     add_objective(m, data)

@@ -7,7 +7,7 @@ where land (not the campus cap) can bind.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +27,13 @@ class IndexSets:
     SITES_GPUS: list[tuple[str, str]]
     SITES_TIERS: list[tuple[str, str]]
     SITES_LAND_LIMITED: list[str]
+    # Zonal supply only (empty in legacy mode): ReEDS zones, directed interfaces, new generation per
+    # zone and type, its energy where the zone has candidates, and each site's connection options.
+    ZONES: list[str] = field(default_factory=list)
+    INTERFACES: list[tuple[str, str]] = field(default_factory=list)
+    ZONES_GEN: list[tuple[str, str]] = field(default_factory=list)
+    ZONES_GEN_ENERGY: list[tuple[str, str]] = field(default_factory=list)
+    SITES_CONNECTIONS: list[tuple[str, str]] = field(default_factory=list)
 
 
 def policy_context(data: SitingData) -> PolicyContext:
@@ -58,11 +65,14 @@ def build_index_sets(data: SitingData, sites: pd.DataFrame) -> IndexSets:
     gpus = data.gpus.index.to_list()
     tiers = data.tiers.index.to_list()
     max_mw = data.costs["max_campus_mw"]
-    # A tier is worth offering only where firm headroom is below the campus cap.
-    needs_upgrade = sites.index[sites["headroom_mw"].to_numpy() < max_mw]
+    # A tier is worth offering only where firm headroom is below the campus cap; zonal supply
+    # replaces headroom and tiers by each site's connection options.
+    needs_upgrade = sites.index[sites["headroom_mw"].to_numpy() < max_mw] if data.supply is None else []
     land_mw = sites["land_available_acres"].to_numpy() / data.costs["acres_per_mw"]
     land_limited = sites.index[land_mw < max_mw].to_list()
+    zonal = zonal_sets(data, sites) if data.supply is not None else {}
     return IndexSets(
+        **zonal,
         SITES=site_ids,
         GPUS=gpus,
         TIERS=tiers,
@@ -70,3 +80,34 @@ def build_index_sets(data: SitingData, sites: pd.DataFrame) -> IndexSets:
         SITES_TIERS=[(s, t) for s in needs_upgrade for t in tiers],
         SITES_LAND_LIMITED=land_limited,
     )
+
+
+def zonal_sets(data: SitingData, sites: pd.DataFrame) -> dict[str, list]:
+    """Zones with a candidate plus every zone that can reach one through interfaces (a zone's spare or
+    new generation can be wheeled across several zones), the interfaces among them with a positive
+    limit, and the sparse zone x type and site x connection pairs."""
+    supply = data.supply
+    assert supply is not None
+    tr = supply.transfers.loc[(supply.transfers["mw"] * supply.import_share) > 0]
+    tr = tr.loc[tr["from_zone"].isin(supply.zones.index) & tr["to_zone"].isin(supply.zones.index)]
+    reach = set(sites["zone"])
+    frontier = set(reach)
+    while frontier:  # zones upstream of a candidate zone, breadth first
+        upstream = set(tr.loc[tr["to_zone"].isin(frontier), "from_zone"]) - reach
+        reach |= upstream
+        frontier = upstream
+    zones = sorted(reach, key=lambda z: (len(z), z))
+    tr = tr.loc[tr["from_zone"].isin(reach) & tr["to_zone"].isin(reach)]
+    types = supply.generation.index.to_list()
+    load_zones = set(sites["zone"])
+    energy_types = [t for t in types if (supply.energy_share[t] > 0).any()]
+    conn = supply.connections.loc[supply.connections["site_id"].isin(sites.index)]
+    return {
+        "ZONES": zones,
+        "INTERFACES": list(zip(tr["from_zone"], tr["to_zone"])),
+        "ZONES_GEN": [(z, t) for z in zones for t in types],
+        "ZONES_GEN_ENERGY": [
+            (z, t) for z in zones if z in load_zones for t in energy_types if supply.energy_share.at[z, t] > 0
+        ],
+        "SITES_CONNECTIONS": list(zip(conn["site_id"], conn["option"])),
+    }

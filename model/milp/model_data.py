@@ -4,13 +4,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from model.core.units import KW_PER_MW, TFLOPS_PER_PFLOPS, USD_PER_MUSD
+from model.core.units import HOURS_PER_YEAR, KW_PER_MW, TFLOPS_PER_PFLOPS, USD_PER_MUSD, annuity_factor
 from model.inputs.energy_data import EnergyData
 from model.inputs.load import SitingData
 from model.milp.index_sets import IndexSets, active_sites, build_index_sets, policy_context
@@ -46,6 +46,65 @@ class ModelData:
     gpu_price_factor: dict[str, float]
     facility_capex_factor: dict[str, float]
     capex_adder_musd_per_mw: dict[str, float]
+    supply: "ZonalData | None" = None  # zonal supply coefficients ([supply] model = "zonal")
+
+
+@dataclass(frozen=True)
+class ZonalData:
+    """Coefficients of the zonal supply block (docs/supply_model.md), keyed by the zonal index sets."""
+
+    zone_of: dict[str, str]  # site -> ReEDS zone
+    spare_mw: dict[str, float]  # zone -> spare firm MW available to new campuses (spare x spare_share)
+    interface_max_mw: dict[tuple[str, str], float]  # (from, to) -> import limit for new load
+    connection_mw: dict[tuple[str, str], float]  # (site, option) -> MW it can deliver
+    connection_cost_musd: dict[tuple[str, str], float]  # (site, option) -> substation + spur
+    gen_credit: dict[str, float]  # type -> capacity credit (firm MW per MW)
+    gen_capex_musd_per_mw: dict[str, float]  # type -> overnight capex (reported)
+    gen_cost_pv_musd_per_mw: dict[str, float]  # type -> (capex x CRF + FOM) x horizon annuity (budget)
+    gen_energy_max_mwh_per_mw: dict[tuple[str, str], float]  # (zone, type) -> annual MWh per MW
+    gen_usd_per_mwh: dict[str, float]  # type -> fuel + VOM
+    gen_co2_t_per_mwh: dict[str, float]
+    ref_price_usd_per_mwh: dict[str, float]  # zone -> grid price new energy displaces (its cheapest candidate's)
+    ref_co2_t_per_mwh: dict[str, float]  # zone -> grid CO2 it displaces (its cleanest candidate's)
+    sites_in: dict[str, list[str]] = field(default_factory=dict)  # zone -> its candidate sites
+
+
+def zonal_data(inputs: SitingData, sites: pd.DataFrame, sets: IndexSets) -> ZonalData:
+    """Per-zone and per-type coefficients, computed with pandas from :class:`SupplyData`."""
+    supply = inputs.supply
+    assert supply is not None
+    costs = inputs.costs
+    rate, horizon = costs["discount_rate"], costs["horizon_years"]
+    gen = supply.generation
+    # Capital recovery factor: the annual payment that repays 1 over the asset's life at the discount rate.
+    life = gen["life_years"].astype(float)
+    crf = (1.0 / life) if rate == 0 else rate / (1.0 - (1.0 + rate) ** (-life))
+    kw = KW_PER_MW / USD_PER_MUSD  # $/kW -> M$/MW
+    cost_pv = kw * (gen["capex_usd_per_kw"] * crf + gen["fom_usd_per_kw_yr"]) * annuity_factor(rate, horizon)
+    fuel = gen["heat_rate_mmbtu_per_mwh"] * supply.gas_fuel_usd_per_mmbtu
+    co2 = gen["heat_rate_mmbtu_per_mwh"] * supply.gas_co2_kg_per_mmbtu / 1000.0
+    conn = supply.connections.loc[supply.connections["site_id"].isin(sites.index)]
+    keys = list(zip(conn["site_id"], conn["option"]))
+    tr = supply.transfers.set_index(["from_zone", "to_zone"])["mw"] * supply.import_share
+    zone_of = sites["zone"].astype(str)
+    return ZonalData(
+        zone_of=zone_of.to_dict(),
+        spare_mw=(supply.zones["spare_firm_mw"] * supply.spare_share).reindex(sets.ZONES).to_dict(),
+        interface_max_mw={k: float(tr[k]) for k in sets.INTERFACES},
+        connection_mw=dict(zip(keys, conn["mw"].astype(float))),
+        connection_cost_musd=dict(zip(keys, conn["cost_usd"].astype(float) / USD_PER_MUSD)),
+        gen_credit=gen["capacity_credit"].astype(float).to_dict(),
+        gen_capex_musd_per_mw=(kw * gen["capex_usd_per_kw"]).to_dict(),
+        gen_cost_pv_musd_per_mw=cost_pv.to_dict(),
+        gen_energy_max_mwh_per_mw={
+            (z, t): float(supply.energy_share.at[z, t]) * HOURS_PER_YEAR for z, t in sets.ZONES_GEN_ENERGY
+        },
+        gen_usd_per_mwh=(fuel + gen["vom_usd_per_mwh"]).to_dict(),
+        gen_co2_t_per_mwh=co2.to_dict(),
+        ref_price_usd_per_mwh=sites.groupby("zone")["price_usd_per_mwh"].min().astype(float).to_dict(),
+        ref_co2_t_per_mwh=(sites.groupby("zone")["co2_kg_per_mwh"].min() / 1000.0).astype(float).to_dict(),
+        sites_in={str(z): list(g.index) for z, g in sites.groupby("zone")},
+    )
 
 
 @dataclass(frozen=True)
@@ -85,13 +144,18 @@ def model_data(inputs: SitingData) -> ModelData:
         block_gpus=gpus["gpus_per_block"].astype(int).to_dict(),
         blocks_max=blocks_max_map,
         pue=pue.to_dict(),
-        headroom_mw=sites["headroom_mw"].astype(float).to_dict(),
+        # Zonal supply: a site's grid limit is its largest connection option (no tiers); legacy: headroom.
+        headroom_mw=(
+            inputs.supply.connections.groupby("site_id")["mw"].max().reindex(sites.index).fillna(0.0)
+            if inputs.supply is not None
+            else sites["headroom_mw"].astype(float)
+        ).to_dict(),
         land_mw_max=(sites["land_available_acres"] / costs["acres_per_mw"]).to_dict(),
         land_cost_musd_per_mw=land_cost.to_dict(),
         price_usd_per_mwh=sites["price_usd_per_mwh"].astype(float).to_dict(),
         co2_t_per_mwh=(sites["co2_kg_per_mwh"] / 1000.0).to_dict(),
-        tier_mw=inputs.tiers["added_mw"].astype(float).to_dict(),
-        tier_cost_musd=(inputs.tiers["cost_usd"] / USD_PER_MUSD).to_dict(),
+        tier_mw={} if inputs.supply is not None else inputs.tiers["added_mw"].astype(float).to_dict(),
+        tier_cost_musd={} if inputs.supply is not None else (inputs.tiers["cost_usd"] / USD_PER_MUSD).to_dict(),
         gpu_price_factor=dict.fromkeys(sets.SITES, 1.0),
         facility_capex_factor=dict.fromkeys(sets.SITES, 1.0),
         # A per-site $/MW adjustment from the data, e.g. the bonus for clustering near existing campuses.
@@ -100,6 +164,7 @@ def model_data(inputs: SitingData) -> ModelData:
             if "capex_adjust_usd_per_mw" in sites
             else pd.Series(0.0, index=sites.index)
         ).to_dict(),
+        supply=zonal_data(inputs, sites, sets) if inputs.supply is not None else None,
     )
     for policy in inputs.scenario.policies:
         adjust = getattr(module_for(policy), "adjust", None)

@@ -80,9 +80,78 @@ def sites_table(sm: SitingModel) -> gpd.GeoDataFrame:
     dry = getattr(m, "dry_it_mw", None)
     # Six decimals: water and facility MW are recomputed from this column by the checker.
     out["dry_cooled_it_mw"] = [round(pyo.value(dry[s]), 6) if dry is not None and s in dry else 0.0 for s in ids]
+    if data.supply is not None:
+        out = _zonal_columns(sm, ids, sites, out)
     points = sites.geometry.representative_point()
     gdf = gpd.GeoDataFrame(out, geometry=points.values, crs=sites.crs)
     return gdf.to_crs(OUTPUT_CRS)
+
+
+def _zonal_columns(sm: SitingModel, ids: list[str], sites: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
+    """Zonal supply: zone, its spare firm MW, time to power and the chosen connection."""
+    m, z = sm.m, sm.data.supply
+    assert z is not None
+    chosen = {s: c for s, c in sm.data.sets.SITES_CONNECTIONS if s in out.index and round(pyo.value(m.connect[s, c])) == 1}
+    conn = sm.data.inputs.supply.connections.set_index(["site_id", "option"]) if sm.data.inputs.supply is not None else None
+    out["zone"] = sites["zone"]
+    out["spare_firm_mw_zone"] = sites["spare_firm_mw_zone"].astype(float)
+    out["time_to_power_years"] = sites["time_to_power_years"].astype(float)
+    out["connection_option"] = [chosen.get(s, "") for s in ids]
+    out["substation_kv"] = [float(conn.at[(s, chosen[s]), "class_kv"]) if s in chosen else 0.0 for s in ids]
+    out["substation_km"] = [float(conn.at[(s, chosen[s]), "km"]) if s in chosen else 0.0 for s in ids]
+    out["connection_mw"] = [z.connection_mw[s, chosen[s]] if s in chosen else 0.0 for s in ids]
+    out["connection_cost_usd"] = out["capex_interconnect_usd"]
+    return out
+
+
+def supply_tables(sm: SitingModel) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Zonal supply: new generation per zone and type (non-zero rows) and firm imports per interface."""
+    m, z = sm.m, sm.data.supply
+    gen_cols = ["zone", "type", "new_mw", "firm_mw", "energy_mwh_per_year", "capex_usd", "cost_pv_usd", "co2_t_per_year"]
+    if z is None:
+        return pd.DataFrame(columns=gen_cols), pd.DataFrame(columns=["from_zone", "to_zone", "mw"])
+    rows = []
+    for zone, t in sm.data.sets.ZONES_GEN:
+        mw = float(pyo.value(m.new_gen_mw[zone, t]))
+        mwh = float(pyo.value(m.new_gen_mwh[zone, t])) if (zone, t) in m.new_gen_mwh else 0.0
+        if mw <= 1e-6 and mwh <= 1e-6:
+            continue
+        rows.append({
+            "zone": zone, "type": t, "new_mw": round(mw, 6), "firm_mw": round(mw * z.gen_credit[t], 6),
+            "energy_mwh_per_year": round(mwh, 3), "capex_usd": round(mw * z.gen_capex_musd_per_mw[t] * USD_PER_MUSD, 0),
+            "cost_pv_usd": round(mw * z.gen_cost_pv_musd_per_mw[t] * USD_PER_MUSD, 0),
+            "co2_t_per_year": round(mwh * z.gen_co2_t_per_mwh[t], 1),
+        })
+    flows = [
+        {"from_zone": a, "to_zone": b, "mw": round(float(pyo.value(m.import_mw[a, b])), 6)}
+        for a, b in sm.data.sets.INTERFACES
+        if pyo.value(m.import_mw[a, b]) > 1e-6
+    ]
+    return pd.DataFrame(rows, columns=gen_cols), pd.DataFrame(flows, columns=["from_zone", "to_zone", "mw"])
+
+
+def _supply_summary(sm: SitingModel | None, sites: pd.DataFrame | None, has: bool) -> dict[str, Any]:
+    """Summary keys of the zonal supply (empty or null in legacy mode and without a solution)."""
+    if not has or sm is None or sm.data.supply is None or sites is None:
+        return {"supply_model": sm.data.inputs.scenario.supply.model if sm else None, "new_generation_mw_by_type": {},
+                "new_generation_capex_usd": None, "new_generation_cost_pv_usd": None, "facility_mw_by_zone": {},
+                "new_generation": [], "zone_imports": []}
+    m = sm.m
+    gen, flows = supply_tables(sm)
+    return {
+        "supply_model": "zonal",
+        "new_generation_mw_by_type": gen.groupby("type")["new_mw"].sum().round(_MW_DECIMALS).to_dict(),
+        "new_generation_capex_usd": round(float(pyo.value(m.new_gen_capex_musd)) * USD_PER_MUSD, 0),
+        # What the budget counts: annualised capex + FOM over the horizon (overnight capex above).
+        "new_generation_cost_pv_usd": round(float(pyo.value(m.new_gen_cost_pv_musd)) * USD_PER_MUSD, 0),
+        "new_generation_energy_cost_pv_usd": round(
+            float(pyo.value(m.new_gen_energy_cost_musd_per_year)) * float(pyo.value(m.annuity_years)) * USD_PER_MUSD, 0
+        ),
+        "new_generation_co2_t_per_year": round(float(pyo.value(m.new_gen_co2_t_per_year)), 0),
+        "facility_mw_by_zone": sites.groupby("zone")["facility_mw"].sum().round(_MW_DECIMALS).to_dict(),
+        "new_generation": gen.to_dict(orient="records"),
+        "zone_imports": flows.to_dict(orient="records"),
+    }
 
 
 def _site_energy(sm: SitingModel, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -276,6 +345,7 @@ def summary_dict(
         "data_sha256": data_sha256,
         "diagnosis": None,
     }
+    summary.update(_supply_summary(sm, sites, has))
     return summary
 
 

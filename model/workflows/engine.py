@@ -225,6 +225,13 @@ def write_run(out_dir: Path, outcome: RunOutcome, title: str) -> None:
         png = (out_dir / "map.png").read_bytes()
     if outcome.dispatch is not None:
         outcome.dispatch.to_parquet(out_dir / "dispatch.parquet", index=False)
+    if outcome.sites is not None and outcome.summary.get("supply_model") == "zonal":
+        # Zonal supply: new generation per zone and type, and firm imports, for the checker and readers.
+        gen_cols = ["zone", "type", "new_mw", "firm_mw", "energy_mwh_per_year", "capex_usd", "cost_pv_usd", "co2_t_per_year"]
+        pd.DataFrame(outcome.summary["new_generation"], columns=gen_cols).to_csv(out_dir / "generation.csv", index=False)
+        pd.DataFrame(outcome.summary["zone_imports"], columns=["from_zone", "to_zone", "mw"]).to_csv(
+            out_dir / "zone_imports.csv", index=False
+        )
     if outcome.ranking is not None:
         write_ranking(out_dir, outcome.ranking, gpkg=False)
     if not (out_dir / "solver.log").exists():

@@ -35,8 +35,15 @@ def add_budget(m: pyo.ConcreteModel, data: ModelData) -> None:
         m.SITES,
         rule=lambda m, s: sum(data.gpu_price_factor[s] * data.block_price_musd[g] * m.blocks[s, g] for g in m.GPUS),
     )
+    # Zonal supply: the chosen connection's substation and spur line instead of an upgrade tier.
+    options_at: dict[str, list[str]] = defaultdict(list)
+    for s, c in data.sets.SITES_CONNECTIONS:
+        options_at[s].append(c)
+    conn_cost = data.supply.connection_cost_musd if data.supply is not None else {}
     m.capex_interconnect_musd = pyo.Expression(
-        m.SITES, rule=lambda m, s: sum(data.tier_cost_musd[t] * m.upgrade[s, t] for t in tiers_at[s])
+        m.SITES,
+        rule=lambda m, s: sum(data.tier_cost_musd[t] * m.upgrade[s, t] for t in tiers_at[s])
+        + sum(conn_cost[s, c] * m.connect[s, c] for c in options_at[s]),
     )
     # On-site energy assets (hourly mode): annualised capital and fixed O&M, as a PV over the horizon.
     energy_assets = getattr(m, "capex_energy_musd", None)
@@ -49,7 +56,11 @@ def add_budget(m: pyo.ConcreteModel, data: ModelData) -> None:
         + m.capex_interconnect_musd[s]
         + (energy_assets[s] if energy_assets is not None else 0.0),
     )
-    m.total_capex_musd = pyo.Expression(expr=sum(m.capex_musd[s] for s in m.SITES))
+    # Zonal supply: new generation's annualised capex + FOM over the horizon, a zone-level capex.
+    new_gen = getattr(m, "new_gen_cost_pv_musd", None)
+    m.total_capex_musd = pyo.Expression(
+        expr=sum(m.capex_musd[s] for s in m.SITES) + (new_gen if new_gen is not None else 0.0)
+    )
     m.total_opex_pv_musd = pyo.Expression(expr=m.energy_opex_pv_musd_total)
     m.total_cost_musd = pyo.Expression(expr=m.total_capex_musd + m.total_opex_pv_musd)
 

@@ -1,0 +1,91 @@
+"""Zonal supply (``[supply] model = "zonal"``, docs/supply_model.md): per ReEDS zone, campus MW must be
+covered by the zone's spare firm MW (a share of it), net firm imports over NARIS interfaces (a share of
+each limit) and the accredited MW of new generation the investor builds in the zone.
+
+New generation costs its annualised capex plus FOM over the horizon (in the budget, like on-site
+assets in hourly mode); its energy (gas, solar, wind; batteries shift, they make none) displaces grid
+energy of the zone's campuses at the zone's reference price and CO2 and pays fuel + VOM instead. The
+block updates the model's energy-cost and CO2 totals, so budget, objective and carbon rules see it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+import pyomo.environ as pyo
+
+from model.core.units import USD_PER_MUSD
+
+if TYPE_CHECKING:
+    from model.milp.model_data import ModelData
+
+
+def add_supply(m: pyo.ConcreteModel, data: ModelData) -> None:
+    z = data.supply
+    if z is None:
+        return
+    sets = data.sets
+    m.ZONES = pyo.Set(initialize=sets.ZONES, ordered=True)
+    m.INTERFACES = pyo.Set(within=m.ZONES * m.ZONES, initialize=sets.INTERFACES, ordered=True)
+    m.ZONES_GEN = pyo.Set(within=m.ZONES * pyo.Any, initialize=sets.ZONES_GEN, ordered=True)
+    m.ZONES_GEN_ENERGY = pyo.Set(within=m.ZONES_GEN, initialize=sets.ZONES_GEN_ENERGY, ordered=True)
+
+    m.new_gen_mw = pyo.Var(m.ZONES_GEN, within=pyo.NonNegativeReals)
+    m.import_mw = pyo.Var(m.INTERFACES, within=pyo.NonNegativeReals, bounds=lambda m, a, b: (0.0, z.interface_max_mw[a, b]))
+    m.new_gen_mwh = pyo.Var(m.ZONES_GEN_ENERGY, within=pyo.NonNegativeReals)
+
+    out_of: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    into: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for a, b in sets.INTERFACES:
+        out_of[a].append((a, b))
+        into[b].append((a, b))
+    types_in: dict[str, list[str]] = defaultdict(list)
+    for zone, t in sets.ZONES_GEN:
+        types_in[zone].append(t)
+    energy_in: dict[str, list[str]] = defaultdict(list)
+    for zone, t in sets.ZONES_GEN_ENERGY:
+        energy_in[zone].append(t)
+
+    # Firm balance: campus MW + exports - imports - accredited new MW <= spare available to new load.
+    m.zone_firm = pyo.Constraint(
+        m.ZONES,
+        rule=lambda m, zone: sum(m.facility_mw[s] for s in z.sites_in.get(zone, []))
+        + sum(m.import_mw[k] for k in out_of[zone])
+        - sum(m.import_mw[k] for k in into[zone])
+        - sum(z.gen_credit[t] * m.new_gen_mw[zone, t] for t in types_in[zone])
+        <= z.spare_mw[zone],
+    )
+    # Energy a new plant can make in a year, and no more than the zone's campuses use (no sales).
+    m.new_gen_energy_max = pyo.Constraint(
+        m.ZONES_GEN_ENERGY,
+        rule=lambda m, zone, t: m.new_gen_mwh[zone, t] <= z.gen_energy_max_mwh_per_mw[zone, t] * m.new_gen_mw[zone, t],
+    )
+    energy_zones = sorted(energy_in, key=sets.ZONES.index)
+    m.ZONES_ENERGY = pyo.Set(within=m.ZONES, initialize=energy_zones, ordered=True)
+    m.new_gen_energy_use = pyo.Constraint(
+        m.ZONES_ENERGY,
+        rule=lambda m, zone: sum(m.new_gen_mwh[zone, t] for t in energy_in[zone])
+        <= sum(m.energy_mwh_per_year[s] for s in z.sites_in.get(zone, [])),
+    )
+
+    m.new_gen_capex_musd = pyo.Expression(expr=sum(z.gen_capex_musd_per_mw[t] * m.new_gen_mw[k, t] for k, t in sets.ZONES_GEN))
+    m.new_gen_cost_pv_musd = pyo.Expression(
+        expr=sum(z.gen_cost_pv_musd_per_mw[t] * m.new_gen_mw[k, t] for k, t in sets.ZONES_GEN)
+    )
+    cp = m.carbon_price_usd_per_tco2
+    m.new_gen_co2_t_per_year = pyo.Expression(
+        expr=sum((z.gen_co2_t_per_mwh[t] - z.ref_co2_t_per_mwh[k]) * m.new_gen_mwh[k, t] for k, t in sets.ZONES_GEN_ENERGY)
+    )
+    # Fuel + VOM (+ carbon) of new energy, less the grid energy (and carbon) it displaces.
+    m.new_gen_energy_cost_musd_per_year = pyo.Expression(
+        expr=sum(
+            (z.gen_usd_per_mwh[t] - z.ref_price_usd_per_mwh[k]) * m.new_gen_mwh[k, t] for k, t in sets.ZONES_GEN_ENERGY
+        ) / USD_PER_MUSD
+        + cp * m.new_gen_co2_t_per_year / USD_PER_MUSD
+    )
+    # The energy block defined the totals from the campuses' grid bills; new generation adjusts them.
+    m.energy_cost_musd_per_year_total.set_value(
+        m.energy_cost_musd_per_year_total.expr + m.new_gen_energy_cost_musd_per_year
+    )
+    m.co2_t_per_year_total.set_value(m.co2_t_per_year_total.expr + m.new_gen_co2_t_per_year)
