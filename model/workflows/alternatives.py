@@ -152,8 +152,21 @@ def find_alternatives(
     return best, [first, *found]
 
 
-def summarise(alternatives: Sequence[Alternative], optimum: float, sense_max: bool) -> dict[str, Any]:
-    """Must-haves, interchangeable groups and the range of MW per state over the solved plans."""
+SUBSTITUTE_KM = 300.0  # a dropped and an added site this close (or in one state) serve the same region
+
+
+def summarise(
+    alternatives: Sequence[Alternative],
+    optimum: float,
+    sense_max: bool,
+    sites: pd.DataFrame | None = None,
+) -> dict[str, Any]:
+    """Must-haves, interchangeable groups and the range of MW per state over the solved plans.
+
+    Interchangeable: when a plan drops a site of the optimum and adds another in the same state or
+    within SUBSTITUTE_KM (``sites`` gives states and projected metres), the two are linked; groups
+    are the connected sets. Without ``sites`` every drop is linked with every add of the plan.
+    """
     solved = [a for a in alternatives if a.objective is not None]
     used = [{s for s, mw in a.mw_by_site.items() if mw > _MW_TOL} for a in solved]
     must = sorted(set.intersection(*used)) if used else []
@@ -167,12 +180,21 @@ def summarise(alternatives: Sequence[Alternative], optimum: float, sense_max: bo
             s = parent[s]
         return s
 
+    def near(a: str, b: str) -> bool:
+        if sites is None:
+            return True
+        if sites.at[a, "state"] == sites.at[b, "state"]:
+            return True
+        pa, pb = sites.geometry[a].representative_point(), sites.geometry[b].representative_point()
+        return pa.distance(pb) <= SUBSTITUTE_KM * 1000.0
+
     base = used[0] if used else set()
     for plan in used[1:]:
         dropped, added = base - plan, plan - base
         for a in dropped:
             for b in added:
-                parent[find(a)] = find(b)
+                if near(a, b):
+                    parent[find(a)] = find(b)
     groups: dict[str, list[str]] = {}
     for s in seen:
         if s not in must:
@@ -218,7 +240,7 @@ def write_alternatives(out_dir: Path, best: Any, alternatives: Sequence[Alternat
     """alternatives.csv, alternatives.json (summary) and alternatives.png (how often each site is built)."""
     inputs = best.inputs
     sense_max = best.summary.get("objective_unit") == "PFLOPS"
-    summary = summarise(alternatives, alternatives[0].objective or 0.0, sense_max) | {"slack": slack}
+    summary = summarise(alternatives, alternatives[0].objective or 0.0, sense_max, inputs.sites) | {"slack": slack}
     names = inputs.sites["county_name"].astype(str) + ", " + inputs.sites["state"].astype(str)
     summary["site_names"] = {s: names[s] for s in summary["site_frequency"]}
     with output_dir(out_dir, "alternatives", force=force) as tmp:
