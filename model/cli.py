@@ -109,8 +109,8 @@ def _fmt_bn(usd: float | None) -> str:
 
 def _print_summary(summary: dict, out_dir: Path | None, sites: "gpd.GeoDataFrame | None" = None) -> None:
     table = Table(title=f"{summary['scenario']}: {summary['status']}", show_header=False)
-    if summary["objective_unit"] != "PFLOPS" or summary["compute_pflops"] is None:  # else it repeats compute
-        table.add_row("objective", f"{summary['objective']:,.2f} {summary['objective_unit']}" if summary["objective"] is not None else "-")
+    if summary["objective_unit"] == "USD":  # least cost: the objective is the total cost; max compute: it is the compute row
+        table.add_row("objective", f"least cost {_fmt_bn(summary['objective'])} (capex + energy PV)")
     table.add_row("MIP gap", f"{summary['mip_gap']:.4%}" if summary["mip_gap"] is not None else "-")
     if summary["compute_pflops"] is not None:
         table.add_row("compute", f"{summary['compute_pflops']:,.0f} PFLOPS ({summary['precision']} dense)")
@@ -251,7 +251,7 @@ def compare(
         view.add_row(
             row.scenario, row.status, fmt(row.compute_pflops), fmt(row.compute_change_pflops),
             fmt(row.cost_usd, 1e9, 2), fmt(row.cost_change_usd, 1e9, 2), fmt(row.facility_mw),
-            fmt(row.sites_built), fmt(row.emissions_tco2, 1e6, 2),
+            fmt(row.sites_built), fmt(row.co2_t_per_year, 1e6, 2),
         )
     console.print(view)
     for row in table.itertuples():
@@ -465,6 +465,38 @@ def alternatives(
     for group in summary["interchangeable_groups"]:
         console.print(f"interchangeable: {'; '.join(label[s] for s in group)}")
     console.print(f"written to {out_dir} (alternatives.csv, alternatives.json, alternatives.png)")
+
+
+@app.command()
+def robust(
+    scenario: Annotated[Path, typer.Argument(help="Base scenario TOML file.")],
+    risks: Annotated[Path, typer.Option("--risks", help="Risk file (TOML): weighted scenarios, e.g. runs/risks/policy-risk.toml")],
+    objective: Annotated[str, typer.Option("--objective", help="expected or minmax_regret")] = "expected",
+    out: Annotated[Optional[Path], typer.Option("--out", help="Output directory [default: <name>-robust/ beside the scenario]")] = None,
+    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP, metavar="")] = False,
+) -> None:
+    """Two-stage stochastic siting under policy risk: sites chosen once, GPUs and energy per scenario; VSS, EVPI, regret."""
+    from model.config import load_scenario
+    from model.results.outputs import check_output_dir
+    from model.workflows.robust import load_risks, run_robust
+
+    with _contract():
+        sc = load_scenario(scenario)
+        load_risks(risks)  # validated before anything is solved
+        out_dir = out if out is not None else scenario.parent / f"{sc.name}-robust"
+        check_output_dir(out_dir, "robust", force)
+        with err_console.status("solving each scenario, the mean-value plan and the extensive form") as status:
+            result = run_robust(sc, risks, out_dir, objective=objective, force=force, on_step=lambda s: status.update(s))
+    view = Table(title=f"{sc.name} under {risks.name}: {objective}")
+    view.add_column("figure")
+    view.add_column("value", justify="right")
+    unit = result.get("objective_unit", "")
+    for key, what in (("RP", "stochastic solution, expected"), ("EEV", "mean-value plan, expected"), ("VSS", "value of the stochastic solution"),
+                      ("WS", "perfect information, expected"), ("EVPI", "expected value of perfect information")):
+        value = result.get(key)
+        view.add_row(f"{key} ({what})", "-" if value is None else f"{value:,.1f} {unit}")
+    console.print(view)
+    console.print(f"written to {out_dir} (robust.json, robust.png, first_stage.csv, sites/)")
 
 
 @app.command()

@@ -119,6 +119,53 @@ class CostOverrides(StrictModel):
         return {k: v for k, v in self.model_dump().items() if v is not None}
 
 
+class CostAssumptions(StrictModel):
+    """The cost assumptions a model is built from: data/cost_assumptions.csv merged with the scenario's
+    ``[costs]`` overrides (:class:`CostOverrides`, same names), built once by ``model.inputs.load``.
+
+    Frozen and finite; each name carries its unit (``_usd``, ``_mw``, ``_years``; ``_share``, ``_rate``,
+    ``_factor``, ``_pue`` and ``_multiplier`` are dimensionless ratios).
+    """
+
+    shell_usd_per_mw: float = Field(ge=0)  # building shell + MEP fit-out, $ per MW of IT load
+    site_fixed_usd: float = Field(ge=0)  # per campus
+    acres_per_mw: float = Field(gt=0)  # campus footprint per facility MW
+    developable_land_share: float = Field(gt=0, le=1)  # of a county's (or site circle's) land area
+    discount_rate: float = Field(ge=0, lt=1)  # real, per year
+    horizon_years: float = Field(ge=0, le=100)  # energy-opex horizon
+    load_factor: float = Field(gt=0, le=1)  # average facility draw / nameplate facility MW
+    min_campus_mw: float = Field(ge=0)  # facility MW
+    max_campus_mw: float = Field(gt=0, le=100_000)  # facility MW
+    default_pue: float = Field(ge=1)
+    carbon_price_usd_per_tco2: float = Field(ge=0)
+    gpu_price_multiplier: float = Field(default=1.0, gt=0)  # on the catalog's $ per GPU block
+
+    @model_validator(mode="after")
+    def _campus_range(self) -> "CostAssumptions":
+        if self.min_campus_mw > self.max_campus_mw:
+            raise ValueError(
+                f"min_campus_mw ({self.min_campus_mw:g} MW) is above max_campus_mw ({self.max_campus_mw:g} MW); "
+                "no campus could be built"
+            )
+        return self
+
+    def with_overrides(self, overrides: "CostOverrides | dict[str, float]") -> "CostAssumptions":
+        """A validated copy with ``overrides`` (the scenario's ``[costs]``, or a name -> value dict) applied."""
+        values = overrides.as_dict() if isinstance(overrides, CostOverrides) else dict(overrides)
+        return type(self).model_validate(self.model_dump() | values)
+
+    # Read-only compatibility accessors for the results and workflow layers, which still index costs
+    # by name (``costs["acres_per_mw"]``) or merge a dict into them (``costs | {name: value}``);
+    # new code reads attributes.
+    def __getitem__(self, name: str) -> float:
+        if name not in type(self).model_fields:
+            raise KeyError(name)
+        return float(getattr(self, name))
+
+    def __or__(self, other: dict[str, float]) -> "CostAssumptions":
+        return self.with_overrides(other)
+
+
 class EnergyConfig(StrictModel):
     """Hourly energy co-optimisation over representative days (off: annual energy at the state price)."""
 

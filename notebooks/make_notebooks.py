@@ -178,7 +178,7 @@ scenarios = [scenario_from_dict(base)] + [scenario_from_dict(base | {"name": n, 
 entries = solve_all(scenarios)
 table = compare_table(entries)
 table[["scenario", "status", "compute_pflops", "compute_change_pflops", "cost_usd", "usd_per_pflops",
-       "facility_mw", "sites_built", "emissions_tco2"]].round(1)""",
+       "facility_mw", "sites_built", "co2_t_per_year"]].round(1)""",
     ),
     (
         "md",

@@ -59,7 +59,7 @@ def test_csv_points_get_county_facts_and_default_headroom(tmp_path: Path) -> Non
     assert list(sites["state"]) == ["VA", "TX"]
     grid = load_county_grid()
     assert sites.loc["row-1", "headroom_mw"] == pytest.approx(grid.loc["51107", "headroom_mw"])
-    circle_acres = math.pi * (cand.SITE_RADIUS_KM * 1000) ** 2 / 4046.8564224 * COSTS["developable_land_share"]
+    circle_acres = math.pi * (cand.SITE_RADIUS_KM * 1000) ** 2 / 4046.8564224 * COSTS.developable_land_share
     assert sites["land_available_acres"].to_numpy() == pytest.approx([circle_acres] * 2)
     assert list(cand.file_candidates(path, ["tx"], COSTS).index) == ["row-2"]
 

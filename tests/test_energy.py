@@ -84,7 +84,7 @@ def solve_energy(
 def test_grid_only() -> None:
     # No on-site assets: 4,380 MWh at $10 + 4,380 MWh at $90 = $438,000 a year.
     out = solve_energy([], energy())
-    assert out.summary["objective"] == pytest.approx(15 + 0.438)
+    assert out.summary["objective"] == pytest.approx(1e6 * (15 + 0.438))
     assert out.summary["energy_mwh_by_source"]["grid_import"] == pytest.approx(8760.0)
 
 
@@ -94,7 +94,7 @@ def test_battery_shifts_cheap_energy() -> None:
     out = solve_energy(["battery"], energy())
     site = out.sites.loc["S1"]
     assert site["battery_mw"] == pytest.approx(1.0) and site["battery_mwh"] == pytest.approx(1.0)
-    assert out.summary["objective"] == pytest.approx(15 + 0.0876 + 0.03)
+    assert out.summary["objective"] == pytest.approx(1e6 * (15 + 0.0876 + 0.03))
     assert out.summary["energy_mwh_by_source"]["battery_discharge"] == pytest.approx(4380.0)
     # Per site: 8,760 MWh from the grid (all bought at $10), 4,380 of it delivered through the battery.
     assert site["grid_mwh_per_year"] == pytest.approx(8760.0)
@@ -109,11 +109,11 @@ def test_solar_surplus_is_stored() -> None:
     solar_only = solve_energy(["solar"], flat)
     assert solar_only.sites.loc["S1", "solar_mw"] == pytest.approx(1.0)
     assert solar_only.summary["energy_mwh_by_source"]["spilled"] == pytest.approx(0.0, abs=1e-6)
-    assert solar_only.summary["objective"] == pytest.approx(15 + 0.05 + 0.219)
+    assert solar_only.summary["objective"] == pytest.approx(1e6 * (15 + 0.05 + 0.219))
     both = solve_energy(["solar", "battery"], flat)
     assert both.sites.loc["S1", "solar_mw"] == pytest.approx(2.0)
     assert both.summary["energy_mwh_by_source"]["grid_import"] == pytest.approx(0.0, abs=1e-6)
-    assert both.summary["objective"] == pytest.approx(15 + 0.13)
+    assert both.summary["objective"] == pytest.approx(1e6 * (15 + 0.13))
 
 
 def test_clean_share_binds() -> None:
@@ -184,11 +184,11 @@ def test_seed_starts_from_the_annual_answer() -> None:
     # hourly model adds the 1 MW / 1 MWh battery of test_battery_shifts_cheap_energy: 15 + 0.1176.
     seeded = solve_energy(["battery"], energy())
     assert seeded.summary["seed"] == {
-        "objective": pytest.approx(15 + 0.0876 + 0.03),
-        "annual_model_objective": pytest.approx(15 + 0.438),
+        "objective": pytest.approx(1e6 * (15 + 0.0876 + 0.03)),
+        "annual_model_objective": pytest.approx(1e6 * (15 + 0.438)),
         "sites_built": 1,
     }
-    assert seeded.summary["objective"] == pytest.approx(15 + 0.0876 + 0.03)
+    assert seeded.summary["objective"] == pytest.approx(1e6 * (15 + 0.0876 + 0.03))
     assert seeded.summary["seconds"]["seed"] > 0
     plain = solve_energy(["battery"], energy(), solver={"seed_incumbent": False, "mip_gap": 0.0, "threads": 1})
     assert "seed" not in plain.summary and "seed" not in plain.summary["seconds"]
@@ -275,3 +275,21 @@ def test_dearer_site_of_a_zone_pays_its_own_price() -> None:
     assert out.summary["status"] == "optimal"
     assert list(out.sites.index) == ["S1"]
     assert out.summary["energy_opex_pv_usd"] == pytest.approx(876_000.0)
+
+
+def test_hourly_mode_has_no_headroom_row_only_the_firm_and_nonfirm_pair() -> None:
+    """The power block decides from the data (hourly energy on) not to add the row dispatch replaces."""
+    import pyomo.environ as pyo
+
+    from model.milp.build import build_model
+    from tests.conftest import tiny_inputs
+
+    sc = tiny_scenario(
+        objective={"sense": "min_cost", "target_it_mw": 1.0}, budget=None, gpus={"types": ["A"]},
+        energy={"enabled": True, "onsite": ["solar", "battery"]},
+        policies=[{"type": "exclude", "counties": ["00002", "00003"]}],
+    )
+    m = build_model(tiny_inputs(sc, tiny_sites(headroom_mw=[10.0, 6.0, 0.0]), energy=energy())).m
+    assert m.find_component("headroom") is None
+    assert list(m.grid_firm) == list(m.SITES_GRID_LIMITED) and len(m.grid_firm) > 0
+    assert all(c.active for c in m.component_objects(pyo.Constraint))

@@ -120,3 +120,39 @@ def test_county_names_are_decoded_as_utf8() -> None:
     names = load_counties()["county_name"]
     assert names.loc["35013"] == "Doña Ana"  # NM; Latin-1 decoding gave "DoÃ±a Ana"
     assert not names.str.contains("Ã").any()
+
+
+def test_costs_are_one_typed_frozen_object_built_from_data_and_overrides() -> None:
+    from pydantic import ValidationError
+
+    from model.config import CostAssumptions, CostOverrides
+    from model.core.units import annuity_factor, capital_recovery_factor
+    from model.inputs.datasets import load_cost_assumptions
+    from tests.conftest import TINY_COSTS
+
+    # One list of names: every override is an assumption and vice versa.
+    assert set(CostOverrides.model_fields) == set(CostAssumptions.model_fields)
+    data = load_cost_assumptions()
+    assert isinstance(data, CostAssumptions) and data.gpu_price_multiplier == 1.0
+    inputs = tiny_inputs(tiny_scenario(costs={"max_campus_mw": 50.0}), min_campus_mw=2.0)
+    assert isinstance(inputs.costs, CostAssumptions)
+    assert (inputs.costs.max_campus_mw, inputs.costs.min_campus_mw) == (50.0, 2.0)  # override wins over the mapping
+    assert inputs.costs["max_campus_mw"] == 50.0  # read-only compatibility accessor
+    assert (inputs.costs | {"carbon_price_usd_per_tco2": 7.0}).carbon_price_usd_per_tco2 == 7.0
+    with pytest.raises(KeyError):
+        inputs.costs["no_such_cost"]
+    with pytest.raises(ValidationError):
+        inputs.costs.max_campus_mw = 1.0  # type: ignore[misc]
+    with pytest.raises(ValidationError, match="min_campus_mw"):
+        CostAssumptions.model_validate(TINY_COSTS | {"min_campus_mw": 200.0})
+    with pytest.raises(ValidationError):
+        CostAssumptions.model_validate(TINY_COSTS | {"horizon_years": float("inf")})
+    with pytest.raises(ScenarioError, match="finite"):
+        tiny_inputs(max_campus_mw=float("nan"))
+    with pytest.raises(InputDataError, match="unknown cost 'typo_usd'"):
+        tiny_inputs(typo_usd=1.0)
+    # A CostAssumptions is accepted where a mapping is.
+    again = tiny_inputs(tiny_scenario(), **{})
+    assert type(again.costs)(**again.costs.model_dump()) == again.costs
+    assert capital_recovery_factor(0.08, 20.0) == pytest.approx(1.0 / annuity_factor(0.08, 20.0))
+    assert capital_recovery_factor(0.0, 4.0) == pytest.approx(0.25)

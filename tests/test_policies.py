@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import pyomo.environ as pyo
 import pytest
 from shapely.geometry import box
 
@@ -82,7 +83,7 @@ def test_carbon_price_enters_energy_cost() -> None:
         budget=None,
         costs={"horizon_years": 1.0},
     )
-    assert s["objective"] == pytest.approx(20 + 0.876 + 0.7008)
+    assert s["objective"] == pytest.approx(1e6 * (20 + 0.876 + 0.7008))
 
 
 def test_water_cap_makes_dry_cooling_a_decision() -> None:
@@ -172,3 +173,18 @@ def test_a_policy_check_catches_a_violation() -> None:
     uncapped = solve_tiny(tiny_scenario())
     problems = check_solution(tiny_inputs(sc), uncapped.sites, uncapped.summary, uncapped.dispatch)
     assert any(p.startswith("state_mw_cap[0]: state XB") for p in problems), problems
+
+
+def test_blocks_do_not_edit_each_others_rows() -> None:
+    """water_cap only adds its cap row: dry cooling is in the siting block's facility MW and the energy
+    block's water; nothing is deactivated (tests/test_energy.py checks the hourly headroom)."""
+    from model.milp.build import build_model
+    from tests.conftest import tiny_inputs
+
+    sm = build_model(tiny_inputs(tiny_scenario(policies=[{"type": "water_cap", "max_m3_per_year": 1e3}])))
+    m = sm.m
+    assert sm.data.sets.SITES_DRY_OPTION == list(m.SITES_DRY_OPTION)
+    for s in m.SITES_DRY_OPTION:
+        assert "dry_it_mw" in str(m.facility_mw[s].expr) and "dry_it_mw" in str(m.water_m3_per_year[s].expr)
+    assert m.find_component("headroom") is not None
+    assert all(c.active for c in m.component_objects(pyo.Constraint))

@@ -83,7 +83,7 @@ def test_campus_must_buy_new_generation_when_its_zone_has_no_spare() -> None:
     # Cost = $5M site + 10 blocks x $10M + $2M connection + 20 MW x $1M = $127M (grid energy is free).
     out = solve_checked(zonal_inputs(tiny_supply()))
     s = out.summary
-    assert s["objective"] == pytest.approx(127.0, rel=1e-9)
+    assert s["objective"] == pytest.approx(127e6, rel=1e-9)  # USD
     assert s["new_generation_mw_by_type"] == {"gas_ct": pytest.approx(20.0)}
     assert s["new_generation_capex_usd"] == pytest.approx(20e6)
     assert s["facility_mw_by_zone"] == {"Z1": pytest.approx(10.0)}
@@ -96,7 +96,7 @@ def test_import_within_the_naris_share_is_cheaper_than_building() -> None:
     # Z2 has 100 MW spare; the Z2->Z1 interface is 40 MW, a quarter of it (10 MW) for new load: the
     # campus imports all 10 MW and builds nothing: $5M + $100M + $2M = $107M.
     out = solve_checked(zonal_inputs(tiny_supply(z2_spare_mw=100.0, z2_to_z1_mw=40.0)))
-    assert out.summary["objective"] == pytest.approx(107.0, rel=1e-9)
+    assert out.summary["objective"] == pytest.approx(107e6, rel=1e-9)
     assert out.summary["new_generation_mw_by_type"] == {}
     assert out.summary["zone_imports"] == [{"from_zone": "Z2", "to_zone": "Z1", "mw": pytest.approx(10.0)}]
 
@@ -104,11 +104,11 @@ def test_import_within_the_naris_share_is_cheaper_than_building() -> None:
 def test_import_limited_by_the_interface_share_and_the_exporters_spare() -> None:
     # Interface 20 MW x 0.25 = 5 MW: import 5, build 5 / 0.5 = 10 MW of gas ($10M): $117M.
     out = solve_checked(zonal_inputs(tiny_supply(z2_spare_mw=100.0, z2_to_z1_mw=20.0)))
-    assert out.summary["objective"] == pytest.approx(117.0, rel=1e-9)
+    assert out.summary["objective"] == pytest.approx(117e6, rel=1e-9)
     assert out.summary["new_generation_mw_by_type"] == {"gas_ct": pytest.approx(10.0)}
     # The exporter's own spare bounds it too: Z2 has 2 MW spare -> import 2, build 16 MW: $123M.
     out = solve_checked(zonal_inputs(tiny_supply(z2_spare_mw=2.0, z2_to_z1_mw=400.0)))
-    assert out.summary["objective"] == pytest.approx(123.0, rel=1e-9)
+    assert out.summary["objective"] == pytest.approx(123e6, rel=1e-9)
 
 
 def test_checker_catches_a_zone_short_of_firm_supply() -> None:

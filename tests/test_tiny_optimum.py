@@ -92,7 +92,7 @@ def test_min_cost_hits_gpu_target() -> None:
     # 1 B + 3 A: $50M; 4 B: $65M and 8 MW (two sites, +$5M). Optimum $45M, all A.
     sc = tiny_scenario(objective={"sense": "min_cost", "target_gpus": 40}, budget=None)
     out = solve_tiny(sc)
-    assert out.summary["objective"] == pytest.approx(45.0)  # MUSD
+    assert out.summary["objective"] == pytest.approx(45e6)  # USD: capex + energy PV
     assert out.summary["gpus"] == 40
     assert out.summary["gpus_by_type"] == {"A": 40, "B": 0}
 
@@ -107,7 +107,7 @@ def test_min_cost_counts_energy_and_carbon() -> None:
         costs={"horizon_years": 1.0, "carbon_price_usd_per_tco2": 100.0},
     )
     out = solve_tiny(sc)
-    assert out.summary["objective"] == pytest.approx(21.5768)
+    assert out.summary["objective"] == pytest.approx(1e6 * (21.5768))
     assert out.summary["co2_t_per_year"] == pytest.approx(2 * 8760 * 0.4)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-HOURS_PER_YEAR = 8760.0
+HOURS_PER_DAY = 24
+DAYS_PER_YEAR = 365
+HOURS_PER_YEAR = DAYS_PER_YEAR * HOURS_PER_DAY  # 8,760 h (an int: also a length of hourly series)
 M2_PER_ACRE = 4046.8564224
 KW_PER_MW = 1000.0
 USD_PER_MUSD = 1e6
@@ -30,3 +32,8 @@ def annuity_factor(discount_rate: float, years: float) -> float:
     if discount_rate == 0:
         return float(years)
     return (1.0 - (1.0 + discount_rate) ** (-years)) / discount_rate
+
+
+def capital_recovery_factor(discount_rate: float, years: float) -> float:
+    """Annual payment that repays 1 over ``years`` at ``discount_rate``: ``1 / annuity_factor``."""
+    return 1.0 / annuity_factor(discount_rate, years)

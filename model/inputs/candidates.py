@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Mapping
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from model.config import CostAssumptions
 from model.core.errors import InputDataError
 from model.core.geo import to_project_crs
 from model.core.tables import validate_table
@@ -155,7 +155,7 @@ def apply_county_price(sites: gpd.GeoDataFrame, county_price: pd.Series | None) 
 
 def attach_site_facts(
     points: gpd.GeoDataFrame,
-    costs: Mapping[str, float],
+    costs: CostAssumptions,
     county_price: pd.Series | None = None,
     counties: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
@@ -235,7 +235,7 @@ def _sum_within(targets_xy: np.ndarray, sources_xy: np.ndarray, weights: np.ndar
 
 def substation_candidates(
     states: list[str],
-    costs: Mapping[str, float],
+    costs: CostAssumptions,
     min_voltage_kv: float = 230.0,
     data_dir: Path | None = None,
     dataset: str = "real",
@@ -280,7 +280,7 @@ def substation_candidates(
     sel["headroom_mw"] = np.clip(sel["base_headroom_mw"] * sel["surplus_factor"], 0.0, SUBSTATION_HEADROOM_CAP_MW)
     sel["headroom_source"] = "HIFLD class base x GPPD/load balance within 50 km (docs/real_data.md)"
     sel["land_m2"] = _circle_m2(site_radius_km)
-    sel["land_available_acres"] = acres_from_m2(sel["land_m2"]) * costs["developable_land_share"]
+    sel["land_available_acres"] = acres_from_m2(sel["land_m2"]) * costs.developable_land_share
 
     sites = attach_site_facts(sel, costs, price, counties=counties)
     if dataset == "default":
@@ -320,7 +320,7 @@ def county_headroom_mw(gen_mw: pd.Series, load_mw: pd.Series, station_loadabilit
     return raw.where(station_loadability_mw > 0, 0.0).clip(0.0, COUNTY_HEADROOM_CAP_MW)
 
 
-def real_county_candidates(states: list[str], costs: Mapping[str, float], data_dir: Path | None = None) -> gpd.GeoDataFrame:
+def real_county_candidates(states: list[str], costs: CostAssumptions, data_dir: Path | None = None) -> gpd.GeoDataFrame:
     """The 3,108 default counties (ids = 5-digit FIPS) with headroom from HIFLD + GPPD + population and
     county industrial prices (EIA-861 2018 via the PNNL entity mapping, clipped to 30-250 $/MWh)."""
     counties = load_counties()
@@ -331,7 +331,7 @@ def real_county_candidates(states: list[str], costs: Mapping[str, float], data_d
     sites = attach_state_facts(sites, facts)
     sites["county_fips"] = sites.index
     sites = apply_county_price(sites, county_price_series(data_dir))
-    sites["land_available_acres"] = acres_from_m2(sites["land_m2"]) * costs["developable_land_share"]
+    sites["land_available_acres"] = acres_from_m2(sites["land_m2"]) * costs.developable_land_share
     sites["headroom_source"] = "HIFLD stations + GPPD - population load (docs/real_data.md)"
     sites.index.name = "site_id"
     return _finish(_state_filter(sites, states), "real county candidates")
@@ -400,7 +400,7 @@ def _check_lonlat(gdf: gpd.GeoDataFrame, path: Path) -> None:
 def file_candidates(
     path: Path,
     states: list[str],
-    costs: Mapping[str, float],
+    costs: CostAssumptions,
     site_radius_km: float = SITE_RADIUS_KM,
 ) -> gpd.GeoDataFrame:
     """User candidate points. Optional columns: ``site_id`` (else ``row-<n>``, 1-based), ``headroom_mw``
@@ -430,7 +430,7 @@ def file_candidates(
         sites["headroom_source"] = "file"
     if "land_available_acres" not in sites.columns:
         sites["land_m2"] = _circle_m2(site_radius_km)
-        sites["land_available_acres"] = acres_from_m2(sites["land_m2"]) * costs["developable_land_share"]
+        sites["land_available_acres"] = acres_from_m2(sites["land_m2"]) * costs.developable_land_share
     return _finish(_state_filter(sites, states), str(path))
 
 

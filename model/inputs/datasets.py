@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import importlib.resources
 from pathlib import Path
-from typing import Mapping
 
 import geopandas as gpd
 import pandas as pd
 
-from model.config import CostOverrides
+from pydantic import ValidationError
+
+from model.config import CostAssumptions
 from model.core.errors import InputDataError, ScenarioError
 from model.core.geo import to_project_crs
 from model.core.tables import Schema, indexed_by, read_csv
@@ -69,9 +70,9 @@ COUNTY_GRID_SCHEMA: Schema = {
     "headroom_mw": "float",
     "source": "str",
 }
-# Every cost a scenario may override must be in data/cost_assumptions.csv (one list of names: the
-# scenario schema's); the GPU price multiplier alone defaults to 1.
-REQUIRED_COSTS = tuple(name for name in CostOverrides.model_fields if name != "gpu_price_multiplier")
+# Every cost assumption without a default must be in data/cost_assumptions.csv (one list of names:
+# CostAssumptions'; the scenario's CostOverrides use the same names); the GPU price multiplier defaults to 1.
+REQUIRED_COSTS = tuple(name for name, f in CostAssumptions.model_fields.items() if f.is_required())
 
 
 def load_state_facts(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
@@ -87,14 +88,20 @@ def load_gpu_catalog(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
     return indexed_by(df, "gpu", str(data_dir / "gpu_catalog.csv"))
 
 
-def load_cost_assumptions(data_dir: Path = DEFAULT_DATA_DIR) -> dict[str, float]:
+def load_cost_assumptions(data_dir: Path = DEFAULT_DATA_DIR) -> CostAssumptions:
+    """data/cost_assumptions.csv as a validated :class:`CostAssumptions` (no scenario overrides)."""
     path = data_dir / "cost_assumptions.csv"
     df = read_csv(path, COST_SCHEMA)
     costs = dict(zip(df["name"], df["value"].astype(float)))
     for key in REQUIRED_COSTS:
         if key not in costs:
             raise InputDataError(f"{path}: missing row '{key}'")
-    return costs
+    try:
+        return CostAssumptions.model_validate(costs)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise InputDataError(f"{path}: {where or 'costs'}: {err['msg']}") from None
 
 
 def load_interconnection_tiers(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
@@ -156,7 +163,7 @@ def county_candidates(
     counties: gpd.GeoDataFrame,
     grid: pd.DataFrame,
     states: pd.DataFrame,
-    costs: Mapping[str, float],
+    costs: CostAssumptions,
 ) -> gpd.GeoDataFrame:
     """One candidate per county with its grid, price, carbon, land, water and climate facts."""
     fips_to_state = states.reset_index().set_index("state_fips")["state"]
@@ -172,7 +179,7 @@ def county_candidates(
         raise InputDataError(f"county_grid.csv: no row for county '{sites.index[no_grid][0]}'")
     sites = attach_state_facts(sites, states)
     sites["county_fips"] = sites.index
-    sites["land_available_acres"] = acres_from_m2(sites["land_m2"]) * costs["developable_land_share"]
+    sites["land_available_acres"] = acres_from_m2(sites["land_m2"]) * costs.developable_land_share
     sites.index.name = "site_id"
     return sites
 

@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 
 import model.inputs.candidates as cand
-from model.config import Scenario
+from pydantic import ValidationError
+
+from model.config import CostAssumptions, Scenario
 from model.core.errors import InputDataError, ScenarioError
 from model.core.geo import to_project_crs
 from model.core.schema import CONTIGUOUS_STATES
@@ -53,7 +55,7 @@ class SitingData:
     sites: gpd.GeoDataFrame  # index site_id; one row per candidate after exclusions
     gpus: pd.DataFrame  # index gpu; only the scenario's types
     tiers: pd.DataFrame  # index tier
-    costs: dict[str, float]
+    costs: CostAssumptions  # data/cost_assumptions.csv merged with the scenario's [costs] overrides
     scenario: Scenario
     cooling: pd.DataFrame  # index cooling type: evaporative (the state PUE's assumption) and dry
     data_sha256: str = ""
@@ -120,14 +122,28 @@ def check_costs(costs: Mapping[str, float], origin: str) -> None:
         )
 
 
+def cost_assumptions(values: Mapping[str, float], origin: str) -> CostAssumptions:
+    """Validate merged cost values (data + overrides) into :class:`CostAssumptions`, once per scenario;
+    any problem is a one-line :class:`ScenarioError` naming the cost."""
+    check_costs(values, origin)
+    unknown = [k for k in values if k not in CostAssumptions.model_fields]
+    if unknown:
+        raise InputDataError(f"costs: unknown cost '{unknown[0]}' (known: {', '.join(CostAssumptions.model_fields)})")
+    try:
+        return CostAssumptions.model_validate(dict(values))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise ScenarioError(f"{origin}: costs.{where}: {err['msg']}" if where else f"{origin}: costs: {err['msg']}") from None
+
+
 def load_inputs(scenario: Scenario, data_dir: Path | None = None, origin: str | None = None) -> SitingData:
     """Read the default dataset and shape it for ``scenario`` (candidate set, GPU types, costs)."""
     data_dir = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
     origin = origin or scenario.origin
     states = load_state_facts(data_dir)
     gpus = select_gpus(load_gpu_catalog(data_dir), scenario.gpus.types, origin)
-    costs = load_cost_assumptions(data_dir) | scenario.costs.as_dict()
-    check_costs(costs, origin)
+    costs = cost_assumptions(load_cost_assumptions(data_dir).model_dump() | scenario.costs.as_dict(), origin)
     check_scenario_names(scenario, set(states.index), set(load_county_grid(data_dir).index.astype(str)), origin)
     sites, existing, digest = _candidates(scenario, costs, states, data_dir, origin)
     check_supply_mode(scenario, origin)
@@ -198,7 +214,7 @@ def shared_dir_for(scenario: Scenario, origin: str) -> Path:
 
 
 def _candidates(
-    scenario: Scenario, costs: Mapping[str, float], states: pd.DataFrame, data_dir: Path, origin: str
+    scenario: Scenario, costs: CostAssumptions, states: pd.DataFrame, data_dir: Path, origin: str
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None, str]:
     """Candidate sites for ``scenario.candidates`` and ``scenario.data``, the existing data centers
     to draw (if asked for), and a digest of every file that went in."""
@@ -272,7 +288,7 @@ def inputs_from_frames(
     sites: gpd.GeoDataFrame,
     gpus: pd.DataFrame,
     tiers: pd.DataFrame,
-    costs: Mapping[str, float],
+    costs: Mapping[str, float] | CostAssumptions,
     scenario: Scenario,
     name: str = "sites",
     cooling: pd.DataFrame | None = None,
@@ -295,15 +311,15 @@ def inputs_from_frames(
     sites.index.name = "site_id"
     gpu_table = validate_table(gpus.reset_index() if "gpu" not in gpus.columns else gpus, GPU_SCHEMA, "gpus")
     tier_table = validate_table(tiers.reset_index() if "tier" not in tiers.columns else tiers, TIER_SCHEMA, "tiers")
-    missing = [k for k in REQUIRED_COSTS if k not in costs]
+    values = costs.model_dump() if isinstance(costs, CostAssumptions) else dict(costs)
+    missing = [k for k in REQUIRED_COSTS if k not in values]
     if missing:
         raise InputDataError(f"costs: missing '{missing[0]}'")
     check_supply_mode(scenario, scenario.origin)
     if scenario.supply.model == "zonal":
         sites = _zonal_frames(sites, supply, scenario.origin)
     catalog = indexed_by(gpu_table, "gpu", "gpus")
-    merged_costs = dict(costs) | scenario.costs.as_dict()
-    check_costs(merged_costs, scenario.origin)
+    merged_costs = cost_assumptions(values | scenario.costs.as_dict(), scenario.origin)
     known_fips = set(sites["county_fips"].astype(str)) | set(load_county_grid().index.astype(str))
     check_scenario_names(scenario, set(CONTIGUOUS_STATES) | set(sites["state"]), known_fips, scenario.origin)
     return SitingData(

@@ -19,11 +19,10 @@ import pandas as pd
 
 from model.core.errors import InputDataError
 from model.core.tables import Schema, indexed_by, validate_table
+from model.core.units import DAYS_PER_YEAR, HOURS_PER_DAY, HOURS_PER_YEAR
 from model.inputs.datasets import DEFAULT_DATA_DIR, load_counties, load_state_facts
 
-HOURS_PER_DAY = 24
-DAYS_PER_YEAR = 365
-HOURS_PER_YEAR = DAYS_PER_YEAR * HOURS_PER_DAY  # 8,760; leap years drop 31 Dec (documented)
+# 365 days of 24 h (8,760 h); leap years drop 31 Dec (documented).
 SERIES = ("solar_cf", "wind_cf", "price_factor", "co2_factor")
 # Stable integer per series for the RNG seed (Python's hash() is salted per process).
 SERIES_ID = {name: i for i, name in enumerate(SERIES)}

@@ -17,7 +17,6 @@ from model.milp.components.objective import add_objective
 from model.milp.components.policy import add_policy
 from model.milp.components.power import add_power
 from model.milp.components.siting import add_siting
-from model.milp.components.supply import add_supply
 from model.milp.model_data import ModelData, SitingModel, model_data
 from model.policies import component_name, module_for, structural_dump
 
@@ -60,7 +59,7 @@ def update_params(sm: SitingModel, inputs: SitingData) -> SitingModel:
     sc = inputs.scenario
     if sc.budget is not None:
         m.budget_musd.set_value(sc.budget.total_usd / USD_PER_MUSD)
-    m.carbon_price_usd_per_tco2.set_value(inputs.costs["carbon_price_usd_per_tco2"])
+    m.carbon_price_usd_per_tco2.set_value(inputs.costs.carbon_price_usd_per_tco2)
     for i, policy in enumerate(sc.policies):
         update = getattr(module_for(policy), "update", None)
         if update is not None:
@@ -77,7 +76,6 @@ def build_model(inputs: SitingData) -> SitingModel:
     add_power(m, data)
     add_land(m, data)
     add_energy(m, data)
-    add_supply(m, data)
     add_budget(m, data)
     add_policy(m, data)
     add_objective(m, data)

@@ -34,6 +34,18 @@ class IndexSets:
     ZONES_GEN: list[tuple[str, str]] = field(default_factory=list)
     ZONES_GEN_ENERGY: list[tuple[str, str]] = field(default_factory=list)
     SITES_CONNECTIONS: list[tuple[str, str]] = field(default_factory=list)
+    # Shared lookups, built once here (blocks read them instead of regrouping the pairs above).
+    SITES_GRID_LIMITED: list[str] = field(default_factory=list)  # legacy: headroom below the campus cap
+    TIERS_AT: dict[str, list[str]] = field(default_factory=dict)  # site -> its upgrade tiers (every site)
+    CONNECTIONS_AT: dict[str, list[str]] = field(default_factory=dict)  # site -> its connection options (every site)
+    STATES: list[str] = field(default_factory=list)  # states with a candidate (the hourly dispatch zones), sorted
+    SITES_IN_STATE: dict[str, list[str]] = field(default_factory=dict)  # state -> its candidates, in SITES order
+    # Sites where a rule offers dry cooling (policies' ``dry_cooling_mask``, e.g. water_cap's stressed sites).
+    SITES_DRY_OPTION: list[str] = field(default_factory=list)
+
+    @property
+    def SITES_WITH_TIERS(self) -> list[str]:
+        return [s for s in self.SITES if self.TIERS_AT[s]]
 
 
 def policy_context(data: SitingData) -> PolicyContext:
@@ -60,26 +72,53 @@ def active_sites(data: SitingData) -> pd.DataFrame:
     return sites
 
 
+def dry_cooling_mask(sites: pd.DataFrame, data: SitingData) -> np.ndarray:
+    """True for candidates where some policy offers dry cooling (its ``dry_cooling_mask``)."""
+    mask = np.zeros(len(sites), dtype=bool)
+    for policy in data.scenario.policies:
+        policy_mask = getattr(module_for(policy), "dry_cooling_mask", None)
+        if policy_mask is not None:
+            mask |= np.asarray(policy_mask(sites, policy), dtype=bool)
+    return mask
+
+
 def build_index_sets(data: SitingData, sites: pd.DataFrame) -> IndexSets:
     site_ids = sites.index.to_list()
     gpus = data.gpus.index.to_list()
     tiers = data.tiers.index.to_list()
-    max_mw = data.costs["max_campus_mw"]
-    # A tier is worth offering only where firm headroom is below the campus cap; zonal supply
-    # replaces headroom and tiers by each site's connection options.
-    needs_upgrade = sites.index[sites["headroom_mw"].to_numpy() < max_mw] if data.supply is None else []
-    land_mw = sites["land_available_acres"].to_numpy() / data.costs["acres_per_mw"]
+    max_mw = data.costs.max_campus_mw
+    # A tier is worth offering only where firm headroom is below the campus cap (there the headroom
+    # row can bind); zonal supply replaces headroom and tiers by each site's connection options.
+    needs_upgrade = sites.index[sites["headroom_mw"].to_numpy() < max_mw].to_list() if data.supply is None else []
+    land_mw = sites["land_available_acres"].to_numpy() / data.costs.acres_per_mw
     land_limited = sites.index[land_mw < max_mw].to_list()
     zonal = zonal_sets(data, sites) if data.supply is not None else {}
+    sites_tiers = [(s, t) for s in needs_upgrade for t in tiers]
+    tiers_at = pd.Series([t for _, t in sites_tiers], index=[s for s, _ in sites_tiers], dtype=object)
+    conns = zonal.get("SITES_CONNECTIONS", [])
+    conns_at = pd.Series([c for _, c in conns], index=[s for s, _ in conns], dtype=object)
+    by_state = pd.Series(site_ids, index=sites["state"].astype(str).to_numpy(), dtype=object)
     return IndexSets(
         **zonal,
         SITES=site_ids,
         GPUS=gpus,
         TIERS=tiers,
         SITES_GPUS=[(s, g) for s in site_ids for g in gpus],
-        SITES_TIERS=[(s, t) for s in needs_upgrade for t in tiers],
+        SITES_TIERS=sites_tiers,
         SITES_LAND_LIMITED=land_limited,
+        SITES_GRID_LIMITED=needs_upgrade,
+        TIERS_AT=_members(tiers_at, site_ids),
+        CONNECTIONS_AT=_members(conns_at, site_ids),
+        STATES=sorted(set(by_state.index)),
+        SITES_IN_STATE=_members(by_state, sorted(set(by_state.index))),
+        SITES_DRY_OPTION=sites.index[dry_cooling_mask(sites, data)].to_list(),
     )
+
+
+def _members(values: pd.Series, keys: list[str]) -> dict[str, list[str]]:
+    """key -> the values indexed by it, in their order; every key present (empty list if none)."""
+    grouped = values.groupby(level=0, sort=False).agg(list) if len(values) else pd.Series(dtype=object)
+    return {k: list(grouped.get(k, [])) for k in keys}
 
 
 def zonal_sets(data: SitingData, sites: pd.DataFrame) -> dict[str, list]:

@@ -10,7 +10,15 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from model.core.units import HOURS_PER_YEAR, KW_PER_MW, TFLOPS_PER_PFLOPS, USD_PER_MUSD, annuity_factor
+from model.config import CostAssumptions
+from model.core.units import (
+    HOURS_PER_YEAR,
+    KW_PER_MW,
+    TFLOPS_PER_PFLOPS,
+    USD_PER_MUSD,
+    annuity_factor,
+    capital_recovery_factor,
+)
 from model.inputs.energy_data import EnergyData
 from model.inputs.load import SitingData
 from model.milp.index_sets import IndexSets, active_sites, build_index_sets, policy_context
@@ -25,7 +33,7 @@ class ModelData:
     inputs: SitingData
     sites: pd.DataFrame
     sets: IndexSets
-    costs: dict[str, float]
+    costs: CostAssumptions
     context: PolicyContext
     cooling: pd.DataFrame
     energy: EnergyData | None  # hourly inputs (energy mode) or None (annual energy)
@@ -46,6 +54,10 @@ class ModelData:
     gpu_price_factor: dict[str, float]
     facility_capex_factor: dict[str, float]
     capex_adder_musd_per_mw: dict[str, float]
+    # Dry cooling where a rule offers it (sets.SITES_DRY_OPTION): extra PUE per dry-cooled MW of IT and
+    # the water it saves, m3 per year per dry-cooled MW of IT (data/cooling.csv; L/kWh = m3/MWh).
+    dry_pue_delta: float = 0.0
+    dry_water_saved_m3_per_mw_year: float = 0.0
     supply: "ZonalData | None" = None  # zonal supply coefficients ([supply] model = "zonal")
 
 
@@ -74,11 +86,10 @@ def zonal_data(inputs: SitingData, sites: pd.DataFrame, sets: IndexSets) -> Zona
     supply = inputs.supply
     assert supply is not None
     costs = inputs.costs
-    rate, horizon = costs["discount_rate"], costs["horizon_years"]
+    rate, horizon = costs.discount_rate, costs.horizon_years
     gen = supply.generation
     # Capital recovery factor: the annual payment that repays 1 over the asset's life at the discount rate.
-    life = gen["life_years"].astype(float)
-    crf = (1.0 / life) if rate == 0 else rate / (1.0 - (1.0 + rate) ** (-life))
+    crf = gen["life_years"].astype(float).map(lambda life: capital_recovery_factor(rate, life))
     kw = KW_PER_MW / USD_PER_MUSD  # $/kW -> M$/MW
     cost_pv = kw * (gen["capex_usd_per_kw"] * crf + gen["fom_usd_per_kw_yr"]) * annuity_factor(rate, horizon)
     fuel = gen["heat_rate_mmbtu_per_mwh"] * supply.gas_fuel_usd_per_mmbtu
@@ -120,16 +131,16 @@ def model_data(inputs: SitingData) -> ModelData:
     sets = build_index_sets(inputs, sites)
     costs = inputs.costs
     gpus = inputs.gpus
-    price_mult = costs.get("gpu_price_multiplier", 1.0)
+    price_mult = costs.gpu_price_multiplier
     block_it_mw = (gpus["it_kw_per_block"] / KW_PER_MW).to_dict()
     pue = sites["pue"].astype(float)
     # Largest block count the campus cap allows: a tight bound helps HiGHS' presolve.
     facility_mw_per_block = np.outer(pue.to_numpy(), gpus["it_kw_per_block"].to_numpy() / KW_PER_MW)
-    blocks_max = np.floor(costs["max_campus_mw"] / facility_mw_per_block + 1e-9).astype(int)
+    blocks_max = np.floor(costs.max_campus_mw / facility_mw_per_block + 1e-9).astype(int)
     blocks_max_map = {
         (s, g): int(blocks_max[i, j]) for i, s in enumerate(sets.SITES) for j, g in enumerate(sets.GPUS)
     }
-    land_cost = sites["land_value_usd_per_acre"] * costs["acres_per_mw"] / USD_PER_MUSD
+    land_cost = sites["land_value_usd_per_acre"] * costs.acres_per_mw / USD_PER_MUSD
     data = ModelData(
         inputs=inputs,
         sites=sites,
@@ -150,7 +161,7 @@ def model_data(inputs: SitingData) -> ModelData:
             if inputs.supply is not None
             else sites["headroom_mw"].astype(float)
         ).to_dict(),
-        land_mw_max=(sites["land_available_acres"] / costs["acres_per_mw"]).to_dict(),
+        land_mw_max=(sites["land_available_acres"] / costs.acres_per_mw).to_dict(),
         land_cost_musd_per_mw=land_cost.to_dict(),
         price_usd_per_mwh=sites["price_usd_per_mwh"].astype(float).to_dict(),
         co2_t_per_mwh=(sites["co2_kg_per_mwh"] / 1000.0).to_dict(),
@@ -164,6 +175,11 @@ def model_data(inputs: SitingData) -> ModelData:
             if "capex_adjust_usd_per_mw" in sites
             else pd.Series(0.0, index=sites.index)
         ).to_dict(),
+        dry_pue_delta=float(inputs.cooling.loc["dry", "pue_delta"]),
+        dry_water_saved_m3_per_mw_year=float(
+            inputs.cooling.loc["evaporative", "wue_l_per_kwh_it"] - inputs.cooling.loc["dry", "wue_l_per_kwh_it"]
+        )
+        * (costs.load_factor * HOURS_PER_YEAR),
         supply=zonal_data(inputs, sites, sets) if inputs.supply is not None else None,
     )
     for policy in inputs.scenario.policies:

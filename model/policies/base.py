@@ -3,6 +3,8 @@
 A policy module defines ``Params`` (a pydantic model with a literal ``type``) and any of:
 
 * ``candidate_mask(sites, params, ctx) -> bool array``: candidates to remove before building;
+* ``dry_cooling_mask(sites, params) -> bool array``: candidates where the siting block offers dry
+  cooling (``sets.SITES_DRY_OPTION``, the union over the scenario's policies);
 * ``adjust(data, params) -> PolicyData``: change coefficients (prices, incentives, penalties);
 * ``add(m, data, params, name)``: add variables and constraints, named with the ``name`` prefix;
 * ``MUTABLE``: field names whose values live in mutable Params, and ``update(m, params, name)``
@@ -62,7 +64,7 @@ class PolicyData(Protocol):
     inputs: Any  # model.inputs.load.SitingData: .scenario, .costs
     sites: pd.DataFrame  # candidates after exclusions, indexed by site id
     sets: Any  # model.milp.index_sets.IndexSets: .SITES and the sparse index sets
-    costs: dict[str, float]
+    costs: Any  # model.config.CostAssumptions (attributes, e.g. .load_factor)
     context: PolicyContext
     cooling: pd.DataFrame
     energy: Any  # model.inputs.energy_data.EnergyData | None

@@ -139,7 +139,7 @@ def _policy_caps_mw(inputs: SitingData, mwh_per_mw_year: float) -> tuple[np.ndar
 
 def _carbon_price_usd_per_tco2(inputs: SitingData) -> float:
     # A carbon_price rule overrides the cost table's value (it sets the model's mutable Param).
-    price = float(inputs.costs.get("carbon_price_usd_per_tco2", 0.0))
+    price = float(inputs.costs.carbon_price_usd_per_tco2)
     for policy in inputs.scenario.policies:
         if policy.type == "carbon_price":
             price = float(policy.usd_per_tco2)
@@ -216,26 +216,26 @@ def rank_candidates(
     # --- per-site and per-GPU coefficients, in $ and MW -----------------------------------------
     pue = sites["pue"].to_numpy(dtype=float)
     headroom_mw = sites["headroom_mw"].to_numpy(dtype=float)
-    max_mw, min_mw = float(costs["max_campus_mw"]), float(costs["min_campus_mw"])
-    acres_per_mw = float(costs["acres_per_mw"])
+    max_mw, min_mw = float(costs.max_campus_mw), float(costs.min_campus_mw)
+    acres_per_mw = float(costs.acres_per_mw)
     land_mw = sites["land_available_acres"].to_numpy(dtype=float) / acres_per_mw
     it_mw_per_block = gpus["it_kw_per_block"].to_numpy(dtype=float) / KW_PER_MW
-    price_usd_per_block = gpus["price_usd_per_block"].to_numpy(dtype=float) * costs.get("gpu_price_multiplier", 1.0)
+    price_usd_per_block = gpus["price_usd_per_block"].to_numpy(dtype=float) * costs.gpu_price_multiplier
     pflops_per_block = gpus["gpus_per_block"].to_numpy(dtype=float) * gpus[inputs.precision_col].to_numpy(dtype=float) / TFLOPS_PER_PFLOPS
     gpus_per_block = gpus["gpus_per_block"].to_numpy(dtype=int)
     gpu_factor, other_factor, adder_usd_per_mw = (s.to_numpy(dtype=float) for s in _site_factors(inputs))
     land_usd_per_mw = sites["land_value_usd_per_acre"].to_numpy(dtype=float) * acres_per_mw + adder_usd_per_mw
-    mwh_per_mw_year = costs["load_factor"] * HOURS_PER_YEAR
-    annuity_years = annuity_factor(costs["discount_rate"], costs["horizon_years"])
+    mwh_per_mw_year = costs.load_factor * HOURS_PER_YEAR
+    annuity_years = annuity_factor(costs.discount_rate, costs.horizon_years)
     energy_usd_per_mwh = sites["price_usd_per_mwh"].to_numpy(dtype=float) + _carbon_price_usd_per_tco2(inputs) * (
         sites["co2_kg_per_mwh"].to_numpy(dtype=float) / KG_PER_T
     )
     opex_pv_usd_per_mw = annuity_years * mwh_per_mw_year * energy_usd_per_mwh  # per facility MW
-    fixed_usd = other_factor * costs["site_fixed_usd"]
+    fixed_usd = other_factor * costs.site_fixed_usd
 
     # Per block [site, gpu]: facility MW, and $ of each variable part.
     facility_mw_per_block = pue[:, None] * it_mw_per_block[None, :]
-    shell_usd_per_block = (other_factor * costs["shell_usd_per_mw"])[:, None] * it_mw_per_block[None, :]
+    shell_usd_per_block = (other_factor * costs.shell_usd_per_mw)[:, None] * it_mw_per_block[None, :]
     land_usd_per_block = land_usd_per_mw[:, None] * facility_mw_per_block
     gpu_usd_per_block = gpu_factor[:, None] * price_usd_per_block[None, :]
     opex_usd_per_block = opex_pv_usd_per_mw[:, None] * facility_mw_per_block

@@ -734,7 +734,7 @@ def _compare_table(table: pd.DataFrame, marginal_by_scenario: Mapping[str, Seque
             DASH if upf is None else f"{upf:,.0f}",
             fmt_mw(r.get("facility_mw")),
             fmt_int(r.get("sites_built")),
-            fmt_co2_mt(r.get("emissions_tco2")),
+            fmt_co2_mt(r.get("co2_t_per_year")),
             mv,
         ]))
     return _table(headers, rows)

@@ -282,6 +282,17 @@ def _finite(x: float | None) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
 
 
+# The summary reports the objective in the unit of the figure it equals (the model works in M$).
+OBJECTIVE_UNIT = {"max_compute": "PFLOPS", "min_cost": "USD"}
+
+
+def objective_in_unit(scenario: Any, model_value: float | None) -> float | None:
+    """A value of the model's objective (PFLOPS, or M$ of cost) in the summary's unit (PFLOPS or USD)."""
+    if model_value is None:
+        return None
+    return model_value if scenario.objective.sense == "max_compute" else model_value * USD_PER_MUSD
+
+
 def summary_dict(
     sm: SitingModel | None,
     result: SolveResult | None,
@@ -300,10 +311,11 @@ def summary_dict(
         "scenario": sc.name if sc else None,
         "status": result.status if result else None,
         "objective_sense": sc.objective.sense if sc else None,
-        "objective": _finite(result.objective) if result else None,
-        "objective_unit": ("PFLOPS" if sc and sc.objective.sense == "max_compute" else "MUSD") if sc else None,
+        # In the unit of the figure the objective equals: compute_pflops (PFLOPS) or total_cost_usd (USD).
+        "objective": objective_in_unit(sc, _finite(result.objective)) if result and sc else None,
+        "objective_unit": OBJECTIVE_UNIT[sc.objective.sense] if sc else None,
         "mip_gap": _finite(result.mip_gap) if result else None,
-        "dual_bound": _finite(result.dual_bound) if result else None,
+        "dual_bound": objective_in_unit(sc, _finite(result.dual_bound)) if result and sc else None,
         "precision": sc.gpus.precision if sc else None,
         "compute_pflops": round(float(sites["compute_pflops"].sum()), 3) if has else None,
         "gpus": int(sites["gpus"].sum()) if has else None,
@@ -328,7 +340,6 @@ def summary_dict(
         "energy_mwh_per_year": float(sites["energy_mwh_per_year"].sum()) if has else None,
         "co2_t_per_year": float(sites["co2_t_per_year"].sum()) if has else None,
         "water_m3_per_year": float(sites["water_m3_per_year"].sum()) if has else None,
-        "emissions_tco2": float(sites["co2_t_per_year"].sum()) if has else None,
         "energy_mwh_by_source": energy_by_source(dispatch, sites) if has else {},
         "onsite_mw": {a: float(sites[f"{a}_mw"].sum()) for a in ("solar", "wind", "battery", "gas")} if has else {},
         "candidates": len(sm.data.sets.SITES) if sm else None,

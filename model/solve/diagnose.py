@@ -46,8 +46,8 @@ def max_site_facility_mw(data: ModelData) -> np.ndarray:
     sites = data.sets.SITES
     grid = np.array([data.headroom_mw[s] for s in sites]) + tier_max
     land = np.array([data.land_mw_max[s] for s in sites])
-    cap = np.minimum(np.minimum(grid, land), data.costs["max_campus_mw"])
-    return np.where(cap >= data.costs["min_campus_mw"], cap, 0.0)
+    cap = np.minimum(np.minimum(grid, land), data.costs.max_campus_mw)
+    return np.where(cap >= data.costs.min_campus_mw, cap, 0.0)
 
 
 def check_target_reachable(data: ModelData) -> None:

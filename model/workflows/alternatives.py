@@ -29,11 +29,12 @@ import pyomo.environ as pyo
 
 from model.config import Scenario
 from model.core.errors import ScenarioError
+from model.core.units import USD_PER_MUSD
 from model.inputs.load import SitingData, load_inputs
 from model.milp.model_data import SitingModel
 from model.plot.maps import frequency_map
 from model.results.outputs import output_dir
-from model.results.tables import sites_table, write_json
+from model.results.tables import objective_in_unit, sites_table, write_json
 from model.solve.highs import solve_model
 from model.workflows.engine import Engine
 
@@ -95,7 +96,7 @@ def solve_direction(sm: SitingModel, direction: Direction) -> Alternative:
     return Alternative(
         direction.name,
         result.status,
-        float(pyo.value(m.mga_objective_value)),
+        objective_in_unit(sm.data.inputs.scenario, float(pyo.value(m.mga_objective_value))),
         sites["facility_mw"].round(3).to_dict(),
         sites.groupby("state")["facility_mw"].sum().round(3).to_dict(),
     )
@@ -127,7 +128,8 @@ def find_alternatives(
     best, _ = engine.solve(scenario, inputs)
     if best.sites is None or best.summary["objective"] is None:
         raise ScenarioError(f"{scenario.origin}: no optimum to generate alternatives from ({best.summary['status']})")
-    optimum_model = float(best.summary["objective"])  # in the model's unit (PFLOPS or M$)
+    # The summary's unit (PFLOPS or USD) back to the model's (PFLOPS or M$) for the near-optimal row.
+    optimum_model = float(best.summary["objective"]) / (1.0 if best.summary["objective_unit"] == "PFLOPS" else USD_PER_MUSD)
     sm, _ = engine.prepare(inputs)  # the same built model, its variables at the optimum
     plan = directions(sm, best.sites["facility_mw"].to_dict(), n, seed)
     if workers <= 1 and scheduler is None:
@@ -147,7 +149,7 @@ def find_alternatives(
                 for alt in future.result():
                     found_by_name[alt.name] = alt
         found = [found_by_name[d.name] for d in plan]
-    first = Alternative("optimum", best.summary["status"], optimum_model, best.sites["facility_mw"].round(3).to_dict(),
+    first = Alternative("optimum", best.summary["status"], float(best.summary["objective"]), best.sites["facility_mw"].round(3).to_dict(),
                         best.sites.groupby("state")["facility_mw"].sum().round(3).to_dict())
     return best, [first, *found]
 

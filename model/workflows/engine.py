@@ -20,7 +20,15 @@ from model.plot.maps import folium_map, self_contained_html, static_map
 from model.results.outputs import output_dir
 from model.results.rank import near_tie, rank_candidates, runner_ups
 from model.results.report import write_run_report
-from model.results.tables import dispatch_table, sites_flat, sites_table, summary_dict, write_json, write_sites_tables
+from model.results.tables import (
+    dispatch_table,
+    objective_in_unit,
+    sites_flat,
+    sites_table,
+    summary_dict,
+    write_json,
+    write_sites_tables,
+)
 from model.solve.diagnose import check_target_reachable, diagnose
 from model.solve.duals import MarginalValue, marginal_values
 from model.solve.highs import ProgressFn, solve_model
@@ -87,7 +95,8 @@ def solve_built(
     dispatch = dispatch_table(sm) if result.has_solution else None
     summary = summary_dict(sm, result, sites, seconds, scenario.sha256(), inputs.data_sha256, dispatch)
     if seed is not None:
-        summary["seed"] = {"objective": seed.objective, "annual_model_objective": seed.annual_objective,
+        summary["seed"] = {"objective": objective_in_unit(scenario, seed.objective),
+                           "annual_model_objective": objective_in_unit(scenario, seed.annual_objective),
                            "sites_built": seed.sites_built}
     ranking, marginal = None, []
     if sites is not None:

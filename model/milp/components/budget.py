@@ -1,8 +1,15 @@
-"""Capital cost per site and the budget (equity + debt) it must fit in, optionally with energy opex."""
+"""Capital cost per site and the budget (equity + debt) it must fit in, optionally with energy opex.
+
+Reads the energy block's on-site assets (``capex_energy_musd``, hourly mode: ``data.energy`` set) and
+the supply block's new generation (``new_gen_cost_pv_musd``, zonal mode: ``data.supply`` set).
+
+Provides: ``capex_<part>_musd`` per site (site, shell, land, gpu, interconnect), ``capex_musd``,
+``total_capex_musd``, ``total_opex_pv_musd``, ``total_cost_musd`` (the min-cost objective) and, with a
+budget, the mutable ``budget_musd`` and the ``budget`` row.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import TYPE_CHECKING
 
 import pyomo.environ as pyo
@@ -16,12 +23,10 @@ if TYPE_CHECKING:
 
 def add_budget(m: pyo.ConcreteModel, data: ModelData) -> None:
     costs = data.costs
-    fixed_musd = costs["site_fixed_usd"] / USD_PER_MUSD
+    fixed_musd = costs.site_fixed_usd / USD_PER_MUSD
     # Shell and fit-out are priced per MW of IT (critical) load, the industry's convention.
-    shell_musd_per_mw = costs["shell_usd_per_mw"] / USD_PER_MUSD
-    tiers_at: dict[str, list[str]] = defaultdict(list)
-    for s, t in data.sets.SITES_TIERS:
-        tiers_at[s].append(t)
+    shell_musd_per_mw = costs.shell_usd_per_mw / USD_PER_MUSD
+    tiers_at, options_at = data.sets.TIERS_AT, data.sets.CONNECTIONS_AT
 
     other = data.facility_capex_factor  # tax credits on buildings, 1.0 by default
     m.capex_site_musd = pyo.Expression(m.SITES, rule=lambda m, s: other[s] * fixed_musd * m.build[s])
@@ -36,9 +41,6 @@ def add_budget(m: pyo.ConcreteModel, data: ModelData) -> None:
         rule=lambda m, s: sum(data.gpu_price_factor[s] * data.block_price_musd[g] * m.blocks[s, g] for g in m.GPUS),
     )
     # Zonal supply: the chosen connection's substation and spur line instead of an upgrade tier.
-    options_at: dict[str, list[str]] = defaultdict(list)
-    for s, c in data.sets.SITES_CONNECTIONS:
-        options_at[s].append(c)
     conn_cost = data.supply.connection_cost_musd if data.supply is not None else {}
     m.capex_interconnect_musd = pyo.Expression(
         m.SITES,
@@ -46,7 +48,7 @@ def add_budget(m: pyo.ConcreteModel, data: ModelData) -> None:
         + sum(conn_cost[s, c] * m.connect[s, c] for c in options_at[s]),
     )
     # On-site energy assets (hourly mode): annualised capital and fixed O&M, as a PV over the horizon.
-    energy_assets = getattr(m, "capex_energy_musd", None)
+    energy_assets = m.capex_energy_musd if data.energy is not None else None
     m.capex_musd = pyo.Expression(
         m.SITES,
         rule=lambda m, s: m.capex_site_musd[s]
@@ -57,7 +59,7 @@ def add_budget(m: pyo.ConcreteModel, data: ModelData) -> None:
         + (energy_assets[s] if energy_assets is not None else 0.0),
     )
     # Zonal supply: new generation's annualised capex + FOM over the horizon, a zone-level capex.
-    new_gen = getattr(m, "new_gen_cost_pv_musd", None)
+    new_gen = m.new_gen_cost_pv_musd if data.supply is not None else None
     m.total_capex_musd = pyo.Expression(
         expr=sum(m.capex_musd[s] for s in m.SITES) + (new_gen if new_gen is not None else 0.0)
     )

@@ -10,35 +10,50 @@ Flexible load (after the 2025 Duke study of curtailable large loads): a campus m
 ``flexible_share`` of its load in any hour (at a cost, and at most a set share of annual energy);
 in return it may connect ``nonfirm_uplift`` more MW than its firm headroom, usable in every hour
 that is not a grid peak, while at peak it must fit its firm supply.
+
+Called by the energy block in hourly mode (``data.energy`` set); the power block then adds no headroom
+row, since the firm / non-firm pair here states the grid limit. Zones are the states with a candidate
+(``sets.STATES``, members ``sets.SITES_IN_STATE``).
+
+Provides: ``ZONES``, ``HOURS``, the on-site capacities ``<asset>_mw`` (and ``battery_mwh``) per site for
+the configured assets, ``capex_energy_musd`` per site (in the budget), ``grid_mw`` per site, the
+zone-hour flows (``grid_import_mw``, ``curtail_mw``, ``spill_mw``, ``solar_gen_mw``, ``wind_gen_mw``,
+``gas_gen_mw``, ``charge_mw``, ``discharge_mw``, ``soc_mwh``), ``zone_load_mw``, ``clean_mw``,
+``served_mw``, ``co2_t_per_year_zone``, ``energy_cost_musd_per_year_zone`` and the totals
+``energy_cost_musd_per_year_total`` and ``co2_t_per_year_total``.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from model.core.units import HOURS_PER_YEAR, KG_PER_T, USD_PER_MUSD
+from model.core.units import HOURS_PER_YEAR, KG_PER_T, KW_PER_MW, USD_PER_MUSD, capital_recovery_factor
 
 if TYPE_CHECKING:
     from model.milp.model_data import ModelData
 
 ASSETS = ("solar", "wind", "battery", "gas")
 
+Hour = tuple[int, int]  # (representative day, hour of day)
+SiteTerm = Callable[[str], object]  # site -> a Pyomo term (or 0.0 when the asset is not offered)
+ZoneTerm = Callable[[str], object]
+ZoneHourTerm = Callable[[str, int, int], object]
 
-def capital_recovery_factor(rate: float, years: float) -> float:
-    """Annual payment per unit of capital over ``years`` at ``rate``."""
-    return 1.0 / years if rate == 0 else rate / (1.0 - (1.0 + rate) ** (-years))
+
+def _none(*_: object) -> float:
+    return 0.0
 
 
-def annual_costs_musd_per_mw(costs: dict[str, float], rate: float) -> dict[str, float]:
+def annual_costs_musd_per_mw(costs: Mapping[str, float], rate: float) -> dict[str, float]:
     """Annualised capital plus fixed O&M, M$ per MW-year (battery energy: per MWh-year)."""
     crf = lambda life: capital_recovery_factor(rate, costs[life])  # noqa: E731
-    kw = 1000.0 / USD_PER_MUSD  # $/kW -> M$/MW
+    kw = KW_PER_MW / USD_PER_MUSD  # $/kW -> M$/MW
     battery_fom = costs["battery_fom_share_of_capex_per_yr"]
     return {
         "solar": kw * (costs["solar_capex_usd_per_kw_ac"] * crf("solar_life_years") + costs["solar_fom_usd_per_kw_ac_yr"]),
@@ -86,117 +101,158 @@ def zone_rate_premiums(
     return ZoneRates(price_ref, co2_ref, price_prem, co2_prem)
 
 
-def add_dispatch(m: pyo.ConcreteModel, data: ModelData) -> None:
+@dataclass(frozen=True)
+class DispatchSettings:
+    """The hourly block's settings, taken once from the scenario and the energy data."""
+
+    onsite: frozenset[str]
+    flex: float  # share of load that may be curtailed in an hour
+    uplift: float  # non-firm MW above firm supply off peak, as a share of the grid connection
+    hours: list[Hour]
+    weight: dict[Hour, float]  # hours of the year each representative hour stands for
+    prev: dict[Hour, Hour]  # previous hour within the same representative day (cyclic)
+    peak: dict[tuple[str, Hour], bool]  # (zone, hour) -> a grid-peak hour (firm capacity only)
+
+
+@dataclass(frozen=True)
+class SiteAssets:
+    """Per-site on-site capacities (``_none`` for an asset not offered)."""
+
+    solar: SiteTerm
+    wind: SiteTerm
+    battery: SiteTerm
+    battery_mwh: SiteTerm
+    gas: SiteTerm
+
+
+@dataclass(frozen=True)
+class HourlyFlows:
+    """Zone-hour flows of the optional assets (``_none`` where the asset is not offered)."""
+
+    gas_gen: ZoneHourTerm
+    charge: ZoneHourTerm
+    discharge: ZoneHourTerm
+
+
+def dispatch_settings(data: ModelData) -> DispatchSettings:
     energy = data.energy
     assert energy is not None
     cfg = data.inputs.scenario.energy
-    ec = energy.costs
-    costs = data.costs
-    onsite = set(cfg.onsite)
-    flex = ec["max_flexible_share"] if cfg.flexible_share is None else cfg.flexible_share
-    uplift = cfg.nonfirm_uplift if flex > 0 else 0.0
-    max_mw = costs["max_campus_mw"]
-    load_factor = costs["load_factor"]
-
-    sites = data.sites
-    zone_of = sites["state"].to_dict()
-    zones = sorted(set(zone_of.values()))
-    sites_in: dict[str, list[str]] = defaultdict(list)
-    for s in data.sets.SITES:
-        sites_in[zone_of[s]].append(s)
-    hours = list(energy.weights.index)
-    weight = energy.weights.to_dict()
-    # Previous hour within the same representative day (cyclic), for battery state of charge.
-    by_day: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    flex = energy.costs["max_flexible_share"] if cfg.flexible_share is None else cfg.flexible_share
+    hours: list[Hour] = list(energy.weights.index)
+    by_day: dict[int, list[Hour]] = defaultdict(list)
     for h in hours:
         by_day[h[0]].append(h)
     prev = {day_hours[i]: day_hours[i - 1] for day_hours in by_day.values() for i in range(len(day_hours))}
     # Grid peak: each zone's highest-price hours (by price factor) get firm capacity only.
-    peak: dict[tuple[str, tuple[int, int]], bool] = {}
-    for z in zones:
+    peak: dict[tuple[str, Hour], bool] = {}
+    for z in data.sets.STATES:
         pf = energy.price_factor[z]
         threshold = float(np.quantile(pf.to_numpy(), 1.0 - cfg.peak_hour_share))
         for h in hours:
             peak[z, h] = bool(pf[h] >= threshold)
+    return DispatchSettings(
+        onsite=frozenset(cfg.onsite),
+        flex=flex,
+        uplift=cfg.nonfirm_uplift if flex > 0 else 0.0,
+        hours=hours,
+        weight=energy.weights.to_dict(),
+        prev=prev,
+        peak=peak,
+    )
 
-    m.ZONES = pyo.Set(initialize=zones, ordered=True)
-    m.HOURS = pyo.Set(initialize=hours, dimen=2, ordered=True)
-    per_mw = annual_costs_musd_per_mw(ec, costs["discount_rate"])
 
-    # --- capacities per site ------------------------------------------------------------------
-    def capacity(name: str) -> pyo.Var | None:
-        if name not in onsite:
-            return None
+def add_dispatch(m: pyo.ConcreteModel, data: ModelData) -> None:
+    st = dispatch_settings(data)
+    m.ZONES = pyo.Set(initialize=data.sets.STATES, ordered=True)
+    m.HOURS = pyo.Set(initialize=st.hours, dimen=2, ordered=True)
+    assets = _add_capacities(m, data, st)
+    _add_connections(m, data, st, assets)
+    zone_assets = _add_zone_totals(m, data, assets)
+    flows = _add_hourly_balance(m, data, st, zone_assets)
+    _add_costs_and_emissions(m, data, st, flows)
+
+
+def _add_capacities(m: pyo.ConcreteModel, data: ModelData, st: DispatchSettings) -> SiteAssets:
+    """On-site solar, wind, battery and gas per site, their land and firm-capacity rows and annualised capex."""
+    energy = data.energy
+    assert energy is not None
+    costs = data.costs
+    cfg = data.inputs.scenario.energy
+
+    def capacity(name: str) -> SiteTerm:
+        if name not in st.onsite:
+            return _none
         var = pyo.Var(m.SITES, within=pyo.NonNegativeReals)
         m.add_component(f"{name}_mw", var)
-        return var
+        return lambda s: var[s]
 
     solar, wind, battery, gas = (capacity(a) for a in ASSETS)
-    zero = lambda s: 0.0  # noqa: E731
-    solar_at = (lambda s: solar[s]) if solar is not None else zero
-    wind_at = (lambda s: wind[s]) if wind is not None else zero
-    battery_at = (lambda s: battery[s]) if battery is not None else zero
-    gas_at = (lambda s: gas[s]) if gas is not None else zero
-    if battery is not None:
+    battery_mwh: SiteTerm = _none
+    if battery is not _none:
         m.battery_mwh = pyo.Var(m.SITES, within=pyo.NonNegativeReals)
         m.battery_duration = pyo.Constraint(
-            m.SITES, rule=lambda m, s: m.battery_mwh[s] <= cfg.battery_max_hours * battery[s]
+            m.SITES, rule=lambda m, s: m.battery_mwh[s] <= cfg.battery_max_hours * battery(s)
         )
-    battery_mwh_at = (lambda s: m.battery_mwh[s]) if battery is not None else zero
+        battery_mwh = lambda s: m.battery_mwh[s]  # noqa: E731
 
-    land = sites["land_available_acres"].to_dict()
-    solar_acres = {s: float(energy.zones.at[zone_of[s], "solar_land_acres_per_mw"]) for s in data.sets.SITES}
-    wind_acres = {s: float(energy.zones.at[zone_of[s], "wind_land_acres_per_mw"]) for s in data.sets.SITES}
-    if solar is not None or wind is not None:
+    state = data.sites["state"].to_dict()
+    land = data.sites["land_available_acres"].to_dict()
+    solar_acres = {s: float(energy.zones.at[state[s], "solar_land_acres_per_mw"]) for s in data.sets.SITES}
+    wind_acres = {s: float(energy.zones.at[state[s], "wind_land_acres_per_mw"]) for s in data.sets.SITES}
+    if solar is not _none or wind is not _none:
         # Campus, panels and turbines share the site's developable land.
         m.energy_land = pyo.Constraint(
             m.SITES,
-            rule=lambda m, s: costs["acres_per_mw"] * m.facility_mw[s]
-            + solar_acres[s] * solar_at(s)
-            + wind_acres[s] * wind_at(s)
+            rule=lambda m, s: costs.acres_per_mw * m.facility_mw[s] + solar_acres[s] * solar(s) + wind_acres[s] * wind(s)
             <= land[s] * m.build[s],
         )
-    if battery is not None or gas is not None:
+    if battery is not _none or gas is not _none:
         m.onsite_firm_if_built = pyo.Constraint(
-            m.SITES, rule=lambda m, s: battery_at(s) + gas_at(s) <= 2 * max_mw * m.build[s]
+            m.SITES, rule=lambda m, s: battery(s) + gas(s) <= 2 * costs.max_campus_mw * m.build[s]
         )
+    per_mw = annual_costs_musd_per_mw(energy.costs, costs.discount_rate)
     m.capex_energy_musd = pyo.Expression(
         m.SITES,
         rule=lambda m, s: m.annuity_years
         * (
-            per_mw["solar"] * solar_at(s)
-            + per_mw["wind"] * wind_at(s)
-            + per_mw["battery"] * battery_at(s)
-            + per_mw["battery_energy"] * battery_mwh_at(s)
-            + per_mw["gas"] * gas_at(s)
+            per_mw["solar"] * solar(s)
+            + per_mw["wind"] * wind(s)
+            + per_mw["battery"] * battery(s)
+            + per_mw["battery_energy"] * battery_mwh(s)
+            + per_mw["gas"] * gas(s)
         ),
     )
+    return SiteAssets(solar=solar, wind=wind, battery=battery, battery_mwh=battery_mwh, gas=gas)
 
-    # --- each site's grid connection ----------------------------------------------------------
-    tiers_at: dict[str, list[str]] = defaultdict(list)
-    for s, t in data.sets.SITES_TIERS:
-        tiers_at[s].append(t)
+
+def _add_connections(m: pyo.ConcreteModel, data: ModelData, st: DispatchSettings, assets: SiteAssets) -> None:
+    """Each site's grid connection (headroom plus its upgrade tier) and the firm / non-firm limits on it."""
+    tiers_at = data.sets.TIERS_AT
     m.grid_mw = pyo.Expression(
         m.SITES,
         rule=lambda m, s: data.headroom_mw[s] * m.build[s] + sum(data.tier_mw[t] * m.upgrade[s, t] for t in tiers_at[s]),
     )
-    if hasattr(m, "headroom"):
-        m.headroom.deactivate()  # replaced by the firm / non-firm pair below
-    limited = list(m.SITES_GRID_LIMITED)
+    limited = data.sets.SITES_GRID_LIMITED
+    on_site = lambda s: assets.gas(s) + assets.battery(s)  # noqa: E731
     # At peak the campus, curtailed by its flexible share, must fit firm supply.
     m.grid_firm = pyo.Constraint(
-        limited,
-        rule=lambda m, s: (1 - flex) * m.facility_mw[s] <= m.grid_mw[s] + gas_at(s) + battery_at(s),
+        limited, rule=lambda m, s: (1 - st.flex) * m.facility_mw[s] <= m.grid_mw[s] + on_site(s)
     )
-    if uplift > 0:
+    if st.uplift > 0:
         m.grid_nonfirm = pyo.Constraint(
-            limited,
-            rule=lambda m, s: m.facility_mw[s] <= (1 + uplift) * m.grid_mw[s] + gas_at(s) + battery_at(s),
+            limited, rule=lambda m, s: m.facility_mw[s] <= (1 + st.uplift) * m.grid_mw[s] + on_site(s)
         )
 
-    # --- zone totals ---------------------------------------------------------------------------
-    # One variable per zone and quantity, defined by one row each: hourly rows then touch a few zone
-    # columns instead of every site's GPU blocks (which would repeat ~1,000 terms in each of 240 hours).
+
+def _add_zone_totals(m: pyo.ConcreteModel, data: ModelData, assets: SiteAssets) -> SiteAssets:
+    """One variable per zone and quantity, defined by one row each; returns the zone totals of the assets.
+
+    Hourly rows then touch a few zone columns instead of every site's GPU blocks (which would
+    repeat ~1,000 terms in each of 240 hours).
+    """
+    sites_in = data.sets.SITES_IN_STATE
+    load_factor = data.costs.load_factor
     m.zone_load_mw = pyo.Var(m.ZONES, within=pyo.NonNegativeReals)
     m.zone_load_def = pyo.Constraint(
         m.ZONES, rule=lambda m, z: m.zone_load_mw[z] == load_factor * sum(m.facility_mw[s] for s in sites_in[z])
@@ -206,9 +262,9 @@ def add_dispatch(m: pyo.ConcreteModel, data: ModelData) -> None:
         m.ZONES, rule=lambda m, z: m.zone_grid_mw[z] == sum(m.grid_mw[s] for s in sites_in[z])
     )
 
-    def zone_total(name: str, at: object) -> object:
-        if at is zero:
-            return lambda z: 0.0
+    def zone_total(name: str, at: SiteTerm) -> ZoneTerm:
+        if at is _none:
+            return _none
         var = pyo.Var(m.ZONES, within=pyo.NonNegativeReals)
         m.add_component(f"zone_{name}", var)
         m.add_component(
@@ -216,39 +272,51 @@ def add_dispatch(m: pyo.ConcreteModel, data: ModelData) -> None:
         )
         return lambda z: var[z]
 
-    zone_solar = zone_total("solar_mw", solar_at)
-    zone_wind = zone_total("wind_mw", wind_at)
-    zone_battery = zone_total("battery_mw", battery_at)
-    zone_battery_mwh = zone_total("battery_mwh", battery_mwh_at)
-    zone_gas = zone_total("gas_mw", gas_at)
+    return SiteAssets(
+        solar=zone_total("solar_mw", assets.solar),
+        wind=zone_total("wind_mw", assets.wind),
+        battery=zone_total("battery_mw", assets.battery),
+        battery_mwh=zone_total("battery_mwh", assets.battery_mwh),
+        gas=zone_total("gas_mw", assets.gas),
+    )
 
-    # --- zone-hour dispatch -------------------------------------------------------------------
+
+def _add_hourly_balance(
+    m: pyo.ConcreteModel, data: ModelData, st: DispatchSettings, zone: SiteAssets
+) -> HourlyFlows:
+    """Zone-hour dispatch: grid import, gas, battery, renewables, curtailment and the energy balance."""
+    energy = data.energy
+    assert energy is not None
+    ec = energy.costs
     ZH = m.ZONES * m.HOURS
     m.grid_import_mw = pyo.Var(ZH, within=pyo.NonNegativeReals)
     m.curtail_mw = pyo.Var(ZH, within=pyo.NonNegativeReals)
     m.spill_mw = pyo.Var(ZH, within=pyo.NonNegativeReals)
-    if gas is not None:
+    gas_gen: ZoneHourTerm = _none
+    charge: ZoneHourTerm = _none
+    discharge: ZoneHourTerm = _none
+    if zone.gas is not _none:
         m.gas_gen_mw = pyo.Var(ZH, within=pyo.NonNegativeReals)
-        m.gas_limit = pyo.Constraint(ZH, rule=lambda m, z, d, t: m.gas_gen_mw[z, d, t] <= zone_gas(z))
-    if battery is not None:
+        m.gas_limit = pyo.Constraint(ZH, rule=lambda m, z, d, t: m.gas_gen_mw[z, d, t] <= zone.gas(z))
+        gas_gen = lambda z, d, t: m.gas_gen_mw[z, d, t]  # noqa: E731
+    if zone.battery is not _none:
         eta = float(np.sqrt(ec["battery_round_trip_efficiency"]))
         m.charge_mw = pyo.Var(ZH, within=pyo.NonNegativeReals)
         m.discharge_mw = pyo.Var(ZH, within=pyo.NonNegativeReals)
         m.soc_mwh = pyo.Var(ZH, within=pyo.NonNegativeReals)
-        m.charge_limit = pyo.Constraint(ZH, rule=lambda m, z, d, t: m.charge_mw[z, d, t] <= zone_battery(z))
-        m.discharge_limit = pyo.Constraint(ZH, rule=lambda m, z, d, t: m.discharge_mw[z, d, t] <= zone_battery(z))
-        m.soc_limit = pyo.Constraint(ZH, rule=lambda m, z, d, t: m.soc_mwh[z, d, t] <= zone_battery_mwh(z))
+        m.charge_limit = pyo.Constraint(ZH, rule=lambda m, z, d, t: m.charge_mw[z, d, t] <= zone.battery(z))
+        m.discharge_limit = pyo.Constraint(ZH, rule=lambda m, z, d, t: m.discharge_mw[z, d, t] <= zone.battery(z))
+        m.soc_limit = pyo.Constraint(ZH, rule=lambda m, z, d, t: m.soc_mwh[z, d, t] <= zone.battery_mwh(z))
         m.soc_balance = pyo.Constraint(
             ZH,
             rule=lambda m, z, d, t: m.soc_mwh[z, d, t]
-            == m.soc_mwh[(z, *prev[d, t])] + eta * m.charge_mw[z, d, t] - m.discharge_mw[z, d, t] / eta,
+            == m.soc_mwh[(z, *st.prev[d, t])] + eta * m.charge_mw[z, d, t] - m.discharge_mw[z, d, t] / eta,
         )
-    gas_gen = (lambda z, d, t: m.gas_gen_mw[z, d, t]) if gas is not None else (lambda z, d, t: 0.0)
-    charge = (lambda z, d, t: m.charge_mw[z, d, t]) if battery is not None else (lambda z, d, t: 0.0)
-    discharge = (lambda z, d, t: m.discharge_mw[z, d, t]) if battery is not None else (lambda z, d, t: 0.0)
+        charge = lambda z, d, t: m.charge_mw[z, d, t]  # noqa: E731
+        discharge = lambda z, d, t: m.discharge_mw[z, d, t]  # noqa: E731
     solar_cf, wind_cf = energy.solar_cf, energy.wind_cf
-    m.solar_gen_mw = pyo.Expression(ZH, rule=lambda m, z, d, t: float(solar_cf.at[(d, t), z]) * zone_solar(z))
-    m.wind_gen_mw = pyo.Expression(ZH, rule=lambda m, z, d, t: float(wind_cf.at[(d, t), z]) * zone_wind(z))
+    m.solar_gen_mw = pyo.Expression(ZH, rule=lambda m, z, d, t: float(solar_cf.at[(d, t), z]) * zone.solar(z))
+    m.wind_gen_mw = pyo.Expression(ZH, rule=lambda m, z, d, t: float(wind_cf.at[(d, t), z]) * zone.wind(z))
     m.energy_balance = pyo.Constraint(
         ZH,
         rule=lambda m, z, d, t: m.solar_gen_mw[z, d, t]
@@ -263,23 +331,34 @@ def add_dispatch(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.import_limit = pyo.Constraint(
         ZH,
         rule=lambda m, z, d, t: m.grid_import_mw[z, d, t]
-        <= (1 + (0.0 if peak[z, (d, t)] else uplift)) * m.zone_grid_mw[z],
+        <= (1 + (0.0 if st.peak[z, (d, t)] else st.uplift)) * m.zone_grid_mw[z],
     )
-    m.curtail_limit = pyo.Constraint(ZH, rule=lambda m, z, d, t: m.curtail_mw[z, d, t] <= flex * m.zone_load_mw[z])
+    m.curtail_limit = pyo.Constraint(ZH, rule=lambda m, z, d, t: m.curtail_mw[z, d, t] <= st.flex * m.zone_load_mw[z])
     m.curtail_annual = pyo.Constraint(
         m.ZONES,
-        rule=lambda m, z: sum(weight[h] * m.curtail_mw[(z, *h)] for h in hours)
+        rule=lambda m, z: sum(st.weight[h] * m.curtail_mw[(z, *h)] for h in st.hours)
         <= ec["max_curtailment_share_of_annual_energy"] * HOURS_PER_YEAR * m.zone_load_mw[z],
     )
+    return HourlyFlows(gas_gen=gas_gen, charge=charge, discharge=discharge)
 
-    # --- annual costs and emissions per zone ---------------------------------------------------
-    # Dispatch is per zone, but the sites of a zone may have their own price and CO2 rate (county
-    # prices, substation candidates). The zone's grid import is priced at its cheapest site's rate;
-    # each dearer site pays the difference on its whole annual load at the zone's hourly shape.
-    # Exact when the grid serves the load (the usual answer), an approximation when on-site supply
-    # displaces part of it (then the displaced energy is valued at the reference rate).
+
+def _add_costs_and_emissions(m: pyo.ConcreteModel, data: ModelData, st: DispatchSettings, flows: HourlyFlows) -> None:
+    """Annual energy cost and CO2 per zone and in total, and the hourly clean and served MW.
+
+    Dispatch is per zone, but the sites of a zone may have their own price and CO2 rate (county
+    prices, substation candidates). The zone's grid import is priced at its cheapest site's rate;
+    each dearer site pays the difference on its whole annual load at the zone's hourly shape.
+    Exact when the grid serves the load (the usual answer), an approximation when on-site supply
+    displaces part of it (then the displaced energy is valued at the reference rate).
+    """
+    energy = data.energy
+    assert energy is not None
+    ec = energy.costs
+    sites_in = data.sets.SITES_IN_STATE
+    hours, weight, gas_gen = st.hours, st.weight, flows.gas_gen
+    ZH = m.ZONES * m.HOURS
     pf, cf = energy.price_factor, energy.co2_factor
-    premium = zone_rate_premiums(sites, sites_in, energy.weights, pf, cf, load_factor)
+    premium = zone_rate_premiums(data.sites, sites_in, energy.weights, pf, cf, data.costs.load_factor)
     price, co2 = premium.price_ref_usd_per_mwh, premium.co2_ref_t_per_mwh
     m.SITES_PREMIUM = pyo.Set(initialize=sorted(premium.price_usd_per_mw_year | premium.co2_t_per_mw_year), ordered=True)
     m.grid_premium_musd_per_year = pyo.Expression(
@@ -288,7 +367,7 @@ def add_dispatch(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.grid_premium_co2_t_per_year = pyo.Expression(
         m.SITES_PREMIUM, rule=lambda m, s: premium.co2_t_per_mw_year.get(s, 0.0) * m.facility_mw[s]
     )
-    premium_sites_in = {z: [s for s in sites_in[z] if s in m.SITES_PREMIUM] for z in zones}
+    premium_sites_in = {z: [s for s in sites_in[z] if s in m.SITES_PREMIUM] for z in data.sets.STATES}
     gas_t_per_mwh = ec["gas_heat_rate_mmbtu_per_mwh"] * ec["gas_co2_kg_per_mmbtu"] / KG_PER_T
     gas_usd_per_mwh = ec["gas_heat_rate_mmbtu_per_mwh"] * ec["gas_fuel_usd_per_mmbtu"] + ec["gas_vom_usd_per_mwh"]
     m.co2_t_per_year_zone = pyo.Expression(
@@ -324,8 +403,8 @@ def add_dispatch(m: pyo.ConcreteModel, data: ModelData) -> None:
         rule=lambda m, z, d, t: m.solar_gen_mw[z, d, t]
         + m.wind_gen_mw[z, d, t]
         - m.spill_mw[z, d, t]
-        + discharge(z, d, t)
-        - charge(z, d, t)
+        + flows.discharge(z, d, t)
+        - flows.charge(z, d, t)
         + float(np.clip(1 - (1 - clean[z]) * float(cf.at[(d, t), z]), 0, 1)) * m.grid_import_mw[z, d, t],
     )
     m.served_mw = pyo.Expression(ZH, rule=lambda m, z, d, t: m.zone_load_mw[z] - m.curtail_mw[z, d, t])

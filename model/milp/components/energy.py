@@ -1,10 +1,14 @@
-"""Energy: what the campuses' power costs and emits.
+"""Energy: what the campuses' power costs and emits, and the cooling water they use.
 
 Annual mode (default): facility MW x load factor x 8,760 h at the state's price plus a carbon
-price, discounted over the horizon. Hourly mode (``[energy] enabled``): representative hours,
-grid import, on-site assets and flexible load, in model/components/dispatch.py. Both define the
-totals the rest of the model uses: ``energy_cost_musd_per_year_total``, ``co2_t_per_year_total``
-and ``energy_opex_pv_musd_total``.
+price, discounted over the horizon; with zonal supply (``data.supply``) the supply block's new
+generation displaces part of that grid energy (model/milp/components/supply.py, called from here so
+the totals below are defined once, complete). Hourly mode (``[energy] enabled``): representative
+hours, grid import, on-site assets and flexible load, in model/milp/components/dispatch.py.
+
+Provides: ``carbon_price_usd_per_tco2`` (mutable), ``annuity_years``, ``energy_mwh_per_year`` and
+``water_m3_per_year`` per site (less what dry cooling saves), and the totals the rest of the model
+uses: ``energy_cost_musd_per_year_total``, ``co2_t_per_year_total`` and ``energy_opex_pv_musd_total``.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import pyomo.environ as pyo
 
 from model.core.units import HOURS_PER_YEAR, USD_PER_MUSD, annuity_factor
 from model.milp.components.dispatch import add_dispatch
+from model.milp.components.supply import add_supply
 
 if TYPE_CHECKING:
     from model.milp.model_data import ModelData
@@ -22,27 +27,48 @@ if TYPE_CHECKING:
 
 def add_energy(m: pyo.ConcreteModel, data: ModelData) -> None:
     costs = data.costs
-    hours = costs["load_factor"] * HOURS_PER_YEAR
+    hours = costs.load_factor * HOURS_PER_YEAR
     # Mutable so that sweeps over the carbon price re-solve without rebuilding.
-    m.carbon_price_usd_per_tco2 = pyo.Param(initialize=costs["carbon_price_usd_per_tco2"], mutable=True)
-    m.annuity_years = pyo.Param(initialize=annuity_factor(costs["discount_rate"], costs["horizon_years"]))
+    m.carbon_price_usd_per_tco2 = pyo.Param(initialize=costs.carbon_price_usd_per_tco2, mutable=True)
+    m.annuity_years = pyo.Param(initialize=annuity_factor(costs.discount_rate, costs.horizon_years))
     m.energy_mwh_per_year = pyo.Expression(m.SITES, rule=lambda m, s: hours * m.facility_mw[s])
-    # On-site cooling water at the evaporative WUE (L/kWh of IT = m3/MWh); water rules may add dry cooling.
-    wue = float(data.cooling.loc["evaporative", "wue_l_per_kwh_it"])
-    m.water_m3_per_year = pyo.Expression(m.SITES, rule=lambda m, s: wue * hours * m.it_mw[s])
+    add_water(m, data)
     if data.energy is not None:
         add_dispatch(m, data)
     else:
-        m.energy_cost_musd_per_year = pyo.Expression(
-            m.SITES,
-            rule=lambda m, s: m.energy_mwh_per_year[s]
-            * (data.price_usd_per_mwh[s] + m.carbon_price_usd_per_tco2 * data.co2_t_per_mwh[s])
-            / USD_PER_MUSD,
-        )
-        m.co2_t_per_year = pyo.Expression(
-            m.SITES, rule=lambda m, s: data.co2_t_per_mwh[s] * m.energy_mwh_per_year[s]
-        )
-        m.energy_opex_pv_musd = pyo.Expression(m.SITES, rule=lambda m, s: m.annuity_years * m.energy_cost_musd_per_year[s])
-        m.energy_cost_musd_per_year_total = pyo.Expression(expr=sum(m.energy_cost_musd_per_year[s] for s in m.SITES))
-        m.co2_t_per_year_total = pyo.Expression(expr=sum(m.co2_t_per_year[s] for s in m.SITES))
+        add_annual_energy(m, data)
     m.energy_opex_pv_musd_total = pyo.Expression(expr=m.annuity_years * m.energy_cost_musd_per_year_total)
+
+
+def add_water(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """On-site cooling water at the evaporative WUE (L/kWh of IT = m3/MWh), less what dry-cooled IT saves."""
+    hours = data.costs.load_factor * HOURS_PER_YEAR
+    wue = float(data.cooling.loc["evaporative", "wue_l_per_kwh_it"])
+    dry_sites = set(data.sets.SITES_DRY_OPTION)
+    saved = data.dry_water_saved_m3_per_mw_year
+
+    def water(m: pyo.ConcreteModel, s: str) -> object:
+        evaporative = wue * hours * m.it_mw[s]
+        return evaporative - saved * m.dry_it_mw[s] if s in dry_sites else evaporative
+
+    m.water_m3_per_year = pyo.Expression(m.SITES, rule=water)
+
+
+def add_annual_energy(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """Each site's grid energy at its own price and CO2 rate, and the totals (with new generation's)."""
+    m.energy_cost_musd_per_year = pyo.Expression(
+        m.SITES,
+        rule=lambda m, s: m.energy_mwh_per_year[s]
+        * (data.price_usd_per_mwh[s] + m.carbon_price_usd_per_tco2 * data.co2_t_per_mwh[s])
+        / USD_PER_MUSD,
+    )
+    m.co2_t_per_year = pyo.Expression(m.SITES, rule=lambda m, s: data.co2_t_per_mwh[s] * m.energy_mwh_per_year[s])
+    m.energy_opex_pv_musd = pyo.Expression(m.SITES, rule=lambda m, s: m.annuity_years * m.energy_cost_musd_per_year[s])
+    grid_cost = sum(m.energy_cost_musd_per_year[s] for s in m.SITES)
+    grid_co2 = sum(m.co2_t_per_year[s] for s in m.SITES)
+    if data.supply is not None:
+        add_supply(m, data)
+        grid_cost = grid_cost + m.new_gen_energy_cost_musd_per_year
+        grid_co2 = grid_co2 + m.new_gen_co2_t_per_year
+    m.energy_cost_musd_per_year_total = pyo.Expression(expr=grid_cost)
+    m.co2_t_per_year_total = pyo.Expression(expr=grid_co2)

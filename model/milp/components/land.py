@@ -1,4 +1,7 @@
-"""Land: the campus footprint (acres per facility MW) fits in the county's developable land."""
+"""Land: the campus footprint (acres per facility MW) fits in the county's developable land.
+
+Provides: ``land`` (over ``SITES_LAND_LIMITED``); nothing later blocks read.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def add_land(m: pyo.ConcreteModel, data: ModelData) -> None:
-    acres_per_mw = data.costs["acres_per_mw"]
+    acres_per_mw = data.costs.acres_per_mw
     land_acres = data.sites["land_available_acres"].to_dict()
     m.land = pyo.Constraint(
         m.SITES_LAND_LIMITED, rule=lambda m, s: acres_per_mw * m.facility_mw[s] <= land_acres[s]

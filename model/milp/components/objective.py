@@ -1,4 +1,7 @@
-"""Objectives: most compute for the budget, or least cost for a compute / GPU / IT-MW target."""
+"""Objectives: most compute for the budget, or least cost for a compute / GPU / IT-MW target.
+
+Provides: ``compute_pflops``, ``gpus_total``, ``it_mw_total``, ``objective`` and, with a target, ``target``.
+"""
 
 from __future__ import annotations
 

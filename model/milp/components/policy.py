@@ -1,4 +1,8 @@
-"""Policies: each listed policy's module adds its own rows (exclusions were applied as masks)."""
+"""Policies: each listed policy's module adds its own rows (exclusions were applied as masks).
+
+Provides: each policy's rows and mutable Params, named with its ``component_name`` prefix (read back
+only through ``core.rules`` and the policy's own ``update``).
+"""
 
 from __future__ import annotations
 

@@ -4,8 +4,15 @@ each limit) and the accredited MW of new generation the investor builds in the z
 
 New generation costs its annualised capex plus FOM over the horizon (in the budget, like on-site
 assets in hourly mode); its energy (gas, solar, wind; batteries shift, they make none) displaces grid
-energy of the zone's campuses at the zone's reference price and CO2 and pays fuel + VOM instead. The
-block updates the model's energy-cost and CO2 totals, so budget, objective and carbon rules see it.
+energy of the zone's campuses at the zone's reference price and CO2 and pays fuel + VOM instead.
+
+Called by the energy block (annual mode, after the per-site energy and before its totals), which adds
+the two yearly terms below to ``energy_cost_musd_per_year_total`` and ``co2_t_per_year_total`` so budget,
+objective and carbon rules see them.
+
+Provides: ``ZONES``, ``new_gen_mw``, ``import_mw``, ``new_gen_mwh``, ``new_gen_capex_musd``,
+``new_gen_cost_pv_musd`` (in the budget's capex), ``new_gen_co2_t_per_year`` and
+``new_gen_energy_cost_musd_per_year`` (in the energy totals).
 """
 
 from __future__ import annotations
@@ -23,8 +30,7 @@ if TYPE_CHECKING:
 
 def add_supply(m: pyo.ConcreteModel, data: ModelData) -> None:
     z = data.supply
-    if z is None:
-        return
+    assert z is not None
     sets = data.sets
     m.ZONES = pyo.Set(initialize=sets.ZONES, ordered=True)
     m.INTERFACES = pyo.Set(within=m.ZONES * m.ZONES, initialize=sets.INTERFACES, ordered=True)
@@ -84,8 +90,3 @@ def add_supply(m: pyo.ConcreteModel, data: ModelData) -> None:
         ) / USD_PER_MUSD
         + cp * m.new_gen_co2_t_per_year / USD_PER_MUSD
     )
-    # The energy block defined the totals from the campuses' grid bills; new generation adjusts them.
-    m.energy_cost_musd_per_year_total.set_value(
-        m.energy_cost_musd_per_year_total.expr + m.new_gen_energy_cost_musd_per_year
-    )
-    m.co2_t_per_year_total.set_value(m.co2_t_per_year_total.expr + m.new_gen_co2_t_per_year)
