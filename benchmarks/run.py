@@ -140,7 +140,7 @@ def direct_lp(data: ModelData) -> DirectModel:
     pue = _arr(data.pue, sites)
     it_mw = _arr(data.block_it_mw, gpus)
     fac_mw = np.outer(pue, it_mw)  # facility MW per block, site × gpu
-    max_mw, min_mw = costs["max_campus_mw"], costs["min_campus_mw"]
+    max_mw, min_mw = costs.max_campus_mw, costs.min_campus_mw
     headroom = _arr(data.headroom_mw, sites)
 
     rows_i: list[np.ndarray] = []
@@ -192,23 +192,23 @@ def direct_lp(data: ModelData) -> DirectModel:
     # land: acres/MW · facility <= developable acres, only where land can bind
     land_pos = np.fromiter((pos[s] for s in sets.SITES_LAND_LIMITED), dtype=np.int64, count=len(sets.SITES_LAND_LIMITED))
     land_acres = data.sites["land_available_acres"].to_numpy(dtype=float)[land_pos]
-    add_rows(land_pos, costs["acres_per_mw"] * fac_mw[land_pos], None, np.full(len(land_pos), -math.inf), land_acres)
+    add_rows(land_pos, costs.acres_per_mw * fac_mw[land_pos], None, np.full(len(land_pos), -math.inf), land_acres)
 
     # budget: one row over every column, coefficients in M$
     factor = _arr(data.facility_capex_factor, sites)
     land_adder = _arr(data.land_cost_musd_per_mw, sites) + _arr(data.capex_adder_musd_per_mw, sites)
     gpu_price = np.outer(_arr(data.gpu_price_factor, sites), _arr(data.block_price_musd, gpus))
-    block_cost = (factor * costs["shell_usd_per_mw"] / USD_PER_MUSD)[:, None] * it_mw[None, :] + land_adder[:, None] * fac_mw + gpu_price
+    block_cost = (factor * costs.shell_usd_per_mw / USD_PER_MUSD)[:, None] * it_mw[None, :] + land_adder[:, None] * fac_mw + gpu_price
     budget = sc.budget
     assert budget is not None
     if budget.include_opex:
-        hours = costs["load_factor"] * HOURS_PER_YEAR
-        usd_per_mwh = _arr(data.price_usd_per_mwh, sites) + costs["carbon_price_usd_per_tco2"] * _arr(data.co2_t_per_mwh, sites)
-        annuity = annuity_factor(costs["discount_rate"], costs["horizon_years"])
+        hours = costs.load_factor * HOURS_PER_YEAR
+        usd_per_mwh = _arr(data.price_usd_per_mwh, sites) + costs.carbon_price_usd_per_tco2 * _arr(data.co2_t_per_mwh, sites)
+        annuity = annuity_factor(costs.discount_rate, costs.horizon_years)
         block_cost = block_cost + (annuity * hours * usd_per_mwh / USD_PER_MUSD)[:, None] * fac_mw
     rows_i.append(np.full(n_cols, n_rows))
     cols_j.append(np.arange(n_cols))
-    vals.append(np.concatenate([factor * costs["site_fixed_usd"] / USD_PER_MUSD, block_cost.ravel(), tier_cost]))
+    vals.append(np.concatenate([factor * costs.site_fixed_usd / USD_PER_MUSD, block_cost.ravel(), tier_cost]))
     lower.append(np.array([-math.inf]))
     upper.append(np.array([budget.total_usd / USD_PER_MUSD]))
     n_rows += 1

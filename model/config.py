@@ -154,17 +154,6 @@ class CostAssumptions(StrictModel):
         values = overrides.as_dict() if isinstance(overrides, CostOverrides) else dict(overrides)
         return type(self).model_validate(self.model_dump() | values)
 
-    # Read-only compatibility accessors for the results and workflow layers, which still index costs
-    # by name (``costs["acres_per_mw"]``) or merge a dict into them (``costs | {name: value}``);
-    # new code reads attributes.
-    def __getitem__(self, name: str) -> float:
-        if name not in type(self).model_fields:
-            raise KeyError(name)
-        return float(getattr(self, name))
-
-    def __or__(self, other: dict[str, float]) -> "CostAssumptions":
-        return self.with_overrides(other)
-
 
 class EnergyConfig(StrictModel):
     """Hourly energy co-optimisation over representative days (off: annual energy at the state price)."""

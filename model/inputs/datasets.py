@@ -11,7 +11,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-
 from pydantic import ValidationError
 
 from model.config import CostAssumptions

@@ -13,10 +13,9 @@ from typing import TYPE_CHECKING, Mapping
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-
-import model.inputs.candidates as cand
 from pydantic import ValidationError
 
+import model.inputs.candidates as cand
 from model.config import CostAssumptions, Scenario
 from model.core.errors import InputDataError, ScenarioError
 from model.core.geo import to_project_crs

@@ -14,6 +14,7 @@ import pyomo.environ as pyo
 
 from model.core.geo import OUTPUT_CRS
 from model.core.units import USD_PER_MUSD
+from model.milp.components.dispatch import provided
 from model.milp.model_data import SitingModel
 from model.solve.highs import SolveResult
 
@@ -53,9 +54,9 @@ def sites_table(sm: SitingModel) -> gpd.GeoDataFrame:
     tiers_at = {s: t for s, t in data.sets.SITES_TIERS if s in set(ids) and round(pyo.value(m.upgrade[s, t])) == 1}
     out["upgrade_tier"] = [tiers_at.get(s, "") for s in ids]
     out["upgrade_mw"] = [data.tier_mw[tiers_at[s]] if s in tiers_at else 0.0 for s in ids]
-    out["land_acres"] = (out["facility_mw"] * data.costs["acres_per_mw"]).round(1)
+    out["land_acres"] = (out["facility_mw"] * data.costs.acres_per_mw).round(1)
     for part in ("site", "shell", "land", "gpu", "interconnect"):
-        out[f"capex_{part}_usd"] = (_values(getattr(m, f"capex_{part}_musd"), ids) * USD_PER_MUSD).round(_USD_DECIMALS)
+        out[f"capex_{part}_usd"] = (_values(m.find_component(f"capex_{part}_musd"), ids) * USD_PER_MUSD).round(_USD_DECIMALS)
     out["capex_usd"] = (_values(m.capex_musd, ids) * USD_PER_MUSD).round(_USD_DECIMALS)
     out["price_usd_per_mwh"] = sites["price_usd_per_mwh"]
     out["energy_mwh_per_year"] = _values(m.energy_mwh_per_year, ids).round(0)
@@ -66,20 +67,23 @@ def sites_table(sm: SitingModel) -> gpd.GeoDataFrame:
     out["energy_cost_usd_per_year"] = (cost_musd * USD_PER_MUSD).round(_USD_DECIMALS)
     out["energy_opex_pv_usd"] = (cost_musd * annuity * USD_PER_MUSD).round(_USD_DECIMALS)
     out["co2_t_per_year"] = co2_t.round(0)
+    # What the dispatch block created is its declared contract (dispatch.provided), not probed.
+    hourly = provided(data)
     for asset in ("solar", "wind", "battery", "gas"):
-        var = getattr(m, f"{asset}_mw", None)
-        out[f"{asset}_mw"] = _values(var, ids).round(_MW_DECIMALS) if var is not None else 0.0
-    out["battery_mwh"] = _values(m.battery_mwh, ids).round(_MW_DECIMALS) if hasattr(m, "battery_mwh") else 0.0
-    assets = getattr(m, "capex_energy_musd", None)
-    out["capex_energy_usd"] = (_values(assets, ids) * USD_PER_MUSD).round(_USD_DECIMALS) if assets is not None else 0.0
+        name = f"{asset}_mw"
+        out[name] = _values(m.find_component(name), ids).round(_MW_DECIMALS) if name in hourly else 0.0
+    out["battery_mwh"] = _values(m.battery_mwh, ids).round(_MW_DECIMALS) if "battery_mwh" in hourly else 0.0
+    out["capex_energy_usd"] = (
+        (_values(m.capex_energy_musd, ids) * USD_PER_MUSD).round(_USD_DECIMALS) if "capex_energy_musd" in hourly else 0.0
+    )
     # Cost of supply: energy bills plus annualised on-site assets, per MWh the campus draws.
     assets_per_year = out["capex_energy_usd"] / annuity if annuity > 0 else 0.0
     mwh = out["energy_mwh_per_year"].replace(0.0, np.nan)
     out["supply_cost_usd_per_mwh"] = ((out["energy_cost_usd_per_year"] + assets_per_year) / mwh).round(2).fillna(0.0)
     out["water_m3_per_year"] = _values(m.water_m3_per_year, ids).round(0)
-    dry = getattr(m, "dry_it_mw", None)
+    dry_sites = set(data.sets.SITES_DRY_OPTION)
     # Six decimals: water and facility MW are recomputed from this column by the checker.
-    out["dry_cooled_it_mw"] = [round(pyo.value(dry[s]), 6) if dry is not None and s in dry else 0.0 for s in ids]
+    out["dry_cooled_it_mw"] = [round(pyo.value(m.dry_it_mw[s]), 6) if s in dry_sites else 0.0 for s in ids]
     if data.supply is not None:
         out = _zonal_columns(sm, ids, sites, out)
     points = sites.geometry.representative_point()
@@ -158,7 +162,7 @@ def _site_energy(sm: SitingModel, ids: list[str]) -> tuple[np.ndarray, np.ndarra
     """Annual energy cost (M$) and CO2 (t) per built site. In hourly mode these are zone totals,
     shared among the zone's campuses in proportion to the energy each draws."""
     m = sm.m
-    if hasattr(m, "energy_cost_musd_per_year"):
+    if sm.data.energy is None:  # annual energy: per-site cost and CO2 (model/milp/components/energy.py)
         return _values(m.energy_cost_musd_per_year, ids), _values(m.co2_t_per_year, ids)
     zone_of = sm.data.sites["state"]
     mwh = pd.Series({s: pyo.value(m.energy_mwh_per_year[s]) for s in sm.data.sets.SITES})
@@ -201,8 +205,9 @@ def _site_energy_mix(sm: SitingModel, ids: list[str]) -> dict[str, np.ndarray]:
     zone_mwh = all_mwh.groupby(zone_of.loc[all_mwh.index]).sum()
     share = np.array([mwh[i] / zone_mwh[zone_of[s]] if zone_mwh[zone_of[s]] > 0 else 0.0 for i, s in enumerate(ids)])
     mix = {}
+    hourly = provided(sm.data)
     for source, name in MIX_SOURCES.items():
-        component = getattr(m, name, None)
+        component = m.find_component(name) if name in hourly else None
         totals = {
             z: sum(w * pyo.value(component[(z, *h)]) for h, w in weights.items()) if component is not None else 0.0
             for z in {zone_of[s] for s in ids}
@@ -218,7 +223,8 @@ def dispatch_table(sm: SitingModel) -> pd.DataFrame | None:
     if energy is None:
         return None
     rows = []
-    get = lambda name, key: float(pyo.value(getattr(m, name)[key])) if hasattr(m, name) else 0.0  # noqa: E731
+    hourly = provided(sm.data)
+    get = lambda name, key: float(pyo.value(m.find_component(name)[key])) if name in hourly else 0.0  # noqa: E731
     # The zone's reference rates (its cheapest / cleanest candidate's); dearer sites' premiums are
     # in their own energy cost in the sites table (model/components/dispatch.py).
     active = sm.data.sites.loc[list(sm.data.sets.SITES)]

@@ -206,7 +206,7 @@ def base_carbon_price(base: Scenario, inputs: SitingData) -> float:
     for policy in base.policies:
         if policy.type == "carbon_price":  # type: ignore[attr-defined]
             return float(policy.usd_per_tco2)  # type: ignore[attr-defined]
-    return float(inputs.costs["carbon_price_usd_per_tco2"])
+    return float(inputs.costs.carbon_price_usd_per_tco2)
 
 
 @dataclass(frozen=True)

@@ -246,10 +246,10 @@ def _inputs_for(sc: Scenario, loader: InputsLoader, cache: dict[str, tuple[Sitin
         inputs, default_carbon = hit
         carbon = override if override is not None else default_carbon
         if carbon is not None:
-            return replace(inputs, scenario=sc, costs=inputs.costs | {CARBON: carbon})
+            return replace(inputs, scenario=sc, costs=inputs.costs.with_overrides({CARBON: carbon}))
     inputs = loader(sc)
     # The data files' own carbon price is known only from a load without an override.
-    cache[key] = (inputs, inputs.costs[CARBON] if override is None else (hit[1] if hit else None))
+    cache[key] = (inputs, inputs.costs.carbon_price_usd_per_tco2 if override is None else (hit[1] if hit else None))
     return inputs
 
 

@@ -408,3 +408,18 @@ def _add_costs_and_emissions(m: pyo.ConcreteModel, data: ModelData, st: Dispatch
         + float(np.clip(1 - (1 - clean[z]) * float(cf.at[(d, t), z]), 0, 1)) * m.grid_import_mw[z, d, t],
     )
     m.served_mw = pyo.Expression(ZH, rule=lambda m, z, d, t: m.zone_load_mw[z] - m.curtail_mw[z, d, t])
+
+
+def provided(data: ModelData) -> frozenset[str]:
+    """The components ``add_dispatch`` creates for ``data`` (its contract with the results layer):
+    per-site capacities and zone-hour flows exist only for the on-site assets the scenario allows."""
+    if data.energy is None:
+        return frozenset()
+    onsite = set(data.inputs.scenario.energy.onsite)
+    names = {"grid_import_mw", "curtail_mw", "spill_mw", "solar_gen_mw", "wind_gen_mw", "clean_mw", "served_mw", "capex_energy_musd"}
+    names |= {f"{a}_mw" for a in ASSETS if a in onsite}
+    if "gas" in onsite:
+        names.add("gas_gen_mw")
+    if "battery" in onsite:
+        names |= {"battery_mwh", "charge_mw", "discharge_mw", "soc_mwh"}
+    return frozenset(names)
