@@ -92,3 +92,17 @@ def test_rank_command(tmp_path: Path) -> None:
     assert not pd.read_csv(tmp_path / "quick" / "rank.csv")["built"].any()
     # The same error contract as every command.
     assert runner.invoke(app, ["rank", str(tmp_path / "missing.toml")]).exit_code == 2
+
+
+def test_summary_keys_are_the_typed_schema() -> None:
+    # summary.json has exactly the keys RunSummary declares, whatever the mode or status.
+    from model.results.tables import RunSummary
+
+    required = RunSummary.__required_keys__
+    optional = RunSummary.__optional_keys__
+    solved = solve_tiny(tiny_scenario()).summary
+    assert required <= solved.keys() <= required | optional
+    assert {"marginal_values", "runner_ups", "near_tie"} <= solved.keys()
+    infeasible = solve_tiny(tiny_scenario(policies=[{"type": "min_sites", "count": 3}]), tiny_sites(land_available_acres=[1e6, 1e6, 0.0]), min_campus_mw=1.0).summary
+    assert infeasible["status"] == "infeasible" and required <= infeasible.keys() <= required | optional
+    assert "emissions_tco2" not in solved and solved["objective_unit"] == "PFLOPS"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import geopandas as gpd
 import numpy as np
@@ -138,8 +138,9 @@ def _supply_summary(sm: SitingModel | None, sites: pd.DataFrame | None, has: boo
     """Summary keys of the zonal supply (empty or null in legacy mode and without a solution)."""
     if not has or sm is None or sm.data.supply is None or sites is None:
         return {"supply_model": sm.data.inputs.scenario.supply.model if sm else None, "new_generation_mw_by_type": {},
-                "new_generation_capex_usd": None, "new_generation_cost_pv_usd": None, "facility_mw_by_zone": {},
-                "new_generation": [], "zone_imports": []}
+                "new_generation_capex_usd": None, "new_generation_cost_pv_usd": None,
+                "new_generation_energy_cost_pv_usd": None, "new_generation_co2_t_per_year": None,
+                "facility_mw_by_zone": {}, "new_generation": [], "zone_imports": []}
     m = sm.m
     gen, flows = supply_tables(sm)
     return {
@@ -288,6 +289,68 @@ def _finite(x: float | None) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
 
 
+class _SummaryCore(TypedDict):
+    """summary.json: one name and one unit per figure (units in the names; money in USD, power in MW,
+    energy in MWh, CO2 in t). Every key is present whatever the status (null or empty when unknown).
+    The engine adds the ``explain`` keys (marginal_values, runner_ups, near_tie) and ``seed``."""
+
+    scenario: str | None
+    status: str | None  # optimal, time_limit, time_limit_no_solution, interrupted, infeasible, ...
+    objective_sense: str | None  # max_compute | min_cost
+    objective: float | None  # in objective_unit: equals compute_pflops or total_cost_usd
+    objective_unit: str | None  # PFLOPS | USD
+    mip_gap: float | None
+    dual_bound: float | None  # in objective_unit
+    precision: str | None  # fp8 | bf16 (dense)
+    compute_pflops: float | None
+    gpus: int | None
+    gpus_by_type: dict[str, int]
+    capex_usd: float | None
+    capex_usd_by_part: dict[str, float]  # site, shell, land, gpu, interconnect
+    energy_opex_pv_usd: float | None
+    total_cost_usd: float | None  # capex + energy PV (+ new generation in zonal mode)
+    budget_usd: float | None
+    equity_usd: float | None
+    debt_usd: float | None
+    budget_includes_opex: bool | None
+    debt_to_equity: float | None
+    it_mw: float | None
+    facility_mw: float | None
+    facility_mw_by_state: dict[str, float]
+    sites_built: int
+    energy_mwh_per_year: float | None
+    co2_t_per_year: float | None  # the campuses' grid energy (new generation: new_generation_co2_t_per_year)
+    water_m3_per_year: float | None
+    energy_mwh_by_source: dict[str, float]
+    onsite_mw: dict[str, float]  # solar, wind, battery, gas
+    candidates: int | None
+    model_size: dict[str, int]  # rows, columns, nonzeros
+    solver: dict[str, Any]
+    seconds: dict[str, float]  # load, build, seed, translate, solve, explain, write
+    scenario_sha256: str
+    data_sha256: str
+    diagnosis: dict[str, Any] | None  # infeasible runs: relaxations and message
+    supply_model: str | None  # legacy | zonal
+    new_generation_mw_by_type: dict[str, float]
+    new_generation_capex_usd: float | None  # overnight
+    new_generation_cost_pv_usd: float | None  # what the budget counts over the horizon
+    new_generation_energy_cost_pv_usd: float | None
+    new_generation_co2_t_per_year: float | None
+    facility_mw_by_zone: dict[str, float]
+    new_generation: list[dict[str, Any]]
+    zone_imports: list[dict[str, Any]]
+
+
+class RunSummary(_SummaryCore, total=False):
+    """:class:`_SummaryCore` plus what the engine adds: the explanation (runs with a solution) and
+    the hourly seed."""
+
+    marginal_values: list[dict[str, Any]]
+    runner_ups: list[dict[str, Any]]
+    near_tie: bool
+    seed: dict[str, Any]
+
+
 # The summary reports the objective in the unit of the figure it equals (the model works in M$).
 OBJECTIVE_UNIT = {"max_compute": "PFLOPS", "min_cost": "USD"}
 
@@ -307,13 +370,13 @@ def summary_dict(
     scenario_sha256: str,
     data_sha256: str,
     dispatch: pd.DataFrame | None = None,
-) -> dict[str, Any]:
-    """The run's headline numbers; every key is present whatever the status (null when unknown)."""
+) -> RunSummary:
+    """The run's headline numbers (:class:`RunSummary`); every key is present whatever the status."""
     sc = sm.data.inputs.scenario if sm is not None else None
     has = result is not None and result.has_solution and sites is not None
     m = sm.m if sm is not None else None
     gpus_by_type = {g: int(sites[f"gpus_{g}"].sum()) for g in sm.data.sets.GPUS} if has else {}
-    summary: dict[str, Any] = {
+    summary: RunSummary = {  # type: ignore[typeddict-item]  # the supply keys are added below
         "scenario": sc.name if sc else None,
         "status": result.status if result else None,
         "objective_sense": sc.objective.sense if sc else None,

@@ -6,7 +6,7 @@ import time
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 import geopandas as gpd
 import matplotlib.pyplot as plt
@@ -21,6 +21,7 @@ from model.results.outputs import output_dir
 from model.results.rank import near_tie, rank_candidates, runner_ups
 from model.results.report import write_run_report
 from model.results.tables import (
+    RunSummary,
     dispatch_table,
     objective_in_unit,
     sites_flat,
@@ -39,7 +40,7 @@ Step = Callable[[str], None]
 
 @dataclass(frozen=True)
 class RunOutcome:
-    summary: dict[str, Any]
+    summary: RunSummary  # summary.json (model.results.tables.RunSummary)
     sites: gpd.GeoDataFrame | None
     out_dir: Path | None
     inputs: SitingData | None = None
@@ -49,7 +50,7 @@ class RunOutcome:
     marginal: list[MarginalValue] = field(default_factory=list)  # rule duals, integers fixed
 
 
-def explain(sm: SitingModel, sites: gpd.GeoDataFrame, summary: dict[str, Any]) -> tuple[gpd.GeoDataFrame, list[MarginalValue]]:
+def explain(sm: SitingModel, sites: gpd.GeoDataFrame, summary: RunSummary) -> tuple[gpd.GeoDataFrame, list[MarginalValue]]:
     """Marginal values of the rules (LP with the siting fixed), the ranking of every candidate and
     the near-tie report; ``summary`` gains ``marginal_values``, ``runner_ups`` and ``near_tie``."""
     marginal = marginal_values(sm)
