@@ -49,7 +49,9 @@ def test_cli_alternatives_writes_its_tables(tmp_path: Path) -> None:
     result = runner.invoke(app, ["alternatives", str(scenario), "--n", "3", "--slack", "0.05"])
     assert result.exit_code == 0, result.output
     out = tmp_path / "de-alternatives"
-    assert {p.name for p in out.iterdir()} >= {"alternatives.csv", "alternatives.json", "alternatives.png"}
+    assert {p.name for p in out.iterdir()} >= {"alternatives.csv", "alternatives.json", "alternatives.png", "report.html"}
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "Must-have sites" in page and "data:image/png;base64," in page and "http" not in page.split("<main>")[1][:0]
     summary = json.loads((out / "alternatives.json").read_text())
     assert summary["alternatives_solved"] == 4 and summary["slack"] == 0.05
     shares = summary["objective_share_of_optimum"]

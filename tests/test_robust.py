@@ -102,6 +102,8 @@ def test_vss_and_evpi_by_hand(tmp_path: Path) -> None:
     for kind in ("stochastic", "mean_value", "perfect_information"):
         assert {p.name for p in (out / "sites" / kind).iterdir()} == {"calm.csv", "ban.csv"}
     assert (out / "robust.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page = (out / "report.html").read_text(encoding="utf-8")  # the robust section as a page of its own
+    assert page.startswith("<!DOCTYPE html>") and "VSS" in page and "src=\"http" not in page
     assert "VSS" in robust_report_section(r) and "<section" in robust_report_section(r)
 
 

@@ -788,3 +788,45 @@ def write_compare_report(path: str | os.PathLike[str], entries_summaries: Sequen
     out = Path(path)
     out.write_text(compare_report_html(entries_summaries, table, **kwargs), encoding="utf-8")
     return out
+
+
+# --------------------------------------------------------------------------------- alternatives, robust
+
+
+def alternatives_report_html(summary: Mapping[str, Any], table: pd.DataFrame, frequency_png: bytes | None, title: str) -> str:
+    """report.html of `siting alternatives`: the plans within the slack, must-haves, interchangeable
+    groups, MW range by state and the frequency map (self-contained)."""
+    names = summary.get("site_names", {})
+    unit = "PFLOPS" if summary.get("sense") == "max" else "USD"
+    fmt_obj = fmt_pflops if unit == "PFLOPS" else fmt_usd
+    rows = [
+        ("", [str(r.alternative), str(r.status), fmt_obj(r.objective),
+              fmt_share(summary.get("objective_share_of_optimum", {}).get(r.alternative)),
+              "; ".join(names.get(s, s) for s in str(r.sites).split(";") if s and s != "nan")])
+        for r in table.itertuples()
+    ]
+    plans = _table([("Plan", False), ("Status", False), ("Objective", True), ("Share of optimum", True), ("Sites", "w")], rows)
+    must = "; ".join(names.get(s, s) for s in summary.get("must_have_sites", [])) or "none: every site can be done without within the slack"
+    groups = "".join(f"<li>{_e('; '.join(names.get(s, s) for s in g))}</li>" for g in summary.get("interchangeable_groups", []))
+    ranges = _table(
+        [("State", False), ("Min MW", True), ("Max MW", True)],
+        [("", [st, fmt_mw(r["min_mw"]), fmt_mw(r["max_mw"])]) for st, r in summary.get("mw_by_state_range", {}).items()],
+        narrow=True,
+    )
+    picture = f'<img alt="how often each site is built" src="{data_uri_png(frequency_png)}" style="max-width:100%">' if frequency_png else ""
+    body = (
+        f"<h1>{_e(title)}</h1>"
+        f"<p>{len(table)} plans within {fmt_share(summary.get('slack'))} of the optimum, each pushed somewhere else "
+        "(avoid the optimum's sites; random directions over MW by state). Read the answer as the set, not one plan.</p>"
+        f"<section><h2>Must-have sites</h2><p>{_e(must)}</p>"
+        f"<h2>Interchangeable sites</h2><ul>{groups or '<li>none found</li>'}</ul></section>"
+        f"<section><h2>Plans</h2>{plans}</section>"
+        f"<section><h2>How often each site is built</h2>{picture}</section>"
+        f"<section><h2>MW by state across the plans</h2>{ranges}</section>"
+    )
+    return _page(title, body)
+
+
+def robust_report_html(section_html: str, title: str) -> str:
+    """report.html of `siting robust`: the robust section as a self-contained page."""
+    return _page(title, f"<h1>{_e(title)}</h1>{section_html}")

@@ -34,6 +34,7 @@ from model.inputs.load import SitingData, load_inputs
 from model.milp.model_data import SitingModel
 from model.plot.maps import frequency_map
 from model.results.outputs import output_dir
+from model.results.report import alternatives_report_html
 from model.results.tables import objective_in_unit, sites_table, write_json
 from model.solve.highs import solve_model
 from model.workflows.engine import Engine
@@ -253,4 +254,9 @@ def write_alternatives(out_dir: Path, best: Any, alternatives: Sequence[Alternat
         candidates = inputs.sites if inputs.scenario.candidates.kind == "counties" else None
         figure = frequency_map(points, candidates, f"{inputs.scenario.name}: {len(alternatives)} plans within {slack:.0%}")
         figure.savefig(tmp / "alternatives.png", dpi=100)
+        page = alternatives_report_html(
+            summary, alternatives_table(alternatives), (tmp / "alternatives.png").read_bytes(),
+            f"{inputs.scenario.name}: near-optimal alternatives",
+        )
+        (tmp / "report.html").write_text(page, encoding="utf-8")
     return summary

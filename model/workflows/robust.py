@@ -43,6 +43,7 @@ from model.milp.model_data import SitingModel
 from model.policies import Policy
 from model.policies.region import region_mask
 from model.results.outputs import check_name, output_dir
+from model.results.report import robust_report_html
 from model.results.tables import sites_flat, sites_table, write_json
 from model.solve.diagnose import check_target_reachable
 from model.solve.highs import SOLUTION_STATUSES, SolveResult, presolve_setting, solve_model
@@ -895,7 +896,11 @@ def write_robust(out_dir: Path, result: dict[str, Any], tables: dict[str, dict[s
             folder = out_dir / "sites" / kind
             folder.mkdir(parents=True, exist_ok=True)
             flat.to_csv(folder / f"{name}.csv", index=False)
-    (out_dir / "robust_section.html").write_text(robust_report_section(result, png), encoding="utf-8")
+    section = robust_report_section(result, png)
+    (out_dir / "robust_section.html").write_text(section, encoding="utf-8")
+    # The same section as a page of its own: report.html opens offline like a run's.
+    page = robust_report_html(section, f"{result['base']}: decisions under policy risk")
+    (out_dir / "report.html").write_text(page, encoding="utf-8")
 
 
 def run_robust(
