@@ -284,9 +284,10 @@ def _deep_merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path, what: str = "scenario") -> dict[str, Any]:
+    """A TOML file as a dict, or one line naming the file and what is wrong with it."""
     if not path.is_file():
-        raise ScenarioError(f"{path}: scenario file not found")
+        raise ScenarioError(f"{path}: {what} file not found")
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
@@ -294,10 +295,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ScenarioError(f"{path}: malformed TOML: {err}") from None
     except RecursionError:
         raise ScenarioError(f"{path}: malformed TOML: nested too deeply") from None
-    except OSError as err:
-        raise ScenarioError(f"{path}: cannot read: {err.strerror or err}") from None
     except UnicodeDecodeError:
         raise ScenarioError(f"{path}: malformed TOML: not UTF-8 text") from None
+    except OSError as err:
+        raise ScenarioError(f"{path}: cannot read: {err.strerror or err}") from None
 
 
 def resolve_raw(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
@@ -307,7 +308,7 @@ def resolve_raw(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         raise ScenarioError(f"{path}: extends: more than {MAX_EXTENDS_DEPTH} files deep; flatten the chain")
     if path in _seen:
         raise ScenarioError(f"{path}: extends: cycle through {' -> '.join(p.name for p in _seen)}")
-    raw = _read_toml(path)
+    raw = read_toml(path)
     parent = raw.pop("extends", None)
     if parent is None:
         return raw

@@ -23,7 +23,6 @@ import io
 import json
 import math
 import time
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Literal
@@ -33,7 +32,7 @@ import pandas as pd
 import pyomo.environ as pyo
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from model.config import Scenario, load_scenario, one_line, scenario_from_dict
+from model.config import Scenario, load_scenario, one_line, read_toml, scenario_from_dict
 from model.core.errors import ScenarioError, SitingError
 from model.core.schema import StrictModel, upper_codes
 from model.core.units import USD_PER_MUSD
@@ -145,17 +144,7 @@ class RiskFile(StrictModel):
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise ScenarioError(f"{path}: risk file not found")
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"{path}: malformed TOML: {err}") from None
-    except (RecursionError, UnicodeDecodeError):
-        raise ScenarioError(f"{path}: malformed TOML: not UTF-8 text or nested too deeply") from None
-    except OSError as err:
-        raise ScenarioError(f"{path}: cannot read: {err.strerror or err}") from None
+    return read_toml(path, "risk")
 
 
 def risks_from_dict(raw: dict[str, Any], origin: str = "<risks>") -> RiskFile:
