@@ -139,7 +139,8 @@ def _print_summary(summary: dict, out_dir: Path | None, sites: "gpd.GeoDataFrame
         best = ups[0]
         err_console.print(
             f"[bold yellow]near tie:[/] {escape(str(best['county_name']))}, {best['state']} (not built) is within "
-            f"{best['gap_share']:.2%} of the last site's $ per PFLOPS (gap {summary['mip_gap'] or 0:.2%}); "
+            f"{best['gap_share']:+.2%} of the optimum's marginal $ per PFLOPS (the budget's dual; run gap "
+            f"{summary['mip_gap'] or 0:.2%}); "
             "other sites may serve as well: see rank.csv / report.html",
             highlight=False, soft_wrap=True,
         )
@@ -159,7 +160,7 @@ def _print_sites(sites: "gpd.GeoDataFrame") -> None:
 @app.command()
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file, e.g. runs/us-default.toml")],
-    out: Annotated[Optional[Path], typer.Option("--out", help="Output directory [default: runs/<name>/ beside the file]")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Output directory [default: <name>/ beside the scenario file, <name> = its name field]")] = None,
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Solver time limit, seconds.")] = None,
     gap: Annotated[Optional[float], typer.Option("--gap", help="Relative MIP gap, e.g. 0.01.")] = None,
     threads: Annotated[Optional[int], typer.Option("--threads", help="Solver threads.")] = None,

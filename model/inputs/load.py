@@ -6,6 +6,7 @@ real datasets) and ``inputs_from_frames`` (any candidate GeoDataFrame), plus the
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
@@ -255,9 +256,15 @@ def _candidates(
 
 
 def _first_source(df: pd.DataFrame) -> str:
+    """The table's distinct sources, whole; rows that differ only in their numbers count once."""
     cols = [c for c in df.columns if c == "source" or c.endswith("_source")]
-    sources = sorted({str(v).strip() for c in cols for v in df[c]})
-    return "; ".join(sources[:4]) + (f" (+{len(sources) - 4} more)" if len(sources) > 4 else "")
+    seen: dict[str, str] = {}
+    for c in cols:
+        for v in df[c]:
+            text = str(v).strip()
+            seen.setdefault(re.sub(r"[-+]?\d[\d.,]*", "#", text), text)
+    sources = sorted(seen.values())
+    return "; ".join(sources[:3]) + (f" (+{len(sources) - 3} more: data/SOURCES.md)" if len(sources) > 3 else "")
 
 
 def describe_datasets(data_dir: Path = DEFAULT_DATA_DIR) -> list[dict[str, object]]:

@@ -348,7 +348,7 @@ def _sites_section(sites: gpd.GeoDataFrame | pd.DataFrame | None) -> str:
         ]
         rows.append(("", cells))
     capex_all, pf_all = float(frame["capex_usd"].sum()), float(frame["compute_pflops"].sum())
-    foot = [f"Total ({len(frame)} sites)", ""] + [fmt_int(frame[c].sum()) for c in gpu_cols]
+    foot = [f"Total ({len(frame)} site{'s' if len(frame) != 1 else ''})", ""] + [fmt_int(frame[c].sum()) for c in gpu_cols]
     if len(gpu_cols) != 1:
         foot.append(fmt_int(frame["gpus"].sum()))
     foot += [fmt_mw(frame["facility_mw"].sum()), "", "", f"{capex_all / 1e6:,.1f}",
