@@ -72,6 +72,10 @@ def test_run_names_sites_and_ranks_every_candidate(tmp_path: Path) -> None:
     ranked = pd.read_csv(out / "rank.csv", dtype={"site_id": str})
     assert len(ranked) == 3  # Delaware's three counties
     assert set(ranked.loc[ranked["built"], "site_id"]) == set(sites["site_id"])
+    # Built rows also say what the optimum built there (it may differ from the best single campus).
+    built_mw = ranked.set_index("site_id").loc[sites["site_id"], "built_facility_mw"].to_numpy()
+    assert built_mw == pytest.approx(sites["facility_mw"].to_numpy(), abs=1e-3)
+    assert ranked.loc[~ranked["built"], "built_facility_mw"].isna().all()
     # The binding budget's marginal value is reported in plain units.
     assert any(v["rule"] == "budget" and v["value_per_unit"] > 0 for v in summary["marginal_values"])
 

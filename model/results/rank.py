@@ -350,6 +350,14 @@ def rank_candidates(
     out["binding_limit"] = limit
     built = _built_ids(solution_sites)
     out["built"] = out.index.astype(str).isin(built)
+    # What the optimum built there (it may differ from the best single campus: another GPU mix, an
+    # upgrade the single-campus view finds dearer per PFLOPS), so a reader can compare the two.
+    if isinstance(solution_sites, pd.DataFrame) and "facility_mw" in solution_sites.columns:
+        ids = solution_sites["site_id"] if "site_id" in solution_sites.columns else solution_sites.index
+        built_mw = pd.Series(solution_sites["facility_mw"].to_numpy(dtype=float), index=pd.Index(ids).astype(str))
+        out["built_facility_mw"] = out.index.astype(str).map(built_mw).to_numpy(dtype=float)
+    else:
+        out["built_facility_mw"] = np.nan
     # Rank 1 = cheapest; ties by site id, so the order is reproducible.
     order = out.reset_index().sort_values(["usd_per_pflops", out.index.name or "index"], na_position="last").index
     ranks = np.empty(n_sites)
