@@ -144,8 +144,9 @@ def load_inputs(scenario: Scenario, data_dir: Path | None = None, origin: str | 
     states = load_state_facts(data_dir)
     gpus = select_gpus(load_gpu_catalog(data_dir), scenario.gpus.types, origin)
     costs = cost_assumptions(load_cost_assumptions(data_dir).model_dump() | scenario.costs.as_dict(), origin)
-    check_scenario_names(scenario, set(states.index), set(load_county_grid(data_dir).index.astype(str)), origin)
-    sites, existing, digest = _candidates(scenario, costs, states, data_dir, origin)
+    grid = load_county_grid(data_dir)  # read once: its FIPS check the rules, its rows are the default candidates
+    check_scenario_names(scenario, set(states.index), set(grid.index.astype(str)), origin)
+    sites, existing, digest = _candidates(scenario, costs, states, grid, data_dir, origin)
     check_supply_mode(scenario, origin)
     supply = None
     if scenario.supply.model == "zonal":
@@ -214,7 +215,7 @@ def shared_dir_for(scenario: Scenario, origin: str) -> Path:
 
 
 def _candidates(
-    scenario: Scenario, costs: CostAssumptions, states: pd.DataFrame, data_dir: Path, origin: str
+    scenario: Scenario, costs: CostAssumptions, states: pd.DataFrame, grid: pd.DataFrame, data_dir: Path, origin: str
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None, str]:
     """Candidate sites for ``scenario.candidates`` and ``scenario.data``, the existing data centers
     to draw (if asked for), and a digest of every file that went in."""
@@ -239,7 +240,7 @@ def _candidates(
     elif data_cfg.dataset == "real":
         sites = cand.real_county_candidates(wanted, costs, shared)
     else:
-        sites = county_candidates(load_counties(), load_county_grid(data_dir), states, costs)
+        sites = county_candidates(load_counties(), grid, states, costs)
         if wanted:
             sites = sites.loc[sites["state"].isin(wanted)]
     existing = None
