@@ -14,7 +14,7 @@ import pandas as pd
 
 from model.core.units import HOURS_PER_YEAR, annuity_factor, capital_recovery_factor
 from model.inputs.load import SitingData
-from model.milp.components.dispatch import annual_costs_musd_per_mw, zone_rate_premiums
+from model.milp.components.dispatch import NEW_BATTERY_HOURS, annual_costs_musd_per_mw, zone_rate_premiums
 from model.milp.index_sets import active_sites, excluded_mask, policy_context
 from model.policies import module_for
 from model.policies.base import CheckContext
@@ -51,23 +51,26 @@ def check_dispatch(dispatch: pd.DataFrame | None) -> list[str]:
         return ["energy mode: no dispatch table"]
     problems: list[str] = []
     supply = (
-        dispatch["solar_mw"] + dispatch["wind_mw"] + dispatch["grid_import_mw"] + dispatch["gas_mw"]
+        dispatch["solar_mw"] + dispatch["wind_mw"] + dispatch["grid_import_mw"] + dispatch["gas_mw"] + dispatch["new_gas_mw"]
         + dispatch["discharge_mw"] - dispatch["charge_mw"] - dispatch["spill_mw"]
     )
     demand = dispatch["load_mw"] - dispatch["curtail_mw"]
     bad = (supply - demand).abs() > 1e-6 * np.maximum(1.0, dispatch["load_mw"])
     for _, row in dispatch.loc[bad].head(5).iterrows():
         problems.append(f"zone {row['zone']} day {row['day']} hour {row['hour']}: supply != load - curtailment")
-    flows = ["grid_import_mw", "solar_mw", "wind_mw", "gas_mw", "charge_mw", "discharge_mw", "soc_mwh", "curtail_mw", "spill_mw"]
+    flows = ["grid_import_mw", "solar_mw", "wind_mw", "gas_mw", "new_gas_mw", "charge_mw", "discharge_mw", "soc_mwh", "curtail_mw", "spill_mw"]
     if (dispatch[flows] < -1e-6).any().any():
         problems.append("dispatch has negative flows")
     return problems
 
 
 def _check_energy_mode(
-    inputs: SitingData, facts: pd.DataFrame, sites: pd.DataFrame, facility_mw: pd.Series, dispatch: pd.DataFrame | None
+    inputs: SitingData, facts: pd.DataFrame, sites: pd.DataFrame, facility_mw: pd.Series, dispatch: pd.DataFrame | None,
+    gen: pd.DataFrame | None = None,
 ) -> tuple[list[str], float, float]:
-    """Problems, annual energy cost (USD, carbon included) and CO2 (t) in hourly mode."""
+    """Problems, annual energy cost (USD, carbon included) and CO2 (t) in hourly mode. With zonal supply
+    the zones are ReEDS zones, a site's grid is its connection, and ``gen`` (generation.csv) adds the
+    new solar, wind, batteries and gas dispatched in its zone."""
     energy = inputs.energy
     assert energy is not None
     cfg = inputs.scenario.energy
@@ -77,18 +80,30 @@ def _check_energy_mode(
         return problems, 0.0, 0.0
     flex = ec["max_flexible_share"] if cfg.flexible_share is None else cfg.flexible_share
     uplift = cfg.nonfirm_uplift if flex > 0 else 0.0
-    tier_mw = sites["upgrade_tier"].map(lambda t: inputs.tiers["added_mw"].get(t, 0.0) if t else 0.0).astype(float)
-    grid = facts["headroom_mw"] + tier_mw
+    zonal = inputs.supply is not None
+    if zonal:
+        grid = sites["connection_mw"].astype(float)
+        limited = pd.Series(True, index=sites.index)
+    else:
+        tier_mw = sites["upgrade_tier"].map(lambda t: inputs.tiers["added_mw"].get(t, 0.0) if t else 0.0).astype(float)
+        grid = facts["headroom_mw"] + tier_mw
+        limited = facts["headroom_mw"] < inputs.costs.max_campus_mw
     firm_onsite = sites["gas_mw"] + sites["battery_mw"]
-    limited = facts["headroom_mw"] < inputs.costs.max_campus_mw
     for s in sites.index[limited & ((1 - flex) * facility_mw > grid + firm_onsite + _ABS_MW)]:
         problems.append(f"{s}: firm supply {grid[s] + firm_onsite[s]:.1f} MW below the inflexible load")
     for s in sites.index[limited & (facility_mw > (1 + uplift) * grid + firm_onsite + _ABS_MW)]:
         problems.append(f"{s}: facility above grid connection with non-firm uplift")
-    zone_load = (facility_mw * inputs.costs.load_factor).groupby(facts["state"]).sum()
-    zone_grid = grid.groupby(facts["state"]).sum()
-    zone_cap = {a: sites[f"{a}_mw"].groupby(facts["state"]).sum() for a in ("gas", "battery")}
-    zone_mwh = sites["battery_mwh"].groupby(facts["state"]).sum()
+    zone_of = facts["zone" if zonal else "state"]
+    zone_load = (facility_mw * inputs.costs.load_factor).groupby(zone_of).sum()
+    zone_grid = grid.groupby(zone_of).sum()
+    zone_cap = {a: sites[f"{a}_mw"].groupby(zone_of).sum() for a in ("gas", "battery")}
+    zone_mwh = sites["battery_mwh"].groupby(zone_of).sum()
+    new = gen if gen is not None and zonal else pd.DataFrame(columns=["zone", "type", "new_mw", "energy_mwh_per_year"])
+    new_mw = new.groupby(["zone", "type"])["new_mw"].sum()
+    new_of = lambda t: new_mw.xs(t, level="type") if t in new_mw.index.get_level_values("type") else pd.Series(dtype=float)  # noqa: E731
+    zone_cap["battery"] = zone_cap["battery"].add(new_of("battery_4h"), fill_value=0.0)
+    zone_mwh = zone_mwh.add(NEW_BATTERY_HOURS * new_of("battery_4h"), fill_value=0.0)
+    zone_new_gas = new_of("gas_cc").add(new_of("gas_ct"), fill_value=0.0)
     eta = float(np.sqrt(ec["battery_round_trip_efficiency"]))
     for z, rows in dispatch.groupby("zone"):
         if abs(rows["load_mw"].iloc[0] - zone_load.get(z, 0.0)) > _ABS_MW:
@@ -99,13 +114,16 @@ def _check_energy_mode(
             problems.append(f"zone {z}: import above its campuses' grid connections")
         if (rows["gas_mw"] > zone_cap["gas"].get(z, 0.0) + _ABS_MW).any():
             problems.append(f"zone {z}: gas output above installed gas MW")
+        if (rows["new_gas_mw"] > zone_new_gas.get(z, 0.0) + _ABS_MW).any():
+            problems.append(f"zone {z}: new gas output above the new gas MW built in the zone")
         if (rows[["charge_mw", "discharge_mw"]].max(axis=1) > zone_cap["battery"].get(z, 0.0) + _ABS_MW).any():
             problems.append(f"zone {z}: battery power above installed MW")
         if (rows["soc_mwh"] > zone_mwh.get(z, 0.0) + _ABS_MW).any():
             problems.append(f"zone {z}: state of charge above installed MWh")
         for _, day in rows.groupby("day"):
             soc = day["soc_mwh"].to_numpy()
-            expected = np.roll(soc, 1) + eta * day["charge_mw"].to_numpy() - day["discharge_mw"].to_numpy() / eta
+            dt = energy.hours_per_period
+            expected = np.roll(soc, 1) + dt * (eta * day["charge_mw"].to_numpy() - day["discharge_mw"].to_numpy() / eta)
             if np.abs(soc - expected).max() > 1e-4 * max(1.0, soc.max()):
                 problems.append(f"zone {z}: battery state of charge does not follow charge and discharge")
                 break
@@ -123,10 +141,22 @@ def _check_energy_mode(
             )
         ).sum()
     )
+    if zonal and inputs.supply is not None and len(new):
+        # New gas: the generation table splits each zone's dispatched output by type (heat rates differ).
+        gas_rows = new.loc[new["type"].isin(["gas_cc", "gas_ct"])]
+        dispatched = (dispatch["new_gas_mw"] * w).groupby(dispatch["zone"]).sum()
+        for z, mwh in gas_rows.groupby("zone")["energy_mwh_per_year"].sum().items():
+            if abs(mwh - dispatched.get(z, 0.0)) > 1e-3 * (1.0 + mwh):
+                problems.append(f"zone {z}: new gas energy in generation.csv != dispatched new gas")
+        g = inputs.supply.generation
+        hr = gas_rows["type"].map(g["heat_rate_mmbtu_per_mwh"])
+        mwh = gas_rows["energy_mwh_per_year"]
+        co2 += float((mwh * hr * inputs.supply.gas_co2_kg_per_mmbtu / 1000.0).sum())
+        cost += float((mwh * (hr * inputs.supply.gas_fuel_usd_per_mmbtu + gas_rows["type"].map(g["vom_usd_per_mwh"]))).sum())
     # Sites dearer (or dirtier) than their zone's cheapest candidate pay the difference on their load.
 
     candidates = active_sites(inputs)
-    members = {z: list(g.index) for z, g in candidates.groupby("state")}
+    members = {z: list(g.index) for z, g in candidates.groupby("zone" if zonal else "state")}
     rates = zone_rate_premiums(
         candidates, members, energy.weights, energy.price_factor, energy.co2_factor, inputs.costs.load_factor
     )
@@ -148,9 +178,12 @@ def _supply_frames(
 
 def _check_zonal(
     inputs: SitingData, facts: pd.DataFrame, sites: pd.DataFrame, facility_mw: pd.Series, energy_mwh: pd.Series,
-    gen: pd.DataFrame, flows: pd.DataFrame, carbon_price: float,
+    gen: pd.DataFrame, flows: pd.DataFrame, carbon_price: float, firm_need_mw: pd.Series | None = None,
 ) -> tuple[list[str], pd.Series, float, float, float]:
     """Zonal supply: connections, the firm balance per zone, interface limits, new-generation energy.
+    ``firm_need_mw`` (hourly mode): each campus' firm need (load less the flexible share and on-site firm
+    MW), which the firm balance counts instead of facility MW; new energy is then the dispatch's (checked
+    in hourly mode), so no annual energy change is returned.
 
     Returns problems, the connection cost per site (USD), new generation's budget cost (USD, PV of
     annualised capex + FOM), its annual energy-cost change (USD, carbon included) and CO2 change (t)."""
@@ -168,7 +201,7 @@ def _check_zonal(
             continue
         row = options.loc[key]
         conn_usd[s] = float(row["cost_usd"])
-        if facility_mw[s] > float(row["mw"]) + _ABS_MW:
+        if firm_need_mw is None and facility_mw[s] > float(row["mw"]) + _ABS_MW:
             problems.append(f"{s}: facility {facility_mw[s]:.1f} MW above its {key[1]} connection ({row['mw']:.0f} MW)")
     # Firm balance: campus MW + exports - imports - credited new MW <= share x spare, every zone.
     gen_types = supply.generation
@@ -186,13 +219,20 @@ def _check_zonal(
     zone_of = facts["zone"]
     firm_new = (gen["new_mw"] * gen["type"].map(gen_types["capacity_credit"])).groupby(gen["zone"]).sum()
     net_import = flows.groupby("to_zone")["mw"].sum().sub(flows.groupby("from_zone")["mw"].sum(), fill_value=0.0)
-    load = facility_mw.groupby(zone_of).sum()
+    load = (facility_mw if firm_need_mw is None else firm_need_mw).groupby(zone_of).sum()
     zones = load.index.union(firm_new.index).union(net_import.index)
     spare = supply.zones["spare_firm_mw"].reindex(zones).fillna(0.0) * supply.spare_share
     short = load.reindex(zones, fill_value=0.0) - net_import.reindex(zones, fill_value=0.0) - firm_new.reindex(zones, fill_value=0.0) - spare
     tol = _ABS_MW * (1 + len(flows) + len(gen))
     for zone in short.index[short > tol]:
         problems.append(f"zone {zone}: campus MW not covered by {supply.spare_share:g} x spare + imports + new generation (short {short[zone]:.1f} MW)")
+    rate = costs.discount_rate
+    life = gen["type"].map(gen_types["life_years"]).astype(float)
+    crf = life.map(lambda years: capital_recovery_factor(rate, years))
+    per_kw_yr = gen["type"].map(gen_types["capex_usd_per_kw"]) * crf + gen["type"].map(gen_types["fom_usd_per_kw_yr"])
+    cost_pv = float((per_kw_yr * 1000.0 * gen["new_mw"]).sum()) * annuity_factor(rate, costs.horizon_years)
+    if firm_need_mw is not None:
+        return problems, conn_usd, cost_pv, 0.0, 0.0
     # New energy: within the plant's annual maximum and the zone's campus energy.
     share = supply.energy_share
     max_mwh = [
@@ -205,12 +245,7 @@ def _check_zonal(
     zone_mwh = energy_mwh.groupby(zone_of).sum()
     for zone in used.index[used > zone_mwh.reindex(used.index, fill_value=0.0) + 1.0]:
         problems.append(f"zone {zone}: new generation energy above its campuses' energy")
-    # Costs: annualised capex + FOM over the horizon; fuel + VOM + carbon less the grid energy displaced.
-    rate = costs.discount_rate
-    life = gen["type"].map(gen_types["life_years"]).astype(float)
-    crf = life.map(lambda years: capital_recovery_factor(rate, years))
-    per_kw_yr = gen["type"].map(gen_types["capex_usd_per_kw"]) * crf + gen["type"].map(gen_types["fom_usd_per_kw_yr"])
-    cost_pv = float((per_kw_yr * 1000.0 * gen["new_mw"]).sum()) * annuity_factor(rate, costs.horizon_years)
+    # Costs: fuel + VOM + carbon less the grid energy displaced.
     candidates = active_sites(inputs)
     ref_price = candidates.groupby("zone")["price_usd_per_mwh"].min()
     ref_co2 = candidates.groupby("zone")["co2_kg_per_mwh"].min() / 1000.0
@@ -276,8 +311,9 @@ def check_solution(
     land_used = land_needed.copy()
     if inputs.energy is not None:
         zones = inputs.energy.zones
-        land_used += sites["solar_mw"] * facts["state"].map(zones["solar_land_acres_per_mw"]).fillna(0.0)
-        land_used += sites["wind_mw"] * facts["state"].map(zones["wind_land_acres_per_mw"]).fillna(0.0)
+        dzone = facts["zone" if inputs.supply is not None else "state"]
+        land_used += sites["solar_mw"] * dzone.map(zones["solar_land_acres_per_mw"]).fillna(0.0)
+        land_used += sites["wind_mw"] * dzone.map(zones["wind_land_acres_per_mw"]).fillna(0.0)
     for s in sites.index[land_used > facts["land_available_acres"] + 1e-3]:
         problems.append(f"{s}: needs {land_needed[s]:.1f} acres, has {facts.at[s, 'land_available_acres']:.1f}")
     problems += [f"{s}: built where a policy excludes it" for s in facts.index[excluded_mask(facts, inputs)]]
@@ -296,9 +332,9 @@ def check_solution(
     opex_pv = energy_mwh * (facts["price_usd_per_mwh"] + carbon_price * facts["co2_kg_per_mwh"] / 1000.0) * annuity
     total_co2 = float(co2_t.sum())
     asset_usd = pd.Series(0.0, index=sites.index)
+    gen, flows = _supply_frames(summary, generation, imports)
     if inputs.energy is not None:
-
-        energy_problems, cost_usd, total_co2 = _check_energy_mode(inputs, facts, sites, facility_mw, dispatch)
+        energy_problems, cost_usd, total_co2 = _check_energy_mode(inputs, facts, sites, facility_mw, dispatch, gen)
         problems += energy_problems
         opex_pv = pd.Series((cost_usd + carbon_price * total_co2) * annuity / max(len(sites), 1), index=sites.index)
         per_mw = annual_costs_musd_per_mw(inputs.energy.costs, costs.discount_rate)
@@ -309,9 +345,13 @@ def check_solution(
 
     gen_cost_usd = 0.0
     if inputs.supply is not None:
-        gen, flows = _supply_frames(summary, generation, imports)
+        firm_need = None
+        if inputs.energy is not None:
+            cfg, ec = sc.energy, inputs.energy.costs
+            flex = ec["max_flexible_share"] if cfg.flexible_share is None else cfg.flexible_share
+            firm_need = (1 - flex) * facility_mw - sites["gas_mw"] - sites["battery_mw"]
         zonal_problems, conn_usd, gen_cost_usd, d_energy_usd, d_co2 = _check_zonal(
-            inputs, facts, sites, facility_mw, energy_mwh, gen, flows, carbon_price
+            inputs, facts, sites, facility_mw, energy_mwh, gen, flows, carbon_price, firm_need
         )
         problems += zonal_problems
         total_co2 += d_co2
@@ -346,6 +386,12 @@ def check_solution(
     ctx = CheckContext(
         facts=facts, facility_mw=facility_mw, site_pflops=site_pflops, total_co2_t=total_co2, water_m3=water_m3,
         base_dir=policy_context(inputs).base_dir, dispatch=dispatch,
+        new_generation=gen if inputs.supply is not None else None,
+        construction_years=(
+            inputs.supply.generation["construction_years"].astype(float).to_dict()
+            if inputs.supply is not None and "construction_years" in inputs.supply.generation
+            else {}
+        ),
     )
     problems += _check_policies(ctx, inputs)
 

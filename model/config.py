@@ -169,15 +169,19 @@ class EnergyConfig(StrictModel):
     peak_hour_share: float = Field(default=0.10, gt=0, lt=1)  # highest-price hours count as grid peak
     battery_max_hours: float = Field(default=8.0, gt=0)
     seed: int = Field(default=0, ge=0, le=2**32 - 1)  # synthetic weather (numpy seeds are 32-bit)
+    # Hours per dispatch step: 1 is hourly; 2, 3, 4, 6, 8, 12 or 24 average each representative day into
+    # blocks (annual energy and capacity factors kept, within-block peaks averaged away; error table in
+    # docs/energy_profiles.md). Fewer steps make national runs at 134 zones tractable.
+    hours_per_period: Literal[1, 2, 3, 4, 6, 8, 12, 24] = 1
 
 
 class SupplyConfig(StrictModel):
     """Where campus power comes from (docs/supply_model.md). ``zonal``: ReEDS zones with a firm-capacity
     balance (spare firm MW, NARIS imports, new generation the investor builds) and per-site connections
-    to real substations; ``legacy``: county headroom plus the universal upgrade tiers (annual mode only
-    for zonal; hourly mode keeps the state zones)."""
+    to real substations (the default, annual and hourly); ``legacy``: county headroom plus the universal
+    upgrade tiers, kept to compare against the answer before the supply-side change."""
 
-    model: Literal["zonal", "legacy"] = "legacy"
+    model: Literal["zonal", "legacy"] = "zonal"
     # Share of a zone's spare firm MW (accredited - peak x (1 + margin)) a new campus may claim: the rest
     # is taken by other new loads in the queue. Estimate (range 0.25-1.0), see docs/supply_model.md.
     spare_share: float = Field(default=0.5, ge=0, le=1)
@@ -211,6 +215,87 @@ class SolverConfig(StrictModel):
     seed_incumbent: bool = True
 
 
+class PathwayConfig(StrictModel):
+    """A phased build-out over several years (docs/pathway.md): when each site energises, from which
+    power source, which GPU generation goes in, and the investor's cash flows. Capital caps over the
+    whole programme come from ``[budget]`` (equity_usd, debt_usd); a one-year pathway is the
+    one-period model."""
+
+    # Model years, strictly increasing; a year's flows stand for every calendar year until the next.
+    years: list[int] = Field(default_factory=lambda: list(range(2026, 2036)), min_length=1, max_length=60)
+    objective: Literal["max_compute_years", "max_npv", "min_cost"] = "max_compute_years"
+    # Real discount rate of the equity cash flows and compute-years (None: costs.discount_rate).
+    discount_rate: float | None = Field(default=None, ge=0, lt=1)
+    # Per-year caps on new equity / debt drawn (one value per model year); [budget] caps the totals.
+    equity_usd_by_year: list[float] | None = None
+    debt_usd_by_year: list[float] | None = None
+    interest_rate: float = Field(default=0.07, ge=0, lt=1)  # on debt, per year (estimate, see docs/pathway.md)
+    debt_tenor_years: int = Field(default=7, ge=1, le=40)  # level annuity repayment
+    # Campus capacity is built in phases of this many facility MW (0: any size).
+    phase_mw: float = Field(default=100.0, ge=0, le=5_000)
+    # Screening before the MILP: the best N candidates per zone (zonal) or state (legacy), at most max_candidates.
+    candidates_per_zone: int = Field(default=2, ge=1, le=1000)
+    max_candidates: int = Field(default=300, ge=1, le=5000)
+    # Bridge power: on-site gas turbines from bridge_lead_years after the start, up to a permit cap per site.
+    bridge: bool = True
+    bridge_lead_years: float = Field(default=1.0, ge=0, le=20)
+    bridge_permit_mw: float = Field(default=500.0, ge=0, le=20_000)
+    bridge_reserve_share: float = Field(default=0.2, ge=0, le=2)  # spare turbine MW per MW served (N+1)
+    # Flexible non-firm grid connection before the firm date (curtailable; no firm capacity used).
+    flexible: bool = True
+    flexible_lead_years: float = Field(default=2.0, ge=0, le=20)
+    flexible_share: float = Field(default=0.5, ge=0, le=1)  # of the connection's MW
+    # Zonal: flexible MW per zone at most this share of the zone's peak (Norris et al. 2025's 98 GW at 0.5 %
+    # curtailment / the 774,783 MW sum of zone peaks in data/zone_supply.csv; range 0.098-0.163).
+    flexible_peak_share: float = Field(default=0.126, ge=0, le=1)
+    utilisation: float = Field(default=0.8, gt=0, le=1)  # share of GPU-hours sold
+    om_share_of_capex_per_year: float = Field(default=0.03, ge=0, le=1)  # O&M on GPUs and buildings
+    shell_life_years: float = Field(default=20.0, gt=0, le=100)
+    connection_life_years: float = Field(default=40.0, gt=0, le=100)
+    terminal_value: Literal["book", "none"] = "book"  # straight-line book value of assets at the horizon
+    # min_cost: IT MW online from a year on, e.g. { "2029" = 10000 } (default: [objective] target_it_mw in the last year).
+    target_it_mw_by_year: dict[str, float] = {}
+    integer_blocks: bool = False  # whole GPU blocks (else continuous, rounded down in the outputs)
+    roadmap: str | None = None  # GPU roadmap CSV relative to the scenario (default data/gpu_roadmap.csv)
+
+    @field_validator("years")
+    @classmethod
+    def _years_increase(cls, years: list[int]) -> list[int]:
+        if any(y < 2000 or y > 2100 for y in years):
+            raise ValueError("years must lie between 2000 and 2100")
+        if any(b <= a for a, b in zip(years, years[1:])):
+            raise ValueError("years must be strictly increasing")
+        return years
+
+    @field_validator("equity_usd_by_year", "debt_usd_by_year")
+    @classmethod
+    def _finite_caps(cls, values: list[float] | None) -> list[float] | None:
+        if values is not None and any(not (v >= 0 and v < 1e15) for v in values):
+            raise ValueError("must be finite and non-negative")
+        return values
+
+    @field_validator("target_it_mw_by_year")
+    @classmethod
+    def _target_keys(cls, targets: dict[str, float]) -> dict[str, float]:
+        for key, mw in targets.items():
+            if not key.isdigit():
+                raise ValueError(f"key '{key}' is not a year")
+            if not (mw > 0 and mw < 1e7):
+                raise ValueError(f"{key}: target must be a positive finite MW")
+        return targets
+
+    @model_validator(mode="after")
+    def _aligned(self) -> "PathwayConfig":
+        for name in ("equity_usd_by_year", "debt_usd_by_year"):
+            values = getattr(self, name)
+            if values is not None and len(values) != len(self.years):
+                raise ValueError(f"{name} has {len(values)} values for {len(self.years)} years")
+        for key in self.target_it_mw_by_year:
+            if int(key) not in self.years:
+                raise ValueError(f"target_it_mw_by_year: {key} is not one of the years ({self.years[0]}-{self.years[-1]})")
+        return self
+
+
 class Scenario(StrictModel):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=MAX_NAME_LENGTH)
     description: str = ""
@@ -224,6 +309,7 @@ class Scenario(StrictModel):
     supply: SupplyConfig = SupplyConfig()
     policies: list[Policy] = []
     solver: SolverConfig = SolverConfig()
+    pathway: PathwayConfig | None = None  # a phased build-out over years (model/workflows/pathway.py)
     # Where the scenario came from (its file), for error messages; not part of its identity.
     _origin: str | None = PrivateAttr(default=None)
 
@@ -254,6 +340,19 @@ class Scenario(StrictModel):
         costs = self.costs
         if costs.min_campus_mw is not None and costs.max_campus_mw is not None and costs.min_campus_mw > costs.max_campus_mw:
             raise ValueError(f"costs.min_campus_mw ({costs.min_campus_mw:g}) is above costs.max_campus_mw ({costs.max_campus_mw:g})")
+        return self
+
+    @model_validator(mode="after")
+    def _pathway_combines(self) -> "Scenario":
+        pw = self.pathway
+        if pw is None:
+            return self
+        if pw.objective in ("max_compute_years", "max_npv") and self.budget is None:
+            raise ValueError(f"pathway.objective '{pw.objective}' needs a [budget] with equity_usd (the capital available)")
+        if pw.objective == "min_cost" and not pw.target_it_mw_by_year and self.objective.target_it_mw is None:
+            raise ValueError("pathway.objective 'min_cost' needs pathway.target_it_mw_by_year or [objective] target_it_mw")
+        if self.energy.enabled:
+            raise ValueError("pathway: works with annual energy only; remove [energy] enabled = true")
         return self
 
     def sha256(self) -> str:

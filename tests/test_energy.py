@@ -293,3 +293,31 @@ def test_hourly_mode_has_no_headroom_row_only_the_firm_and_nonfirm_pair() -> Non
     assert m.find_component("headroom") is None
     assert list(m.grid_firm) == list(m.SITES_GRID_LIMITED) and len(m.grid_firm) > 0
     assert all(c.active for c in m.component_objects(pyo.Constraint))
+
+
+def test_blocks_keep_annual_energy_and_scale_the_battery() -> None:
+    from model.inputs.energy_data import in_blocks
+
+    # One day of 24 h: solar 1 in hours 0-11, 0 after; in 6-hour blocks the means are 1, 1, 0, 0 and
+    # each block stands for 6 x 365 h; the weighted sums (annual MWh per MW) are unchanged: 12 x 365.
+    idx = pd.MultiIndex.from_product([[7], range(24)], names=["day", "hour"])
+    weights = pd.Series(365.0, index=idx)
+    solar = pd.DataFrame({"XA": [1.0] * 12 + [0.0] * 12}, index=idx)
+    w, blocks = in_blocks(weights, {"solar_cf": solar}, 6)
+    assert w.tolist() == [6 * 365.0] * 4 and float(w.sum()) == 8760.0
+    assert blocks["solar_cf"]["XA"].tolist() == [1.0, 1.0, 0.0, 0.0]
+    assert float((blocks["solar_cf"]["XA"] * w).sum()) == pytest.approx(12 * 365.0)
+    with pytest.raises(ValueError, match="does not divide a day"):
+        in_blocks(weights, {"solar_cf": solar}, 5)
+
+
+def test_battery_in_two_hour_blocks() -> None:
+    # test_battery_shifts_cheap_energy with each of the two steps lasting 2 h (weights unchanged, each
+    # step still stands for 4,380 h of the year): serving 1 MW through a 2-h step needs 2 MWh, so the
+    # battery is 1 MW / 2 MWh at $10k + 2 x $20k a year; the grid bill is unchanged, 2 MW (load +
+    # charge) x 4,380 h x $10 = $87,600, nothing bought at $90.
+    data = energy()
+    data = EnergyData(**{**data.__dict__, "hours_per_period": 2.0})
+    out = solve_energy(["battery"], data, solver={"seed_incumbent": False, "mip_gap": 0.0, "threads": 1})
+    assert out.summary["objective"] == pytest.approx(1e6 * 15 + 87_600 + 10_000 + 40_000)
+    assert out.sites.iloc[0]["battery_mwh"] == pytest.approx(2.0)

@@ -15,6 +15,8 @@ from model.cli import app
 from tests.conftest import solve_tiny, tiny_scenario, tiny_sites
 
 runner = CliRunner()
+# The tiny instance's numbers are legacy headroom (conftest.py); zonal rankings: tests/test_zonal_outputs.py.
+LEGACY = {"model": "legacy"}
 DE = """
 name = "de"
 [candidates]
@@ -30,7 +32,7 @@ mip_gap = 0.0
 def test_identical_runner_up_is_a_near_tie() -> None:
     # S1 and S2 are the same site (6 MW, same costs); max_sites = 1 lets one be built, so the
     # other is a runner-up at no distance from the built campus: a near tie by construction.
-    sc = tiny_scenario(policies=[{"type": "max_sites", "count": 1}])
+    sc = tiny_scenario(policies=[{"type": "max_sites", "count": 1}], supply=LEGACY)
     out = solve_tiny(sc, tiny_sites(headroom_mw=[6.0, 6.0, 0.0], state=["XA", "XB", "XC"]))
     ups = out.summary["runner_ups"]
     assert out.summary["near_tie"] is True
@@ -48,7 +50,7 @@ def test_distant_runner_up_is_no_near_tie() -> None:
     # (100 PFLOPS) for $5M fixed + $10M = $150,000 per PFLOPS. The margin is the budget dual: S1 is
     # full (6 MW), so one more dollar buys PFLOPS only by swapping a B block (2 MW, $15M, 160) for two
     # A blocks (2 MW, $20M, 200): 40 PFLOPS for $5M, i.e. $125,000 per PFLOPS. S2 is 20 % above it.
-    sc = tiny_scenario(policies=[{"type": "max_sites", "count": 1}])
+    sc = tiny_scenario(policies=[{"type": "max_sites", "count": 1}], supply=LEGACY)
     out = solve_tiny(sc, tiny_sites(headroom_mw=[6.0, 1.0, 0.0]), max_campus_mw=6.0)
     assert out.summary["near_tie"] is False
     s2 = next(u for u in out.summary["runner_ups"] if u["site_id"] == "S2")
@@ -78,6 +80,22 @@ def test_run_names_sites_and_ranks_every_candidate(tmp_path: Path) -> None:
     assert ranked.loc[~ranked["built"], "built_facility_mw"].isna().all()
     # The binding budget's marginal value is reported in plain units.
     assert any(v["rule"] == "budget" and v["value_per_unit"] > 0 for v in summary["marginal_values"])
+    # Zonal supply (the default): the ranking says where each campus would get its power, as the run does.
+    assert summary["supply_model"] == "zonal"
+    assert {"zone", "spare_firm_mw_zone", "substation_kv", "substation_km", "connection_cost_usd", "time_to_power_years",
+            "new_generation_mw", "new_generation_firm_mw"} <= set(ranked.columns)
+    assert "headroom_mw" not in ranked.columns and "upgrade_tier" not in ranked.columns
+    by_site = ranked.set_index("site_id")
+    for col in ("zone", "time_to_power_years", "spare_firm_mw_zone"):
+        assert by_site.loc[sites["site_id"], col].tolist() == sites[col].tolist()
+    # Each ranked campus is priced with its own connection: substation + spur, within the option's MW.
+    has = ranked.loc[ranked["rank"].notna()]
+    assert (has["connection_cost_usd"] > 0).all() and (has["facility_mw"] <= has["connection_mw"] + 1e-6).all()
+    assert (has["connection_cost_usd"] == has["capex_interconnect_usd"]).all()
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert '<h2 id="supply">Supply</h2>' in report and "Each site's connection" in report
+    for zone in sites["zone"]:
+        assert f"<td>{zone}</td>" in report
 
 
 def test_rank_command(tmp_path: Path) -> None:
@@ -104,9 +122,12 @@ def test_summary_keys_are_the_typed_schema() -> None:
 
     required = RunSummary.__required_keys__
     optional = RunSummary.__optional_keys__
-    solved = solve_tiny(tiny_scenario()).summary
+    solved = solve_tiny(tiny_scenario(supply=LEGACY)).summary
     assert required <= solved.keys() <= required | optional
     assert {"marginal_values", "runner_ups", "near_tie"} <= solved.keys()
-    infeasible = solve_tiny(tiny_scenario(policies=[{"type": "min_sites", "count": 3}]), tiny_sites(land_available_acres=[1e6, 1e6, 0.0]), min_campus_mw=1.0).summary
+    infeasible = solve_tiny(
+        tiny_scenario(policies=[{"type": "min_sites", "count": 3}], supply=LEGACY), tiny_sites(land_available_acres=[1e6, 1e6, 0.0]),
+        min_campus_mw=1.0,
+    ).summary
     assert infeasible["status"] == "infeasible" and required <= infeasible.keys() <= required | optional
     assert "emissions_tco2" not in solved and solved["objective_unit"] == "PFLOPS"

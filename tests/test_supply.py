@@ -8,7 +8,6 @@ import pytest
 
 from model.check import check_solution
 from model.config import Scenario
-from model.core.errors import ScenarioError
 from model.inputs.datasets import load_connection_classes, load_county_substations
 from model.inputs.load import SitingData, load_inputs
 from model.inputs.supply import SupplyData, attach_zone_facts, connection_options
@@ -178,11 +177,79 @@ def test_time_to_power_from_a_synthetic_table_drives_the_policy() -> None:
     assert excluded_mask(inputs.sites, inputs).tolist() == [False, True, True]
 
 
-def test_zonal_needs_supply_data_and_annual_mode() -> None:
-    with pytest.raises(ScenarioError, match="zonal supply data"):
-        _inputs(tiny_sites().assign(zone="Z1"), None, zonal_scenario())  # type: ignore[arg-type]
-    with pytest.raises(ScenarioError, match="annual mode only"):
-        load_inputs(tiny_scenario(supply={"model": "zonal"}, energy={"enabled": True}, gpus={"types": ["B200"]}))
+def test_zonal_frames_without_supply_data_use_the_default_tables() -> None:
+    # Frames with real county FIPS get their zones and connections from data/; made-up FIPS are refused.
+    from model.core.errors import InputDataError
+
+    with pytest.raises(InputDataError, match="no zone for county '00001'.*model = 'legacy'"):
+        _inputs(tiny_sites(), None, zonal_scenario())  # type: ignore[arg-type]
+    real = tiny_sites(county_fips=["51107", "53007", "48453"], state=["VA", "WA", "TX"])
+    inputs = _inputs(real, None, zonal_scenario())  # type: ignore[arg-type]
+    assert inputs.supply is not None
+    assert inputs.sites["zone"].tolist() == ["p99", "p1", "p64"]  # data/county_zone.csv
+
+
+# Hourly mode at zones: the one-zone instance above with two representative hours of 4,380 h each
+# (tests/test_energy.py's energy(): flat price factor 1 here), no on-site assets, no flexible load.
+# The firm row is the same (10 MW firm need -> 20 MW of gas CT at $1M/MW); the new CT is now dispatched.
+def hourly_zonal(supply: SupplyData, grid_usd_per_mwh: float) -> RunOutcome:
+    from model.inputs.load import inputs_from_frames
+    from tests.conftest import TINY_COSTS, TINY_GPUS, TINY_TIERS
+    from tests.test_energy import energy
+
+    sc = zonal_scenario(energy={"enabled": True, "onsite": [], "flexible_share": 0.0})
+    sites = tiny_sites(price_usd_per_mwh=[grid_usd_per_mwh] * 3, co2_kg_per_mwh=[0.0] * 3).iloc[:1].assign(zone=["Z1"])
+    inputs = inputs_from_frames(sites, TINY_GPUS, TINY_TIERS, TINY_COSTS | ONE_YEAR, sc, supply=supply,
+                                energy=energy(price_factor=(1.0, 1.0)))
+    out = solve_scenario(sc, inputs)
+    assert out.summary["status"] == "optimal" and out.sites is not None
+    gen = pd.DataFrame(out.summary["new_generation"])
+    imports = pd.DataFrame(out.summary["zone_imports"], columns=["from_zone", "to_zone", "mw"])
+    assert check_solution(inputs, out.sites, out.summary, out.dispatch, gen if len(gen) else None, imports) == []
+    return out
+
+
+def test_hourly_zonal_new_gas_runs_when_cheaper_than_the_grid() -> None:
+    # Grid $0/MWh: the CT ($30/MWh = 10 MMBtu x $3) stands idle; cost as in annual mode, $127M.
+    idle = hourly_zonal(tiny_supply(), 0.0)
+    assert idle.summary["objective"] == pytest.approx(127e6, rel=1e-9)
+    assert idle.summary["new_generation_mw_by_type"] == {"gas_ct": pytest.approx(20.0)}
+    assert idle.dispatch["new_gas_mw"].abs().max() == pytest.approx(0.0, abs=1e-6)
+    # Grid $50/MWh: the CT serves the whole 10 MW in both hours (87,600 MWh, within 0.9 x 8,760 x 20 MW):
+    # $127M + 87,600 MWh x $30 = $129.628M, no grid energy bought; CO2 0.5306 t/MWh x 87,600 = 46,480.56 t.
+    run = hourly_zonal(tiny_supply(), 50.0)
+    s = run.summary
+    assert s["objective"] == pytest.approx(127e6 + 87_600 * 30.0, rel=1e-9)
+    assert run.dispatch["new_gas_mw"].tolist() == pytest.approx([10.0, 10.0])
+    assert run.dispatch["grid_import_mw"].tolist() == pytest.approx([0.0, 0.0], abs=1e-6)
+    assert s["new_generation_co2_t_per_year"] == pytest.approx(46_481.0, abs=1.0)
+    assert s["new_generation"][0]["energy_mwh_per_year"] == pytest.approx(87_600.0)
+
+
+def test_hourly_zonal_import_instead_of_building() -> None:
+    # 10 MW of the Z2->Z1 interface's quarter covers the firm need: $107M and grid energy at $0.
+    out = hourly_zonal(tiny_supply(z2_spare_mw=100.0, z2_to_z1_mw=40.0), 0.0)
+    assert out.summary["objective"] == pytest.approx(107e6, rel=1e-9)
+    assert out.summary["new_generation_mw_by_type"] == {}
+    assert out.dispatch["grid_import_mw"].tolist() == pytest.approx([10.0, 10.0])
+
+
+def test_hourly_zonal_flexible_load_lowers_the_firm_need() -> None:
+    # A 20 % flexible share: firm need 0.8 x 10 = 8 MW -> 16 MW of CT ($16M), and 20 % may be curtailed
+    # in any hour at most 0 % of annual energy (the cap in ENERGY_COSTS): $5M + $100M + $2M + $16M = $123M.
+    from model.inputs.load import inputs_from_frames
+    from tests.conftest import TINY_COSTS, TINY_GPUS, TINY_TIERS
+    from tests.test_energy import energy
+
+    sc = zonal_scenario(energy={"enabled": True, "onsite": [], "flexible_share": 0.2, "nonfirm_uplift": 0.0})
+    sites = tiny_sites(price_usd_per_mwh=[0.0] * 3, co2_kg_per_mwh=[0.0] * 3).iloc[:1].assign(zone=["Z1"])
+    inputs = inputs_from_frames(sites, TINY_GPUS, TINY_TIERS, TINY_COSTS | ONE_YEAR, sc, supply=tiny_supply(),
+                                energy=energy(price_factor=(1.0, 1.0)))
+    out = solve_scenario(sc, inputs)
+    assert out.summary["objective"] == pytest.approx(123e6, rel=1e-9)
+    assert out.summary["new_generation_mw_by_type"] == {"gas_ct": pytest.approx(16.0)}
+    gen = pd.DataFrame(out.summary["new_generation"])
+    assert check_solution(inputs, out.sites, out.summary, out.dispatch, gen, pd.DataFrame(columns=["from_zone", "to_zone", "mw"])) == []
 
 
 def test_default_dataset_builds_a_zonal_model() -> None:
@@ -193,3 +260,25 @@ def test_default_dataset_builds_a_zonal_model() -> None:
     sm = build_model(inputs)
     assert not sm.data.sets.SITES_TIERS and len(sm.data.sets.SITES_CONNECTIONS) >= len(sm.data.sets.SITES)
     assert set(sm.data.sets.INTERFACES) and set(inputs.sites["zone"]) <= set(sm.data.sets.ZONES)
+
+
+def test_time_to_power_deadline_rules_out_slow_new_generation() -> None:
+    # The no-spare zone must build: gas CT takes 1.5 years to build (its
+    # estimate in data/time_to_power.csv), so a 1-year deadline leaves no way to supply the campus (infeasible); 2 years allows it.
+    supply = tiny_supply()
+    supply = SupplyData(**{**supply.__dict__, "generation": supply.generation.assign(construction_years=[1.5])})
+    quick = solve_scenario(*_pair(supply, 2.0))
+    assert quick.summary["status"] == "optimal" and quick.summary["new_generation_mw_by_type"] == {"gas_ct": pytest.approx(20.0)}
+    slow = solve_scenario(*_pair(supply, 1.0))
+    assert slow.summary["status"] == "infeasible"
+    # The checker flags a CT built under the 1-year deadline.
+    inputs = _pair(supply, 1.0)[1]
+    problems = check_solution(inputs, quick.sites, quick.summary)
+    assert any("gas_ct takes 1.5 years" in p for p in problems)
+
+
+def _pair(supply: SupplyData, max_years: float) -> tuple[Scenario, SitingData]:
+    sc = zonal_scenario(policies=[{"type": "time_to_power", "max_years": max_years}])
+    sites = tiny_sites(price_usd_per_mwh=[0.0] * 3, co2_kg_per_mwh=[0.0] * 3, queue_years=[0.5] * 3).iloc[:1].assign(zone=["Z1"])
+    inputs = _inputs(sites, supply, sc)
+    return sc, inputs

@@ -44,7 +44,10 @@ STATE_FACTS_SCHEMA: Schema = {
     "pue_source": "str",
     "queue_years": "float",
     "queue_source": "str",
+    "dc_land_usd_per_acre": "float",
+    "dc_land_source": "str",
 }
+COUNTY_PRICE_SCHEMA: Schema = {"county_fips": "str", "state": "str", "price_usd_per_mwh": "float", "source": "str"}
 GPU_SCHEMA: Schema = {
     "gpu": "str",
     "vendor": "str",
@@ -125,6 +128,13 @@ def load_county_grid(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
     return indexed_by(df, "fips", str(data_dir / "county_grid.csv"))
 
 
+def load_county_price(data_dir: Path = DEFAULT_DATA_DIR) -> pd.Series:
+    """Industrial $/MWh by county FIPS (data/county_price.csv, EIA-861 utilities scaled to 2023)."""
+    df = read_csv(data_dir / "county_price.csv", COUNTY_PRICE_SCHEMA)
+    df["county_fips"] = df["county_fips"].str.zfill(5)
+    return indexed_by(df, "county_fips", str(data_dir / "county_price.csv"))["price_usd_per_mwh"]
+
+
 def load_counties() -> gpd.GeoDataFrame:
     """The 3,108 contiguous-US counties (48 states + DC), Census 2016, in the project CRS."""
     root = importlib.resources.files(COUNTIES_PACKAGE)
@@ -143,7 +153,10 @@ def load_counties() -> gpd.GeoDataFrame:
 STATE_FACT_COLUMNS = {
     "industrial_price_usd_per_mwh": "price_usd_per_mwh",
     "co2_kg_per_mwh": "co2_kg_per_mwh",
-    "land_value_usd_per_acre": "land_value_usd_per_acre",
+    # The campus pays data-center land prices (Cushman & Wakefield 2025 average, state_facts.csv);
+    # farmland value is kept beside it as the floor a rural seller would accept.
+    "dc_land_usd_per_acre": "land_value_usd_per_acre",
+    "land_value_usd_per_acre": "farmland_usd_per_acre",
     "water_stress_score": "water_stress_score",
     "pue": "pue",
     "queue_years": "queue_years",
@@ -163,8 +176,10 @@ def county_candidates(
     grid: pd.DataFrame,
     states: pd.DataFrame,
     costs: CostAssumptions,
+    county_price: pd.Series | None = None,
 ) -> gpd.GeoDataFrame:
-    """One candidate per county with its grid, price, carbon, land, water and climate facts."""
+    """One candidate per county with its grid, price, carbon, land, water and climate facts; the
+    county's own industrial price (``county_price``, data/county_price.csv) where given, else the state's."""
     fips_to_state = states.reset_index().set_index("state_fips")["state"]
     sites = counties.copy()
     sites["state"] = sites["state_fips"].map(fips_to_state)
@@ -177,6 +192,12 @@ def county_candidates(
     if no_grid.any():
         raise InputDataError(f"county_grid.csv: no row for county '{sites.index[no_grid][0]}'")
     sites = attach_state_facts(sites, states)
+    sites["price_source"] = "state (EIA 2023 industrial)"
+    if county_price is not None:
+        local = sites.index.to_series().map(county_price)
+        has = local.notna()
+        sites.loc[has, "price_usd_per_mwh"] = local[has].astype(float)
+        sites.loc[has, "price_source"] = "county utilities (EIA-861 2018 x state 2023/2018)"
     sites["county_fips"] = sites.index
     sites["land_available_acres"] = acres_from_m2(sites["land_m2"]) * costs.developable_land_share
     sites.index.name = "site_id"
@@ -296,3 +317,15 @@ def load_county_time_to_power(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame
     path = data_dir / "county_time_to_power.csv"
     df = _nonnegative(read_csv(path, COUNTY_TIME_TO_POWER_SCHEMA), ["median_years"], path)
     return indexed_by(df, "county_fips", str(path))
+
+
+TIME_TO_POWER_SCHEMA: Schema = {"region": "str", "level": "str", "median_years": "float", "source": "str"}
+
+
+def load_construction_years(data_dir: Path = DEFAULT_DATA_DIR) -> pd.Series:
+    """Construction years of new generation by type (data/time_to_power.csv rows of level 'construction')."""
+    path = data_dir / "time_to_power.csv"
+    df = _nonnegative(read_csv(path, TIME_TO_POWER_SCHEMA), ["median_years"], path)
+    rows = df.loc[df["level"] == "construction"]
+    return indexed_by(rows, "region", str(path))["median_years"].rename("construction_years")
+

@@ -23,6 +23,7 @@ from model.core.geo import to_project_crs
 from model.core.schema import CONTIGUOUS_STATES
 from model.core.tables import indexed_by, read_csv, validate_table
 from model.inputs.datasets import (
+    load_county_price,
     CANDIDATE_SCHEMA,
     COST_SCHEMA,
     DEFAULT_DATA_DIR,
@@ -147,16 +148,16 @@ def load_inputs(scenario: Scenario, data_dir: Path | None = None, origin: str | 
     grid = load_county_grid(data_dir)  # read once: its FIPS check the rules, its rows are the default candidates
     check_scenario_names(scenario, set(states.index), set(grid.index.astype(str)), origin)
     sites, existing, digest = _candidates(scenario, costs, states, grid, data_dir, origin)
-    check_supply_mode(scenario, origin)
     supply = None
     if scenario.supply.model == "zonal":
         cfg = scenario.supply
         sites, supply = load_supply(sites, cfg.spare_share, cfg.import_share, list(cfg.new_generation), data_dir)
     energy = None
     if scenario.energy.enabled:
-
-        zones = sorted(set(sites["state"]))
-        energy = load_energy_data(zones, scenario.energy.rep_days, scenario.energy.seed, data_dir)
+        cfg_e = scenario.energy
+        energy = load_energy_data(sorted(set(sites["state"])), cfg_e.rep_days, cfg_e.seed, data_dir, cfg_e.hours_per_period)
+        if supply is not None:
+            energy = energy.at_zones(zone_states(sites))
     return SitingData(
         sites=sites,
         gpus=gpus,
@@ -171,16 +172,14 @@ def load_inputs(scenario: Scenario, data_dir: Path | None = None, origin: str | 
     )
 
 
-def check_supply_mode(scenario: Scenario, origin: str) -> None:
-    """Zonal supply is built for the annual energy model; hourly dispatch still balances per state."""
-    if scenario.supply.model == "zonal" and scenario.energy.enabled:
-        raise ScenarioError(f"{origin}: supply.model: 'zonal' works in annual mode only for now; use 'legacy' with [energy]")
+def zone_states(sites: pd.DataFrame) -> dict[str, str]:
+    """ReEDS zone -> the state whose hourly series it takes (its candidates' most common state: zones
+    nest within states, except DC's county in a Maryland zone)."""
+    return {str(z): str(g.mode().iloc[0]) for z, g in sites.groupby("zone")["state"]}
 
 
-def _zonal_frames(sites: gpd.GeoDataFrame, supply: SupplyData | None, origin: str) -> gpd.GeoDataFrame:
+def _zonal_frames(sites: gpd.GeoDataFrame, supply: SupplyData, origin: str) -> gpd.GeoDataFrame:
     """User frames in zonal mode carry a ``zone`` per site (and optionally ``time_to_power_years``)."""
-    if supply is None:
-        raise ScenarioError(f"{origin}: supply.model 'zonal' needs zonal supply data (pass supply=SupplyData)")
     if "zone" not in sites:
         raise InputDataError("sites: zonal supply needs a 'zone' column")
     unknown = ~sites["zone"].isin(supply.zones.index)
@@ -240,7 +239,7 @@ def _candidates(
     elif data_cfg.dataset == "real":
         sites = cand.real_county_candidates(wanted, costs, shared)
     else:
-        sites = county_candidates(load_counties(), grid, states, costs)
+        sites = county_candidates(load_counties(), grid, states, costs, load_county_price(data_dir))
         if wanted:
             sites = sites.loc[sites["state"].isin(wanted)]
     existing = None
@@ -322,9 +321,16 @@ def inputs_from_frames(
     missing = [k for k in REQUIRED_COSTS if k not in values]
     if missing:
         raise InputDataError(f"costs: missing '{missing[0]}'")
-    check_supply_mode(scenario, scenario.origin)
     if scenario.supply.model == "zonal":
+        if supply is None:  # the default tables, by each site's county (real FIPS needed)
+            cfg = scenario.supply
+            try:
+                sites, supply = load_supply(sites, cfg.spare_share, cfg.import_share, list(cfg.new_generation))
+            except InputDataError as err:
+                raise InputDataError(f"{err} (pass supply=SupplyData, or set [supply] model = 'legacy')") from None
         sites = _zonal_frames(sites, supply, scenario.origin)
+        if energy is not None and not set(sites["zone"]) <= set(energy.price_factor.columns):
+            energy = energy.at_zones(zone_states(sites))  # state-keyed series -> the zones' dispatch columns
     catalog = indexed_by(gpu_table, "gpu", "gpus")
     merged_costs = cost_assumptions(values | scenario.costs.as_dict(), scenario.origin)
     known_fips = set(sites["county_fips"].astype(str)) | set(load_county_grid().index.astype(str))

@@ -19,6 +19,7 @@ from model.core.tables import read_csv
 from model.inputs.datasets import (
     DEFAULT_DATA_DIR,
     load_connection_classes,
+    load_construction_years,
     load_county_substations,
     load_county_time_to_power,
     load_county_zone,
@@ -38,7 +39,7 @@ class SupplyData:
 
     zones: pd.DataFrame  # index zone: spare_firm_mw, state (for CFs)
     transfers: pd.DataFrame  # from_zone, to_zone, mw (directed limits, NARIS AC + DC ties)
-    generation: pd.DataFrame  # index type: capex_usd_per_kw, fom_usd_per_kw_yr, vom_usd_per_mwh, heat_rate_mmbtu_per_mwh, life_years, capacity_credit
+    generation: pd.DataFrame  # index type: capex_usd_per_kw, fom_usd_per_kw_yr, vom_usd_per_mwh, heat_rate_mmbtu_per_mwh, life_years, capacity_credit, construction_years (optional: 0)
     energy_share: pd.DataFrame  # index zone, columns type: max annual energy / (MW x 8760 h)
     connections: pd.DataFrame  # site_id, option, voltage_class, class_kv, km, mw, cost_usd (non-dominated options)
     spare_share: float  # share of spare_firm_mw new campuses may claim
@@ -132,6 +133,10 @@ def load_supply(sites: pd.DataFrame, spare_share: float, import_share: float, ty
     zones = load_zone_supply(data_dir)
     sites = attach_zone_facts(sites, load_county_zone(data_dir), zones, load_county_time_to_power(data_dir))
     generation = load_new_generation_costs(data_dir).loc[list(dict.fromkeys(types))]
+    # Years from notice to proceed to operation: what a time_to_power deadline compares (estimates).
+    generation["construction_years"] = generation.index.map(load_construction_years(data_dir)).astype(float)
+    if generation["construction_years"].isna().any():
+        raise InputDataError(f"time_to_power.csv: no construction row for '{generation.index[generation['construction_years'].isna()][0]}'")
     classes = load_connection_classes(data_dir)
     connections = connection_options(sites, classes, site_km_by_class(sites, load_county_substations(data_dir)))
     no_option = sites.index.difference(pd.Index(connections["site_id"].unique()))

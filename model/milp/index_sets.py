@@ -40,6 +40,10 @@ class IndexSets:
     CONNECTIONS_AT: dict[str, list[str]] = field(default_factory=dict)  # site -> its connection options (every site)
     STATES: list[str] = field(default_factory=list)  # states with a candidate (the hourly dispatch zones), sorted
     SITES_IN_STATE: dict[str, list[str]] = field(default_factory=dict)  # state -> its candidates, in SITES order
+    # Hourly dispatch zones: ReEDS zones with a candidate (zonal supply) or states (legacy), and members.
+    DISPATCH_ZONES: list[str] = field(default_factory=list)
+    SITES_IN_DISPATCH_ZONE: dict[str, list[str]] = field(default_factory=dict)
+    DISPATCH_ZONE_OF: dict[str, str] = field(default_factory=dict)  # site -> its dispatch zone
     # Sites where a rule offers dry cooling (policies' ``dry_cooling_mask``, e.g. water_cap's stressed sites).
     SITES_DRY_OPTION: list[str] = field(default_factory=list)
 
@@ -98,6 +102,10 @@ def build_index_sets(data: SitingData, sites: pd.DataFrame) -> IndexSets:
     conns = zonal.get("SITES_CONNECTIONS", [])
     conns_at = pd.Series([c for _, c in conns], index=[s for s, _ in conns], dtype=object)
     by_state = pd.Series(site_ids, index=sites["state"].astype(str).to_numpy(), dtype=object)
+    zone_col = "zone" if data.supply is not None else "state"
+    dzone = sites[zone_col].astype(str)
+    dzones = sorted(set(dzone), key=lambda z: (len(z), z))
+    by_dzone = pd.Series(site_ids, index=dzone.to_numpy(), dtype=object)
     return IndexSets(
         **zonal,
         SITES=site_ids,
@@ -112,6 +120,9 @@ def build_index_sets(data: SitingData, sites: pd.DataFrame) -> IndexSets:
         STATES=sorted(set(by_state.index)),
         SITES_IN_STATE=_members(by_state, sorted(set(by_state.index))),
         SITES_DRY_OPTION=sites.index[dry_cooling_mask(sites, data)].to_list(),
+        DISPATCH_ZONES=dzones,
+        SITES_IN_DISPATCH_ZONE=_members(by_dzone, dzones),
+        DISPATCH_ZONE_OF=dzone.to_dict(),
     )
 
 

@@ -78,6 +78,7 @@ class ZonalData:
     gen_co2_t_per_mwh: dict[str, float]
     ref_price_usd_per_mwh: dict[str, float]  # zone -> grid price new energy displaces (its cheapest candidate's)
     ref_co2_t_per_mwh: dict[str, float]  # zone -> grid CO2 it displaces (its cleanest candidate's)
+    gen_construction_years: dict[str, float] = field(default_factory=dict)  # type -> years to build (0 if unknown)
     sites_in: dict[str, list[str]] = field(default_factory=dict)  # zone -> its candidate sites
 
 
@@ -115,6 +116,9 @@ def zonal_data(inputs: SitingData, sites: pd.DataFrame, sets: IndexSets) -> Zona
         ref_price_usd_per_mwh=sites.groupby("zone")["price_usd_per_mwh"].min().astype(float).to_dict(),
         ref_co2_t_per_mwh=(sites.groupby("zone")["co2_kg_per_mwh"].min() / 1000.0).astype(float).to_dict(),
         sites_in={str(z): list(g.index) for z, g in sites.groupby("zone")},
+        gen_construction_years=(
+            gen["construction_years"].astype(float) if "construction_years" in gen else pd.Series(0.0, index=gen.index)
+        ).to_dict(),
     )
 
 

@@ -3,6 +3,10 @@
 * :func:`static_map` — a matplotlib figure (EPSG:5070): counties shaded by an input column, state borders,
   built sites as circles (area ∝ facility MW, colour = main GPU type).
 * :func:`folium_map` — the interactive ``map.html``: the same layers plus optional point layers.
+* Zonal supply runs (candidates or sites carry a ReEDS ``zone``): both maps draw the zones
+  (:func:`zone_table`: county polygons dissolved by zone, shaded by spare firm MW or campus MW) instead of
+  the county headroom, which zonal runs do not use, and the new generation built per zone (diamonds,
+  area ∝ MW, MW by type in the popup) when given ``generation`` (generation.csv rows).
 * :func:`site_changes`, :func:`compare_map`, :func:`compare_folium` — what changed between two solutions;
   :func:`compare_grid`, :func:`compare_folium_grid` — several scenarios against one base.
 * :func:`bar_by_state` — a horizontal bar chart of a sites column (or a summary's ``*_by_state``) per state.
@@ -18,10 +22,11 @@ import importlib.resources
 import math
 import os
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -37,7 +42,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
 from model.core.geo import OUTPUT_CRS, PROJECT_CRS
-from model.inputs.datasets import COUNTIES_CRS, COUNTIES_PACKAGE, NON_CONUS_STATE_FIPS
+from model.inputs.datasets import COUNTIES_CRS, COUNTIES_PACKAGE, NON_CONUS_STATE_FIPS, load_counties, load_county_zone
 
 # One colour per GPU family, colour-blind-safe (Okabe-Ito).
 GPU_COLOURS = {
@@ -86,6 +91,27 @@ SHADES: dict[str, Shade] = {
     "load_mw": Shade("Electric load (MW)", "Reds", 0.5),
     "facility_mw": Shade("Facility power (MW)", "Blues", 0.5),
 }
+
+# Zonal supply: what the ReEDS zones can be shaded by (columns of zone_table).
+ZONE_SHADES: dict[str, Shade] = {
+    "spare_firm_mw": Shade("Zone spare firm capacity (MW)", "YlGnBu", 0.5),
+    "facility_mw": Shade("Campus facility power in the zone (MW)", "Blues", 0.5),
+}
+# New generation types (data/new_generation_costs.csv): earthy tones the GPU colours (Okabe-Ito) do not use,
+# so a diamond never reads as a campus.
+GEN_COLOURS = {
+    "gas_cc": "#7F3B08",
+    "gas_ct": "#B35806",
+    "solar": "#FDB863",
+    "onshore_wind": "#01665E",
+    "battery_4h": "#542788",
+}
+_GEN_LABELS = {"gas_cc": "gas CC", "gas_ct": "gas CT", "solar": "solar", "onshore_wind": "onshore wind", "battery_4h": "4-h battery"}
+_GEN_COLUMNS = ("zone", "type", "new_mw", "firm_mw", "capex_usd")
+# County headroom is a legacy-supply input: a zonal map draws the zones in its place.
+_LEGACY_SHADE = "headroom_mw"
+# ``shade`` value that asks for the ReEDS zones (shaded by ``zone_shade``) rather than a county column.
+ZONE_KEY = "zone"
 
 # Unit suffixes of the project's column names, longest first.
 _UNITS: tuple[tuple[str, str], ...] = (
@@ -232,6 +258,136 @@ def _totals(sites: gpd.GeoDataFrame | None) -> str:
     return f"{n} site{'s' * (n != 1)} · {gpus:,} GPUs · {mw:,.0f} MW facility · {pflops:,.0f} PFLOPS"
 
 
+# ----------------------------------------------------------------------------------------------- zones
+
+
+def generation_frame(generation: pd.DataFrame | Sequence[Mapping[str, Any]] | None) -> pd.DataFrame:
+    """New generation rows (generation.csv, or summary.json's ``new_generation`` records) as a frame with
+    at least ``zone``, ``type``, ``new_mw``, ``firm_mw``, ``capex_usd``; rows of 0 MW dropped."""
+    frame = pd.DataFrame(generation) if generation is not None else pd.DataFrame()
+    for col in _GEN_COLUMNS:
+        if col not in frame:
+            frame[col] = pd.Series(dtype=object if col in ("zone", "type") else float)
+    frame = frame.astype({"zone": str, "type": str, "new_mw": float, "firm_mw": float, "capex_usd": float})
+    return frame.loc[frame["new_mw"] > 0].reset_index(drop=True)
+
+
+def is_zonal(candidates: pd.DataFrame | None, sites: pd.DataFrame | None) -> bool:
+    """Whether the frames come from a zonal supply run (they carry each candidate's ReEDS ``zone``)."""
+    return any(f is not None and "zone" in f.columns for f in (candidates, sites))
+
+
+def _polygonal(frame: gpd.GeoDataFrame) -> bool:
+    return bool(len(frame)) and bool(frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).all())
+
+
+def _union(geoms: gpd.GeoSeries) -> Any:
+    # Counties tile the country: a coverage union is ~10x faster than a general one (0.2 s nationally);
+    # anything that is not a clean coverage (hand-made test squares) falls back to the general union.
+    merged = shapely.coverage_union_all(geoms.values)
+    return merged if merged.is_valid and not merged.is_empty else shapely.union_all(geoms.values)
+
+
+def _zone_counties(candidates: gpd.GeoDataFrame | None, sites: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """County polygons with their ``zone`` (EPSG:5070): the candidates themselves when they are county
+    polygons with a zone; otherwise (point candidates, no candidates) the default counties of the zones the
+    frames name, via data/county_zone.csv."""
+    if candidates is not None and "zone" in candidates.columns and _polygonal(candidates):
+        frame = _projected(candidates)
+        return gpd.GeoDataFrame({"zone": frame["zone"].astype(str).to_numpy()}, geometry=frame.geometry.values, crs=frame.crs)
+    named = set()
+    for f in (candidates, sites):
+        if f is not None and "zone" in f.columns:
+            named |= set(f["zone"].astype(str))
+    counties = load_counties()
+    zone_of = load_county_zone()["zone"].astype(str)
+    counties = counties.assign(zone=counties.index.map(zone_of))
+    counties = counties.loc[counties["zone"].isin(named)]
+    return gpd.GeoDataFrame({"zone": counties["zone"].to_numpy()}, geometry=counties.geometry.values, crs=counties.crs)
+
+
+def zone_table(
+    candidates: gpd.GeoDataFrame | None,
+    sites: gpd.GeoDataFrame | None = None,
+    generation: pd.DataFrame | Sequence[Mapping[str, Any]] | None = None,
+) -> gpd.GeoDataFrame | None:
+    """One row per ReEDS zone (index ``zone``, EPSG:5070 polygons dissolved from counties): ``spare_firm_mw``
+    (the candidates' or sites' ``spare_firm_mw_zone``), ``facility_mw`` and ``sites_built`` (from ``sites``),
+    ``new_mw``, ``new_firm_mw``, ``new_capex_usd`` and ``new_mw_by_type`` (a {type: MW} dict) from
+    ``generation``. None for a legacy run (no ``zone`` column) or when no county maps to the zones."""
+    if not is_zonal(candidates, sites):
+        return None
+    counties = _zone_counties(candidates, sites)
+    if not len(counties):
+        return None
+    geometry = counties.groupby("zone").geometry.agg(lambda g: _union(g))
+    out = gpd.GeoDataFrame(index=pd.Index(geometry.index.astype(str), name="zone"), geometry=geometry.values, crs=counties.crs)
+    spare = pd.Series(np.nan, index=out.index)
+    for f in (candidates, sites):  # the candidates first: they cover every zone the sites do
+        if f is not None and {"zone", "spare_firm_mw_zone"} <= set(f.columns):
+            known = f.groupby(f["zone"].astype(str))["spare_firm_mw_zone"].first().astype(float)
+            spare = spare.fillna(known.reindex(out.index))
+    out["spare_firm_mw"] = spare
+    has_sites = sites is not None and len(sites) and "zone" in sites.columns
+    mw = sites.groupby(sites["zone"].astype(str))["facility_mw"].sum() if has_sites else pd.Series(dtype=float)
+    count = sites.groupby(sites["zone"].astype(str)).size() if has_sites else pd.Series(dtype=float)
+    out["facility_mw"] = mw.reindex(out.index).fillna(0.0).astype(float)
+    out["sites_built"] = count.reindex(out.index).fillna(0).astype(int)
+    gen = generation_frame(generation)
+    by_zone = gen.groupby("zone")[["new_mw", "firm_mw", "capex_usd"]].sum()
+    out["new_mw"] = by_zone["new_mw"].reindex(out.index).fillna(0.0)
+    out["new_firm_mw"] = by_zone["firm_mw"].reindex(out.index).fillna(0.0)
+    out["new_capex_usd"] = by_zone["capex_usd"].reindex(out.index).fillna(0.0)
+    by_type: dict[str, dict[str, float]] = {}
+    for row in gen.itertuples(index=False):
+        zone_types = by_type.setdefault(str(row.zone), {})
+        zone_types[str(row.type)] = zone_types.get(str(row.type), 0.0) + float(row.new_mw)
+    out["new_mw_by_type"] = [by_type.get(z, {}) for z in out.index]
+    return out.loc[~out.geometry.is_empty]
+
+
+def _gen_text(by_type: Mapping[str, float], sep: str = ", ") -> str:
+    """"gas CC 1,200 MW, solar 300 MW" (largest first), or "none"."""
+    items = sorted(((t, mw) for t, mw in by_type.items() if mw > 0), key=lambda x: -x[1])
+    return sep.join(f"{_GEN_LABELS.get(t, t)} {_fmt(mw)} MW" for t, mw in items) or "none"
+
+
+def _main_type(by_type: Mapping[str, float]) -> str:
+    return max(by_type, key=lambda t: by_type[t]) if by_type else ""
+
+
+def _gen_colour(gen_type: str) -> str:
+    return GEN_COLOURS.get(gen_type, _FALLBACK_COLOUR)
+
+
+def _zone_shade(column: str) -> Shade:
+    if column not in ZONE_SHADES:
+        raise KeyError(f"zone shade '{column}' unknown (known: {', '.join(ZONE_SHADES)})")
+    return ZONE_SHADES[column]
+
+
+def _draw_zones(ax: Axes, zones: gpd.GeoDataFrame, zone_shade: str, filled: bool) -> ScalarMappable | None:
+    """ReEDS zones (gid ``zones``), shaded by ``zone_shade`` or outlines only, and new generation as diamonds
+    (gid ``new-generation``, area ∝ MW, colour = main type); returns the zones' colour mapping."""
+    simple = zones.set_geometry(zones.geometry.simplify(2000.0))
+    mappable = None
+    if filled:
+        spec = _zone_shade(zone_shade)
+        cmap = matplotlib.colormaps[spec.cmap]
+        norm = _norm(simple[zone_shade], spec)
+        simple.plot(ax=ax, color=_colours(simple[zone_shade], cmap, norm), edgecolor="#555555", linewidth=0.5, gid="zones")
+        mappable = ScalarMappable(norm=norm, cmap=cmap)
+    else:
+        simple.boundary.plot(ax=ax, color="#555555", linewidth=0.5, gid="zones")
+    built = zones.loc[zones["new_mw"] > 0]
+    if len(built):
+        xy = built.geometry.representative_point()
+        colours = [_gen_colour(_main_type(t)) for t in built["new_mw_by_type"]]
+        ax.scatter(xy.x, xy.y, s=_marker_area_pt2(built["new_mw"].to_numpy()), c=colours, marker="D",
+                   edgecolors="black", linewidths=0.7, alpha=0.8, zorder=2.5, gid="new-generation")
+    return mappable
+
+
 def _marker_area_pt2(mw: np.ndarray | float) -> np.ndarray:
     return np.maximum(np.asarray(mw, dtype=float), 0.0) * _PT2_PER_MW
 
@@ -259,12 +415,18 @@ def _draw_background(
     ax: Axes,
     candidates: gpd.GeoDataFrame | None,
     shade: str | None,
+    zones: gpd.GeoDataFrame | None = None,
+    zone_shade: str = "spare_firm_mw",
 ) -> tuple[ScalarMappable | None, str]:
-    """Counties (shaded or plain) and state borders; returns the colour mapping for a colorbar."""
+    """Counties (shaded or plain) or, with ``shade == ZONE_KEY``, the ``zones`` shaded by ``zone_shade``;
+    zone outlines over the counties otherwise; state borders. Returns the colour mapping for a colorbar."""
     states = _states_for(candidates)
     mappable: ScalarMappable | None = None
     label = ""
-    if candidates is not None and len(candidates):
+    if zones is not None and shade == ZONE_KEY:
+        mappable = _draw_zones(ax, zones, zone_shade, filled=True)
+        label = _zone_shade(zone_shade).label
+    elif candidates is not None and len(candidates):
         counties = _projected(candidates)
         counties = counties.set_geometry(counties.geometry.simplify(500.0))
         if shade is not None:
@@ -279,11 +441,24 @@ def _draw_background(
             label = spec.label
         else:
             counties.plot(ax=ax, color="#f0f0f0", edgecolor="#d0d0d0", linewidth=0.1, gid="counties")
+        if zones is not None:
+            _draw_zones(ax, zones, zone_shade, filled=False)
     else:
         states.plot(ax=ax, color="#f0f0f0", linewidth=0, gid="state-fill")
+        if zones is not None:
+            _draw_zones(ax, zones, zone_shade, filled=False)
     if not states.empty:  # candidates in no real state (synthetic test data) have no borders to draw
         states.boundary.plot(ax=ax, color=_BORDER_COLOUR, linewidth=0.6, gid="states")
     return mappable, label
+
+
+def _resolve_shade(shade: str | None, zones: gpd.GeoDataFrame | None) -> str | None:
+    """Zonal runs shade their zones where a legacy run would shade county headroom (not a zonal input)."""
+    if zones is not None and shade == _LEGACY_SHADE:
+        return ZONE_KEY
+    if zones is None and shade == ZONE_KEY:
+        raise KeyError("shade 'zone' needs zonal frames (candidates or sites with a 'zone' column)")
+    return shade
 
 
 def _draw_sites(ax: Axes, sites: gpd.GeoDataFrame) -> list[str]:
@@ -315,6 +490,8 @@ def static_map(
     candidates: gpd.GeoDataFrame | None = None,
     shade: str | None = "headroom_mw",
     title: str | None = None,
+    generation: pd.DataFrame | Sequence[Mapping[str, Any]] | None = None,
+    zone_shade: str = "spare_firm_mw",
 ) -> Figure:
     """A printable map in EPSG:5070.
 
@@ -322,19 +499,36 @@ def static_map(
     by column ``shade`` (``None``: plain) with a colorbar; state borders always; ``sites`` (a sites table,
     may be ``None`` or empty) as circles with area ∝ facility MW and colour = main GPU type, with legends
     for GPU types and circle sizes, and the totals under the title.
+
+    Zonal runs (frames with a ``zone`` column): ``shade="headroom_mw"`` (the legacy default) or ``"zone"``
+    shades the ReEDS zones by ``zone_shade`` (``spare_firm_mw`` or ``facility_mw``) instead of counties;
+    other shades keep the counties with zone outlines. ``generation`` (generation.csv rows) adds the new
+    generation per zone as diamonds (area ∝ MW, colour = main type).
     """
     fig = Figure(figsize=(12.0, 7.2))
     ax = _map_axes(fig, (0.01, 0.13, 0.79, 0.77))
-    mappable, label = _draw_background(ax, candidates, shade)
+    zones = zone_table(candidates, sites, generation)
+    shade = _resolve_shade(shade, zones)
+    mappable, label = _draw_background(ax, candidates, shade, zones, zone_shade)
     if mappable is not None:
-        assert candidates is not None and shade is not None
-        clipped = float(np.nanmax(candidates[shade].to_numpy(dtype=float))) > float(mappable.norm.vmax or 0.0)
+        assert shade is not None
+        values = zones[zone_shade] if shade == ZONE_KEY and zones is not None else candidates[shade]  # type: ignore[index]
+        clipped = float(np.nanmax(values.to_numpy(dtype=float))) > float(mappable.norm.vmax or 0.0)
         cax = fig.add_axes((0.2, 0.075, 0.5, 0.022))
         cbar = fig.colorbar(mappable, cax=cax, orientation="horizontal", extend="max" if clipped else "neither")
         cbar.set_label(label)
         cbar.set_ticks(_ticks(mappable.norm), labels=[_fmt(t) for t in _ticks(mappable.norm)])
+    gen_types = sorted({t for d in zones["new_mw_by_type"] for t, mw in d.items() if mw > 0}) if zones is not None else []
+    gen_handles = [
+        Line2D([], [], marker="D", linestyle="", markersize=8, markerfacecolor=_gen_colour(t), markeredgecolor="black",
+               label=f"new {_GEN_LABELS.get(t, t)}")
+        for t in gen_types
+    ]
     if sites is None or not len(sites):
-        ax.set_anchor("C")  # no legends to make room for
+        if gen_handles:
+            _site_legends(ax, gen_handles, "New generation (area ∝ MW)", "New MW")
+        else:
+            ax.set_anchor("C")  # no legends to make room for
     else:
         order = _draw_sites(ax, sites)
         gpu_handles = [
@@ -342,9 +536,12 @@ def static_map(
                    markeredgecolor="black", label=g or "unknown")
             for g in order
         ]
-        _site_legends(ax, gpu_handles, "Main GPU type", "Facility power")
+        kind_title = "Main GPU type · new generation (◆)" if gen_handles else "Main GPU type"
+        _site_legends(ax, gpu_handles + gen_handles, kind_title, "Facility power" + (" · new MW" if gen_handles else ""))
     heading = title if title is not None else ("Built AI campuses" if sites is not None else label or "Counties")
     totals = _totals(sites)
+    if zones is not None and float(zones["new_mw"].sum()) > 0:
+        totals += f" · new generation {float(zones['new_mw'].sum()):,.0f} MW in {int((zones['new_mw'] > 0).sum())} zones"
     ax.set_title(_plain(heading) + (f"\n{totals}" if totals else ""), fontsize=12)
     return fig
 
@@ -376,13 +573,36 @@ def _popup(row: pd.Series, gpu: str) -> str:
         f"GPUs: {int(row['gpus']):,} (mostly {gpu})",
         f"Compute: {row['compute_pflops']:,.0f} PFLOPS",
         f"IT / facility: {row['it_mw']:,.0f} / {row['facility_mw']:,.0f} MW (PUE {row['pue']:.2f})",
-        f"Grid headroom: {row['headroom_mw']:,.0f} MW"
-        + (f" + tier {row['upgrade_tier']} upgrade {row['upgrade_mw']:,.0f} MW" if row["upgrade_tier"] else ""),
+        _grid_line(row),
         f"Capex: ${row['capex_usd'] / 1e9:,.2f}bn",
         f"Energy: {row['energy_mwh_per_year'] / 1e6:,.2f} TWh/yr at ${row['price_usd_per_mwh']:.0f}/MWh",
         f"CO2: {row['co2_t_per_year'] / 1e6:,.2f} Mt/yr",
     ]
     return "<br>".join(lines)
+
+
+def _grid_line(row: pd.Series) -> str:
+    """Where the campus gets its power: zonal (zone, connection, time to power) or legacy headroom + tier."""
+    if "zone" in row.index:
+        spare = _finite_or_none(row.get("spare_firm_mw_zone"))
+        kv, km = _finite_or_none(row.get("substation_kv")), _finite_or_none(row.get("substation_km"))
+        cost, years = _finite_or_none(row.get("connection_cost_usd")), _finite_or_none(row.get("time_to_power_years"))
+        parts = [f"Zone {html.escape(str(row['zone']))}" + (f" (spare firm {spare:,.0f} MW)" if spare is not None else "")]
+        if kv:
+            parts.append(f"{kv:,.0f} kV substation, {km or 0.0:,.1f} km spur" + (f", ${cost / 1e6:,.1f}M" if cost is not None else ""))
+        if years is not None:
+            parts.append(f"time to power {years:,.1f} yr")
+        return "<br>".join(parts)
+    tier = row.get("upgrade_tier") or ""
+    return f"Grid headroom: {row['headroom_mw']:,.0f} MW" + (f" + tier {tier} upgrade {row['upgrade_mw']:,.0f} MW" if tier else "")
+
+
+def _finite_or_none(x: Any) -> float | None:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
 
 
 def _radius_px(mw: float) -> float:
@@ -462,6 +682,74 @@ def _candidate_layer(candidates: gpd.GeoDataFrame, shade: str) -> tuple[folium.G
         for i, t in enumerate(ticks)
     )
     return layer, f"<b>{html.escape(spec.label)}</b>{rows}"
+
+
+def _zone_layer(zones: gpd.GeoDataFrame, zone_shade: str, filled: bool) -> tuple[folium.GeoJson, str]:
+    """ReEDS zones (simplified to 2 km) shaded by ``zone_shade`` (or outlines only), with their spare firm MW,
+    campus MW and new generation in the tooltip; and the legend rows for their colours."""
+    spec = _zone_shade(zone_shade)
+    cmap = matplotlib.colormaps[spec.cmap]
+    norm = _norm(zones[zone_shade], spec)
+    frame = gpd.GeoDataFrame(
+        {
+            "zone": zones.index.astype(str),
+            "spare": [f"{_fmt(v)} MW" if math.isfinite(v) else "n/a" for v in zones["spare_firm_mw"].astype(float)],
+            "campus": [f"{_fmt(mw)} MW ({n} site{'s' * (n != 1)})" for mw, n in zip(zones["facility_mw"], zones["sites_built"])],
+            "newgen": [_gen_text(d) for d in zones["new_mw_by_type"]],
+            "fill": _colours(zones[zone_shade], cmap, norm),
+        },
+        geometry=zones.geometry.values,
+        crs=zones.crs,
+    )
+    light = _light_geojson(frame, 2000.0)
+    opacity = 0.7 if filled else 0.0
+    layer = folium.GeoJson(
+        light,
+        name=f"ReEDS zones: {spec.label}" if filled else "ReEDS zones",
+        style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#444444", "weight": 0.8, "fillOpacity": opacity},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["zone", "spare", "campus", "newgen"], aliases=["Zone", "Spare firm capacity", "Campuses", "New generation"]
+        ),
+        smooth_factor=1.0,
+    )
+    if not filled:
+        return layer, ""
+    vmax = float(norm.vmax if norm.vmax is not None else 1.0)
+    ticks = _ticks(norm)
+    clipped = float(np.nanmax(zones[zone_shade].to_numpy(dtype=float))) > vmax if zones[zone_shade].notna().any() else False
+    rows = "".join(
+        _swatch(to_hex(cmap(norm(t))), ("≥ " if clipped and i == len(ticks) - 1 else "") + _fmt(t))
+        for i, t in enumerate(ticks)
+    )
+    return layer, f"<b>{html.escape(spec.label)}</b>{rows}"
+
+
+def _generation_layer(zones: gpd.GeoDataFrame) -> folium.FeatureGroup:
+    """New generation per zone: a diamond at the zone's representative point (area ∝ MW, colour = main
+    type), MW by type, firm MW and capex in the popup. DivIcons (not circles), so they never read as sites."""
+    built = zones.loc[zones["new_mw"] > 0].sort_values("new_mw", ascending=False)
+    layer = folium.FeatureGroup(name=f"New generation ({len(built)} zone{'s' * (len(built) != 1)})")
+    if not len(built):
+        return layer
+    points = built.geometry.representative_point().to_crs(OUTPUT_CRS)
+    for (zone, row), pt in zip(built.iterrows(), points):
+        mw = float(row["new_mw"])
+        side = 2.0 * _radius_px(mw) / math.sqrt(2.0)  # a diamond of the circle's width
+        colour = _gen_colour(_main_type(row["new_mw_by_type"]))
+        icon = folium.DivIcon(
+            html=(f'<div style="width:{side:.0f}px;height:{side:.0f}px;background:{colour};opacity:0.85;'
+                  'border:1.5px solid #222;transform:rotate(45deg)"></div>'),
+            icon_size=(round(side), round(side)), icon_anchor=(round(side / 2), round(side / 2)), class_name="siting-newgen",
+        )
+        text = (
+            f"<b>New generation in zone {html.escape(str(zone))}</b><br>{_gen_text(row['new_mw_by_type'], '<br>')}<br>"
+            f"firm (accredited): {row['new_firm_mw']:,.0f} MW<br>capex: ${row['new_capex_usd'] / 1e9:,.2f}bn"
+        )
+        folium.Marker(
+            location=[pt.y, pt.x], icon=icon, popup=folium.Popup(text, max_width=320),
+            tooltip=f"zone {zone}: {mw:,.0f} MW new generation",
+        ).add_to(layer)
+    return layer
 
 
 def _state_layer(states: gpd.GeoDataFrame, filled: bool) -> folium.GeoJson:
@@ -574,21 +862,43 @@ def folium_map(
     shade: str = "headroom_mw",
     points: Mapping[str, gpd.GeoDataFrame] | None = None,
     tiles: str | None = None,
+    generation: pd.DataFrame | Sequence[Mapping[str, Any]] | None = None,
+    zone_shade: str = "spare_firm_mw",
 ) -> folium.Map:
     """The interactive map: built sites (circle area ∝ facility MW, colour = main GPU type, popups with the
     numbers) over state borders and, if given, ``candidates`` counties shaded by ``shade``; ``points`` adds one
     layer per entry (e.g. ``{"Substations": gdf}``, any point GeoDataFrame with a CRS). Legends and a
     LayerControl; the counties are simplified to 2 km so a national map stays around 2 MB. No basemap unless
-    ``tiles`` names one (e.g. ``"OpenStreetMap"``; needs a network); ``.save()`` writes a self-contained file."""
+    ``tiles`` names one (e.g. ``"OpenStreetMap"``; needs a network); ``.save()`` writes a self-contained file.
+
+    Zonal runs (frames with a ``zone`` column) add a "ReEDS zones" layer (:func:`zone_table`); with
+    ``shade="headroom_mw"`` (the legacy default) or ``"zone"`` it replaces the county layer and is shaded
+    by ``zone_shade`` (``spare_firm_mw`` or ``facility_mw``); with another county column the counties are
+    shaded and the zones drawn as outlines. ``generation`` (generation.csv rows or summary.json's
+    ``new_generation``) adds a "New generation" layer: one diamond per zone, MW by type in the popup."""
     fmap = _base_map(tiles)
     legend_extra = ""
-    if candidates is not None and len(candidates):
-        layer, legend_extra = _candidate_layer(candidates, shade)
+    zones = zone_table(candidates, sites, generation)
+    resolved = _resolve_shade(shade, zones)
+    fill_zones = zones is not None and resolved == ZONE_KEY
+    if candidates is not None and len(candidates) and not fill_zones and resolved is not None:
+        layer, legend_extra = _candidate_layer(candidates, resolved)
         layer.add_to(fmap)
+    if zones is not None:
+        layer, zone_legend = _zone_layer(zones, zone_shade, filled=fill_zones)
+        layer.add_to(fmap)
+        legend_extra = zone_legend or legend_extra
     states = _states_for(candidates)
     _state_layer(states, filled=not legend_extra).add_to(fmap)
     for i, (name, pts) in enumerate((points or {}).items()):
         _point_layer(name, pts, _POINT_COLOURS[i % len(_POINT_COLOURS)]).add_to(fmap)
+    gen_types: list[str] = []
+    if zones is not None and float(zones["new_mw"].sum()) > 0:
+        _generation_layer(zones).add_to(fmap)
+        totals = pd.Series(dtype=float)
+        for d in zones["new_mw_by_type"]:
+            totals = totals.add(pd.Series(d, dtype=float), fill_value=0.0)
+        gen_types = totals.sort_values(ascending=False).index.astype(str).to_list()
     n_sites = 0 if sites is None else len(sites)
     layer = folium.FeatureGroup(name=f"Built sites ({n_sites})")
     used: list[str] = []
@@ -621,6 +931,10 @@ def folium_map(
             _swatch(_gpu_colour(g), g or "unknown", round_=True) for g in used
         )
         body += '<div style="margin-top:6px"><b>Facility power</b> (circle area)</div>' + _size_rows()
+    if gen_types:
+        body += '<div style="margin-top:6px"><b>New generation</b> (diamond, main type; area ∝ MW)</div>' + "".join(
+            _swatch(_gen_colour(t), _GEN_LABELS.get(t, t)) for t in gen_types
+        )
     root = fmap.get_root()
     root.html.add_child(_legend_box(body, "bottom:24px;left:12px"))
     if legend_extra:

@@ -20,7 +20,7 @@ A policy module defines ``Params`` (a pydantic model with a literal ``type``) an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -48,6 +48,8 @@ class CheckContext:
     water_m3: pd.Series
     base_dir: Path
     dispatch: pd.DataFrame | None = None  # hourly mode only
+    new_generation: pd.DataFrame | None = None  # zonal supply: zone, type, new_mw (generation.csv)
+    construction_years: dict[str, float] = field(default_factory=dict)  # zonal: new-generation type -> years
 
     @property
     def mw_by_state(self) -> pd.Series:
@@ -68,6 +70,7 @@ class PolicyData(Protocol):
     context: PolicyContext
     cooling: pd.DataFrame
     energy: Any  # model.inputs.energy_data.EnergyData | None
+    supply: Any  # model.milp.model_data.ZonalData | None (zonal supply: .gen_construction_years)
     gpu_price_factor: dict[str, float]
     facility_capex_factor: dict[str, float]
     capex_adder_musd_per_mw: dict[str, float]

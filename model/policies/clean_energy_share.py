@@ -48,8 +48,8 @@ def add(m: pyo.ConcreteModel, data: PolicyData, params: Params, name: str) -> No
     m.add_component(
         name,
         pyo.Constraint(
-            expr=sum(weight[h] * m.clean_mw[(z, *h)] for z in m.ZONES for h in weight)
-            >= share * sum(weight[h] * m.served_mw[(z, *h)] for z in m.ZONES for h in weight)
+            expr=sum(weight[h] * m.clean_mw[(z, *h)] for z in m.DISPATCH_ZONES for h in weight)
+            >= share * sum(weight[h] * m.served_mw[(z, *h)] for z in m.DISPATCH_ZONES for h in weight)
         ),
     )
     register_rule(m, name, "clean_energy_share", "MWh/yr")

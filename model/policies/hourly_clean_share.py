@@ -34,7 +34,7 @@ def add(m: pyo.ConcreteModel, data: PolicyData, params: Params, name: str) -> No
     m.add_component(
         name,
         pyo.Constraint(
-            m.ZONES * m.HOURS,
+            m.DISPATCH_ZONES * m.HOURS,
             rule=lambda m, z, d, t: m.clean_mw[z, d, t] >= params.share * m.served_mw[z, d, t],
         ),
     )

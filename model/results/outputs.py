@@ -31,7 +31,7 @@ from model.core.errors import SitingError
 
 MARKER = ".siting-output.json"
 WRITTEN_BY = "dc-siting"
-DirKind = Literal["run", "compare", "sweep", "rank", "alternatives", "robust"]
+DirKind = Literal["run", "compare", "sweep", "rank", "alternatives", "robust", "pathway"]
 T = TypeVar("T")
 # Files a run directory of earlier versions (before the marker) could hold: such a directory is
 # recognised as a previous run by these names and a summary.json with a scenario_sha256.

@@ -1,25 +1,50 @@
 """Explain the answer by ranking every candidate: the best single campus each site could host.
 
-For each candidate (all of them, excluded ones included) and each GPU type and grid option (firm
-headroom alone, or headroom plus one upgrade tier) the campus is grown as far as the site's own
-limits allow, in whole GPU blocks:
+For each candidate (all of them, excluded ones included), each GPU type and each grid option the campus
+is grown as far as the site's own limits allow, in whole GPU blocks. The grid options depend on the
+supply model (``[supply] model``, docs/supply_model.md):
 
-* grid: ``headroom_mw`` (+ the tier's ``added_mw``), facility MW = blocks x IT MW/block x PUE;
+* ``legacy``: firm ``headroom_mw`` alone, or headroom plus one upgrade tier (``added_mw``, ``cost_usd``);
+* ``zonal``: each of the site's connection options (``SupplyData.connections``: the MW a substation class
+  delivers, for its substation cost plus spur $/km x km). Firm supply comes from the site's ReEDS zone:
+  the zone's spare firm MW x ``spare_share`` plus the firm imports its inbound interfaces could bring
+  (``zone_import_mw``: each interface's limit x ``import_share``, within the exporter's spare x
+  ``spare_share``) are free; every facility MW beyond them needs new generation, bought at the cheapest
+  scenario type's PV cost per accredited MW (``(capex x CRF + FOM) x annuity / capacity credit``, what the
+  budget counts; ``new_generation_usd_per_firm_mw`` in the ranking's ``attrs``). With no type to build,
+  the free MW is a hard limit. When the energy PV counts (see below), the type whose energy saves the
+  most per MWh it covers (zone reference grid price and CO2 less fuel, VOM and carbon, x the annuity,
+  less its capital per MWh) is built to cover the campus' whole energy wherever that saving is positive
+  (as the MILP would: gas CC where grid power is dear); it also firms ``credit`` of its MW, so less
+  firm MW need buying. Where no plant pays for itself, the firm top-up still runs on the campus' energy
+  when its margin is positive (credited up to the campus' MWh).
+
+and, whatever the supply model:
+
+* facility MW = blocks x IT MW/block x PUE, within the grid option's MW;
 * land (developable acres / acres per MW) and the campus cap ``max_campus_mw``;
 * rules that bind a campus on its own: ``moratorium`` (0 MW), ``state_mw_cap`` (the state's cap),
   ``carbon_cap`` (the cap's tonnes at the site's grid CO2 rate), ``max_sites`` with count 0,
   exclusions (``exclude``, ``time_to_power`` in mode exclude: no campus at all);
-* the budget (the whole budget on this one campus), and for ``min_cost`` the target (no campus
-  larger than the target needs);
+* the budget (the whole budget on this one campus, new generation included), and for ``min_cost`` the
+  target (no campus larger than the target needs);
 
 and priced exactly as the MILP prices it (``model.milp.components.budget``): site fixed cost, shell per
 MW of IT, land plus per-MW adders (time-to-power penalty, clustering bonus) per facility MW, GPU
-blocks with tax factors, the tier's cost, and the energy PV (annual mode formula). The cost that
-counts is capex, plus the energy PV when the budget includes opex (``max_compute``) or always for
-``min_cost`` (its objective is capex + energy PV). Because the fixed cost and tier cost are paid
-once, $ per PFLOPS falls with campus size inside a grid option, so the best campus of an option is
-its largest; the site's campus is the (GPU type, option) with the lowest all-in $ per PFLOPS, and
-candidates are ranked by it (rank 1 = cheapest). Everything is numpy over sites x GPUs x options.
+blocks with tax factors, the tier's or connection's cost, new generation (zonal), and the energy PV
+(annual mode formula). The cost that counts is capex (new generation included), plus the energy PV
+when the budget includes opex (``max_compute``) or always for ``min_cost`` (its objective is capex +
+energy PV). Because the fixed and grid-option costs are paid once, $ per PFLOPS falls with campus size
+inside a grid option until the free firm MW is used up; beyond it each block also pays for new
+generation, so $ per PFLOPS is monotone on each side of that point and the best campus of an option is
+its largest, or the one that just uses the free firm MW (or one block more). The site's campus is the
+(GPU type, option, size) with the lowest all-in $ per PFLOPS, and candidates are ranked by it (rank 1 =
+cheapest). Everything is numpy over sites x GPUs x options x sizes.
+
+``binding_limit`` names what stops the campus: ``headroom`` / ``upgrade tier`` (legacy), ``connection``
+(zonal: the option's deliverable MW), ``zone spare`` (zonal: beyond the free firm MW, spare plus imports,
+bought firm MW would raise the campus' $ per PFLOPS; or, with no new generation allowed, the free MW
+itself), ``land``, ``campus cap``, a rule, ``budget`` or ``target``.
 
 How far this reflects the MILP (approximations, by design):
 
@@ -35,6 +60,14 @@ How far this reflects the MILP (approximations, by design):
   ``latency``, clean-energy shares, and ``carbon_cap`` / ``water_cap`` totals over many sites. So
   several candidates of one capped state can all rank well though only one fits under the cap
   (their gaps come out negative). ``water_cap``'s dry-cooling option (higher PUE) is ignored.
+* Zonal supply, per campus alone: the campus gets its zone's whole spare and every inbound interface's
+  import share (the MILP shares them among campuses, so several candidates of one zone can rank well on
+  the same spare, their gaps negative); imports are one hop (the MILP may wheel spare across several
+  zones, and an exporter's own campuses or new generation are not considered); new generation is at most
+  two types, one plant covering the energy (where it pays) and the cheapest per firm MW for the rest,
+  not the MILP's optimal mix, so a campus can be priced a little above what the MILP would pay. The
+  solution-based margin (no duals) compares site-level costs, which leave out the zone-level new
+  generation.
 * Energy mode ([energy] enabled): energy is priced at the state's annual price and grid CO2 (the
   annual formula); on-site solar, wind, batteries, gas and flexible load are not modelled here.
 * The ranking is in $ per PFLOPS for every objective; ``min_cost`` runs whose target is GPUs or MW
@@ -43,7 +76,9 @@ How far this reflects the MILP (approximations, by design):
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -52,10 +87,10 @@ import pandas as pd
 
 from model.core.errors import SitingError
 from model.core.geo import OUTPUT_CRS
-from model.core.units import HOURS_PER_YEAR, KG_PER_T, KW_PER_MW, TFLOPS_PER_PFLOPS, annuity_factor
+from model.core.units import HOURS_PER_YEAR, KG_PER_T, KW_PER_MW, TFLOPS_PER_PFLOPS, USD_PER_MUSD, annuity_factor
 from model.inputs.load import SitingData
 from model.milp.index_sets import policy_context
-from model.milp.model_data import model_data
+from model.milp.model_data import ModelData, model_data
 from model.policies import module_for
 from model.policies.region import region_mask
 
@@ -67,11 +102,19 @@ NEAR_TIE_FLOOR_SHARE = 0.005
 CAPEX_PARTS = ("site", "shell", "land", "gpu", "interconnect")
 
 # Limits in the order ties are reported (physical limits before rules, rules before money).
-_GRID, _LAND, _CAMPUS, _POLICY, _BUDGET, _TARGET = range(6)
+_GRID, _SPARE, _LAND, _CAMPUS, _POLICY, _BUDGET, _TARGET = range(7)
+_LIMIT_NAMES = ("headroom", "zone spare", "land", "campus cap", "policy", "budget", "target")
 _EPS = 1e-9
 
 
-def _site_factors(inputs: SitingData) -> tuple[pd.Series, pd.Series, pd.Series]:
+def _model_data_or_none(inputs: SitingData) -> ModelData | None:
+    try:
+        return model_data(inputs)
+    except SitingError:  # every candidate excluded: nothing to adjust
+        return None
+
+
+def _site_factors(inputs: SitingData, data: ModelData | None) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Per-site GPU price factor, facility capex factor and $/MW adder after policies' ``adjust``.
 
     Taken from :func:`model.milp.model_data.model_data`, so tax incentives and time-to-power penalties are
@@ -79,9 +122,7 @@ def _site_factors(inputs: SitingData) -> tuple[pd.Series, pd.Series, pd.Series]:
     """
 
     index = inputs.sites.index
-    try:
-        data = model_data(inputs)
-    except SitingError:  # every candidate excluded: nothing to adjust
+    if data is None:
         return pd.Series(1.0, index=index), pd.Series(1.0, index=index), pd.Series(0.0, index=index)
     gpu = pd.Series(data.gpu_price_factor, dtype=float).reindex(index).fillna(1.0)
     other = pd.Series(data.facility_capex_factor, dtype=float).reindex(index).fillna(1.0)
@@ -89,6 +130,151 @@ def _site_factors(inputs: SitingData) -> tuple[pd.Series, pd.Series, pd.Series]:
     if "capex_adjust_usd_per_mw" in inputs.sites:  # excluded sites keep the data's own adjustment
         adder_usd_per_mw = adder_usd_per_mw.fillna(inputs.sites["capex_adjust_usd_per_mw"].astype(float))
     return gpu, other, adder_usd_per_mw.fillna(0.0)
+
+
+@dataclass(frozen=True)
+class GridOptions:
+    """Each candidate's ways onto the grid, [site, option] (padded: ``ok`` is False where a site has fewer)."""
+
+    mw: np.ndarray  # MW the option lets the campus draw (legacy: headroom + tier; zonal: the connection's)
+    usd: np.ndarray  # one-off cost (tier, or substation + spur)
+    ok: np.ndarray  # offered
+    label: np.ndarray  # tier name ("" = headroom alone) or connection option (e.g. "kv345")
+    kv: np.ndarray  # zonal: the substation class's kV (NaN in legacy)
+    km: np.ndarray  # zonal: spur km (NaN in legacy)
+
+
+def legacy_options(inputs: SitingData) -> GridOptions:
+    """Headroom alone, then headroom plus each upgrade tier (offered where headroom is below the campus cap)."""
+    sites, tiers = inputs.sites, inputs.tiers
+    n = len(sites)
+    headroom_mw = sites["headroom_mw"].to_numpy(dtype=float)
+    tier_mw = np.concatenate([[0.0], tiers["added_mw"].to_numpy(dtype=float)])
+    tier_usd = np.concatenate([[0.0], tiers["cost_usd"].to_numpy(dtype=float)])
+    ok = np.ones((n, len(tier_mw)), dtype=bool)
+    ok[:, 1:] = (headroom_mw < float(inputs.costs.max_campus_mw))[:, None]  # as in index_sets
+    labels = np.array([""] + tiers.index.astype(str).to_list(), dtype=object)
+    nan = np.full(ok.shape, np.nan)
+    return GridOptions(
+        mw=headroom_mw[:, None] + tier_mw[None, :], usd=np.broadcast_to(tier_usd, ok.shape).copy(), ok=ok,
+        label=np.broadcast_to(labels, ok.shape).copy(), kv=nan, km=nan.copy(),
+    )
+
+
+def connection_grid_options(inputs: SitingData) -> GridOptions:
+    """Zonal supply: each site's (non-dominated) connection options, cheapest first."""
+    assert inputs.supply is not None
+    sites = inputs.sites
+    conn = inputs.supply.connections
+    conn = conn.loc[conn["site_id"].isin(sites.index)].sort_values(["site_id", "cost_usd", "mw"], kind="stable")
+    row = sites.index.get_indexer(conn["site_id"])
+    col = conn.groupby("site_id").cumcount().to_numpy()
+    shape = (len(sites), max(int(col.max()) + 1 if len(col) else 0, 1))
+    mw, usd, kv, km = (np.full(shape, np.nan) for _ in range(4))
+    ok = np.zeros(shape, dtype=bool)
+    label = np.full(shape, "", dtype=object)
+    mw[row, col] = conn["mw"].to_numpy(dtype=float)
+    usd[row, col] = conn["cost_usd"].to_numpy(dtype=float)
+    kv[row, col] = conn["class_kv"].to_numpy(dtype=float)
+    km[row, col] = conn["km"].to_numpy(dtype=float)
+    label[row, col] = conn["option"].astype(str).to_numpy()
+    ok[row, col] = True
+    return GridOptions(mw=np.where(ok, mw, 0.0), usd=np.where(ok, usd, 0.0), ok=ok, label=label, kv=kv, km=km)
+
+
+@dataclass(frozen=True)
+class ZoneSupply:
+    """Firm supply a campus may draw where it stands, per site, and what new generation in its zone costs.
+
+    Legacy: no zone (``free_mw`` inf, nothing bought). Zonal: ``free_mw`` = the zone's spare x spare_share
+    plus one-hop firm imports; beyond it firm MW costs ``firm_usd_per_mw`` (the cheapest type per accredited
+    MW; inf: none may be built, the free MW is a hard limit). When the energy PV counts, a type whose energy
+    pays for its own capital (``energy_saving_usd_per_mwh`` > 0) is built to cover the campus' energy."""
+
+    spare_mw: np.ndarray  # zone spare firm MW x spare_share
+    import_mw: np.ndarray  # firm imports over the zone's inbound interfaces (one hop)
+    firm_usd_per_mw: float  # PV cost per accredited MW of ``firm_type``
+    firm_type: str = ""
+    firm_credit: float = 0.0  # its capacity credit (accredited MW per MW built)
+    # Per site, the energy type (or ""): PV saving, capital and margin per MWh/yr it covers; MW and firm MW per MWh/yr.
+    energy_type: np.ndarray | None = None
+    energy_saving_usd_per_mwh: np.ndarray | None = None
+    energy_capex_usd_per_mwh: np.ndarray | None = None
+    energy_margin_usd_per_mwh: np.ndarray | None = None
+    energy_mw_per_mwh: np.ndarray | None = None
+    energy_firm_mw_per_mwh: np.ndarray | None = None
+    # Per site, the firm top-up's energy where no energy plant is built: MWh/yr it can make per firm MW, and
+    # its PV margin per MWh (grid energy displaced less fuel, VOM and carbon; 0 where it would not run).
+    topup_mwh_per_firm_mw: np.ndarray | None = None
+    topup_margin_usd_per_mwh: np.ndarray | None = None
+
+    @property
+    def free_mw(self) -> np.ndarray:
+        return self.spare_mw + self.import_mw
+
+
+def _one_hop_imports_mw(inputs: SitingData) -> pd.Series:
+    """Per zone: firm MW its inbound interfaces could bring a campus, each within import_share of its
+    limit and the exporter's own spare x spare_share (one hop; other campuses' claims ignored)."""
+    supply = inputs.supply
+    assert supply is not None
+    tr = supply.transfers
+    exporter_spare = tr["from_zone"].map(supply.zones["spare_firm_mw"]).astype(float).fillna(0.0).clip(lower=0.0)
+    per_interface = np.minimum(tr["mw"].astype(float) * supply.import_share, exporter_spare * supply.spare_share)
+    return per_interface.groupby(tr["to_zone"]).sum()
+
+
+def zone_supply(inputs: SitingData, data: ModelData | None, opex_counts: bool, carbon_usd_per_t: float) -> ZoneSupply:
+    """Each candidate's free firm MW and the zone's new-generation prices, from the model's own coefficients
+    (:class:`model.milp.model_data.ZonalData`: PV cost per MW, fuel + VOM, CO2, max energy per MW, the zone's
+    reference grid price and CO2)."""
+    sites, supply = inputs.sites, inputs.supply
+    n = len(sites)
+    if supply is None:
+        return ZoneSupply(np.full(n, np.inf), np.zeros(n), 0.0)
+    zone = sites["zone"].astype(str)
+    spare = (zone.map(supply.zones["spare_firm_mw"]).astype(float).clip(lower=0.0) * supply.spare_share).to_numpy(dtype=float)
+    imports = zone.map(_one_hop_imports_mw(inputs)).fillna(0.0).to_numpy(dtype=float)
+    z = data.supply if data is not None else None
+    credits = {str(t): float(c) for t, c in z.gen_credit.items() if c > 0} if z is not None else {}
+    if z is None or not credits:  # nothing may be built (or every candidate is excluded): the free MW is all
+        return ZoneSupply(spare, imports, np.inf)
+    cost_usd_per_mw = {str(t): v * USD_PER_MUSD for t, v in z.gen_cost_pv_musd_per_mw.items()}
+    per_firm = {t: cost_usd_per_mw[t] / c for t, c in credits.items()}
+    firm = min(per_firm, key=lambda t: (per_firm[t], t))
+    out = ZoneSupply(spare, imports, float(per_firm[firm]), firm, credits[firm])
+    if not opex_counts:  # energy savings do not count: nothing is built for its energy
+        return out
+    # Energy: the type with the largest PV saving per MWh/yr it covers, margin x annuity - capital / MWh per MW.
+    annuity = annuity_factor(inputs.costs.discount_rate, inputs.costs.horizon_years)
+    energy = pd.Series(z.gen_energy_max_mwh_per_mw, dtype=float)
+    best_type, best = np.full(n, "", dtype=object), np.zeros((5, n))
+    topup = np.zeros((2, n))
+    for (zn, t), mwh_per_mw in energy.items():
+        if mwh_per_mw <= 0 or zn not in z.ref_price_usd_per_mwh:
+            continue
+        ref = z.ref_price_usd_per_mwh[zn] + carbon_usd_per_t * z.ref_co2_t_per_mwh[zn]
+        margin = annuity * (ref - z.gen_usd_per_mwh[t] - carbon_usd_per_t * z.gen_co2_t_per_mwh[t])
+        capex = cost_usd_per_mw[str(t)] / mwh_per_mw
+        in_zone = (zone == zn).to_numpy()
+        at = in_zone & (margin - capex > best[0])
+        best_type[at] = str(t)
+        best[:, at] = np.array([margin - capex, capex, margin, 1.0 / mwh_per_mw, z.gen_credit[t] / mwh_per_mw])[:, None]
+        if str(t) == firm:
+            topup[:, in_zone] = np.array([mwh_per_mw / credits[firm], max(margin, 0.0)])[:, None]
+    topup[1, best_type != ""] = 0.0  # the energy plant already covers the campus' energy
+    return dataclasses.replace(
+        out, energy_type=best_type, energy_saving_usd_per_mwh=best[0], energy_capex_usd_per_mwh=best[1],
+        energy_margin_usd_per_mwh=best[2], energy_mw_per_mwh=best[3], energy_firm_mw_per_mwh=best[4],
+        topup_mwh_per_firm_mw=topup[0], topup_margin_usd_per_mwh=topup[1],
+    )
+
+
+def _bought(blocks: np.ndarray, firm_mw_per_block: np.ndarray, free_mw: np.ndarray, topup_mwh_per_firm_mw: np.ndarray,
+            campus_mwh_per_block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Firm MW bought beyond the free MW, and the campus MWh/yr that top-up covers (within the campus' energy)."""
+    bought = np.maximum(blocks * firm_mw_per_block - free_mw, 0.0)  # inf free MW (legacy) -> 0
+    return bought, np.minimum(topup_mwh_per_firm_mw * bought, campus_mwh_per_block * blocks)
 
 
 def _exclusion_labels(inputs: SitingData) -> np.ndarray:
@@ -206,16 +392,18 @@ def rank_candidates(
     ``site_id``) or just the built ids; ``duals`` is :func:`model.solve.duals.marginal_values`' list
     (objects or ``as_records`` dicts). Returns one row per candidate (index ``site_id``, points
     in EPSG:4326); ``attrs`` carries ``marginal_usd_per_pflops``, ``marginal_source``,
-    ``counts_opex``. Candidates that cannot host a campus have NaN $/PFLOPS and no rank.
+    ``counts_opex``, ``supply_model`` and (zonal) ``firm_generation_type`` /
+    ``new_generation_usd_per_firm_mw``. Candidates that cannot host a campus have NaN $/PFLOPS and no rank.
     """
-    sites, gpus, tiers, costs = inputs.sites, inputs.gpus, inputs.tiers, inputs.costs
+    sites, gpus, costs = inputs.sites, inputs.gpus, inputs.costs
     sc = inputs.scenario
+    zonal = inputs.supply is not None
     n_sites, gpu_names = len(sites), gpus.index.to_list()
     opex_counts = counts_opex(inputs)
+    data = _model_data_or_none(inputs)
 
     # --- per-site and per-GPU coefficients, in $ and MW -----------------------------------------
     pue = sites["pue"].to_numpy(dtype=float)
-    headroom_mw = sites["headroom_mw"].to_numpy(dtype=float)
     max_mw, min_mw = float(costs.max_campus_mw), float(costs.min_campus_mw)
     acres_per_mw = float(costs.acres_per_mw)
     land_mw = sites["land_available_acres"].to_numpy(dtype=float) / acres_per_mw
@@ -223,7 +411,7 @@ def rank_candidates(
     price_usd_per_block = gpus["price_usd_per_block"].to_numpy(dtype=float) * costs.gpu_price_multiplier
     pflops_per_block = gpus["gpus_per_block"].to_numpy(dtype=float) * gpus[inputs.precision_col].to_numpy(dtype=float) / TFLOPS_PER_PFLOPS
     gpus_per_block = gpus["gpus_per_block"].to_numpy(dtype=int)
-    gpu_factor, other_factor, adder_usd_per_mw = (s.to_numpy(dtype=float) for s in _site_factors(inputs))
+    gpu_factor, other_factor, adder_usd_per_mw = (s.to_numpy(dtype=float) for s in _site_factors(inputs, data))
     land_usd_per_mw = sites["land_value_usd_per_acre"].to_numpy(dtype=float) * acres_per_mw + adder_usd_per_mw
     mwh_per_mw_year = costs.load_factor * HOURS_PER_YEAR
     annuity_years = annuity_factor(costs.discount_rate, costs.horizon_years)
@@ -243,27 +431,68 @@ def rank_candidates(
     counted_usd_per_block = capex_usd_per_block + (opex_usd_per_block if opex_counts else 0.0)
     budget_usd_per_block = capex_usd_per_block + (opex_usd_per_block if sc.budget and sc.budget.include_opex else 0.0)
 
-    # --- grid options [site, option]: 0 = headroom alone, 1.. = headroom + tier ------------------
-    tier_names = tiers.index.astype(str).to_list()
-    tier_mw = np.concatenate([[0.0], tiers["added_mw"].to_numpy(dtype=float)])
-    tier_usd = np.concatenate([[0.0], tiers["cost_usd"].to_numpy(dtype=float)])
-    grid_mw = headroom_mw[:, None] + tier_mw[None, :]
-    # As in index_sets: tiers are offered only where headroom is below the campus cap.
-    option_ok = np.ones_like(grid_mw, dtype=bool)
-    option_ok[:, 1:] = (headroom_mw < max_mw)[:, None]
+    # --- grid options [site, option] and the zone's firm supply ---------------------------------
+    options = connection_grid_options(inputs) if zonal else legacy_options(inputs)
+    supply = zone_supply(inputs, data, opex_counts, _carbon_price_usd_per_tco2(inputs))
+    # Beyond the free firm MW new generation is a cost when some type may be built; with none, the free
+    # MW is a hard limit. Legacy: no zone at all (free MW inf, price 0).
+    buy_usd_per_mw = supply.firm_usd_per_mw if np.isfinite(supply.firm_usd_per_mw) else 0.0
+    none = np.zeros(n_sites)
+    e_save, e_capex, e_margin, e_mw, e_firm, top_mwh, top_margin = (
+        x if x is not None else none
+        for x in (supply.energy_saving_usd_per_mwh, supply.energy_capex_usd_per_mwh, supply.energy_margin_usd_per_mwh,
+                  supply.energy_mw_per_mwh, supply.energy_firm_mw_per_mwh, supply.topup_mwh_per_firm_mw,
+                  supply.topup_margin_usd_per_mwh)
+    )
+    include_opex = bool(sc.budget and sc.budget.include_opex)
+    # A plant built for the campus' energy (where it pays) also firms part of it; the rest needs firm MW.
+    firm_share = np.maximum(1.0 - e_firm * mwh_per_mw_year, 0.0)
+    counted_usd_per_block = counted_usd_per_block - (e_save * mwh_per_mw_year)[:, None] * facility_mw_per_block
+    budget_margin = e_margin if include_opex else none
+    budget_usd_per_block = budget_usd_per_block + ((e_capex - budget_margin) * mwh_per_mw_year)[:, None] * facility_mw_per_block
+    # [site, gpu, option] broadcasts: firm MW and MWh/yr per block, the free MW, the top-up's energy.
+    firm_mw_per_block = (facility_mw_per_block * firm_share[:, None])[:, :, None]
+    mwh_per_block = (facility_mw_per_block * mwh_per_mw_year)[:, :, None]
+    free_mw = supply.free_mw[:, None, None]
+    top_mwh, top_margin = top_mwh[:, None, None], top_margin[:, None, None]
+    top_margin_budget = top_margin if include_opex else np.zeros_like(top_margin)
 
     # --- block caps per limit [site, gpu, option, limit] -----------------------------------------
     policy_mw, policy_label = _policy_caps_mw(inputs, mwh_per_mw_year)
-    shape = (n_sites, len(gpu_names), len(tier_mw))
+    shape = (n_sites, len(gpu_names), options.mw.shape[1])
     per_block = facility_mw_per_block[:, :, None]
-    limits = np.empty(shape + (6,))
-    limits[..., _GRID] = grid_mw[:, None, :] / per_block
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # Blocks whose firm MW the free MW covers (inf where the energy plant firms the whole campus), and
+        # blocks beyond which the top-up makes more energy than the campus uses (its credit stops growing).
+        free_blocks = np.where(firm_mw_per_block > 0, free_mw / firm_mw_per_block, np.inf) * np.ones(shape)
+        excess = top_mwh * firm_mw_per_block - mwh_per_block
+        energy_blocks = np.where((excess > 0) & (top_margin > 0), top_mwh * free_mw / excess, np.inf) * np.ones(shape)
+    limits = np.empty(shape + (len(_LIMIT_NAMES),))
+    limits[..., _GRID] = options.mw[:, None, :] / per_block
+    limits[..., _SPARE] = np.inf if np.isfinite(supply.firm_usd_per_mw) else free_blocks
     limits[..., _LAND] = (land_mw[:, None, None] / per_block) * np.ones(shape)
     limits[..., _CAMPUS] = max_mw / per_block
     limits[..., _POLICY] = policy_mw[:, None, None] / per_block
     if sc.budget is not None:
-        left_usd = sc.budget.total_usd - fixed_usd[:, None, None] - tier_usd[None, None, :]
-        limits[..., _BUDGET] = np.maximum(left_usd, 0.0) / budget_usd_per_block[:, :, None]
+        left_usd = np.maximum(sc.budget.total_usd - fixed_usd[:, None, None] - options.usd[:, None, :], 0.0)
+        spend = budget_usd_per_block[:, :, None] * np.ones(shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            budget_blocks = np.where(spend > 0, left_usd / spend, np.inf)
+            if buy_usd_per_mw > 0:
+                # Spend is convex in blocks, the largest of three lines: no firm MW bought; bought with the
+                # top-up's energy credited in full; bought with the credit capped at the campus' energy.
+                # The cap is the fewest blocks any line allows within the budget.
+                finite_free = np.where(np.isfinite(free_mw), free_mw, 0.0)
+                net = buy_usd_per_mw - top_margin_budget * top_mwh  # per firm MW bought, energy credited
+                lines = (
+                    (spend + net * firm_mw_per_block, left_usd + net * finite_free),
+                    (spend + buy_usd_per_mw * firm_mw_per_block - top_margin_budget * mwh_per_block,
+                     left_usd + buy_usd_per_mw * finite_free),
+                )
+                for slope, room in lines:
+                    cap = np.where(slope > 0, room / slope, np.inf)
+                    budget_blocks = np.where(np.isfinite(free_mw), np.minimum(budget_blocks, cap), budget_blocks)
+        limits[..., _BUDGET] = budget_blocks
     else:
         limits[..., _BUDGET] = np.inf
     limits[..., _TARGET] = _target_blocks(inputs)[None, :, None]
@@ -272,14 +501,35 @@ def rank_candidates(
     blocks = np.take_along_axis(block_caps, binding[..., None], axis=-1)[..., 0]
     blocks_min = np.maximum(1.0, np.ceil(min_mw / per_block - _EPS))
     exclusion = _exclusion_labels(inputs)
-    feasible = option_ok[:, None, :] & (blocks >= blocks_min) & np.isfinite(blocks) & (exclusion == "")[:, None, None]
+    feasible = options.ok[:, None, :] & (blocks >= blocks_min) & np.isfinite(blocks) & (exclusion == "")[:, None, None]
 
-    # --- all-in $ per PFLOPS and the best (gpu, option) per site ---------------------------------
+    # --- campus sizes worth pricing [site, gpu, option, size] -------------------------------------
+    # The counted cost is piecewise linear in blocks, kinked where the free firm MW runs out and where the
+    # top-up's energy reaches the campus', so $/PFLOPS is monotone between kinks: the best size is the
+    # largest or one either side of a kink (ties go to the largest: its limit is reported).
     blocks = np.where(np.isfinite(blocks), blocks, 0.0)
-    counted_usd = fixed_usd[:, None, None] + tier_usd[None, None, :] + blocks * counted_usd_per_block[:, :, None]
-    pflops = blocks * pflops_per_block[None, :, None]
+    if buy_usd_per_mw > 0:
+        sizes_list = [blocks]
+        for kink in (free_blocks, energy_blocks):
+            at = np.floor(kink + _EPS)
+            at = np.where(np.isfinite(at), at, blocks)
+            sizes_list += [np.clip(at, blocks_min, blocks), np.clip(at + 1.0, blocks_min, blocks)]
+        sizes = np.stack(sizes_list, axis=-1)
+    else:
+        sizes = blocks[..., None]
+    bought_mw, topup_mwh = _bought(sizes, firm_mw_per_block[..., None], free_mw[..., None], top_mwh[..., None],
+                                   mwh_per_block[..., None])
+    counted_usd = (
+        (fixed_usd[:, None, None] + options.usd[:, None, :])[..., None]
+        + sizes * counted_usd_per_block[:, :, None, None]
+        + buy_usd_per_mw * bought_mw
+        - top_margin[..., None] * topup_mwh
+    )
+    pflops = sizes * pflops_per_block[None, :, None, None]
     with np.errstate(divide="ignore", invalid="ignore"):
-        usd_per_pflops = np.where(feasible, counted_usd / pflops, np.inf)
+        usd_per_pflops = np.where(feasible[..., None], counted_usd / pflops, np.inf)
+
+    # --- the best (gpu, option, size) per site ------------------------------------------------------
     flat = usd_per_pflops.reshape(n_sites, -1)
     best = np.argmin(flat, axis=1)
     has_campus = np.isfinite(flat[np.arange(n_sites), best])
@@ -288,46 +538,71 @@ def rank_candidates(
     # physical or rule limit is then what forbids a campus.
     physical_binding = np.argmin(block_caps[..., :_BUDGET], axis=-1)
     physical_blocks = np.min(block_caps[..., :_BUDGET], axis=-1)
-    money_only = option_ok[:, None, :] & (physical_blocks >= blocks_min)
+    money_only = options.ok[:, None, :] & (physical_blocks >= blocks_min)
     nearest = np.where(money_only, blocks - blocks_min, -np.inf).reshape(n_sites, -1)
-    widest = np.where(option_ok[:, None, :], np.minimum(physical_blocks, 1e12) * per_block, -np.inf)
+    widest = np.where(options.ok[:, None, :], np.minimum(physical_blocks, 1e12) * per_block, -np.inf)
     money_stops = money_only.reshape(n_sites, -1).any(axis=1)
     fallback = np.where(money_stops, np.argmax(nearest, axis=1), np.argmax(widest.reshape(n_sites, -1), axis=1))
-    best = np.where(has_campus, best, fallback)
-    g_idx, o_idx = np.unravel_index(best, shape[1:])
+    g_idx, o_idx, k_idx = np.unravel_index(best, shape[1:] + (sizes.shape[-1],))
+    g_fb, o_fb = np.unravel_index(fallback, shape[1:])
+    g_idx, o_idx = np.where(has_campus, g_idx, g_fb), np.where(has_campus, o_idx, o_fb)
+    k_idx = np.where(has_campus, k_idx, 0)
     rows = np.arange(n_sites)
-    n_blocks = np.where(has_campus, blocks[rows, g_idx, o_idx], 0.0)
+    n_blocks = np.where(has_campus, sizes[rows, g_idx, o_idx, k_idx], 0.0)
     binding_chosen = np.where(
         has_campus | money_stops, binding[rows, g_idx, o_idx], physical_binding[rows, g_idx, o_idx]
     )
+    # A campus smaller than its option allows stops where its free firm MW (spare + imports) runs out.
+    binding_chosen = np.where(has_campus & (n_blocks < blocks[rows, g_idx, o_idx] - _EPS), _SPARE, binding_chosen)
 
     # --- the chosen campus, part by part ------------------------------------------------------
     it_mw = n_blocks * it_mw_per_block[g_idx]
     facility_mw = n_blocks * facility_mw_per_block[rows, g_idx]
-    tier_chosen = has_campus & (o_idx > 0)
+    option_paid = has_campus & (options.usd[rows, o_idx] > 0)
     capex = {
         "site": np.where(has_campus, fixed_usd, 0.0),
         "shell": n_blocks * shell_usd_per_block[rows, g_idx],
         "land": n_blocks * land_usd_per_block[rows, g_idx],
         "gpu": n_blocks * gpu_usd_per_block[rows, g_idx],
-        "interconnect": np.where(tier_chosen, tier_usd[o_idx], 0.0),
+        "interconnect": np.where(option_paid, options.usd[rows, o_idx], 0.0),
     }
     capex_usd = sum(capex.values())
+    # New generation: the energy plant (where it pays) and the firm MW bought beyond the free MW.
+    campus_mwh = facility_mw * mwh_per_mw_year
+    energy_plant_mw, energy_plant_firm_mw = e_mw * campus_mwh, e_firm * campus_mwh
+    bought_mw, topup_mwh = _bought(n_blocks, firm_mw_per_block[rows, g_idx, 0], free_mw[rows, 0, 0], top_mwh[rows, 0, 0],
+                                   mwh_per_block[rows, g_idx, 0])
+    new_gen_usd = e_capex * campus_mwh + buy_usd_per_mw * bought_mw
+    # Fuel + VOM + carbon less the grid energy it displaces (< 0 where new generation saves energy cost).
+    new_gen_energy_pv_usd = -(e_margin * campus_mwh + top_margin[rows, 0, 0] * topup_mwh) + 0.0  # + 0.0: -0.0 -> 0.0
     opex_pv_usd = n_blocks * opex_usd_per_block[rows, g_idx]
     compute_pflops = n_blocks * pflops_per_block[g_idx]
-    cost_usd = capex_usd + (opex_pv_usd if opex_counts else 0.0)
+    cost_usd = capex_usd + new_gen_usd + (opex_pv_usd + new_gen_energy_pv_usd if opex_counts else 0.0)
 
     # Which limit stops the campus growing (or, with no campus, which rule or limit forbids one).
-    names = np.array(["headroom", "land", "campus cap", "policy", "budget", "target"], dtype=object)
+    names = np.array(_LIMIT_NAMES, dtype=object)
+    if zonal:
+        names[_GRID] = "connection"
     limit = names[binding_chosen]
-    limit = np.where((limit == "headroom") & (o_idx > 0), "upgrade tier", limit)
+    if not zonal:
+        limit = np.where((limit == "headroom") & (o_idx > 0), "upgrade tier", limit)
     limit = np.where(limit == "policy", policy_label, limit)
+    if zonal:
+        limit = np.where(~options.ok.any(axis=1), "no connection", limit)
     limit = np.where(exclusion != "", exclusion, limit)
 
     out = pd.DataFrame(index=sites.index.copy())
     for col in ("state", "county_fips", "county_name"):
         out[col] = sites[col].to_numpy()
-    out["headroom_mw"] = headroom_mw
+    if zonal:
+        out["zone"] = sites["zone"].astype(str).to_numpy()
+        out["spare_firm_mw_zone"] = sites["zone"].map(inputs.supply.zones["spare_firm_mw"]).astype(float).to_numpy()
+        out["zone_spare_mw"] = supply.spare_mw  # what this campus may claim (spare x spare_share)
+        out["zone_import_mw"] = supply.import_mw  # firm imports its zone's inbound interfaces could bring
+        if "time_to_power_years" in sites:
+            out["time_to_power_years"] = sites["time_to_power_years"].astype(float).to_numpy()
+    else:
+        out["headroom_mw"] = sites["headroom_mw"].to_numpy(dtype=float)
     out["pue"] = pue
     out["gpu"] = np.where(has_campus, np.array(gpu_names, dtype=object)[g_idx], "")
     out["blocks"] = n_blocks.astype(int)
@@ -338,13 +613,33 @@ def rank_candidates(
     out["compute_pflops"] = compute_pflops
     out["it_mw"] = it_mw
     out["facility_mw"] = facility_mw
-    out["upgrade_tier"] = np.where(tier_chosen, np.array([""] + tier_names, dtype=object)[o_idx], "")
-    out["upgrade_mw"] = np.where(tier_chosen, tier_mw[o_idx], 0.0)
+    chosen_label = options.label[rows, o_idx]
+    if zonal:
+        # The connection the campus would use (none where no campus fits).
+        out["connection_option"] = np.where(has_campus, chosen_label, "")
+        out["substation_kv"] = np.where(has_campus, options.kv[rows, o_idx], np.nan)
+        out["substation_km"] = np.where(has_campus, options.km[rows, o_idx], np.nan)
+        out["connection_mw"] = np.where(has_campus, options.mw[rows, o_idx], np.nan)
+        out["connection_cost_usd"] = capex["interconnect"]
+        bought_plant_mw = bought_mw / supply.firm_credit if supply.firm_credit > 0 else np.zeros(n_sites)
+        energy_type = supply.energy_type if supply.energy_type is not None else np.full(n_sites, "", dtype=object)
+        out["new_generation_type"] = [
+            "+".join(dict.fromkeys(t for t, mw in ((e, emw), (supply.firm_type, bmw)) if t and mw > _EPS))
+            for e, emw, bmw in zip(energy_type, energy_plant_mw, bought_plant_mw)
+        ]
+        out["new_generation_mw"] = energy_plant_mw + bought_plant_mw
+        out["new_generation_firm_mw"] = energy_plant_firm_mw + bought_mw  # accredited MW of new generation
+        out["new_generation_cost_usd"] = new_gen_usd  # PV of capital + FOM, in the budget
+        out["new_generation_energy_pv_usd"] = new_gen_energy_pv_usd  # < 0: it saves energy cost
+    else:
+        tier_chosen = has_campus & (o_idx > 0)
+        out["upgrade_tier"] = np.where(tier_chosen, chosen_label, "")
+        out["upgrade_mw"] = np.where(tier_chosen, options.mw[rows, o_idx] - options.mw[rows, 0], 0.0)
     for part in CAPEX_PARTS:
         out[f"capex_{part}_usd"] = capex[part]
     out["capex_usd"] = capex_usd
     out["energy_opex_pv_usd"] = opex_pv_usd
-    out["cost_usd"] = cost_usd  # what usd_per_pflops divides: capex (+ energy PV when it counts)
+    out["cost_usd"] = cost_usd  # what usd_per_pflops divides: capex (+ new generation, + energy PV when it counts)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["usd_per_pflops"] = np.where(has_campus, cost_usd / compute_pflops, np.nan)
     out["binding_limit"] = limit
@@ -371,7 +666,12 @@ def rank_candidates(
     out["gap_share"] = (out["gap_usd_per_pflops"] / marginal) if marginal else np.nan
     points = sites.geometry.representative_point()
     gdf = gpd.GeoDataFrame(out, geometry=points.values, crs=sites.crs).to_crs(OUTPUT_CRS)
-    gdf.attrs.update(marginal_usd_per_pflops=marginal, marginal_source=source, counts_opex=opex_counts)
+    gdf.attrs.update(marginal_usd_per_pflops=marginal, marginal_source=source, counts_opex=opex_counts,
+                     supply_model="zonal" if zonal else "legacy")
+    if zonal:
+        finite = np.isfinite(supply.firm_usd_per_mw)
+        gdf.attrs.update(firm_generation_type=supply.firm_type or None,
+                         new_generation_usd_per_firm_mw=float(supply.firm_usd_per_mw) if finite else None)
     return gdf
 
 
@@ -423,7 +723,20 @@ def runner_ups(ranking: pd.DataFrame, n: int = 5) -> list[dict[str, Any]]:
                 "gap_share": None if pd.isna(share) else round(float(share), 6),
             }
         )
+        # Zonal supply: where the campus would get its power and how soon.
+        for key, digits in _ZONAL_RUNNER_UP_KEYS.items():
+            if key in row.index:
+                value = row[key]
+                records[-1][key] = (
+                    None if pd.isna(value) else str(value) if digits is None else round(float(value), digits)
+                )
     return records
+
+
+# Zonal columns a runner-up record carries (key -> decimals; None: text).
+_ZONAL_RUNNER_UP_KEYS: dict[str, int | None] = {
+    "zone": None, "substation_kv": 1, "substation_km": 2, "connection_cost_usd": 0, "time_to_power_years": 2,
+}
 
 
 def near_tie(runner_ups: Sequence[Mapping[str, Any]], mip_gap: float | None, floor_share: float = NEAR_TIE_FLOOR_SHARE) -> bool:

@@ -5,8 +5,9 @@ with system fonts, charts as ``data:`` PNGs, the interactive folium map inside `
 Leaflet and jQuery are already inlined by :func:`model.plot.maps.self_contained_html`). No script, stylesheet,
 image or font is fetched from anywhere.
 
-* :func:`run_report_html` / :func:`write_run_report` — one run: headline, sites, map, cost waterfall, why
-  these sites (ranking), binding rules and their marginal values, runner-ups, diagnosis, provenance.
+* :func:`run_report_html` / :func:`write_run_report` — one run: headline, sites, map, cost waterfall, supply
+  (zonal runs: new generation by type and zone, MW by zone, imports, each site's connection), why these sites
+  (ranking), binding rules and their marginal values, runner-ups, diagnosis, provenance.
 * :func:`compare_report_html` / :func:`write_compare_report` — several scenarios against the first (base).
 """
 
@@ -17,8 +18,9 @@ import html
 import io
 import math
 import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -54,8 +56,15 @@ _PART_LABELS = {
     "site": ("Site fixed", "#999999"),
     "interconnect": ("Grid connection", "#CC79A7"),
     "energy_assets": ("On-site energy assets", "#009E73"),
+    "new_generation": ("New generation", "#8C6D31"),
     "energy_opex_pv": ("Energy opex (PV)", "#D55E00"),
+    "new_generation_energy": ("New-gen energy (PV)", "#B07AA1"),
 }
+# Waterfall parts that are energy over the horizon (after the capex subtotal), not capital.
+_OPEX_PARTS = ("energy_opex_pv", "new_generation_energy")
+# Rows of the zonal supply tables shown (the rest are in generation.csv / zone_imports.csv).
+SUPPLY_TOP_N = 20
+_GEN_LABELS = {"gas_cc": "gas CC", "gas_ct": "gas CT", "solar": "solar", "onshore_wind": "onshore wind", "battery_4h": "4-h battery"}
 
 _CSS = """
 :root { --ink:#1d2430; --muted:#5b6575; --line:#dde2e9; --soft:#f5f7fa; --accent:#0b5cad;
@@ -245,11 +254,18 @@ def _status_badge(status: Any) -> str:
     return f'<span class="badge {cls}">{_e(status or "unknown")}</span>'
 
 
+def _zonal(summary: Mapping[str, Any]) -> bool:
+    return summary.get("supply_model") == "zonal"
+
+
 def _spend(summary: Mapping[str, Any]) -> float | None:
-    """What the budget row counts: capex, plus the energy PV when the scenario says so."""
+    """What the budget row counts: capex (with new generation's PV in zonal runs), plus the energy PV when
+    the scenario says so."""
     if summary.get("budget_includes_opex"):
         return _num(summary.get("total_cost_usd"))
-    return _num(summary.get("capex_usd"))
+    capex = _num(summary.get("capex_usd"))
+    new_gen = _num(summary.get("new_generation_cost_pv_usd")) or 0.0
+    return None if capex is None else capex + new_gen
 
 
 def _cards(summary: Mapping[str, Any]) -> str:
@@ -263,6 +279,8 @@ def _cards(summary: Mapping[str, Any]) -> str:
     capex, opex = _num(s.get("capex_usd")), _num(s.get("energy_opex_pv_usd"))
     budget, spend = _num(s.get("budget_usd")), _spend(s)
     cost_sub = f"capex {fmt_usd(capex)} · energy PV {fmt_usd(opex)}"
+    if _zonal(s):
+        cost_sub += f" · new generation PV {fmt_usd(s.get('new_generation_cost_pv_usd'))}"
     meter = ""
     if budget:
         counted = "capex + energy PV" if s.get("budget_includes_opex") else "capex"
@@ -275,7 +293,10 @@ def _cards(summary: Mapping[str, Any]) -> str:
     cards.append(_card("Facility power", fmt_mw(s.get("facility_mw")), f"{fmt_mw(it)} MW of IT" if it is not None else "", unit="MW"))
     cand = s.get("candidates")
     cards.append(_card("Sites built", fmt_int(s.get("sites_built")), f"of {fmt_int(cand)} candidates" if cand is not None else ""))
-    cards.append(_card("CO₂", fmt_co2_mt(s.get("co2_t_per_year")), "grid energy of the campuses", unit="Mt/yr"))
+    co2_sub = "grid energy of the campuses"
+    if _zonal(s) and _num(s.get("new_generation_co2_t_per_year")):
+        co2_sub += f"; new generation {fmt_co2_mt(s.get('new_generation_co2_t_per_year'))} Mt/yr net of the grid CO₂ it displaces"
+    cards.append(_card("CO₂", fmt_co2_mt(s.get("co2_t_per_year")), co2_sub, unit="Mt/yr"))
     seconds = s.get("seconds") or {}
     solve = _num(seconds.get("solve"))
     total_s = sum(v for v in (_num(x) for x in seconds.values()) if v is not None)
@@ -296,7 +317,7 @@ def _near_tie_banner(summary: Mapping[str, Any], anchor: str = "runner-ups") -> 
         closest = f" Closest: {_e(where or 'a runner-up')}" + (f", gap to enter {fmt_signed_share(gap)}." if gap is not None else ".")
     return (
         '<div class="banner warn" id="near-tie-banner"><b>Near tie.</b> Other sites are almost as good as the chosen '
-        "ones, so small changes in prices, headroom or costs could swap them; read the choice as a short list, "
+        "ones, so small changes in prices, grid capacity or costs could swap them; read the choice as a short list, "
         f'not a single answer (see <a href="#{anchor}">runner-ups</a>).{closest}</div>'
     )
 
@@ -327,8 +348,10 @@ def _sites_section(sites: gpd.GeoDataFrame | pd.DataFrame | None) -> str:
     headers += [(f"{_gpu_label(c.removeprefix('gpus_'))} GPUs", True) for c in gpu_cols]
     if len(gpu_cols) != 1:
         headers.append(("GPUs", True))
-    headers += [("Facility MW", True), ("Headroom MW", True), ("Upgrade", False), ("Capex $M", True),
-                ("$/PFLOPS", True), ("Energy $/MWh", True)]
+    zonal = "zone" in frame.columns
+    # Zonal supply: the site's zone and time to power (connections: the supply section); legacy: headroom + tier.
+    grid_headers = [("Zone", False), ("Time to power yr", True)] if zonal else [("Headroom MW", True), ("Upgrade", False)]
+    headers += [("Facility MW", True), *grid_headers, ("Capex $M", True), ("$/PFLOPS", True), ("Energy $/MWh", True)]
     rows = []
     for _, r in frame.iterrows():
         cells = [str(r.get("county_name", "")), str(r.get("state", ""))]
@@ -338,10 +361,14 @@ def _sites_section(sites: gpd.GeoDataFrame | pd.DataFrame | None) -> str:
         tier, added = r.get("upgrade_tier") or "", _num(r.get("upgrade_mw")) or 0.0
         capex, pf = _num(r.get("capex_usd")), _num(r.get("compute_pflops"))
         price = _site_energy_price(r)
+        if zonal:
+            years = _num(r.get("time_to_power_years"))
+            grid_cells = [_text(r.get("zone")), f"{years:,.1f}" if years is not None else DASH]
+        else:
+            grid_cells = [fmt_mw(r.get("headroom_mw")), f"tier {tier}: +{fmt_mw(added)} MW" if tier else DASH]
         cells += [
             fmt_mw(r.get("facility_mw")),
-            fmt_mw(r.get("headroom_mw")),
-            f"tier {tier}: +{fmt_mw(added)} MW" if tier else DASH,
+            *grid_cells,
             f"{capex / 1e6:,.1f}" if capex is not None else DASH,
             f"{capex / pf:,.0f}" if capex is not None and pf else DASH,
             f"{price:,.1f}" if price is not None else DASH,
@@ -353,9 +380,11 @@ def _sites_section(sites: gpd.GeoDataFrame | pd.DataFrame | None) -> str:
         foot.append(fmt_int(frame["gpus"].sum()))
     foot += [fmt_mw(frame["facility_mw"].sum()), "", "", f"{capex_all / 1e6:,.1f}",
              f"{capex_all / pf_all:,.0f}" if pf_all else DASH, ""]
-    note = ('<p class="muted">Capex per site includes GPUs, shell, land, site fixed cost, grid upgrade and on-site '
+    grid = "grid connection (substation and spur)" if zonal else "grid upgrade"
+    note = (f'<p class="muted">Capex per site includes GPUs, shell, land, site fixed cost, {grid} and on-site '
             "energy assets; $/PFLOPS is that capex per PFLOPS; energy $/MWh is the cost of supply "
-            "(bills, carbon price and on-site assets) where computed, else the grid price.</p>")
+            "(bills, carbon price and on-site assets) where computed, else the grid price."
+            + (" New generation is a zone-level cost (see Supply)." if zonal else "") + "</p>")
     return _table(headers, rows, foot) + note
 
 
@@ -380,9 +409,17 @@ def cost_parts(summary: Mapping[str, Any]) -> list[tuple[str, float]]:
         assets = rest if rest > 1e-6 * max(capex, 1.0) else None  # below that it is rounding of the parts
     if assets:
         parts.append(("energy_assets", assets))
+    # Zonal supply: new generation's PV (in the budget's capex) and its energy cost less the grid energy
+    # it displaces (may be negative), so the waterfall adds up to total_cost_usd.
+    new_gen = _num(summary.get("new_generation_cost_pv_usd"))
+    if new_gen:
+        parts.append(("new_generation", new_gen))
     opex = _num(summary.get("energy_opex_pv_usd"))
     if opex:
         parts.append(("energy_opex_pv", opex))
+    new_gen_energy = _num(summary.get("new_generation_energy_cost_pv_usd"))
+    if new_gen_energy:
+        parts.append(("new_generation_energy", new_gen_energy))
     return parts
 
 
@@ -397,9 +434,11 @@ def waterfall_png(summary: Mapping[str, Any], dpi: int = 110) -> bytes | None:
         return None
     labels, bottoms, heights, colours = [], [], [], []
     run = 0.0
-    capex_keys = [k for k, _ in parts if k != "energy_opex_pv"]
+    capex_keys = [k for k, _ in parts if k not in _OPEX_PARTS]
+    subtotal_done = False
     for key, v in parts:
-        if key == "energy_opex_pv" and capex_keys:
+        if key in _OPEX_PARTS and capex_keys and not subtotal_done:
+            subtotal_done = True
             # A capex subtotal first: budgets often count capex only.
             labels.append("Capex")
             bottoms.append(0.0)
@@ -411,12 +450,12 @@ def waterfall_png(summary: Mapping[str, Any], dpi: int = 110) -> bytes | None:
         heights.append(v)
         colours.append(colour)
         run += v
-    labels.append("Total" if any(k == "energy_opex_pv" for k, _ in parts) else "Capex")
+    labels.append("Total" if any(k in _OPEX_PARTS for k, _ in parts) else "Capex")
     bottoms.append(0.0)
     heights.append(run)
     colours.append("#1d2430")
     budget = _num(summary.get("budget_usd"))
-    top = max(run, budget or 0.0)
+    top = max(run, budget or 0.0, max(b + max(h, 0.0) for b, h in zip(bottoms, heights)))
     scale, unit = _axis_usd(top)
     fig = Figure(figsize=(10.5, 4.2), dpi=dpi)
     ax = fig.add_axes((0.075, 0.1, 0.91, 0.78))
@@ -464,6 +503,9 @@ def _waterfall_section(summary: Mapping[str, Any]) -> str:
 
 _RUN_MAP_NOTE = ("Circles: built sites, area ∝ facility MW, colour = main GPU type; counties shaded by grid headroom. "
                  "Click a site for its numbers; layers switch at the top right.")
+_ZONAL_MAP_NOTE = ("Circles: built sites, area ∝ facility MW, colour = main GPU type; ReEDS zones shaded by their spare "
+                   "firm capacity (hover a zone for its campus MW and new generation); diamonds, where drawn, are the new "
+                   "generation built per zone (area ∝ MW). Click a site for its numbers; layers switch at the top right.")
 _COMPARE_MAP_NOTE = ("Each scenario against the base: circles are counties that gained (blue), lost (vermillion) or kept (grey) facility MW, "
                      "area ∝ the change; one layer set per scenario, switched at the top right.")
 
@@ -517,9 +559,15 @@ _RANKING_COLUMNS: dict[str, tuple[str, bool | str, Callable[[Any], str]]] = {
     "state": ("State", False, str),
     "built": ("Built", False, lambda b: "✓ built" if b is True or b == 1 else ""),
     "gpu": ("GPU", False, lambda g: _gpu_label(str(g)) if g else DASH),
+    "zone": ("Zone", False, _text),
     "facility_mw": ("Campus MW", True, fmt_mw),  # the ranked best single campus, not the built MW
     "headroom_mw": ("Headroom MW", True, fmt_mw),
     "upgrade_tier": ("Upgrade", False, lambda t: f"tier {t}" if _text(t) != DASH else DASH),
+    # Zonal supply: the connection the campus would use, the firm MW it would need beyond the zone's spare.
+    "substation_kv": ("Substation kV", True, lambda v: DASH if _num(v) is None else f"{_num(v):,.0f}"),
+    "substation_km": ("Spur km", True, lambda v: DASH if _num(v) is None else f"{_num(v):,.1f}"),
+    "new_generation_firm_mw": ("New firm MW", True, fmt_mw),
+    "time_to_power_years": ("Time to power yr", True, lambda v: DASH if _num(v) is None else f"{_num(v):,.1f}"),
     "usd_per_pflops": ("$/PFLOPS", True, _usd_per_pflops),
     "gap_usd_per_pflops": ("Gap $/PFLOPS", True, lambda v: DASH if _num(v) is None else f"{_num(v):+,.0f}"),
     "gap_share": ("Gap to enter", True, fmt_signed_share),
@@ -566,6 +614,138 @@ def _ranking_section(ranking: pd.DataFrame | None, top_n: int = RANKING_TOP_N) -
         f"and every built site (highlighted).{margin_text} <i>Binding limit</i> is what stops that campus from "
         f"growing. {_GAP_NOTE}</p>" + _table(headers, rows)
     )
+
+
+# ------------------------------------------------------------------------------------------------ supply
+
+
+def _gen_label(t: Any) -> str:
+    return _GEN_LABELS.get(str(t), _text(t))
+
+
+def _records(rows: Any, columns: Sequence[str]) -> pd.DataFrame:
+    """summary.json rows (a list of dicts) as a frame with at least ``columns`` (missing ones NaN)."""
+    frame = pd.DataFrame([r for r in rows if isinstance(r, Mapping)] if isinstance(rows, list) else [])
+    for c in columns:
+        if c not in frame:
+            frame[c] = pd.Series(dtype=float)
+    return frame
+
+
+def _more_rows(n_shown: int, n_all: int, where: str) -> list[tuple[str, Sequence[str]]]:
+    return [("gap", [f"… {n_all - n_shown:,} more rows in {where} …"])] if n_all > n_shown else []
+
+
+def _supply_totals(summary: Mapping[str, Any], gen: pd.DataFrame) -> str:
+    items = [
+        ("New generation", f"{fmt_mw(gen['new_mw'].sum())} MW nameplate · {fmt_mw(gen['firm_mw'].sum())} MW firm (accredited)"),
+        ("Overnight capex", fmt_usd(summary.get("new_generation_capex_usd"))),
+        ("Counted in the budget", f"{fmt_usd(summary.get('new_generation_cost_pv_usd'))} (annualised capex + FOM over the horizon)"),
+        ("Its energy, PV", f"{fmt_usd(summary.get('new_generation_energy_cost_pv_usd'))} (fuel + VOM + carbon, less the grid energy it displaces)"),
+        ("Its CO₂", f"{fmt_co2_mt(summary.get('new_generation_co2_t_per_year'))} Mt/yr net of the grid CO₂ it displaces"),
+    ]
+    return '<dl class="prov">' + "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in items) + "</dl>"
+
+
+def _generation_tables(gen: pd.DataFrame) -> str:
+    if not len(gen):
+        return ("<p>No new generation: every zone's campuses fit in its spare firm capacity (a share of it) "
+                "and firm imports.</p>")
+    by_type = gen.groupby("type")[["new_mw", "firm_mw", "energy_mwh_per_year", "capex_usd", "cost_pv_usd"]].sum()
+    by_type = by_type.sort_values("new_mw", ascending=False)
+    type_rows = [("", [_gen_label(t), fmt_mw(r["new_mw"]), fmt_mw(r["firm_mw"]), fmt_int(r["energy_mwh_per_year"]),
+                       fmt_usd(r["capex_usd"]), fmt_usd(r["cost_pv_usd"])]) for t, r in by_type.iterrows()]
+    foot = ["Total", fmt_mw(by_type["new_mw"].sum()), fmt_mw(by_type["firm_mw"].sum()),
+            fmt_int(by_type["energy_mwh_per_year"].sum()), fmt_usd(by_type["capex_usd"].sum()), fmt_usd(by_type["cost_pv_usd"].sum())]
+    headers = [("Type", False), ("New MW", True), ("Firm MW", True), ("Energy MWh/yr", True), ("Capex", True),
+               ("Cost PV (budget)", True)]
+    out = "<h3>New generation by type</h3>" + _table(headers, type_rows, foot, narrow=True)
+    ordered = gen.sort_values(["new_mw", "zone", "type"], ascending=[False, True, True])
+    shown = ordered.head(SUPPLY_TOP_N)
+    rows = [("", [_text(r["zone"]), _gen_label(r["type"]), fmt_mw(r["new_mw"]), fmt_mw(r["firm_mw"]),
+                  fmt_int(r["energy_mwh_per_year"]), fmt_usd(r["capex_usd"])]) for _, r in shown.iterrows()]
+    rows += _more_rows(len(shown), len(ordered), "generation.csv")
+    headers = [("Zone", False), ("Type", False), ("New MW", True), ("Firm MW", True), ("Energy MWh/yr", True), ("Capex", True)]
+    return out + "<h3>New generation by zone and type</h3>" + _table(headers, rows, narrow=True)
+
+
+def _zone_rows(summary: Mapping[str, Any], sites: pd.DataFrame | None, gen: pd.DataFrame, flows: pd.DataFrame) -> str:
+    """Per zone with campuses or new generation: campus MW, spare firm MW, imports, exports, new firm MW."""
+    campus = pd.Series(summary.get("facility_mw_by_zone") or {}, dtype=float)
+    new_firm = gen.groupby("zone")["firm_mw"].sum() if len(gen) else pd.Series(dtype=float)
+    imports = flows.groupby("to_zone")["mw"].sum() if len(flows) else pd.Series(dtype=float)
+    exports = flows.groupby("from_zone")["mw"].sum() if len(flows) else pd.Series(dtype=float)
+    spare = pd.Series(dtype=float)
+    count = pd.Series(dtype=float)
+    if sites is not None and len(sites) and "zone" in sites:
+        spare = sites.groupby(sites["zone"].astype(str))["spare_firm_mw_zone"].first() if "spare_firm_mw_zone" in sites else spare
+        count = sites.groupby(sites["zone"].astype(str)).size()
+    zones = sorted(set(campus.index) | set(new_firm.index), key=lambda z: (-campus.get(z, 0.0), str(z)))
+    if not zones:
+        return ""
+    rows = [("", [str(z), fmt_int(count.get(z, 0)), fmt_mw(campus.get(z, 0.0)), fmt_mw(spare.get(z)),
+                  fmt_mw(imports.get(z, 0.0)), fmt_mw(exports.get(z, 0.0)), fmt_mw(new_firm.get(z, 0.0))])
+            for z in zones[:SUPPLY_TOP_N]]
+    rows += _more_rows(min(len(zones), SUPPLY_TOP_N), len(zones), "summary.json (facility_mw_by_zone)")
+    headers = [("Zone", False), ("Sites", True), ("Campus MW", True), ("Spare firm MW", True), ("Imports MW", True),
+               ("Exports MW", True), ("New firm MW", True)]
+    return ("<h3>MW by zone</h3>" + _table(headers, rows, narrow=True)
+            + '<p class="muted">Per zone: campus MW + exports − imports − new firm MW stays within a share of the '
+            "zone's spare firm capacity (<code>[supply] spare_share</code>).</p>")
+
+
+def _imports_table(flows: pd.DataFrame) -> str:
+    if not len(flows):
+        return "<h3>Firm imports</h3><p>No firm imports between zones.</p>"
+    ordered = flows.sort_values(["mw", "from_zone", "to_zone"], ascending=[False, True, True])
+    shown = ordered.head(SUPPLY_TOP_N)
+    rows = [("", [_text(r["from_zone"]), _text(r["to_zone"]), fmt_mw(r["mw"])]) for _, r in shown.iterrows()]
+    rows += _more_rows(len(shown), len(ordered), "zone_imports.csv")
+    return (
+        f"<h3>Firm imports</h3><p>{len(flows):,} interface{'s' * (len(flows) != 1)} carry {fmt_mw(flows['mw'].sum())} MW "
+        "of firm imports for new load.</p>" + _table([("From", False), ("To", False), ("MW", True)], rows, narrow=True)
+        + '<p class="muted">Imports cost nothing in the model, so these flows are one optimal pattern among many; only '
+        "that they fit the interface limits is meaningful.</p>"
+    )
+
+
+def _connections_table(sites: pd.DataFrame | None) -> str:
+    if sites is None or not len(sites) or "zone" not in sites:
+        return ""
+    frame = sites.sort_values("facility_mw", ascending=False) if "facility_mw" in sites else sites
+    rows = []
+    for _, r in frame.iterrows():
+        cost, years = _num(r.get("connection_cost_usd")), _num(r.get("time_to_power_years"))
+        kv, km = _num(r.get("substation_kv")), _num(r.get("substation_km"))
+        rows.append(("", [
+            str(r.get("county_name", "")), str(r.get("state", "")), _text(r.get("zone")), fmt_mw(r.get("facility_mw")),
+            f"{kv:,.0f}" if kv else DASH, f"{km:,.1f}" if km is not None and kv else DASH,
+            fmt_mw(r.get("connection_mw")), f"{cost / 1e6:,.1f}" if cost is not None else DASH,
+            f"{years:,.1f}" if years is not None else DASH,
+        ]))
+    headers = [("County", False), ("State", False), ("Zone", False), ("Facility MW", True), ("Substation kV", True),
+               ("Spur km", True), ("Connection MW", True), ("Connection $M", True), ("Time to power yr", True)]
+    return (
+        "<h3>Each site's connection</h3>" + _table(headers, rows)
+        + '<p class="muted">Connection: a new substation of the class (its deliverable MW) and a straight spur line to '
+        "the nearest existing station of that voltage; cost = substation + spur $/km × km. Time to power: the "
+        "zone's (else the ISO's) median interconnection time.</p>"
+    )
+
+
+def supply_section(summary: Mapping[str, Any], sites: pd.DataFrame | None) -> str:
+    """Zonal supply runs: where the firm MW came from (new generation by type and zone, capex, MW by zone,
+    imports) and each built site's zone, connection and time to power. Empty for legacy runs."""
+    if not _zonal(summary):
+        return ""
+    gen = _records(summary.get("new_generation"), ("zone", "type", "new_mw", "firm_mw", "energy_mwh_per_year", "capex_usd", "cost_pv_usd"))
+    flows = _records(summary.get("zone_imports"), ("from_zone", "to_zone", "mw"))
+    if summary.get("new_generation_capex_usd") is None and not len(gen):
+        return '<p class="muted">No supply figures (the run has no solution).</p>'
+    lead = ("<p>Zonal supply: each ReEDS zone's campuses draw on its spare firm capacity, firm imports over NARIS "
+            "interfaces and new generation the investor builds there (accredited at its capacity credit).</p>")
+    return (lead + _supply_totals(summary, gen) + _generation_tables(gen) + _zone_rows(summary, sites, gen, flows)
+            + _imports_table(flows) + _connections_table(sites))
 
 
 # ------------------------------------------------------------------------------------------------ rules
@@ -635,8 +815,8 @@ def _provenance(summary: Mapping[str, Any]) -> str:
         ("model size", f"{fmt_int(size.get('rows'))} rows · {fmt_int(size.get('columns'))} columns · "
                        f"{fmt_int(size.get('nonzeros'))} nonzeros" if size else DASH),
         ("seconds", " · ".join(f"{k} {float(v):,.2f}" for k, v in seconds.items() if _num(v) is not None) or DASH),
-        ("objective", f"{s.get('objective_sense') or DASH}: {_generic(s.get('objective'))} {s.get('objective_unit') or ''}"
-                      f" (dual bound {_generic(s.get('dual_bound'))})"),
+        ("objective", (f"{s.get('objective_sense') or DASH}: {_generic(s.get('objective'))} {s.get('objective_unit') or ''}"
+                       f" (dual bound {_generic(s.get('dual_bound'))})")),
     ]
     return '<dl class="prov">' + "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in items) + "</dl>"
 
@@ -682,12 +862,14 @@ def run_report_html(
     if marginal is None:
         marginal = _marginal_from_summary(summary)
     if fmap is None and build_map and sites is not None and len(sites):
-        fmap = folium_map(sites, title, candidates=candidates)
+        fmap = folium_map(sites, title, candidates=candidates, generation=summary.get("new_generation") or None)
     body = [f"<h1>{_e(name)}{_status_badge(status)}</h1>", _lead(summary), _near_tie_banner(summary), _diagnosis(summary)]
     body.append(_cards(summary))
     body.append('<h2 id="sites">Sites</h2>' + _sites_section(sites))
-    body.append('<h2 id="map">Map</h2>' + _map_section(fmap, static_png))
+    body.append('<h2 id="map">Map</h2>' + _map_section(fmap, static_png, _ZONAL_MAP_NOTE if _zonal(summary) else _RUN_MAP_NOTE))
     body.append('<h2 id="costs">Cost waterfall</h2>' + _waterfall_section(summary))
+    if _zonal(summary):
+        body.append('<h2 id="supply">Supply</h2>' + supply_section(summary, sites))
     if ranking is not None:
         body.append('<h2 id="why">Why these sites</h2>' + _ranking_section(ranking))
     body.append('<h2 id="rules">Binding rules and what they are worth</h2>' + _marginal_section(marginal))
@@ -761,8 +943,8 @@ def compare_report_html(
         f'<p class="lead">{len(names)} scenarios; every change (Δ) is against the first, {_e(base)}.</p>',
         f'<nav class="toc">Scenarios: {toc}</nav>',
         '<h2 id="headline">Headline</h2>' + _compare_table(table, marginal_by_scenario),
-        '<p class="muted">Total cost is capex plus the present value of energy; $/PFLOPS is that total per PFLOPS; '
-        "marginal values are the largest few per scenario.</p>",
+        ('<p class="muted">Total cost is capex plus the present value of energy; $/PFLOPS is that total per PFLOPS; '
+         "marginal values are the largest few per scenario.</p>"),
     ]
     if fmap is not None or static_png is not None:
         body.append('<h2 id="map">What moves where</h2>' + _map_section(fmap, static_png, _COMPARE_MAP_NOTE))
@@ -773,6 +955,8 @@ def compare_report_html(
         if sites_by_scenario is not None:
             section.append("<h3>Sites</h3>" + _sites_section(sites))
         section.append("<h3>Cost waterfall</h3>" + _waterfall_section(s))
+        if _zonal(s):
+            section.append("<h3>Supply</h3>" + supply_section(s, sites))
         marginal = None if marginal_by_scenario is None else marginal_by_scenario.get(name)
         marginal = marginal if marginal is not None else _marginal_from_summary(s)
         section.append("<h3>Binding rules and what they are worth</h3>" + _marginal_section(marginal))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import json
 import math
 from pathlib import Path
@@ -115,9 +117,10 @@ def supply_tables(sm: SitingModel) -> tuple[pd.DataFrame, pd.DataFrame]:
     if z is None:
         return pd.DataFrame(columns=gen_cols), pd.DataFrame(columns=["from_zone", "to_zone", "mw"])
     rows = []
+    energy = new_gen_energy_mwh(sm)
     for zone, t in sm.data.sets.ZONES_GEN:
         mw = float(pyo.value(m.new_gen_mw[zone, t]))
-        mwh = float(pyo.value(m.new_gen_mwh[zone, t])) if (zone, t) in m.new_gen_mwh else 0.0
+        mwh = energy.get((zone, t), 0.0)
         if mw <= 1e-6 and mwh <= 1e-6:
             continue
         rows.append({
@@ -134,6 +137,41 @@ def supply_tables(sm: SitingModel) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.DataFrame(rows, columns=gen_cols), pd.DataFrame(flows, columns=["from_zone", "to_zone", "mw"])
 
 
+def new_gen_energy_mwh(sm: SitingModel) -> dict[tuple[str, str], float]:
+    """MWh per year of each new plant: annual mode its energy variable; hourly mode the new gas output
+    dispatched, and for new solar / wind their output before spill (CF x MW over the weighted hours)."""
+    m, data = sm.m, sm.data
+    if data.energy is None:
+        return {k: float(pyo.value(m.new_gen_mwh[k])) for k in data.sets.ZONES_GEN_ENERGY}
+    weights = data.energy.weights
+    out: dict[tuple[str, str], float] = {}
+    hourly = provided(data)
+    for zone, t in data.sets.ZONES_GEN:
+        if zone not in data.sets.SITES_IN_DISPATCH_ZONE:
+            continue
+        if t in ("gas_cc", "gas_ct") and "new_gas_gen_mw" in hourly:
+            out[zone, t] = sum(w * float(pyo.value(m.new_gas_gen_mw[zone, t, d, h])) for (d, h), w in weights.items())
+        elif t in ("solar", "onshore_wind"):
+            cf = (data.energy.solar_cf if t == "solar" else data.energy.wind_cf)[zone]
+            out[zone, t] = float(pyo.value(m.new_gen_mw[zone, t])) * float((cf * weights).sum())
+    return out
+
+
+def _new_gen_energy_terms(sm: SitingModel) -> tuple[float, float]:
+    """New generation's energy cost (M$/yr, carbon included) and CO2 (t/yr): annual mode net of the grid
+    energy it displaces (model/milp/components/supply.py); hourly mode the new gas plants' own fuel, VOM
+    and CO2 (the grid energy they displace is simply not bought in the dispatch)."""
+    m, z = sm.m, sm.data.supply
+    assert z is not None
+    if sm.data.energy is None:
+        return float(pyo.value(m.new_gen_energy_cost_musd_per_year)), float(pyo.value(m.new_gen_co2_t_per_year))
+    energy = new_gen_energy_mwh(sm)
+    gas = {k: v for k, v in energy.items() if k[1] in ("gas_cc", "gas_ct")}
+    co2 = sum(z.gen_co2_t_per_mwh[t] * mwh for (_, t), mwh in gas.items())
+    usd = sum(z.gen_usd_per_mwh[t] * mwh for (_, t), mwh in gas.items())
+    return (usd + float(pyo.value(m.carbon_price_usd_per_tco2)) * co2) / USD_PER_MUSD, co2
+
+
 def _supply_summary(sm: SitingModel | None, sites: pd.DataFrame | None, has: bool) -> dict[str, Any]:
     """Summary keys of the zonal supply (empty or null in legacy mode and without a solution)."""
     if not has or sm is None or sm.data.supply is None or sites is None:
@@ -143,16 +181,15 @@ def _supply_summary(sm: SitingModel | None, sites: pd.DataFrame | None, has: boo
                 "facility_mw_by_zone": {}, "new_generation": [], "zone_imports": []}
     m = sm.m
     gen, flows = supply_tables(sm)
+    energy_musd, co2_t = _new_gen_energy_terms(sm)
     return {
         "supply_model": "zonal",
         "new_generation_mw_by_type": gen.groupby("type")["new_mw"].sum().round(_MW_DECIMALS).to_dict(),
         "new_generation_capex_usd": round(float(pyo.value(m.new_gen_capex_musd)) * USD_PER_MUSD, 0),
         # What the budget counts: annualised capex + FOM over the horizon (overnight capex above).
         "new_generation_cost_pv_usd": round(float(pyo.value(m.new_gen_cost_pv_musd)) * USD_PER_MUSD, 0),
-        "new_generation_energy_cost_pv_usd": round(
-            float(pyo.value(m.new_gen_energy_cost_musd_per_year)) * float(pyo.value(m.annuity_years)) * USD_PER_MUSD, 0
-        ),
-        "new_generation_co2_t_per_year": round(float(pyo.value(m.new_gen_co2_t_per_year)), 0),
+        "new_generation_energy_cost_pv_usd": round(energy_musd * float(pyo.value(m.annuity_years)) * USD_PER_MUSD, 0),
+        "new_generation_co2_t_per_year": round(co2_t, 0),
         "facility_mw_by_zone": sites.groupby("zone")["facility_mw"].sum().round(_MW_DECIMALS).to_dict(),
         "new_generation": gen.to_dict(orient="records"),
         "zone_imports": flows.to_dict(orient="records"),
@@ -165,7 +202,7 @@ def _site_energy(sm: SitingModel, ids: list[str]) -> tuple[np.ndarray, np.ndarra
     m = sm.m
     if sm.data.energy is None:  # annual energy: per-site cost and CO2 (model/milp/components/energy.py)
         return _values(m.energy_cost_musd_per_year, ids), _values(m.co2_t_per_year, ids)
-    zone_of = sm.data.sites["state"]
+    zone_of = pd.Series(sm.data.sets.DISPATCH_ZONE_OF)
     mwh = pd.Series({s: pyo.value(m.energy_mwh_per_year[s]) for s in sm.data.sets.SITES})
     zone_mwh = mwh.groupby(zone_of.loc[mwh.index]).sum()
     share = np.array([mwh[s] / zone_mwh[zone_of[s]] if zone_mwh[zone_of[s]] > 0 else 0.0 for s in ids])
@@ -199,7 +236,7 @@ def _site_energy_mix(sm: SitingModel, ids: list[str]) -> dict[str, np.ndarray]:
     m = sm.m
     if sm.data.energy is None:
         return {"grid": _values(m.energy_mwh_per_year, ids)}
-    zone_of = sm.data.sites["state"]
+    zone_of = pd.Series(sm.data.sets.DISPATCH_ZONE_OF)
     weights = sm.data.energy.weights.to_dict()
     all_mwh = pd.Series({s: pyo.value(m.energy_mwh_per_year[s]) for s in sm.data.sets.SITES})
     mwh = all_mwh.loc[ids].to_numpy()
@@ -214,6 +251,12 @@ def _site_energy_mix(sm: SitingModel, ids: list[str]) -> dict[str, np.ndarray]:
             for z in {zone_of[s] for s in ids}
         }
         mix[source] = np.array([totals[zone_of[s]] for s in ids]) * share
+    if "new_gas_gen_mw" in hourly:  # zonal supply: the zone's new gas plants, shared the same way
+        gas_new = {z: 0.0 for z in {zone_of[s] for s in ids}}
+        for zone, t, d, h in m.new_gas_gen_mw:
+            if zone in gas_new:
+                gas_new[zone] += weights[d, h] * float(pyo.value(m.new_gas_gen_mw[zone, t, d, h]))
+        mix["new_gas"] = np.array([gas_new[zone_of[s]] for s in ids]) * share
     return mix
 
 
@@ -229,9 +272,14 @@ def dispatch_table(sm: SitingModel) -> pd.DataFrame | None:
     # The zone's reference rates (its cheapest / cleanest candidate's); dearer sites' premiums are
     # in their own energy cost in the sites table (model/components/dispatch.py).
     active = sm.data.sites.loc[list(sm.data.sets.SITES)]
-    price = active.groupby("state")["price_usd_per_mwh"].min()
-    co2 = active.groupby("state")["co2_kg_per_mwh"].min()
-    for z in m.ZONES:
+    zone_of = pd.Series(sm.data.sets.DISPATCH_ZONE_OF).loc[active.index]
+    price = active.groupby(zone_of)["price_usd_per_mwh"].min()
+    co2 = active.groupby(zone_of)["co2_kg_per_mwh"].min()
+    new_gas: dict[tuple[str, int, int], float] = defaultdict(float)
+    if "new_gas_gen_mw" in hourly:
+        for zone, t, d, h in m.new_gas_gen_mw:
+            new_gas[zone, d, h] += float(pyo.value(m.new_gas_gen_mw[zone, t, d, h]))
+    for z in m.DISPATCH_ZONES:
         load = float(pyo.value(m.zone_load_mw[z]))
         if load <= 1e-9:  # zones without campuses have nothing to dispatch
             continue
@@ -248,6 +296,7 @@ def dispatch_table(sm: SitingModel) -> pd.DataFrame | None:
                     "solar_mw": get("solar_gen_mw", key),
                     "wind_mw": get("wind_gen_mw", key),
                     "gas_mw": get("gas_gen_mw", key),
+                    "new_gas_mw": new_gas.get(key, 0.0),
                     "charge_mw": get("charge_mw", key),
                     "discharge_mw": get("discharge_mw", key),
                     "soc_mwh": get("soc_mwh", key),
@@ -262,7 +311,7 @@ def dispatch_table(sm: SitingModel) -> pd.DataFrame | None:
 
 
 DISPATCH_COLUMNS = [
-    "zone", "day", "hour", "weight_h", "load_mw", "grid_import_mw", "solar_mw", "wind_mw", "gas_mw",
+    "zone", "day", "hour", "weight_h", "load_mw", "grid_import_mw", "solar_mw", "wind_mw", "gas_mw", "new_gas_mw",
     "charge_mw", "discharge_mw", "soc_mwh", "curtail_mw", "spill_mw", "clean_mw", "price_usd_per_mwh", "co2_kg_per_mwh",
 ]
 
@@ -277,6 +326,7 @@ def energy_by_source(dispatch: pd.DataFrame | None, sites: pd.DataFrame) -> dict
         "solar": "solar_mw",
         "wind": "wind_mw",
         "gas": "gas_mw",
+        "new_gas": "new_gas_mw",
         "battery_discharge": "discharge_mw",
         "battery_charge": "charge_mw",
         "curtailed": "curtail_mw",

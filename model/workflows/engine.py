@@ -227,9 +227,12 @@ def write_run(out_dir: Path, outcome: RunOutcome, title: str) -> None:
         points = {"Existing data centers": inputs.existing} if inputs is not None and inputs.existing is not None else None
         write_sites_tables(out_dir, outcome.sites)
         # Rendered once: the same offline page is map.html and the report's embedded map.
-        page = self_contained_html(folium_map(outcome.sites, title, candidates=candidates, points=points))
+        generation = outcome.summary.get("new_generation") or None  # zonal: new plants per zone on the maps
+        page = self_contained_html(
+            folium_map(outcome.sites, title, candidates=candidates, points=points, generation=generation)
+        )
         (out_dir / "map.html").write_text(page, encoding="utf-8")
-        figure = static_map(outcome.sites, candidates, "headroom_mw", title)
+        figure = static_map(outcome.sites, candidates, "headroom_mw", title, generation=generation)
         figure.savefig(out_dir / "map.png", dpi=100)
         plt.close(figure)
         png = (out_dir / "map.png").read_bytes()

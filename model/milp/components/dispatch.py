@@ -1,10 +1,17 @@
 """Hourly energy co-optimisation: grid import, on-site solar/wind/battery/gas, flexible load.
 
-Capacities are decided per site; dispatch is per zone (state) and representative hour, because a
-state's campuses share one price, carbon and weather series: per-site hourly dispatch would
-multiply the hourly rows by ~60 (3,108 sites vs 49 zones) for no new information. Each site's
-grid connection is still its own: a site-level firm-capacity row, and the zone's hourly import is
-bounded by the sum of its sites' connections.
+Capacities are decided per site; dispatch is per zone and representative hour: ReEDS zones with
+zonal supply (the default), states in legacy mode. A zone's campuses share one price shape, carbon
+and weather series, so per-site hourly dispatch would multiply the hourly rows by ~20 (3,108 sites vs
+134 zones) for no new information. Each site's grid connection is still its own: a site-level
+firm-capacity row, and the zone's hourly import is bounded by the sum of its sites' connections
+(legacy: headroom plus upgrade tier; zonal: the chosen substation connection).
+
+With zonal supply the new generation the investor builds in a load zone (model/milp/components/supply.py)
+is dispatched here: new solar and wind add to the zone's renewable capacity, new 4-h batteries to its
+storage, new gas CC / CT get their own hourly output at their heat rates. The zone firm-capacity row
+(``add_zone_firm``) then counts each campus' firm need: its load less the flexible share, less its
+on-site gas and battery MW.
 
 Flexible load (after the 2025 Duke study of curtailable large loads): a campus may curtail up to
 ``flexible_share`` of its load in any hour (at a cost, and at most a set share of annual energy);
@@ -12,13 +19,13 @@ in return it may connect ``nonfirm_uplift`` more MW than its firm headroom, usab
 that is not a grid peak, while at peak it must fit its firm supply.
 
 Called by the energy block in hourly mode (``data.energy`` set); the power block then adds no headroom
-row, since the firm / non-firm pair here states the grid limit. Zones are the states with a candidate
-(``sets.STATES``, members ``sets.SITES_IN_STATE``).
+row, since the firm / non-firm pair here states the grid limit. Zones are ``sets.DISPATCH_ZONES``
+(members ``sets.SITES_IN_DISPATCH_ZONE``); ``add_dispatch`` returns each site's firm need.
 
-Provides: ``ZONES``, ``HOURS``, the on-site capacities ``<asset>_mw`` (and ``battery_mwh``) per site for
+Provides: ``DISPATCH_ZONES``, ``HOURS``, the on-site capacities ``<asset>_mw`` (and ``battery_mwh``) per site for
 the configured assets, ``capex_energy_musd`` per site (in the budget), ``grid_mw`` per site, the
 zone-hour flows (``grid_import_mw``, ``curtail_mw``, ``spill_mw``, ``solar_gen_mw``, ``wind_gen_mw``,
-``gas_gen_mw``, ``charge_mw``, ``discharge_mw``, ``soc_mwh``), ``zone_load_mw``, ``clean_mw``,
+``gas_gen_mw``, ``charge_mw``, ``discharge_mw``, ``soc_mwh``; zonal: ``new_gas_gen_mw``), ``zone_load_mw``, ``clean_mw``,
 ``served_mw``, ``co2_t_per_year_zone``, ``energy_cost_musd_per_year_zone`` and the totals
 ``energy_cost_musd_per_year_total`` and ``co2_t_per_year_total``.
 """
@@ -26,7 +33,7 @@ zone-hour flows (``grid_import_mw``, ``curtail_mw``, ``spill_mw``, ``solar_gen_m
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Mapping
 
 import numpy as np
@@ -39,6 +46,9 @@ if TYPE_CHECKING:
     from model.milp.model_data import ModelData
 
 ASSETS = ("solar", "wind", "battery", "gas")
+# New zone generation that joins the hourly balance (data/new_generation_costs.csv types).
+NEW_GAS = ("gas_cc", "gas_ct")
+NEW_BATTERY_HOURS = 4.0  # ATB 2025 utility-scale battery, 4-hour duration (the type's name says so)
 
 Hour = tuple[int, int]  # (representative day, hour of day)
 SiteTerm = Callable[[str], object]  # site -> a Pyomo term (or 0.0 when the asset is not offered)
@@ -132,6 +142,7 @@ class HourlyFlows:
     gas_gen: ZoneHourTerm
     charge: ZoneHourTerm
     discharge: ZoneHourTerm
+    new_gas_in: dict[str, list[str]] = field(default_factory=dict)  # zone -> new gas types dispatched there
 
 
 def dispatch_settings(data: ModelData) -> DispatchSettings:
@@ -146,7 +157,7 @@ def dispatch_settings(data: ModelData) -> DispatchSettings:
     prev = {day_hours[i]: day_hours[i - 1] for day_hours in by_day.values() for i in range(len(day_hours))}
     # Grid peak: each zone's highest-price hours (by price factor) get firm capacity only.
     peak: dict[tuple[str, Hour], bool] = {}
-    for z in data.sets.STATES:
+    for z in data.sets.DISPATCH_ZONES:
         pf = energy.price_factor[z]
         threshold = float(np.quantile(pf.to_numpy(), 1.0 - cfg.peak_hour_share))
         for h in hours:
@@ -162,15 +173,17 @@ def dispatch_settings(data: ModelData) -> DispatchSettings:
     )
 
 
-def add_dispatch(m: pyo.ConcreteModel, data: ModelData) -> None:
+def add_dispatch(m: pyo.ConcreteModel, data: ModelData) -> SiteTerm:
+    """The hourly block; returns each site's firm need (for the zonal firm-capacity row)."""
     st = dispatch_settings(data)
-    m.ZONES = pyo.Set(initialize=data.sets.STATES, ordered=True)
+    m.DISPATCH_ZONES = pyo.Set(initialize=data.sets.DISPATCH_ZONES, ordered=True)
     m.HOURS = pyo.Set(initialize=st.hours, dimen=2, ordered=True)
     assets = _add_capacities(m, data, st)
     _add_connections(m, data, st, assets)
     zone_assets = _add_zone_totals(m, data, assets)
     flows = _add_hourly_balance(m, data, st, zone_assets)
     _add_costs_and_emissions(m, data, st, flows)
+    return lambda s: (1 - st.flex) * m.facility_mw[s] - assets.gas(s) - assets.battery(s)
 
 
 def _add_capacities(m: pyo.ConcreteModel, data: ModelData, st: DispatchSettings) -> SiteAssets:
@@ -196,10 +209,10 @@ def _add_capacities(m: pyo.ConcreteModel, data: ModelData, st: DispatchSettings)
         )
         battery_mwh = lambda s: m.battery_mwh[s]  # noqa: E731
 
-    state = data.sites["state"].to_dict()
+    zone_of = data.sets.DISPATCH_ZONE_OF
     land = data.sites["land_available_acres"].to_dict()
-    solar_acres = {s: float(energy.zones.at[state[s], "solar_land_acres_per_mw"]) for s in data.sets.SITES}
-    wind_acres = {s: float(energy.zones.at[state[s], "wind_land_acres_per_mw"]) for s in data.sets.SITES}
+    solar_acres = {s: float(energy.zones.at[zone_of[s], "solar_land_acres_per_mw"]) for s in data.sets.SITES}
+    wind_acres = {s: float(energy.zones.at[zone_of[s], "wind_land_acres_per_mw"]) for s in data.sets.SITES}
     if solar is not _none or wind is not _none:
         # Campus, panels and turbines share the site's developable land.
         m.energy_land = pyo.Constraint(
@@ -227,13 +240,21 @@ def _add_capacities(m: pyo.ConcreteModel, data: ModelData, st: DispatchSettings)
 
 
 def _add_connections(m: pyo.ConcreteModel, data: ModelData, st: DispatchSettings, assets: SiteAssets) -> None:
-    """Each site's grid connection (headroom plus its upgrade tier) and the firm / non-firm limits on it."""
+    """Each site's grid connection (legacy: headroom plus its upgrade tier; zonal: its substation
+    connection) and the firm / non-firm limits on it."""
     tiers_at = data.sets.TIERS_AT
-    m.grid_mw = pyo.Expression(
-        m.SITES,
-        rule=lambda m, s: data.headroom_mw[s] * m.build[s] + sum(data.tier_mw[t] * m.upgrade[s, t] for t in tiers_at[s]),
-    )
-    limited = data.sets.SITES_GRID_LIMITED
+    if data.supply is not None:
+        z, options_at = data.supply, data.sets.CONNECTIONS_AT
+        m.grid_mw = pyo.Expression(
+            m.SITES, rule=lambda m, s: sum(z.connection_mw[s, c] * m.connect[s, c] for c in options_at[s])
+        )
+        limited = data.sets.SITES
+    else:
+        m.grid_mw = pyo.Expression(
+            m.SITES,
+            rule=lambda m, s: data.headroom_mw[s] * m.build[s] + sum(data.tier_mw[t] * m.upgrade[s, t] for t in tiers_at[s]),
+        )
+        limited = data.sets.SITES_GRID_LIMITED
     on_site = lambda s: assets.gas(s) + assets.battery(s)  # noqa: E731
     # At peak the campus, curtailed by its flexible share, must fit firm supply.
     m.grid_firm = pyo.Constraint(
@@ -245,38 +266,56 @@ def _add_connections(m: pyo.ConcreteModel, data: ModelData, st: DispatchSettings
         )
 
 
+def _new_gen_at(data: ModelData) -> dict[str, list[str]]:
+    """Zonal supply: dispatch zone -> the new-generation types offered there (empty in legacy mode)."""
+    out: dict[str, list[str]] = {z: [] for z in data.sets.DISPATCH_ZONES}
+    if data.supply is not None:
+        for zone, t in data.sets.ZONES_GEN:
+            if zone in out:
+                out[zone].append(t)
+    return out
+
+
 def _add_zone_totals(m: pyo.ConcreteModel, data: ModelData, assets: SiteAssets) -> SiteAssets:
-    """One variable per zone and quantity, defined by one row each; returns the zone totals of the assets.
+    """One variable per zone and quantity, defined by one row each; returns the zone totals of the assets
+    (on-site plus, with zonal supply, the new solar, wind and 4-h batteries built in the zone).
 
     Hourly rows then touch a few zone columns instead of every site's GPU blocks (which would
     repeat ~1,000 terms in each of 240 hours).
     """
-    sites_in = data.sets.SITES_IN_STATE
+    sites_in = data.sets.SITES_IN_DISPATCH_ZONE
     load_factor = data.costs.load_factor
-    m.zone_load_mw = pyo.Var(m.ZONES, within=pyo.NonNegativeReals)
+    new_at = _new_gen_at(data)
+    m.zone_load_mw = pyo.Var(m.DISPATCH_ZONES, within=pyo.NonNegativeReals)
     m.zone_load_def = pyo.Constraint(
-        m.ZONES, rule=lambda m, z: m.zone_load_mw[z] == load_factor * sum(m.facility_mw[s] for s in sites_in[z])
+        m.DISPATCH_ZONES, rule=lambda m, z: m.zone_load_mw[z] == load_factor * sum(m.facility_mw[s] for s in sites_in[z])
     )
-    m.zone_grid_mw = pyo.Var(m.ZONES, within=pyo.NonNegativeReals)
+    m.zone_grid_mw = pyo.Var(m.DISPATCH_ZONES, within=pyo.NonNegativeReals)
     m.zone_grid_def = pyo.Constraint(
-        m.ZONES, rule=lambda m, z: m.zone_grid_mw[z] == sum(m.grid_mw[s] for s in sites_in[z])
+        m.DISPATCH_ZONES, rule=lambda m, z: m.zone_grid_mw[z] == sum(m.grid_mw[s] for s in sites_in[z])
     )
 
-    def zone_total(name: str, at: SiteTerm) -> ZoneTerm:
-        if at is _none:
+    def new_term(gen_type: str, per_mw: float = 1.0) -> ZoneTerm:
+        if not any(gen_type in types for types in new_at.values()):
             return _none
-        var = pyo.Var(m.ZONES, within=pyo.NonNegativeReals)
+        return lambda z: per_mw * m.new_gen_mw[z, gen_type] if gen_type in new_at[z] else 0.0
+
+    def zone_total(name: str, at: SiteTerm, new: ZoneTerm = _none) -> ZoneTerm:
+        if at is _none and new is _none:
+            return _none
+        var = pyo.Var(m.DISPATCH_ZONES, within=pyo.NonNegativeReals)
         m.add_component(f"zone_{name}", var)
         m.add_component(
-            f"zone_{name}_def", pyo.Constraint(m.ZONES, rule=lambda m, z: var[z] == sum(at(s) for s in sites_in[z]))
+            f"zone_{name}_def",
+            pyo.Constraint(m.DISPATCH_ZONES, rule=lambda m, z: var[z] == sum(at(s) for s in sites_in[z]) + new(z)),
         )
         return lambda z: var[z]
 
     return SiteAssets(
-        solar=zone_total("solar_mw", assets.solar),
-        wind=zone_total("wind_mw", assets.wind),
-        battery=zone_total("battery_mw", assets.battery),
-        battery_mwh=zone_total("battery_mwh", assets.battery_mwh),
+        solar=zone_total("solar_mw", assets.solar, new_term("solar")),
+        wind=zone_total("wind_mw", assets.wind, new_term("onshore_wind")),
+        battery=zone_total("battery_mw", assets.battery, new_term("battery_4h")),
+        battery_mwh=zone_total("battery_mwh", assets.battery_mwh, new_term("battery_4h", NEW_BATTERY_HOURS)),
         gas=zone_total("gas_mw", assets.gas),
     )
 
@@ -288,7 +327,7 @@ def _add_hourly_balance(
     energy = data.energy
     assert energy is not None
     ec = energy.costs
-    ZH = m.ZONES * m.HOURS
+    ZH = m.DISPATCH_ZONES * m.HOURS
     m.grid_import_mw = pyo.Var(ZH, within=pyo.NonNegativeReals)
     m.curtail_mw = pyo.Var(ZH, within=pyo.NonNegativeReals)
     m.spill_mw = pyo.Var(ZH, within=pyo.NonNegativeReals)
@@ -299,8 +338,10 @@ def _add_hourly_balance(
         m.gas_gen_mw = pyo.Var(ZH, within=pyo.NonNegativeReals)
         m.gas_limit = pyo.Constraint(ZH, rule=lambda m, z, d, t: m.gas_gen_mw[z, d, t] <= zone.gas(z))
         gas_gen = lambda z, d, t: m.gas_gen_mw[z, d, t]  # noqa: E731
+    new_gas, new_gas_in = _add_new_gas(m, data, st)
     if zone.battery is not _none:
         eta = float(np.sqrt(ec["battery_round_trip_efficiency"]))
+        dt = energy.hours_per_period  # hours per step: the state of charge moves by MW x dt
         m.charge_mw = pyo.Var(ZH, within=pyo.NonNegativeReals)
         m.discharge_mw = pyo.Var(ZH, within=pyo.NonNegativeReals)
         m.soc_mwh = pyo.Var(ZH, within=pyo.NonNegativeReals)
@@ -310,19 +351,21 @@ def _add_hourly_balance(
         m.soc_balance = pyo.Constraint(
             ZH,
             rule=lambda m, z, d, t: m.soc_mwh[z, d, t]
-            == m.soc_mwh[(z, *st.prev[d, t])] + eta * m.charge_mw[z, d, t] - m.discharge_mw[z, d, t] / eta,
+            == m.soc_mwh[(z, *st.prev[d, t])] + dt * (eta * m.charge_mw[z, d, t] - m.discharge_mw[z, d, t] / eta),
         )
         charge = lambda z, d, t: m.charge_mw[z, d, t]  # noqa: E731
         discharge = lambda z, d, t: m.discharge_mw[z, d, t]  # noqa: E731
     solar_cf, wind_cf = energy.solar_cf, energy.wind_cf
-    m.solar_gen_mw = pyo.Expression(ZH, rule=lambda m, z, d, t: float(solar_cf.at[(d, t), z]) * zone.solar(z))
-    m.wind_gen_mw = pyo.Expression(ZH, rule=lambda m, z, d, t: float(wind_cf.at[(d, t), z]) * zone.wind(z))
+    solar, wind = zone.solar, zone.wind
+    m.solar_gen_mw = pyo.Expression(ZH, rule=lambda m, z, d, t: float(solar_cf.at[(d, t), z]) * solar(z))
+    m.wind_gen_mw = pyo.Expression(ZH, rule=lambda m, z, d, t: float(wind_cf.at[(d, t), z]) * wind(z))
     m.energy_balance = pyo.Constraint(
         ZH,
         rule=lambda m, z, d, t: m.solar_gen_mw[z, d, t]
         + m.wind_gen_mw[z, d, t]
         + m.grid_import_mw[z, d, t]
         + gas_gen(z, d, t)
+        + new_gas(z, d, t)
         + discharge(z, d, t)
         - charge(z, d, t)
         - m.spill_mw[z, d, t]
@@ -335,11 +378,37 @@ def _add_hourly_balance(
     )
     m.curtail_limit = pyo.Constraint(ZH, rule=lambda m, z, d, t: m.curtail_mw[z, d, t] <= st.flex * m.zone_load_mw[z])
     m.curtail_annual = pyo.Constraint(
-        m.ZONES,
+        m.DISPATCH_ZONES,
         rule=lambda m, z: sum(st.weight[h] * m.curtail_mw[(z, *h)] for h in st.hours)
         <= ec["max_curtailment_share_of_annual_energy"] * HOURS_PER_YEAR * m.zone_load_mw[z],
     )
-    return HourlyFlows(gas_gen=gas_gen, charge=charge, discharge=discharge)
+    return HourlyFlows(gas_gen=gas_gen, charge=charge, discharge=discharge, new_gas_in=new_gas_in)
+
+
+def _add_new_gas(
+    m: pyo.ConcreteModel, data: ModelData, st: DispatchSettings
+) -> tuple[ZoneHourTerm, dict[str, list[str]]]:
+    """Zonal supply: hourly output of the new gas CC / CT built in each load zone, within its MW and,
+    over the year, within its availability (the type's ``max_energy_share`` x 8,760 h)."""
+    z = data.supply
+    new_at = _new_gen_at(data)
+    keys = [(zone, t) for zone in data.sets.DISPATCH_ZONES for t in new_at[zone] if t in NEW_GAS]
+    if z is None or not keys:
+        return _none, {}
+    m.ZONES_NEW_GAS = pyo.Set(within=m.ZONES_GEN, initialize=keys, ordered=True)
+    m.new_gas_gen_mw = pyo.Var(m.ZONES_NEW_GAS * m.HOURS, within=pyo.NonNegativeReals)
+    m.new_gas_limit = pyo.Constraint(
+        m.ZONES_NEW_GAS * m.HOURS, rule=lambda m, zone, t, d, h: m.new_gas_gen_mw[zone, t, d, h] <= m.new_gen_mw[zone, t]
+    )
+    m.new_gas_annual = pyo.Constraint(
+        m.ZONES_NEW_GAS,
+        rule=lambda m, zone, t: sum(st.weight[h] * m.new_gas_gen_mw[(zone, t, *h)] for h in st.hours)
+        <= z.gen_energy_max_mwh_per_mw[zone, t] * m.new_gen_mw[zone, t],
+    )
+    gas_in: dict[str, list[str]] = defaultdict(list)
+    for zone, t in keys:
+        gas_in[zone].append(t)
+    return lambda zone, d, h: sum(m.new_gas_gen_mw[zone, t, d, h] for t in gas_in[zone]), dict(gas_in)
 
 
 def _add_costs_and_emissions(m: pyo.ConcreteModel, data: ModelData, st: DispatchSettings, flows: HourlyFlows) -> None:
@@ -354,9 +423,9 @@ def _add_costs_and_emissions(m: pyo.ConcreteModel, data: ModelData, st: Dispatch
     energy = data.energy
     assert energy is not None
     ec = energy.costs
-    sites_in = data.sets.SITES_IN_STATE
+    sites_in = data.sets.SITES_IN_DISPATCH_ZONE
     hours, weight, gas_gen = st.hours, st.weight, flows.gas_gen
-    ZH = m.ZONES * m.HOURS
+    ZH = m.DISPATCH_ZONES * m.HOURS
     pf, cf = energy.price_factor, energy.co2_factor
     premium = zone_rate_premiums(data.sites, sites_in, energy.weights, pf, cf, data.costs.load_factor)
     price, co2 = premium.price_ref_usd_per_mwh, premium.co2_ref_t_per_mwh
@@ -367,24 +436,27 @@ def _add_costs_and_emissions(m: pyo.ConcreteModel, data: ModelData, st: Dispatch
     m.grid_premium_co2_t_per_year = pyo.Expression(
         m.SITES_PREMIUM, rule=lambda m, s: premium.co2_t_per_mw_year.get(s, 0.0) * m.facility_mw[s]
     )
-    premium_sites_in = {z: [s for s in sites_in[z] if s in m.SITES_PREMIUM] for z in data.sets.STATES}
+    premium_sites_in = {z: [s for s in sites_in[z] if s in m.SITES_PREMIUM] for z in data.sets.DISPATCH_ZONES}
+    new_gas = _new_gas_rates(m, data, flows.new_gas_in)
     gas_t_per_mwh = ec["gas_heat_rate_mmbtu_per_mwh"] * ec["gas_co2_kg_per_mmbtu"] / KG_PER_T
     gas_usd_per_mwh = ec["gas_heat_rate_mmbtu_per_mwh"] * ec["gas_fuel_usd_per_mmbtu"] + ec["gas_vom_usd_per_mwh"]
     m.co2_t_per_year_zone = pyo.Expression(
-        m.ZONES,
+        m.DISPATCH_ZONES,
         rule=lambda m, z: sum(
-            weight[h] * (co2[z] * float(cf.at[h, z]) * m.grid_import_mw[(z, *h)] + gas_t_per_mwh * gas_gen(z, *h))
+            weight[h]
+            * (co2[z] * float(cf.at[h, z]) * m.grid_import_mw[(z, *h)] + gas_t_per_mwh * gas_gen(z, *h) + new_gas.co2(z, *h))
             for h in hours
         )
         + sum(m.grid_premium_co2_t_per_year[s] for s in premium_sites_in[z]),
     )
     m.energy_cost_musd_per_year_zone = pyo.Expression(
-        m.ZONES,
+        m.DISPATCH_ZONES,
         rule=lambda m, z: sum(
             weight[h]
             * (
                 price[z] * float(pf.at[h, z]) * m.grid_import_mw[(z, *h)]
                 + gas_usd_per_mwh * gas_gen(z, *h)
+                + new_gas.cost(z, *h)
                 + ec["curtailment_cost_usd_per_mwh"] * m.curtail_mw[(z, *h)]
             )
             for h in hours
@@ -393,8 +465,10 @@ def _add_costs_and_emissions(m: pyo.ConcreteModel, data: ModelData, st: Dispatch
         + sum(m.grid_premium_musd_per_year[s] for s in premium_sites_in[z])
         + m.carbon_price_usd_per_tco2 * m.co2_t_per_year_zone[z] / USD_PER_MUSD,
     )
-    m.energy_cost_musd_per_year_total = pyo.Expression(expr=sum(m.energy_cost_musd_per_year_zone[z] for z in m.ZONES))
-    m.co2_t_per_year_total = pyo.Expression(expr=sum(m.co2_t_per_year_zone[z] for z in m.ZONES))
+    m.energy_cost_musd_per_year_total = pyo.Expression(
+        expr=sum(m.energy_cost_musd_per_year_zone[z] for z in m.DISPATCH_ZONES)
+    )
+    m.co2_t_per_year_total = pyo.Expression(expr=sum(m.co2_t_per_year_zone[z] for z in m.DISPATCH_ZONES))
     # Hourly clean supply per zone: renewables used, battery net, and the grid's clean fraction
     # (the state's clean share, lower in hours its grid is dirtier).
     clean = energy.zones["grid_clean_share"].to_dict()
@@ -410,6 +484,24 @@ def _add_costs_and_emissions(m: pyo.ConcreteModel, data: ModelData, st: Dispatch
     m.served_mw = pyo.Expression(ZH, rule=lambda m, z, d, t: m.zone_load_mw[z] - m.curtail_mw[z, d, t])
 
 
+@dataclass(frozen=True)
+class NewGasRates:
+    cost: ZoneHourTerm  # $ per hour of new gas output (fuel + VOM) in a zone-hour
+    co2: ZoneHourTerm  # t CO2 per hour
+
+
+def _new_gas_rates(m: pyo.ConcreteModel, data: ModelData, gas_in: dict[str, list[str]]) -> NewGasRates:
+    """Fuel + VOM and CO2 of the new gas plants' hourly output (zero terms without any)."""
+    z = data.supply
+    if z is None or not gas_in:
+        return NewGasRates(cost=_none, co2=_none)
+    gas_in = defaultdict(list, gas_in)
+    return NewGasRates(
+        cost=lambda zone, d, h: sum(z.gen_usd_per_mwh[t] * m.new_gas_gen_mw[zone, t, d, h] for t in gas_in[zone]),
+        co2=lambda zone, d, h: sum(z.gen_co2_t_per_mwh[t] * m.new_gas_gen_mw[zone, t, d, h] for t in gas_in[zone]),
+    )
+
+
 def provided(data: ModelData) -> frozenset[str]:
     """The components ``add_dispatch`` creates for ``data`` (its contract with the results layer):
     per-site capacities and zone-hour flows exist only for the on-site assets the scenario allows."""
@@ -420,6 +512,11 @@ def provided(data: ModelData) -> frozenset[str]:
     names |= {f"{a}_mw" for a in ASSETS if a in onsite}
     if "gas" in onsite:
         names.add("gas_gen_mw")
+    new_types = {t for types in _new_gen_at(data).values() for t in types}
+    if "battery" in onsite or "battery_4h" in new_types:
+        names |= {"charge_mw", "discharge_mw", "soc_mwh"}
     if "battery" in onsite:
-        names |= {"battery_mwh", "charge_mw", "discharge_mw", "soc_mwh"}
+        names.add("battery_mwh")
+    if new_types & set(NEW_GAS):
+        names.add("new_gas_gen_mw")
     return frozenset(names)

@@ -4,7 +4,8 @@ Annual mode (default): facility MW x load factor x 8,760 h at the state's price 
 price, discounted over the horizon; with zonal supply (``data.supply``) the supply block's new
 generation displaces part of that grid energy (model/milp/components/supply.py, called from here so
 the totals below are defined once, complete). Hourly mode (``[energy] enabled``): representative
-hours, grid import, on-site assets and flexible load, in model/milp/components/dispatch.py.
+hours, grid import, on-site assets, new zone generation and flexible load, in
+model/milp/components/dispatch.py, with the zonal firm-capacity row on each campus' firm need.
 
 Provides: ``carbon_price_usd_per_tco2`` (mutable), ``annuity_years``, ``energy_mwh_per_year`` and
 ``water_m3_per_year`` per site (less what dry cooling saves), and the totals the rest of the model
@@ -19,7 +20,7 @@ import pyomo.environ as pyo
 
 from model.core.units import HOURS_PER_YEAR, USD_PER_MUSD, annuity_factor
 from model.milp.components.dispatch import add_dispatch
-from model.milp.components.supply import add_supply
+from model.milp.components.supply import add_supply, add_supply_capacity, add_zone_firm
 
 if TYPE_CHECKING:
     from model.milp.model_data import ModelData
@@ -34,7 +35,12 @@ def add_energy(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.energy_mwh_per_year = pyo.Expression(m.SITES, rule=lambda m, s: hours * m.facility_mw[s])
     add_water(m, data)
     if data.energy is not None:
-        add_dispatch(m, data)
+        # Zonal: new zone capacity first (the dispatch runs it), the firm row on the campuses' firm need after.
+        if data.supply is not None:
+            add_supply_capacity(m, data)
+        firm_need = add_dispatch(m, data)
+        if data.supply is not None:
+            add_zone_firm(m, data, firm_need)
     else:
         add_annual_energy(m, data)
     m.energy_opex_pv_musd_total = pyo.Expression(expr=m.annuity_years * m.energy_cost_musd_per_year_total)
