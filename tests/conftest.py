@@ -23,6 +23,8 @@ RUN_FILES = frozenset(
         "report.html", ".siting-output.json",
     }
 )
+# Zonal supply (the default) adds the new generation per zone and the firm imports between zones.
+ZONAL_RUN_FILES = RUN_FILES | {"generation.csv", "zone_imports.csv"}
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 # Round numbers so every optimum can be derived by hand:

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from model.cli import app
-from tests.conftest import RUN_FILES
+from tests.conftest import ZONAL_RUN_FILES
 
 runner = CliRunner()
 
@@ -40,7 +40,7 @@ def test_reduced_real_run_end_to_end(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", str(scenario), "--time-limit", "120"])
     assert result.exit_code == 0, result.output
     out = tmp_path / "mid-atlantic"
-    assert {p.name for p in out.iterdir()} == RUN_FILES
+    assert {p.name for p in out.iterdir()} == ZONAL_RUN_FILES
     summary = json.loads((out / "summary.json").read_text())
     assert SUMMARY_KEYS <= summary.keys()
     assert set(summary["seconds"]) >= {"load", "build", "solve", "write"}

@@ -8,9 +8,13 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from model.core.demand import demand_points, fibre_latency_ms, great_circle_km, within_latency
+from model.core.demand import demand_points, fibre_latency_ms, within_latency
 from model.core.errors import InputDataError
-from model.core.geo import PROJECT_CRS
+from model.core.geo import PROJECT_CRS, geodesic_km
+
+# WGS84 defining constants (NIMA TR8350.2): semi-major axis and flattening.
+WGS84_A_M = 6_378_137.0
+WGS84_F = 1.0 / 298.257223563
 
 
 @pytest.fixture(scope="module")
@@ -55,11 +59,43 @@ def test_drop_within_km_removes_sections_near_larger_places(cities: gpd.GeoDataF
     assert "Chicago, IL" in thinned.index
 
 
-def test_great_circle_new_york_chicago() -> None:
-    # GeoNames coordinates; published great-circle distance NYC-Chicago is about 1,145 km.
-    km = great_circle_km(np.array(-74.00597), np.array(40.71427), np.array(-87.65005), np.array(41.85003))
-    assert float(km) == pytest.approx(1145.0, abs=5.0)
-    assert float(great_circle_km(0.0, 0.0, 180.0, 0.0)) == pytest.approx(np.pi * 6371.0088)
+def meridian_quadrant_m() -> float:
+    """Equator-to-pole meridian arc of WGS84 by Helmert's series in n = f / (2 - f) (closed form, sub-mm)."""
+    n = WGS84_F / (2.0 - WGS84_F)
+    return WGS84_A_M / (1.0 + n) * (1.0 + n**2 / 4 + n**4 / 64 + n**6 / 256 + 25 * n**8 / 16384) * np.pi / 2
+
+
+def test_geodesic_matches_closed_forms_on_wgs84() -> None:
+    # Along the equator the geodesic is the equator itself: 1 degree = a pi / 180 = 111,319.49 m.
+    assert float(geodesic_km(0.0, 0.0, 1.0, 0.0)) * 1000 == pytest.approx(WGS84_A_M * np.pi / 180, abs=1e-6)
+    assert float(geodesic_km(10.0, 0.0, 40.0, 0.0)) * 1000 == pytest.approx(30 * 111_319.490793, abs=1e-3)
+    # Equator to pole along a meridian: 10,001,965.729 m.
+    assert meridian_quadrant_m() == pytest.approx(10_001_965.729, abs=1e-3)
+    assert float(geodesic_km(-87.0, 0.0, -87.0, 90.0)) * 1000 == pytest.approx(meridian_quadrant_m(), abs=1e-6)
+    # Antipodes on the equator: the shortest path runs over a pole (2 quadrants, 20,003.93 km), not
+    # along the equator (pi a = 20,037.51 km); a sphere of mean radius would say 20,015.09 km.
+    assert float(geodesic_km(0.0, 0.0, 180.0, 0.0)) * 1000 == pytest.approx(2 * meridian_quadrant_m(), abs=1e-6)
+
+
+def test_geodesic_broadcasts_and_is_symmetric() -> None:
+    lon1, lat1 = np.array([[-74.0], [-87.7], [-118.2]]), np.array([[40.7], [41.9], [34.1]])
+    km = geodesic_km(lon1, lat1, lon1.T, lat1.T)
+    assert km.shape == (3, 3)
+    assert np.diag(km) == pytest.approx(np.zeros(3), abs=1e-9)
+    assert km == pytest.approx(km.T, rel=1e-12)
+    assert np.ndim(geodesic_km(0.0, 0.0, 1.0, 0.0)) == 0
+
+
+def test_geodesic_new_york_chicago() -> None:
+    # GeoNames coordinates. 1,148.74 km on WGS84; the mean-radius sphere (6,371.0088 km, the haversine this
+    # replaced) says 1,145.84 km, 0.25 % short: at these latitudes the ellipsoid is flatter, so an
+    # east-west degree is longer than on the sphere.
+    km = float(geodesic_km(np.array(-74.00597), np.array(40.71427), np.array(-87.65005), np.array(41.85003)))
+    assert km == pytest.approx(1148.743, abs=0.001)
+    lon1, lat1, lon2, lat2 = np.radians([-74.00597, 40.71427, -87.65005, 41.85003])
+    sphere_km = 6371.0088 * np.arccos(np.sin(lat1) * np.sin(lat2) + np.cos(lat1) * np.cos(lat2) * np.cos(lon2 - lon1))
+    assert sphere_km == pytest.approx(1145.839, abs=0.001)
+    assert km / sphere_km - 1 == pytest.approx(0.00253, abs=0.00001)
 
 
 def test_latency_new_york_chicago(cities: gpd.GeoDataFrame) -> None:
@@ -67,8 +103,8 @@ def test_latency_new_york_chicago(cities: gpd.GeoDataFrame) -> None:
     points = cities.loc[["Chicago, IL", "New York City, NY"]]
     latency = fibre_latency_ms(sites, points)
     assert latency.shape == (1, 2)
-    # ~1,145 km x 1.5 route factor / 200 km per ms ~ 8.6 ms one way.
-    assert latency.loc["New York City, NY", "Chicago, IL"] == pytest.approx(8.6, abs=0.1)
+    # 1,148.74 km x 1.5 route factor / 200 km per ms = 8.616 ms one way.
+    assert latency.loc["New York City, NY", "Chicago, IL"] == pytest.approx(8.6156, abs=1e-4)
     assert latency.loc["New York City, NY", "New York City, NY"] == pytest.approx(0.0, abs=1e-9)
     doubled = fibre_latency_ms(sites, points, route_factor=3.0)
     assert doubled.iloc[0, 0] == pytest.approx(2 * latency.iloc[0, 0])

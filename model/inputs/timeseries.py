@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -27,6 +28,10 @@ SERIES = ("solar_cf", "wind_cf", "price_factor", "co2_factor")
 # Stable integer per series for the RNG seed (Python's hash() is salted per process).
 SERIES_ID = {name: i for i, name in enumerate(SERIES)}
 COMMON_STREAM = "__common__"  # RNG stream shared by all states: weather is spatially correlated
+# How representative days are chosen. tsam was measured against PAM and not adopted (benchmarks/profiles.md);
+# a new method gets its name here and its day selection feeding days_from_selection.
+RepDaysMethod = Literal["kmedoids"]
+DEFAULT_REP_DAYS_METHOD: RepDaysMethod = "kmedoids"
 
 ENERGY_PROFILE_SCHEMA: Schema = {
     "state": "str",
@@ -398,20 +403,34 @@ def kmedoids_pam(dist: np.ndarray, k: int, max_iter: int = 100) -> np.ndarray:
     return np.array(sorted(medoids))
 
 
-def representative_days(
-    profiles: dict[str, pd.DataFrame], n_days: int = 10, method: str = "kmedoids"
-) -> RepresentativeDays:
-    """Cluster the 365 daily vectors (all states and series) into ``n_days`` medoid days.
-
-    The medoid days' hourly values are then rescaled per (series, state) so the weighted year
-    reproduces the full-year mean: multiplicatively for factors, and via the capped bisection of
-    :func:`scale_to_mean_clipped` for ``*_cf`` series (so CFs stay <= 1).
-    """
-    if method != "kmedoids":
-        raise ValueError(f"unknown method '{method}' (only 'kmedoids' is implemented)")
+def kmedoids_days(profiles: dict[str, pd.DataFrame], n_days: int) -> tuple[np.ndarray, np.ndarray]:
+    """Medoid days (0-based, ascending) and each day's medoid (0-based, 365 values) by PAM on the
+    z-scored daily features; each day goes to its nearest medoid."""
     dist = pairwise_distances(daily_feature_matrix(profiles))
     medoids = kmedoids_pam(dist, n_days)
     labels = medoids[np.argmin(dist[:, medoids], axis=1)]
+    # A medoid identical to an earlier one would lose the argmin tie and stand for no day (weight 0).
+    labels[medoids] = medoids
+    return medoids, labels
+
+
+def days_from_selection(profiles: dict[str, pd.DataFrame], medoids: np.ndarray, labels: np.ndarray) -> RepresentativeDays:
+    """Weights, assignment and rescaled hourly values of a chosen set of medoid days.
+
+    ``medoids``: 0-based days of year, ascending, unique; ``labels``: the 0-based medoid of each of
+    the 365 days (every medoid must stand for itself). Kept apart from the clustering so that any
+    day-selection method (PAM here, tsam in benchmarks/profiles.py) goes through the same rescaling.
+    The medoid days' hourly values are rescaled per (series, column) so the weighted year reproduces
+    the full-year mean: multiplicatively for factors, and via the capped bisection of
+    :func:`scale_to_mean_clipped` for ``*_cf`` series (so CFs stay <= 1).
+    """
+    medoids = np.asarray(medoids, dtype=int)
+    labels = np.asarray(labels, dtype=int)
+    if labels.shape != (DAYS_PER_YEAR,) or not np.array_equal(medoids, np.unique(medoids)):
+        raise ValueError("medoids must be ascending unique days and labels one medoid per day of the year")
+    if not (np.isin(labels, medoids).all() and np.array_equal(labels[medoids], medoids)):
+        raise ValueError("every label must be a medoid, and every medoid must stand for itself")
+    n_days = len(medoids)
     days = [int(m) + 1 for m in medoids]
     assignment = pd.Series(labels + 1, index=pd.RangeIndex(1, DAYS_PER_YEAR + 1, name="day"), name="rep_day")
     counts = assignment.value_counts()
@@ -431,6 +450,23 @@ def representative_days(
                 out[:, j] = rep[:, j] * targets[j] / np.average(rep[:, j], weights=hour_weights)
         hourly[name] = pd.DataFrame(out, index=index, columns=frame.columns)
     return RepresentativeDays(days=days, weights=weights, hourly=hourly, assignment=assignment)
+
+
+def representative_days(
+    profiles: dict[str, pd.DataFrame], n_days: int = 10, method: RepDaysMethod = DEFAULT_REP_DAYS_METHOD
+) -> RepresentativeDays:
+    """Cluster the 365 daily vectors (all columns and series) into ``n_days`` medoid days, then
+    rescale them to the full-year means (:func:`days_from_selection`).
+
+    Only ``"kmedoids"`` (PAM) is offered. tsam (hierarchical, and its exact MILP k-medoids) was
+    compared on the ReEDS-zone matrix for k = 1-30 (benchmarks/profiles.md): neither method wins
+    consistently on annual energy, peaks or duration curves, PAM is 2-9x faster, and tsam 4.1.1 caps
+    pandas (<= 3.0.5, below the project's), highspy, pyomo, numpy and scipy.
+    """
+    if method != "kmedoids":
+        raise ValueError(f"unknown method '{method}' (only 'kmedoids' is implemented; see benchmarks/profiles.md)")
+    medoids, labels = kmedoids_days(profiles, n_days)
+    return days_from_selection(profiles, medoids, labels)
 
 
 def hours_weights(rep: RepresentativeDays) -> pd.Series:
