@@ -1,10 +1,11 @@
 """The shipped national scenarios reproduce their objectives (a golden table).
 
-Each scenario was solved in full with ``siting run runs/<name>.toml`` at commit 3c3a791 (data
-sha256 f88fba113767..., highspy 1.15.1); its built sites are listed below. Solving the full MILP
-again takes 30-70 s a scenario, so the test fixes the build decisions to those sites and solves
-the rest (GPU blocks, upgrades) to optimality: the objective must match to 1e-6. Any change to the
-model's coefficients, rows or data loading that moves the national answer fails here.
+Each scenario was solved in full with ``siting run runs/<name>.toml`` at commit 6448740 (zonal supply,
+the default since issue 14; data sha256 915f1b3939cf..., highspy 1.15.1); its built sites are listed
+below. Solving the full MILP again takes 10-60 s a scenario, so the test fixes the build decisions to
+those sites and solves the rest (GPU blocks, connections, new generation, imports) to optimality: the
+objective must match to 1e-6. Any change to the model's coefficients, rows or data loading that moves
+the national answer fails here.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from tests.conftest import REPO
 
 # name -> (built sites of the full solve, objective with those sites fixed, solved at gap 0; PFLOPS or M$)
 GOLDEN = {
-    # full solve: 6,298,560 PFLOPS at a 0.016 % gap (San Juan NM, Klickitat and Okanogan WA)
-    "us-default": (["35045", "53039", "53047"], 6298742.440046943),
-    # full solve: 6,604,334.76 PFLOPS at a 0.021 % gap (Maricopa AZ, Kern CA)
-    "aip-30bn-equity": (["04013", "06029"], 6604334.76),
-    # full solve: $217,703.8M at a 0.53 % gap; with its 8 sites fixed HiGHS proves $216,600.6M
-    "stargate-5gw": (["35045", "53005", "53007", "53017", "53039", "53041", "53047", "53073"], 216600.61103564146),
+    # full solve: 6,378,944.6 PFLOPS at a 0.12 % gap (Chelan WA 2,000 MW, Campbell WY 584, Denver CO 51;
+    # 565 MW of new gas CC); with those sites fixed HiGHS proves 6,380,477.52
+    "us-default": (["08031", "53007", "56005"], 6380477.519999999),
+    # full solve: 6,556,397.84 PFLOPS at a 0.06 % gap (King WA 2,000 MW, Cook IL 737)
+    "aip-30bn-equity": (["17031", "53033"], 6556397.840000003),
+    # full solve: $214,473.1M at a 0.02 % gap (Adams, Chelan, Cowlitz WA; 3.2 GW of new gas CC); with its
+    # 3 sites fixed HiGHS proves $214,472.3M
+    "stargate-5gw": (["53001", "53007", "53015"], 214472.30010515216),
 }
 
 
