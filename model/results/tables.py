@@ -129,12 +129,39 @@ def supply_tables(sm: SitingModel) -> tuple[pd.DataFrame, pd.DataFrame]:
             "cost_pv_usd": round(mw * z.gen_cost_pv_musd_per_mw[t] * USD_PER_MUSD, 0),
             "co2_t_per_year": round(mwh * z.gen_co2_t_per_mwh[t], 1),
         })
-    flows = [
-        {"from_zone": a, "to_zone": b, "mw": round(float(pyo.value(m.import_mw[a, b])), 6)}
-        for a, b in sm.data.sets.INTERFACES
-        if pyo.value(m.import_mw[a, b]) > 1e-6
-    ]
+    mw = minimal_imports(sm)
+    flows = [{"from_zone": a, "to_zone": b, "mw": round(v, 6)} for (a, b), v in mw.items() if v > 1e-6]
     return pd.DataFrame(rows, columns=gen_cols), pd.DataFrame(flows, columns=["from_zone", "to_zone", "mw"])
+
+
+def minimal_imports(sm: SitingModel) -> dict[tuple[str, str], float]:
+    """The smallest firm imports (total MW) that keep every zone's firm balance with the solution's
+    campuses and new generation: imports cost nothing in the model, so the solver's own flows may
+    circulate (GW through zones that need none); this LP reports one flow without such loops.
+    Falls back to the solver's flows if the LP fails."""
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_matrix
+
+    m, sets = sm.m, sm.data.sets
+    keys = list(sets.INTERFACES)
+    solved = {k: float(pyo.value(m.import_mw[k])) for k in keys}
+    if not keys:
+        return solved
+    zones = list(sets.ZONES)
+    row = {z: i for i, z in enumerate(zones)}
+    out_minus_in = pd.Series(0.0, index=zones)
+    for (a, b), v in solved.items():
+        out_minus_in[a] += v
+        out_minus_in[b] -= v
+    # Each zone: campus firm MW - credited new MW + (out - in) <= spare; the room left for net exports:
+    room = np.array([float(m.zone_firm[z].upper) - (float(pyo.value(m.zone_firm[z].body)) - out_minus_in[z]) for z in zones])
+    rows_i = [row[a] for a, _ in keys] + [row[b] for _, b in keys]
+    a_ub = coo_matrix(([1.0] * len(keys) + [-1.0] * len(keys), (rows_i, list(range(len(keys))) * 2)), shape=(len(zones), len(keys)))
+    bounds = [(0.0, float(m.import_mw[k].ub)) for k in keys]
+    res = linprog(np.ones(len(keys)), A_ub=a_ub.tocsr(), b_ub=room + 1e-6, bounds=bounds, method="highs")
+    if res.status != 0:
+        return solved
+    return {k: max(0.0, float(x)) for k, x in zip(keys, res.x)}
 
 
 def new_gen_energy_mwh(sm: SitingModel) -> dict[tuple[str, str], float]:
