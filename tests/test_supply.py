@@ -282,3 +282,16 @@ def _pair(supply: SupplyData, max_years: float) -> tuple[Scenario, SitingData]:
     sites = tiny_sites(price_usd_per_mwh=[0.0] * 3, co2_kg_per_mwh=[0.0] * 3, queue_years=[0.5] * 3).iloc[:1].assign(zone=["Z1"])
     inputs = _inputs(sites, supply, sc)
     return sc, inputs
+
+
+def test_annual_co2_total_counts_new_gas_net_of_the_grid_it_displaces() -> None:
+    # Grid $50/MWh and 0.4 t/MWh: the CT ($30/MWh) serves all 87,600 MWh (within 0.9 x 8,760 x 20 MW).
+    # Sites table: grid CO2 0.4 x 87,600 = 35,040 t; new gas 0.5306 - 0.4 = +0.1306 t/MWh -> +11,440.56 t;
+    # summary total = 46,480.56 t, the CT's own emissions (the campus burns only gas).
+    sites = tiny_sites(price_usd_per_mwh=[50.0] * 3, co2_kg_per_mwh=[400.0] * 3).iloc[:1].assign(zone=["Z1"])
+    out = solve_checked(_inputs(sites, tiny_supply(), None))
+    s = out.summary
+    assert float(out.sites["co2_t_per_year"].sum()) == pytest.approx(35_040.0)
+    assert s["new_generation_co2_t_per_year"] == pytest.approx(11_441.0, abs=1.0)
+    assert s["co2_t_per_year"] == pytest.approx(46_481.0, abs=1.0)
+    assert s["objective"] == pytest.approx(127e6 + 87_600 * 30.0, rel=1e-9)

@@ -484,7 +484,9 @@ def summary_dict(
         "facility_mw_by_state": sites.groupby("state")["facility_mw"].sum().round(_MW_DECIMALS).to_dict() if has else {},
         "sites_built": int(len(sites)) if has else 0,
         "energy_mwh_per_year": float(sites["energy_mwh_per_year"].sum()) if has else None,
-        "co2_t_per_year": float(sites["co2_t_per_year"].sum()) if has else None,
+        # The total the carbon rules see: with zonal supply it includes new generation's CO2 less the grid
+        # CO2 its energy displaces (the sites table's per-site CO2 is their grid energy's).
+        "co2_t_per_year": round(float(pyo.value(m.co2_t_per_year_total)), 0) if has else None,
         "water_m3_per_year": float(sites["water_m3_per_year"].sum()) if has else None,
         "energy_mwh_by_source": energy_by_source(dispatch, sites) if has else {},
         "onsite_mw": {a: float(sites[f"{a}_mw"].sum()) for a in ("solar", "wind", "battery", "gas")} if has else {},
