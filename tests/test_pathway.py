@@ -197,9 +197,9 @@ def test_new_zone_generation_comes_online_after_its_construction_years(target_ye
     # Zone Z1 has no spare firm MW: 10 MW of IT needs 20 MW of gas CT (credit 0.5), which takes 2 years to
     # build (data/time_to_power.csv's construction level: ceil(1.5) = 2). Built in 2026, online 2028:
     # least cost $5M site + 10 blocks $100M + $2M connection + 20 MW x $1M = $127M (no discounting).
+    from model.inputs.datasets import load_construction_years
     from model.inputs.load import inputs_from_frames
     from model.milp.pathway import pathway_data
-    from model.workflows.pathway import construction_years
     from tests.conftest import TINY_COSTS, TINY_TIERS
 
     sc = tiny_scenario(supply={"model": "zonal"}, gpus={"types": ["A"]}, budget=None,
@@ -208,9 +208,9 @@ def test_new_zone_generation_comes_online_after_its_construction_years(target_ye
                                         "target_it_mw_by_year": {str(target_year): 10.0}})
     sites = tiny_sites(price_usd_per_mwh=[0.0] * 3, co2_kg_per_mwh=[0.0] * 3, queue_years=[0.0] * 3).iloc[:1].assign(zone=["Z1"])
     inputs = inputs_from_frames(sites, TINY_GPUS, TINY_TIERS, TINY_COSTS, sc, supply=tiny_zonal_supply())
-    assert construction_years()["gas_ct"] == 1.5
+    assert load_construction_years()["gas_ct"] == 1.5
     bridge = BridgeCosts(capex_usd_per_kw=1.0, **FREE_FUEL)
-    data = pathway_data(inputs, inputs.sites, ROADMAP, bridge, construction_years())
+    data = pathway_data(inputs, inputs.sites, ROADMAP, bridge, load_construction_years().to_dict())
     assert data.gen_online_lag == {"gas_ct": 2}
     out = solve_pathway(sc, inputs, roadmap=ROADMAP, bridge=bridge, screen=False)
     if not feasible:

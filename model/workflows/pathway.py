@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,7 +24,7 @@ import pyomo.environ as pyo
 from model.config import GpuConfig, Scenario
 from model.core.errors import ScenarioError
 from model.core.units import USD_PER_MUSD
-from model.inputs.datasets import DEFAULT_DATA_DIR, load_gpu_catalog
+from model.inputs.datasets import DEFAULT_DATA_DIR, load_construction_years, load_gpu_catalog
 from model.inputs.load import SitingData, load_inputs
 from model.inputs.timeseries import load_energy_costs
 from model.milp.index_sets import active_sites
@@ -100,13 +101,6 @@ def load_pathway_inputs(scenario: Scenario) -> SitingData:
     return replace(inputs, scenario=scenario)
 
 
-def construction_years(data_dir: Path = DEFAULT_DATA_DIR) -> dict[str, float]:
-    """New-generation construction years (data/time_to_power.csv, level 'construction', median)."""
-    table = pd.read_csv(data_dir / "time_to_power.csv")
-    rows = table.loc[table["level"] == "construction"]
-    return dict(zip(rows["region"].astype(str), rows["median_years"].astype(float)))
-
-
 def screen_candidates(inputs: SitingData) -> pd.DataFrame:
     """Keep the best ``candidates_per_zone`` per ReEDS zone (zonal) or state (legacy) by the ranking's
     all-in $ per PFLOPS of a single campus, then the best ``max_candidates`` of those. Zones differ in
@@ -160,7 +154,7 @@ def prepare_pathway(
     roadmap = roadmap if roadmap is not None else load_gpu_roadmap(roadmap_path(scenario))
     bridge = bridge if bridge is not None else BridgeCosts.from_energy_costs(load_energy_costs(DEFAULT_DATA_DIR))
     sites = screen_candidates(inputs) if screen else active_sites(inputs)
-    data = pathway_data(inputs, sites, roadmap, bridge, construction_years())
+    data = pathway_data(inputs, sites, roadmap, bridge, load_construction_years().to_dict())
     check_targets_reachable(data)
     return data
 
@@ -220,7 +214,7 @@ def base_summary(data: PathwayData, result: SolveResult, seconds: dict[str, floa
         "mip_gap": result.mip_gap, "dual_bound": None if result.dual_bound is None else result.dual_bound * scale,
         "first_year": data.years[0], "last_year": data.years[-1], "years": data.years,
         "horizon_end": data.horizon_end, "precision": sc.gpus.precision, "supply_model": sc.supply.model,
-        "candidates": int(len(data.inputs.sites)), "candidates_screened": len(data.SITES),
+        "candidates": len(data.inputs.sites), "candidates_screened": len(data.SITES),
         "model_size": {"rows": result.rows, "columns": result.columns, "nonzeros": result.nonzeros},
         "solver": {"route": result.route, "time_limit_s": sc.solver.time_limit_s, "mip_gap_target": sc.solver.mip_gap,
                    "threads": sc.solver.threads},
@@ -243,7 +237,7 @@ def solution_summary(m: pyo.ConcreteModel, data: PathwayData, timeline: pd.DataF
         "it_mw_online_by_year": {int(r.model_year): round(float(r.it_mw_online), 6) for r in body.itertuples()},
         "pflops_online_by_year": {int(r.model_year): round(float(r.pflops_online), 6) for r in body.itertuples()},
         "final_it_mw_online": float(body["it_mw_online"].iloc[-1]),
-        "sites_built": int(len(sites)),
+        "sites_built": len(sites),
         "sites_by_first_source": sites["first_source"].value_counts().sort_index().to_dict() if len(sites) else {},
         "gpus_installed_by_type": by_type,
         "capex_usd": float(body["capex_usd"].sum()),
