@@ -8,8 +8,13 @@ variable, so a sparse cost table keeps large instances small.
 Entry points: :meth:`CapacitatedFacilityLocation.from_cost_matrix` (Series + a wide or long cost
 table), :meth:`CapacitatedFacilityLocation.from_geodataframe` (points; cost from distance) and
 :func:`read_cflp_csvs`. ``solve`` runs a Lagrangian relaxation (lower bound, site fixing), a
-transportation-LP local search (starting incumbent), then HiGHS on the strong formulation built
-directly from arrays; ``method="plain"`` keeps the Pyomo + model.solve route for comparison.
+transportation-LP local search (starting incumbent), then HiGHS on the strong (x_ij <= y_i)
+formulation restricted to a kernel of likely pairs, the other pairs aggregated into one relaxing
+column per customer, so HiGHS' bound stays valid and a point that does not use them is optimal
+(see "The MIP" below); ``method="plain"`` keeps the Pyomo + model.solve route for comparison.
+
+"Optimal" means HiGHS (or the Lagrangian bound) closed the gap to ``SolverConfig.mip_gap``:
+the CLI asks for 0 (HiGHS' own tolerances then decide, mip_abs_gap 1e-6), benchmarks/cflp.py for 1e-4.
 """
 
 from __future__ import annotations
@@ -58,6 +63,7 @@ class CFLPResult:
     rows: int = 0  # size of the MIP HiGHS solved (0 when the bounds closed the gap before it)
     columns: int = 0
     sites_fixed: int = 0  # sites fixed open or closed by Lagrangian bounds before the MIP
+    mip_rounds: int = 0  # kernel MIPs solved (more than one when the kernel had to grow)
 
     @property
     def has_solution(self) -> bool:
@@ -473,6 +479,15 @@ def lagrangian_fixings(a: _Arrays, lr: LagrangianResult, upper_bound: float) -> 
 # ---------------------------------------------------------------------------------------------
 
 
+def _highs(threads: int) -> highspy.Highs:
+    """A silent HiGHS instance. Every instance of one solve must ask for the same thread count:
+    HiGHS keeps one thread pool per process and refuses to run with a different count."""
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", int(threads))
+    return h
+
+
 class _Transport:
     """Min serving cost for a given open set, as one HiGHS LP re-solved with warm starts.
 
@@ -481,8 +496,9 @@ class _Transport:
     set changes only row bounds and the dual simplex restarts from the previous basis.
     """
 
-    def __init__(self, a: _Arrays) -> None:
+    def __init__(self, a: _Arrays, threads: int = 1) -> None:
         self.a = a
+        self.threads = threads
         n_sites, n_cust = len(a.capacity), len(a.demand)
         n_pairs = len(a.site)
         rows = np.concatenate([a.customer, n_cust + a.site])
@@ -500,13 +516,13 @@ class _Transport:
             maximize=False,
             integer=np.zeros(n_pairs, dtype=bool),
         )
-        self.h = highspy.Highs()
-        self.h.setOptionValue("output_flag", False)
-        self.h.setOptionValue("threads", 1)
+        self.h = _highs(threads)
         self.h.setOptionValue("presolve", "off")  # keep the basis across re-solves
         self.h.passModel(lp)
         self.n_cust = n_cust
-        self.cache: dict[bytes, tuple[float, np.ndarray | None]] = {}
+        self.cache: dict[bytes, tuple[float, np.ndarray | None]] = {}  # costs of quick() and infeasible sets
+        self.last_key = b""
+        self.last: tuple[float, np.ndarray | None] = (math.inf, None)
 
     def quick(self, is_open: np.ndarray, nearest: int = 8) -> float:
         """An upper bound on ``solve(is_open)``'s cost, several times faster: each customer may use
@@ -539,9 +555,7 @@ class _Transport:
             maximize=False,
             integer=np.zeros(len(pick), dtype=bool),
         )
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("threads", 1)
+        h = _highs(self.threads)
         h.passModel(lp)
         h.run()
         ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
@@ -552,7 +566,9 @@ class _Transport:
     def solve(self, is_open: np.ndarray) -> tuple[float, np.ndarray | None]:
         """(fixed + serving cost, shares per pair) for the open set; (inf, None) if it cannot serve."""
         key = is_open.tobytes()
-        if key in self.cache:
+        if key == self.last_key:
+            return self.last
+        if key in self.cache and self.cache[key][0] == math.inf:
             return self.cache[key]
         a = self.a
         if float(a.capacity[is_open].sum()) < a.total_demand * (1 - 1e-9):
@@ -564,16 +580,13 @@ class _Transport:
         self.h.changeRowsBounds(n_sites, idx, np.full(n_sites, -np.inf), upper)
         self.h.run()
         if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            out: tuple[float, np.ndarray | None] = (math.inf, None)
-        else:
-            share = np.clip(np.asarray(self.h.getSolution().col_value), 0.0, 1.0)
-            out = (float(a.fixed_cost[is_open].sum()) + float(self.h.getInfo().objective_function_value), share)
-        self.cache[key] = out
-        return out
-
-
-def _site_loads(a: _Arrays, share: np.ndarray) -> np.ndarray:
-    return np.bincount(a.site, share * a.demand[a.customer], minlength=len(a.capacity))
+            self.cache[key] = (math.inf, None)
+            return self.cache[key]
+        share = np.clip(np.asarray(self.h.getSolution().col_value), 0.0, 1.0)
+        # Only the last point is kept (a share vector per pair is large); earlier ones are re-solved.
+        self.last_key = key
+        self.last = (float(a.fixed_cost[is_open].sum()) + float(self.h.getInfo().objective_function_value), share)
+        return self.last
 
 
 def local_search(
@@ -611,154 +624,275 @@ def local_search(
 
 
 # ---------------------------------------------------------------------------------------------
-# The MIP, built directly from arrays for HiGHS
+# The MIP, built directly from arrays for HiGHS: a kernel of likely pairs, the rest aggregated
+#
+# Only a few of a customer's ~100 pairs can be worth using (at the LP optimum of the benchmark
+# instances every used pair is among the customer's 17 cheapest), yet every column slows each
+# simplex iteration. So the MIP gets x_ij (with its x_ij <= y_i row) only for a *kernel* of pairs,
+# and per customer one column z_j for "served outside the kernel", costed at the cheapest pair
+# left out and drawing on no site's own capacity row, only on the total-capacity row. Any full
+# solution maps onto this model at no greater cost (its outside flow moves to z_j), so the MIP is
+# a relaxation: its dual bound is valid for the full problem, and a solution with z = 0 is
+# feasible for it, hence optimal when the relaxation is solved. When z > 0 survives, the kernel
+# grows by those customers' pairs and the MIP is solved again.
+#
+# Measured on the r = 5 benchmark instance: the kernel (each customer's 3 cheapest pairs, plus those
+# within 1.3 x its Lagrangian price: 14,369 of 100,000 pairs) keeps the LP bound exactly (37,923.15,
+# as with every pair and every x_ij <= y_i row); its LP solved in 16 s, against 43 s for the same
+# x_ij <= y_i rows with all 100,000 x columns (dual simplex, machine load ~7 on 2 cores).
 # ---------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class _Mip:
     lp: highspy.HighsLp
-    site_cols: np.ndarray  # site position of each y column (columns 0..len-1)
-    pair_index: np.ndarray  # which of a's pairs each x column is (columns len(site_cols)..)
+    site_cols: np.ndarray  # site position of each y column (columns 0..n_y-1)
+    pair_index: np.ndarray  # which of a's pairs each x column is (the next block)
+    far_customers: np.ndarray  # customer position of each z column (the last block)
     rows: int
     nonzeros: int
 
+    def start(self, a: _Arrays, is_open: np.ndarray, share: np.ndarray) -> list[float]:
+        """A full solution as a point of this model (flow outside the kernel moved to z)."""
+        inside = np.zeros(len(a.site), dtype=bool)
+        inside[self.pair_index] = True
+        outside = np.bincount(a.customer[~inside], share[~inside], minlength=len(a.demand))
+        return np.r_[is_open[self.site_cols].astype(float), share[self.pair_index], outside[self.far_customers]].tolist()
 
-def _strong_mip(a: _Arrays, closed: np.ndarray, opened: np.ndarray) -> _Mip:
-    """The strong (disaggregated) formulation, on sites not fixed closed.
+    def split(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(y, x, z) blocks of a column vector."""
+        n_y, n_x = len(self.site_cols), len(self.pair_index)
+        return values[:n_y], values[n_y : n_y + n_x], values[n_y + n_x :]
 
-    Columns: y_i (binary; fixed to 1 when ``opened``), x_ij share in [0, 1]. Rows: sum_i x_ij = 1 per
-    served customer; sum_j d_j x_ij - C_i y_i <= 0 per site; x_ij - y_i <= 0 per pair of a site that
-    is not fixed open; sum_i C_i y_i >= D (valid: the open sites must hold all demand).
+
+def _pair_rank(a: _Arrays) -> np.ndarray:
+    """Per pair: its position in the customer's pairs ordered by cost (0 = cheapest)."""
+    order = np.lexsort((a.serve_cost, a.customer))
+    c = a.customer[order]
+    first = np.r_[True, c[1:] != c[:-1]]
+    start = np.maximum.accumulate(np.where(first, np.arange(len(c)), 0))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order)) - start
+    return rank
+
+
+def kernel_pairs(a: _Arrays, multipliers: np.ndarray, share: np.ndarray, margin: float = 0.3, nearest: int = 3) -> np.ndarray:
+    """Pairs the MIP models one by one: each customer's ``nearest`` cheapest, every pair costing at
+    most (1 + ``margin``) x the customer's Lagrangian price (near-optimal LP duals; a pair dearer
+    than u_j cannot carry flow at the LP optimum, so the aggregated rest leaves the LP bound
+    intact when every z costs more than u_j), and the incumbent's pairs (so it is a start)."""
+    return (
+        (_pair_rank(a) < nearest)
+        | (a.serve_cost <= (1.0 + margin) * multipliers[a.customer])
+        | (share > _AMOUNT_TOL)
+    )
+
+
+def _kernel_mip(a: _Arrays, closed: np.ndarray, opened: np.ndarray, kernel: np.ndarray) -> _Mip:
+    """The strong formulation on the kernel, sites fixed closed left out, and one z_j per customer.
+
+    Columns: y_i (binary; fixed to 1 when ``opened``), x_ij share in [0, 1] per kernel pair, z_j in
+    [0, 1]. Rows: sum_i x_ij + z_j = 1 per served customer; sum_j d_j x_ij - C_i y_i <= 0 per site;
+    x_ij - y_i <= 0 per kernel pair of a site not fixed open; sum_i C_i y_i >= D (every open set
+    of a full solution holds all demand, z's included).
     """
     has_pair = np.bincount(a.site, minlength=len(a.capacity)) > 0
     sites = np.flatnonzero(has_pair & ~closed)
     site_col = np.full(len(a.capacity), -1)
     site_col[sites] = np.arange(len(sites))
-    pair_index = np.flatnonzero(site_col[a.site] >= 0)
-    n_y, n_x = len(sites), len(pair_index)
+    usable = site_col[a.site] >= 0
+    pair_index = np.flatnonzero(usable & kernel)
+    rest = np.flatnonzero(usable & ~kernel)
+    far_cost = np.full(len(a.demand), np.inf)
+    np.minimum.at(far_cost, a.customer[rest], a.serve_cost[rest])
+    far_customers = np.flatnonzero(np.isfinite(far_cost))
+    n_y, n_x, n_z = len(sites), len(pair_index), len(far_customers)
     ps, pc = a.site[pair_index], a.customer[pair_index]
     x_col = n_y + np.arange(n_x)
-    served = a.served
+    z_col = n_y + n_x + np.arange(n_z)
     cust_row = np.full(len(a.demand), -1)
-    cust_row[served] = np.arange(len(served))
-    r_cap = len(served)
+    cust_row[a.served] = np.arange(len(a.served))
+    r_cap = len(a.served)
     r_total = r_cap + n_y
     linked = np.flatnonzero(~opened[ps])  # pairs whose site is free: x <= y is a real cut there
     r_link = r_total + 1 + np.arange(len(linked))
-    rows = np.concatenate([cust_row[pc], r_cap + site_col[ps], r_cap + np.arange(n_y), np.full(n_y, r_total), r_link, r_link])
-    cols = np.concatenate([x_col, x_col, np.arange(n_y), np.arange(n_y), x_col[linked], site_col[ps[linked]]])
+    rows = np.concatenate(
+        [cust_row[pc], cust_row[far_customers], r_cap + site_col[ps], r_cap + np.arange(n_y), np.full(n_y, r_total), r_link, r_link]
+    )
+    cols = np.concatenate([x_col, z_col, x_col, np.arange(n_y), np.arange(n_y), x_col[linked], site_col[ps[linked]]])
     vals = np.concatenate(
-        [np.ones(n_x), a.demand[pc], -a.capacity[sites], a.capacity[sites], np.ones(len(linked)), -np.ones(len(linked))]
+        [np.ones(n_x + n_z), a.demand[pc], -a.capacity[sites], a.capacity[sites], np.ones(len(linked)), -np.ones(len(linked))]
     )
     n_rows = r_total + 1 + len(linked)
-    matrix = sp.csc_matrix((vals, (rows, cols)), shape=(n_rows, n_y + n_x))
-    row_lower = np.r_[np.ones(len(served)), np.full(n_y, -np.inf), a.total_demand, np.full(len(linked), -np.inf)]
-    row_upper = np.r_[np.ones(len(served)), np.zeros(n_y), np.inf, np.zeros(len(linked))]
+    n_cols = n_y + n_x + n_z
+    matrix = sp.csc_matrix((vals, (rows, cols)), shape=(n_rows, n_cols))
     lp = highs_lp(
-        cost=np.r_[a.fixed_cost[sites], a.serve_cost[pair_index]],
-        col_lower=np.r_[opened[sites].astype(float), np.zeros(n_x)],
-        col_upper=np.ones(n_y + n_x),
-        row_lower=row_lower,
-        row_upper=row_upper,
+        cost=np.r_[a.fixed_cost[sites], a.serve_cost[pair_index], far_cost[far_customers]],
+        col_lower=np.r_[opened[sites].astype(float), np.zeros(n_x + n_z)],
+        col_upper=np.ones(n_cols),
+        row_lower=np.r_[np.ones(len(a.served)), np.full(n_y, -np.inf), a.total_demand, np.full(len(linked), -np.inf)],
+        row_upper=np.r_[np.ones(len(a.served)), np.zeros(n_y), np.inf, np.zeros(len(linked))],
         matrix=matrix,
         maximize=False,
-        integer=np.r_[np.ones(n_y, dtype=bool), np.zeros(n_x, dtype=bool)],
+        integer=np.r_[np.ones(n_y, dtype=bool), np.zeros(n_x + n_z, dtype=bool)],
     )
-    return _Mip(lp=lp, site_cols=sites, pair_index=pair_index, rows=n_rows, nonzeros=int(matrix.nnz))
+    return _Mip(lp=lp, site_cols=sites, pair_index=pair_index, far_customers=far_customers, rows=n_rows, nonzeros=int(matrix.nnz))
 
 
-# Extra HiGHS settings for this structure. Measured on the r = 3 benchmark instance (60 s, 2 threads):
-# presolve finds nothing to remove (on/off alike); feasibility jump off + mip_pscost_minreliable 0 +
-# no cut separation at nodes ended at 0.547 % gap against 0.56-0.58 % with defaults - noise, so none kept.
+# Extra HiGHS settings for this structure (see benchmarks/cflp.md for what was measured).
 _HIGHS_OPTIONS: dict[str, Any] = {}
+_Z_TOL = 1e-7  # a z share above this means the relaxation's answer used pairs outside the kernel
+
+
+def _run_kernel_mip(
+    a: _Arrays, mip: _Mip, is_open: np.ndarray, share: np.ndarray, options: SolverConfig, time_limit_s: float
+) -> tuple[str, float, np.ndarray | None]:
+    """(status, dual bound, column values or None) of HiGHS on ``mip``, started from a full solution."""
+    h = _highs(options.threads)
+    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("mip_rel_gap", float(options.mip_gap))
+    h.setOptionValue("time_limit", max(0.5, time_limit_s))
+    h.setOptionValue("presolve", "on" if options.presolve == "auto" else options.presolve)
+    for key, value in _HIGHS_OPTIONS.items():
+        h.setOptionValue(key, value)
+    h.passModel(mip.lp)
+    start = highspy.HighsSolution()
+    start.col_value = mip.start(a, is_open, share)
+    start.value_valid = True
+    h.setSolution(start)
+    h.HandleKeyboardInterrupt = True  # Ctrl-C stops HiGHS and keeps the incumbent
+    h.solve()
+    status = _status(h)
+    info = h.getInfo()
+    bound = float(info.mip_dual_bound) if math.isfinite(info.mip_dual_bound) else -math.inf
+    values = np.asarray(h.getSolution().col_value) if status in SOLUTION_STATUSES else None
+    return status, bound, values
 
 
 def _solve_strong(p: CapacitatedFacilityLocation, options: SolverConfig, t0: float) -> CFLPResult:
     a = _arrays(p)
-    deadline = t0 + float(options.time_limit_s)
+    limit = float(options.time_limit_s)
+    deadline = t0 + limit
     n_sites = len(a.capacity)
     if not len(a.served):  # nothing to serve: open nothing
         return _result(p, a, np.zeros(n_sites, dtype=bool), np.zeros(len(a.site)), "optimal", 0.0, 0.0, 0.0, t0)
-    transport = _Transport(a)
+    highspy.Highs.resetGlobalScheduler(True)  # see model.solve.highs.solve_highspy: one pool per process
+    transport = _Transport(a, options.threads)
     has_pair = np.bincount(a.site, minlength=n_sites) > 0
     # Every usable site open: if even that cannot serve everyone, nothing can.
     ub, share_all = transport.solve(has_pair)
     if share_all is None:
         return _empty_result("infeasible", time.perf_counter() - t0, "demand cannot be met even with every site open")
     best_open, best_share = has_pair.copy(), share_all
-    budget = max(0.0, deadline - time.perf_counter())
-    lr = lagrangian_bound(a, ub, time_limit_s=0.1 * budget)
+    # The ascent and the pricing of its open sets stop on counts (their time caps, shares of the
+    # limit, only guard huge instances: at 100 x 1,000 the 300 iterations take 1-2 s), so they take
+    # one path per instance. The local search stops at its local optimum or at 30 % of the limit;
+    # on the r = 5 benchmark under load it reaches the cap, so there the path can depend on speed.
+    lr = lagrangian_bound(a, ub, time_limit_s=0.1 * limit)
     # Primal heuristic: price the open sets the ascent proposed last (near the best multipliers)
     # with the quick transport LP, then improve the best by local search.
     quick_best, quick_open = math.inf, best_open
     for is_open in lr.open_sets[::-1][:40]:
-        if time.perf_counter() > t0 + 0.15 * float(options.time_limit_s):
+        if time.perf_counter() > t0 + 0.15 * limit:
             break
         cost = transport.quick(is_open & has_pair)
         if cost < quick_best:
             quick_best, quick_open = cost, is_open & has_pair
-    cost, open_ls, share_ls = local_search(
-        a, transport, quick_open, lr.site_value, deadline=t0 + 0.3 * float(options.time_limit_s)
-    )
+    cost, open_ls, share_ls = local_search(a, transport, quick_open, lr.site_value, deadline=t0 + 0.3 * limit)
     if share_ls is not None and cost < ub:
         ub, best_open, best_share = cost, open_ls, share_ls
     if ub < math.inf:
         # A better incumbent sharpens the Polyak steps: a second, shorter ascent from scratch is cheap.
-        lr2 = lagrangian_bound(a, ub, time_limit_s=0.05 * budget)
+        lr2 = lagrangian_bound(a, ub, time_limit_s=0.05 * limit)
         if lr2.bound > lr.bound:
             lr = lr2
     heuristic = ub
-    lb = lr.bound
-    if ub - lb <= options.mip_gap * abs(ub) + 1e-9 * max(1.0, abs(ub)):
-        gap = max(0.0, (ub - lb) / max(abs(ub), 1e-12))
-        return _result(p, a, best_open, best_share, "optimal", ub, gap, min(lb, ub), t0, lr.bound, heuristic, 0, 0, 0)
+    lb = min(lr.bound, ub)
     closed, opened = lagrangian_fixings(a, lr, ub)
     closed &= ~best_open  # the incumbent satisfies every fixing (see lagrangian_fixings); keep it exactly so
     opened &= best_open
-    mip = _strong_mip(a, closed, opened)
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    highspy.Highs.resetGlobalScheduler(True)  # see model.solve.highs.solve_highspy: one pool per process
-    h.setOptionValue("threads", int(options.threads))
-    h.setOptionValue("random_seed", 0)
-    h.setOptionValue("mip_rel_gap", float(options.mip_gap))
-    h.setOptionValue("time_limit", max(1.0, deadline - time.perf_counter()))
-    h.setOptionValue("presolve", "on" if options.presolve == "auto" else options.presolve)
-    for key, value in _HIGHS_OPTIONS.items():
-        h.setOptionValue(key, value)
-    h.passModel(mip.lp)
-    start = highspy.HighsSolution()
-    start.col_value = np.r_[best_open[mip.site_cols].astype(float), best_share[mip.pair_index]].tolist()
-    start.value_valid = True
-    h.setSolution(start)
-    h.HandleKeyboardInterrupt = True  # Ctrl-C stops HiGHS and keeps the incumbent
-    h.solve()
-    status = _status(h)
-    if status == "infeasible_or_unbounded":
-        status = "infeasible"  # every variable is bounded and costs are >= 0
-    info = h.getInfo()
-    if status not in SOLUTION_STATUSES:
-        if status == "infeasible":
-            # Cannot happen with our incumbent; if HiGHS rejects it, trust the heuristic's point.
+    kernel = kernel_pairs(a, lr.multipliers, best_share)
+    k = solve_on_kernel(a, transport, kernel, closed, opened, ub, lb, best_open, best_share, options, deadline)
+    if k.status == "error":
+        return _empty_result("error", time.perf_counter() - t0, "HiGHS failed on the CFLP model")
+    return _result(
+        p, a, k.is_open, k.share, k.status, k.objective, k.gap, k.bound, t0, lr.bound, heuristic,
+        k.rows, k.columns, int(closed.sum() + opened.sum()), k.rounds,
+    )
+
+
+@dataclass(frozen=True)
+class KernelSolve:
+    status: str
+    objective: float  # cost of (is_open, share), a full solution
+    bound: float  # valid lower bound on the full optimum
+    is_open: np.ndarray
+    share: np.ndarray  # per pair of _Arrays
+    rounds: int  # kernel MIPs solved (more than one when z > 0 made the kernel grow)
+    rows: int  # size of the last kernel MIP
+    columns: int
+
+    @property
+    def gap(self) -> float:
+        return max(0.0, (self.objective - self.bound) / max(abs(self.objective), 1e-12))
+
+
+def solve_on_kernel(
+    a: _Arrays,
+    transport: _Transport,
+    kernel: np.ndarray,
+    closed: np.ndarray,
+    opened: np.ndarray,
+    ub: float,
+    lb: float,
+    best_open: np.ndarray,
+    best_share: np.ndarray,
+    options: SolverConfig,
+    deadline: float,
+) -> KernelSolve:
+    """HiGHS on the kernel MIP, from the incumbent (ub, best_open, best_share) and bound ``lb``,
+    growing the kernel until the relaxation's answer needs no z, the gap closes or ``deadline``
+    (perf_counter) passes. Sites ``closed`` / ``opened`` are fixed (they must keep the incumbent)."""
+    status, rows, columns, proven, rounds = "optimal", 0, 0, False, 0
+    while not _closed_gap(ub, lb, options.mip_gap):
+        left = deadline - time.perf_counter()
+        if left <= 0.5:
             status = "time_limit"
-        else:
-            return _empty_result(status, time.perf_counter() - t0, "")
-    values = np.asarray(h.getSolution().col_value)
-    objective = float(info.objective_function_value)
-    if objective > ub:  # HiGHS' point is worse than ours (it did not take the start): keep ours
-        objective, is_open, share = ub, best_open, best_share
-    else:
-        is_open = np.zeros(n_sites, dtype=bool)
-        is_open[mip.site_cols] = np.round(values[: len(mip.site_cols)]) == 1
-        share = np.zeros(len(a.site))
-        share[mip.pair_index] = values[len(mip.site_cols) :]
-    bound = float(info.mip_dual_bound) if math.isfinite(info.mip_dual_bound) else lb
-    bound = min(max(bound, lb), objective)  # both bounds are valid; the Lagrangian may be the better one
-    gap = max(0.0, (objective - bound) / max(abs(objective), 1e-12))
-    if status == "time_limit" and gap <= options.mip_gap:
+            break
+        mip = _kernel_mip(a, closed, opened, kernel)
+        rows, columns, rounds = mip.rows, len(mip.lp.col_cost_), rounds + 1
+        mip_status, bound, values = _run_kernel_mip(a, mip, best_open, best_share, options, left)
+        if mip_status == "error":
+            return KernelSolve("error", ub, lb, best_open, best_share, rounds, rows, columns)
+        if values is None:  # out of time before HiGHS had a point (it was given one; cannot really happen)
+            status = "interrupted" if mip_status.startswith("interrupted") else "time_limit"
+            break
+        lb = max(lb, min(bound, ub))  # a bound of the relaxation bounds the full problem
+        y, _, z = mip.split(values)
+        is_open = np.zeros(len(a.capacity), dtype=bool)
+        is_open[mip.site_cols] = np.round(y) == 1
+        # Price HiGHS' open set on every pair: never dearer than its point, z or not.
+        cost, share = transport.solve(is_open)
+        if share is not None and cost < ub:
+            ub, best_open, best_share = cost, is_open, share
+        used = mip.far_customers[z > _Z_TOL]
+        if mip_status != "optimal" or not len(used):
+            # HiGHS' "optimal" on a point with z = 0: that point is a full solution within the gap
+            # (HiGHS' own tolerances decide ties at gap 0; ub is at most that point's cost).
+            status, proven = mip_status, mip_status == "optimal"
+            break
+        # Solved, but through pairs outside the kernel: give those customers every pair, again.
+        kernel = kernel | np.isin(a.customer, used) | (best_share > _AMOUNT_TOL)
+    if proven or _closed_gap(ub, lb, options.mip_gap):
         status = "optimal"
-    return _result(p, a, is_open, share, status, objective, gap, bound, t0, lr.bound, heuristic, mip.rows, len(mip.lp.col_cost_), int(closed.sum() + opened.sum()))
+    elif status == "optimal":
+        status = "time_limit"
+    return KernelSolve(status, ub, min(lb, ub), best_open, best_share, rounds, rows, columns)
+
+
+def _closed_gap(ub: float, lb: float, mip_gap: float) -> bool:
+    """The incumbent is within the relative gap asked for (plus float noise) of the bound."""
+    return ub - lb <= mip_gap * abs(ub) + 1e-9 * max(1.0, abs(ub))
 
 
 def _build_model(p: CapacitatedFacilityLocation) -> tuple[pyo.ConcreteModel, list[tuple[int, int]]]:
@@ -825,6 +959,7 @@ def _result(
     rows: int = 0,
     columns: int = 0,
     sites_fixed: int = 0,
+    mip_rounds: int = 0,
 ) -> CFLPResult:
     amount = np.clip(share, 0.0, 1.0) * a.demand[a.customer]
     keep = amount > _AMOUNT_TOL * max(1.0, float(a.demand.max()) if len(a.demand) else 1.0)
@@ -852,6 +987,7 @@ def _result(
         rows=rows,
         columns=columns,
         sites_fixed=sites_fixed,
+        mip_rounds=mip_rounds,
     )
 
 

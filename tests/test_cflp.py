@@ -317,11 +317,14 @@ def test_lagrangian_bound_and_heuristic_bracket_the_optimum(cst_8x30) -> None:
 
 
 def test_heuristic_incumbent_is_feasible_on_10x40() -> None:
+    import highspy
+
     from model.cflp import _arrays, _Transport, lagrangian_bound, local_search
 
     p = small_cst(10, 40, ratio=3.0, seed=3)
     a = _arrays(p)
-    transport = _Transport(a)
+    highspy.Highs.resetGlobalScheduler(True)  # HiGHS' one thread pool may be sized by an earlier test
+    transport = _Transport(a, threads=1)
     ub, _ = transport.solve(np.ones(10, dtype=bool))
     lr = lagrangian_bound(a, ub)
     cost, is_open, share = local_search(a, transport, lr.open_sets[-1], lr.site_value, deadline=math.inf)
@@ -357,3 +360,87 @@ def test_json_has_gap_and_bound(tmp_path: Path) -> None:
     assert out["mip_gap"] == pytest.approx(0.0, abs=1e-9)
     assert out["dual_bound"] == pytest.approx(25.0, rel=1e-6)
     assert out["lagrangian_bound"] <= 25.0 + 1e-6 and out["heuristic_objective"] >= 25.0 - 1e-6
+
+
+def test_kernel_mip_is_a_relaxation_and_growing_the_kernel_recovers_the_optimum(cst_8x30) -> None:
+    # With only each customer's cheapest pair in the kernel, the rest of its demand can go only to z
+    # (which no site's capacity row sees): the kernel MIP is a relaxation, so its bound may not exceed
+    # the optimum, and its answer needs z. Growing the kernel where z is used must end at the optimum.
+    import highspy
+
+    from model.cflp import _arrays, _kernel_mip, _pair_rank, _Transport, solve_on_kernel
+
+    p, optimum = cst_8x30
+    a = _arrays(p)
+    highspy.Highs.resetGlobalScheduler(True)
+    transport = _Transport(a, EXACT.threads)
+    all_open = np.ones(len(a.capacity), dtype=bool)
+    ub, share = transport.solve(all_open)
+    tiny = _pair_rank(a) < 1
+    none = np.zeros(len(a.capacity), dtype=bool)
+    mip = _kernel_mip(a, none, none, tiny)
+    assert len(mip.pair_index) == len(a.served) and len(mip.far_customers) == len(a.served)
+    k = solve_on_kernel(a, transport, tiny, none, none, ub, -math.inf, all_open, share, EXACT, deadline=math.inf)
+    assert k.status == "optimal" and k.rounds >= 2
+    assert k.objective == pytest.approx(optimum, rel=1e-7)
+    assert k.bound <= optimum * (1 + 1e-9)
+    # The returned point is a full solution of that cost.
+    assert np.bincount(a.customer, k.share, minlength=len(a.demand)) == pytest.approx(np.ones(len(a.demand)), abs=1e-7)
+    assert k.objective == pytest.approx(a.fixed_cost[k.is_open].sum() + k.share @ a.serve_cost, rel=1e-9)
+
+
+def test_kernel_mip_bound_with_a_tiny_kernel_is_below_the_optimum(cst_8x30) -> None:
+    import highspy
+
+    from model.cflp import _arrays, _kernel_mip, _pair_rank, _run_kernel_mip, _Transport
+
+    p, optimum = cst_8x30
+    a = _arrays(p)
+    highspy.Highs.resetGlobalScheduler(True)
+    all_open = np.ones(len(a.capacity), dtype=bool)
+    _, share = _Transport(a, EXACT.threads).solve(all_open)
+    none = np.zeros(len(a.capacity), dtype=bool)
+    mip = _kernel_mip(a, none, none, _pair_rank(a) < 2)
+    status, bound, values = _run_kernel_mip(a, mip, all_open, share, EXACT, time_limit_s=30.0)
+    assert status == "optimal"
+    # Relaxation: the optimum over two pairs per customer plus z is at most the true optimum ...
+    assert bound <= optimum * (1 + 1e-9)
+    objective = float(values @ np.asarray(mip.lp.col_cost_))
+    assert objective <= optimum * (1 + 1e-7)
+    # ... and here strictly below it: z is used (z is cheaper than the true detour it stands for).
+    _, _, z = mip.split(values)
+    assert z.max() > 1e-6 and objective < optimum * (1 - 1e-6)
+
+
+def test_kernel_pairs_keep_nearest_cheap_and_incumbent_pairs() -> None:
+    from model.cflp import _arrays, _pair_rank, kernel_pairs
+
+    a = _arrays(small_cst(6, 20, ratio=3.0, seed=5))
+    lam = np.zeros(len(a.demand))  # no pair is "cheap" at price 0: only nearest and incumbent pairs
+    far = int(np.flatnonzero(_pair_rank(a) == 4)[0])  # some customer's fifth-cheapest pair
+    share = np.zeros(len(a.site))
+    share[far] = 0.5
+    k = kernel_pairs(a, lam, share, margin=0.3, nearest=2)
+    assert k.sum() == 2 * len(a.served) + 1
+    assert k[far] and not k[_pair_rank(a) == 2].any()
+    # At price lam_j = the customer's third-cheapest cost, margin 0 admits exactly the three cheapest.
+    rank = _pair_rank(a)
+    third = np.zeros(len(a.demand))
+    third[a.customer[rank == 2]] = a.serve_cost[rank == 2]
+    assert (kernel_pairs(a, third, np.zeros(len(a.site)), margin=0.0, nearest=1) == (rank < 3)).all()
+    lam_all = np.full(len(a.demand), np.inf)
+    assert kernel_pairs(a, lam_all, np.zeros(len(a.site))).all()
+
+
+def test_strong_path_on_a_kernel_matches_the_plain_mip() -> None:
+    # 20 sites x 100 customers: the Lagrangian bound does not close it, and the kernel leaves pairs
+    # out, so the end-to-end answer rests on the z relaxation (here its first answer used z and the
+    # kernel grew once).
+    p = small_cst(20, 100, ratio=3.0, seed=2)
+    strong = p.solve(EXACT)
+    plain = p.solve(EXACT, method="plain")
+    assert strong.status == plain.status == "optimal"
+    assert strong.objective == pytest.approx(plain.objective, rel=1e-7)
+    assert strong.dual_bound <= plain.objective * (1 + 1e-7)
+    assert strong.mip_rounds >= 1 and strong.columns < 20 + 20 * 100
+    assert strong.fixed_cost + strong.serving_cost == pytest.approx(strong.objective, rel=1e-9)
