@@ -117,7 +117,8 @@ def site_km_by_class(sites: pd.DataFrame, county_km: pd.DataFrame) -> pd.DataFra
     """km to a substation of each class per site: a substation candidate connects at its own class with
     no spur (0 km, higher classes not offered); any other candidate uses its county's nearest stations
     (from the county's representative point: an approximation for user points)."""
-    km = county_km.reindex(sites["county_fips"].astype(str).to_numpy())
+    classes = [c for c in county_km.columns if str(c).startswith("km_class_")]
+    km = county_km[classes].reindex(sites["county_fips"].astype(str).to_numpy())
     km.index = sites.index
     if "voltage_class" in sites:
         cls = sites["voltage_class"].astype(int)
