@@ -32,7 +32,12 @@ def test_default_inputs_attach_state_and_grid_facts() -> None:
     data = load_inputs(scenario_from_dict({"name": "t", "budget": {"equity_usd": 1e9}, "candidates": {"states": ["VA"]}}))
     assert len(data.sites) == 133  # Virginia's 95 counties + 38 independent cities
     assert set(data.sites["state"]) == {"VA"}
-    assert data.sites["price_usd_per_mwh"].iloc[0] == pytest.approx(89.2, abs=0.05)  # EIA 2023 VA industrial
+    # Accomack County (51001): its utilities' EIA-861 2018 industrial price 80.75 $/MWh x VA's 2023/2018
+    # ratio = 105.0 (data/county_price.csv), not the state's EIA 2023 average of 89.2.
+    assert data.sites.loc["51001", "price_usd_per_mwh"] == pytest.approx(105.0, abs=0.005)
+    assert data.sites.loc["51001", "price_source"].startswith("county utilities")
+    # Data-center land (Cushman & Wakefield 2025 average, state_facts.csv) is what a campus pays.
+    assert data.sites["land_value_usd_per_acre"].eq(244_000.0).all()
     assert not data.sites[["headroom_mw", "pue", "co2_kg_per_mwh", "land_available_acres"]].isna().any().any()
 
 
