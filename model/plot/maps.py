@@ -77,14 +77,16 @@ class Shade:
 
 
 SHADES: dict[str, Shade] = {
-    "headroom_mw": Shade("Grid headroom for new load (MW)", "YlGnBu", 0.5),
+    "headroom_mw": Shade("Grid headroom for new load, legacy model (MW)", "YlGnBu", 0.5),
     "land_available_acres": Shade("Developable land (acres)", "YlGn", 0.5),
-    "price_usd_per_mwh": Shade("Industrial electricity price, 2018 ($/MWh)", "YlOrRd"),
+    "price_usd_per_mwh": Shade("Industrial electricity price, 2023 ($/MWh)", "YlOrRd"),
     "co2_kg_per_mwh": Shade("Grid CO₂ intensity (kg CO₂/MWh)", "YlOrBr"),
-    "land_value_usd_per_acre": Shade("Farm real estate value ($/acre)", "BuPu", 0.5),
+    "land_value_usd_per_acre": Shade("Land price a campus pays ($/acre)", "BuPu", 0.5),
+    "farmland_usd_per_acre": Shade("Farm real estate value ($/acre)", "BuPu", 0.5),
     "water_stress_score": Shade("Water stress (WRI Aqueduct score, 0–5)", "PuBu"),
     "pue": Shade("Power usage effectiveness (PUE, –)", "RdPu"),
-    "queue_years": Shade("Interconnection queue (years)", "Purples"),
+    "queue_years": Shade("Time to power (years)", "Purples"),
+    "time_to_power_years": Shade("Time to power (years)", "Purples"),
     "substations": Shade("Substations (count)", "Greys", 0.5),
     "max_kv": Shade("Highest substation voltage (kV)", "Greys"),
     "gen_mw_total": Shade("Generation capacity (MW)", "Oranges", 0.5),
