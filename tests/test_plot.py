@@ -179,7 +179,7 @@ def test_static_map_real_counties_shaded() -> None:
     ax = fig.axes[0]
     assert {"counties", "states"} <= {c.get_gid() for c in ax.collections}
     assert len(states) == 49
-    assert fig.axes[1].get_xlabel() == "Grid headroom for new load (MW)"
+    assert fig.axes[1].get_xlabel() == "Grid headroom for new load, legacy model (MW)"
     x0, x1 = ax.get_xlim()
     assert x1 - x0 > 4e6  # projected metres (EPSG:5070), not degrees
 
@@ -189,7 +189,7 @@ def test_folium_map_markers_layers_and_legend() -> None:
     assert len(re.findall(r"L\.circleMarker\(\s*\[", html)) == len(SITES)
     assert "Built sites (4)" in html
     assert "State borders" in html
-    assert "Counties: Grid headroom for new load (MW)" in html
+    assert "Counties: Grid headroom for new load, legacy model (MW)" in html
     assert "L.control.layers" in html
     for gpu in set(dominant_gpu(SITES)):
         assert gpu in html
