@@ -1,10 +1,23 @@
-"""benchmarks/run.py --smallest runs end to end and writes its table with the Pyomo overhead ratio."""
+"""benchmarks/run.py --smallest runs end to end and writes its table with the Pyomo overhead ratio; the
+fast translation (rows read from the blocks' arrays) gives exactly Pyomo's compiler's matrix."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+import pytest
+
+from model.config import scenario_from_dict
+from model.inputs.load import load_inputs
+from model.milp.build import build_model, update_params
+from model.solve.highs import StandardForm, pyomo_standard_form, to_standard_form
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -28,9 +41,136 @@ def test_benchmark_smallest_writes_table(tmp_path: Path) -> None:
     assert cells[1] == "3"  # Delaware's three counties
     assert cells[15].endswith("×") and float(cells[15].rstrip("×")) > 0
     assert cells[16] == "yes" and cells[19] == "yes"  # counts equal, objectives agree
+    assert cells[20].endswith("%")  # build + translate as a share of end to end
+    assert cells[21] == "yes" and cells[22] == "yes"  # same LP as the direct build; arrays = Pyomo's compiler
     assert "Machine:" in text and "highspy" in text
-    # The before/after table: the pipeline's route and three 'before' routes, each with its ratio.
+    # The before/after table: the pipeline's route and four 'before' routes, each with its ratio.
     before = text.split("## Before and after")[1]
     de_before = next(line for line in before.splitlines() if line.startswith("| DE |"))
     ratios = [c.strip() for c in de_before.strip("|").split("|")][3::2]
-    assert len(ratios) == 4 and all(float(r.rstrip("×")) > 0 for r in ratios)
+    assert len(ratios) == 5 and all(float(r.rstrip("×")) > 0 for r in ratios)
+
+
+# --- the translation's arrays against Pyomo's standard-form compiler --------------------------------
+
+
+def _arrays(form: StandardForm) -> list[np.ndarray]:
+    lp = form.lp
+    return [
+        np.asarray(lp.a_matrix_.start_), np.asarray(lp.a_matrix_.index_), np.asarray(lp.a_matrix_.value_),
+        np.asarray(lp.col_cost_), np.asarray(lp.col_lower_), np.asarray(lp.col_upper_), np.asarray(lp.row_lower_),
+        np.asarray(lp.row_upper_), np.array([int(t == highspy.HighsVarType.kInteger) for t in lp.integrality_]),
+        np.array([lp.offset_, float(lp.sense_ == highspy.ObjSense.kMaximize)]),
+    ]
+
+
+def assert_same_form(m: pyo.ConcreteModel) -> StandardForm:
+    """The pipeline's translation equals Pyomo's compiler on the whole model, bit for bit and row for row."""
+    fast, ref = to_standard_form(m), pyomo_standard_form(m)
+    for a, b in zip(_arrays(fast), _arrays(ref)):
+        assert a.shape == b.shape and np.array_equal(a, b)
+    assert [v.name for v in fast.columns] == [v.name for v in ref.columns]
+    assert [c.name for c in fast.row_constraints] == [c.name for c in ref.row_constraints]
+    return fast
+
+
+def _inputs(states: list[str], **raw: Any) -> Any:
+    base: dict[str, Any] = {
+        "name": "translation",
+        "objective": {"sense": "max_compute"},
+        "budget": {"equity_usd": 20e9, "include_opex": True},
+        "candidates": {"states": states},
+    }
+    base.update(raw)
+    return load_inputs(scenario_from_dict(base, "tests/test_benchmarks.py"))
+
+
+CASES: dict[str, tuple[list[str], dict[str, Any]]] = {
+    "zonal max compute, opex": (["DE", "MD"], {}),
+    "zonal capex only, carbon price": (["VA"], {"budget": {"equity_usd": 20e9}, "costs": {"carbon_price_usd_per_tco2": 50.0}}),
+    "legacy": (["DE", "MD"], {"supply": {"model": "legacy"}}),
+    "min cost target": (["TX"], {"objective": {"sense": "min_cost", "target_it_mw": 2000}, "budget": None}),
+    "min cost, gpu target, min campus": (
+        ["OK"], {"objective": {"sense": "min_cost", "target_gpus": 20000}, "budget": None, "costs": {"min_campus_mw": 20.0}},
+    ),
+    "policies (dry cooling, tax, caps)": (
+        ["AZ", "NV"],
+        {
+            "policies": [
+                {"type": "water_cap", "max_m3_per_year": 1e5, "min_water_stress": 3.0, "states": ["AZ", "NV"]},
+                {"type": "tax_incentive", "states": ["AZ"], "gpu_capex_discount_share": 0.08},
+                {"type": "carbon_cap", "max_tco2_per_year": 1e5},
+                {"type": "max_share_per_state", "share": 0.6},
+            ]
+        },
+    ),
+    "hourly": (["DE"], {"energy": {"enabled": True, "rep_days": 2, "hours_per_period": 6, "onsite": ["solar", "battery", "gas"]}}),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_translation_arrays_equal_pyomo_compiler(case: str) -> None:
+    states, raw = CASES[case]
+    sm = build_model(_inputs(states, **raw))
+    form = assert_same_form(sm.m)
+    assert form.rows_from_arrays >= len(sm.data.sets.SITES)  # the arrays were used, not only Pyomo's compiler
+
+
+def test_translation_follows_params_and_changes() -> None:
+    """Mutable Params (budget, carbon price), a member deactivated, a row replaced and fixed variables:
+    the translation still equals Pyomo's compiler (the arrays refresh, or Pyomo compiles what changed)."""
+    inputs = _inputs(["DE", "MD"], costs={"min_campus_mw": 10.0})
+    sm = build_model(inputs)
+    m = sm.m
+    sc = inputs.scenario
+    raw = sc.model_dump(mode="json", exclude_unset=True)
+    raw["budget"] = {"equity_usd": 35e9, "include_opex": True}
+    raw["costs"] = dict(raw.get("costs", {}), carbon_price_usd_per_tco2=120.0)
+    moved = replace(inputs, scenario=scenario_from_dict(raw, "tests/test_benchmarks.py"))
+    update_params(sm, replace(moved, costs=replace_costs(inputs, 120.0)))
+    assert pyo.value(m.carbon_price_usd_per_tco2) == 120.0
+    assert_same_form(m)
+    first = m.SITES.first()
+    m.campus_min[first].deactivate()  # as the robust workflow strands a site
+    assert_same_form(m)
+    m.campus_min[first].activate()
+    m.connection_mw[first].set_value(m.facility_mw[first] <= 50.0)  # a row set anew
+    form = assert_same_form(m)
+    assert any(c is m.connection_mw[first] for c in form.row_constraints)
+    m.build[first].fix(0)  # as the hourly seed fixes sites: Pyomo substitutes fixed variables itself
+    assert assert_same_form(m).rows_from_arrays == 0
+
+
+def replace_costs(inputs: Any, carbon_price: float) -> Any:
+    return inputs.costs.model_copy(update={"carbon_price_usd_per_tco2": carbon_price})
+
+
+def test_translation_with_sub_blocks_and_new_objective() -> None:
+    """Scenario models as sub-blocks of one parent (the robust workflow) and an objective replaced by a
+    near-optimal row plus a new objective (the alternatives workflow)."""
+    a = build_model(_inputs(["DE", "MD"])).m
+    b = build_model(_inputs(["DE", "MD"], costs={"carbon_price_usd_per_tco2": 80.0})).m
+    parent = pyo.ConcreteModel()
+    parent.add_component("scenario_0", a)
+    parent.add_component("scenario_1", b)
+    a.objective.deactivate()
+    b.objective.deactivate()
+    parent.tie = pyo.Constraint(expr=a.build[a.SITES.first()] - b.build[b.SITES.first()] == 0)
+    parent.objective = pyo.Objective(expr=0.5 * a.objective.expr + 0.5 * b.objective.expr, sense=pyo.maximize)
+    assert assert_same_form(parent).rows_from_arrays > 0
+    parent.del_component("scenario_0")
+    parent.del_component("scenario_1")
+    a.objective.activate()
+    a.near_optimal = pyo.Constraint(expr=a.objective.expr >= 1.0)
+    a.objective.deactivate()
+    a.mga_objective = pyo.Objective(expr=sum(a.facility_mw[s] for s in a.SITES), sense=pyo.minimize)
+    assert assert_same_form(a).rows_from_arrays > 0
+
+
+def test_translation_with_only_the_objective_left_to_pyomo() -> None:
+    """Every row from arrays, the objective (a new one) compiled by Pyomo."""
+    m = build_model(_inputs(["DE"])).m
+    m.objective.deactivate()
+    m.other_objective = pyo.Objective(expr=2.0 * m.compute_pflops + 1.0, sense=pyo.maximize)
+    form = assert_same_form(m)
+    assert form.rows_from_arrays == form.rows and form.lp.offset_ == 1.0

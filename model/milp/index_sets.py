@@ -128,8 +128,20 @@ def build_index_sets(data: SitingData, sites: pd.DataFrame) -> IndexSets:
 
 def _members(values: pd.Series, keys: list[str]) -> dict[str, list[str]]:
     """key -> the values indexed by it, in their order; every key present (empty list if none)."""
-    grouped = values.groupby(level=0, sort=False).agg(list) if len(values) else pd.Series(dtype=object)
-    return {k: list(grouped.get(k, [])) for k in keys}
+    # A plain dict pass: pandas' groupby(...).agg(list) costs ~0.2 s per national call.
+    out: dict[str, list[str]] = {k: [] for k in keys}
+    for k, v in zip(values.index.tolist(), values.tolist()):
+        members = out.get(k)
+        if members is not None:
+            members.append(v)
+    return out
+
+
+def site_connections(connections: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
+    """The connection options of the candidate sites (a set lookup: pandas' isin on Arrow strings is ~10x slower)."""
+    ids = set(sites.index.tolist())
+    keep = np.fromiter((s in ids for s in connections["site_id"].tolist()), dtype=bool, count=len(connections))
+    return connections.loc[keep]
 
 
 def zonal_sets(data: SitingData, sites: pd.DataFrame) -> dict[str, list]:
@@ -151,13 +163,12 @@ def zonal_sets(data: SitingData, sites: pd.DataFrame) -> dict[str, list]:
     types = supply.generation.index.to_list()
     load_zones = set(sites["zone"])
     energy_types = [t for t in types if (supply.energy_share[t] > 0).any()]
-    conn = supply.connections.loc[supply.connections["site_id"].isin(sites.index)]
+    positive = (supply.energy_share[energy_types] > 0).to_dict(orient="index")  # zone -> type -> bool
+    conn = site_connections(supply.connections, sites)
     return {
         "ZONES": zones,
-        "INTERFACES": list(zip(tr["from_zone"], tr["to_zone"])),
+        "INTERFACES": list(zip(tr["from_zone"].tolist(), tr["to_zone"].tolist())),
         "ZONES_GEN": [(z, t) for z in zones for t in types],
-        "ZONES_GEN_ENERGY": [
-            (z, t) for z in zones if z in load_zones for t in energy_types if supply.energy_share.at[z, t] > 0
-        ],
-        "SITES_CONNECTIONS": list(zip(conn["site_id"], conn["option"])),
+        "ZONES_GEN_ENERGY": [(z, t) for z in zones if z in load_zones for t in energy_types if positive[z][t]],
+        "SITES_CONNECTIONS": list(zip(conn["site_id"].tolist(), conn["option"].tolist())),
     }

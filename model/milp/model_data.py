@@ -4,11 +4,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression, ProductExpression, SumExpression
+from pyomo.core.expr.relational_expr import InequalityExpression
 
 from model.config import CostAssumptions
 from model.core.units import (
@@ -21,7 +25,7 @@ from model.core.units import (
 )
 from model.inputs.energy_data import EnergyData
 from model.inputs.load import SitingData
-from model.milp.index_sets import IndexSets, active_sites, build_index_sets, policy_context
+from model.milp.index_sets import IndexSets, active_sites, build_index_sets, policy_context, site_connections
 from model.policies import module_for
 from model.policies.base import PolicyContext
 
@@ -58,7 +62,7 @@ class ModelData:
     # the water it saves, m3 per year per dry-cooled MW of IT (data/cooling.csv; L/kWh = m3/MWh).
     dry_pue_delta: float = 0.0
     dry_water_saved_m3_per_mw_year: float = 0.0
-    supply: "ZonalData | None" = None  # zonal supply coefficients ([supply] model = "zonal")
+    supply: ZonalData | None = None  # zonal supply coefficients ([supply] model = "zonal")
 
 
 @dataclass(frozen=True)
@@ -95,31 +99,40 @@ def zonal_data(inputs: SitingData, sites: pd.DataFrame, sets: IndexSets) -> Zona
     cost_pv = kw * (gen["capex_usd_per_kw"] * crf + gen["fom_usd_per_kw_yr"]) * annuity_factor(rate, horizon)
     fuel = gen["heat_rate_mmbtu_per_mwh"] * supply.gas_fuel_usd_per_mmbtu
     co2 = gen["heat_rate_mmbtu_per_mwh"] * supply.gas_co2_kg_per_mmbtu / 1000.0
-    conn = supply.connections.loc[supply.connections["site_id"].isin(sites.index)]
-    keys = list(zip(conn["site_id"], conn["option"]))
-    tr = supply.transfers.set_index(["from_zone", "to_zone"])["mw"] * supply.import_share
+    conn = site_connections(supply.connections, sites)
+    keys = list(zip(conn["site_id"].tolist(), conn["option"].tolist()))
+    tr = supply.transfers
+    # One dict lookup per interface (a MultiIndex lookup per key costs ~0.1 ms).
+    limit = dict(zip(zip(tr["from_zone"].tolist(), tr["to_zone"].tolist()), (tr["mw"] * supply.import_share).tolist()))
     zone_of = sites["zone"].astype(str)
+    share = supply.energy_share.to_dict(orient="index")  # zone -> type -> share
     return ZonalData(
         zone_of=zone_of.to_dict(),
         spare_mw=(supply.zones["spare_firm_mw"] * supply.spare_share).reindex(sets.ZONES).to_dict(),
-        interface_max_mw={k: float(tr[k]) for k in sets.INTERFACES},
-        connection_mw=dict(zip(keys, conn["mw"].astype(float))),
-        connection_cost_musd=dict(zip(keys, conn["cost_usd"].astype(float) / USD_PER_MUSD)),
+        interface_max_mw={k: float(limit[k]) for k in sets.INTERFACES},
+        connection_mw=dict(zip(keys, conn["mw"].astype(float).tolist())),
+        connection_cost_musd=dict(zip(keys, (conn["cost_usd"].astype(float) / USD_PER_MUSD).tolist())),
         gen_credit=gen["capacity_credit"].astype(float).to_dict(),
         gen_capex_musd_per_mw=(kw * gen["capex_usd_per_kw"]).to_dict(),
         gen_cost_pv_musd_per_mw=cost_pv.to_dict(),
-        gen_energy_max_mwh_per_mw={
-            (z, t): float(supply.energy_share.at[z, t]) * HOURS_PER_YEAR for z, t in sets.ZONES_GEN_ENERGY
-        },
+        gen_energy_max_mwh_per_mw={(z, t): float(share[z][t]) * HOURS_PER_YEAR for z, t in sets.ZONES_GEN_ENERGY},
         gen_usd_per_mwh=(fuel + gen["vom_usd_per_mwh"]).to_dict(),
         gen_co2_t_per_mwh=co2.to_dict(),
         ref_price_usd_per_mwh=sites.groupby("zone")["price_usd_per_mwh"].min().astype(float).to_dict(),
         ref_co2_t_per_mwh=(sites.groupby("zone")["co2_kg_per_mwh"].min() / 1000.0).astype(float).to_dict(),
-        sites_in={str(z): list(g.index) for z, g in sites.groupby("zone")},
+        sites_in=_members(zone_of),
         gen_construction_years=(
             gen["construction_years"].astype(float) if "construction_years" in gen else pd.Series(0.0, index=gen.index)
         ).to_dict(),
     )
+
+
+def _members(key_of: pd.Series) -> dict[str, list[str]]:
+    """key -> the index labels with that value, in index order, keys sorted (as groupby gives them)."""
+    out: dict[str, list[str]] = {}
+    for label, key in zip(key_of.index.tolist(), key_of.tolist()):
+        out.setdefault(key, []).append(label)
+    return dict(sorted(out.items()))
 
 
 @dataclass(frozen=True)
@@ -141,9 +154,7 @@ def model_data(inputs: SitingData) -> ModelData:
     # Largest block count the campus cap allows: a tight bound helps HiGHS' presolve.
     facility_mw_per_block = np.outer(pue.to_numpy(), gpus["it_kw_per_block"].to_numpy() / KW_PER_MW)
     blocks_max = np.floor(costs.max_campus_mw / facility_mw_per_block + 1e-9).astype(int)
-    blocks_max_map = {
-        (s, g): int(blocks_max[i, j]) for i, s in enumerate(sets.SITES) for j, g in enumerate(sets.GPUS)
-    }
+    blocks_max_map = dict(zip(sets.SITES_GPUS, blocks_max.ravel().tolist()))  # SITES_GPUS is site-major
     land_cost = sites["land_value_usd_per_acre"] * costs.acres_per_mw / USD_PER_MUSD
     data = ModelData(
         inputs=inputs,
@@ -191,3 +202,150 @@ def model_data(inputs: SitingData) -> ModelData:
         if adjust is not None:
             data = adjust(data, policy)
     return data
+
+
+# --- Pyomo expressions straight from coefficient arrays ------------------------------------------
+#
+# Pyomo's operators cost ~2 us per `+` or `*` and a national model has ~10^5 terms, so the blocks build
+# the expression objects directly: `term` / `linear_sum` / `scaled` / `named_sum` / `le` give exactly
+# the objects Python's `sum` and Pyomo's operators would (every value and every row reads as before).
+# Each row block also states its rows as arrays (`LinearRows`), which model.solve.highs.to_standard_form
+# reads instead of walking the expressions.
+
+
+def term(c: float, v: Any) -> Any:
+    """``c * v`` as Pyomo's operator gives it for a native ``c`` and a variable (``v`` itself for 1)."""
+    return v if c == 1 else MonomialTermExpression((c, v))
+
+
+def linear_sum(coefs: Sequence[float], variables: Sequence[Any]) -> Any:
+    """``sum(c * v for c, v in ...)`` as Python's sum gives it: 0, the single term, or a LinearExpression."""
+    terms = [v if c == 1 else MonomialTermExpression((c, v)) for c, v in zip(coefs, variables)]
+    if len(terms) > 1:
+        return LinearExpression(terms)
+    return terms[0] if terms else 0
+
+
+def scaled(c: Any, e: Any) -> Any:
+    """``c * e`` for a named expression ``e`` (Pyomo keeps a ProductExpression; 1 returns ``e``)."""
+    return ProductExpression((c, e)) if c.__class__ is float and c != 1 else c * e
+
+
+def named_sum(items: Sequence[Any]) -> Any:
+    """``sum(items)`` of named expressions, as Python's sum gives it (the item itself when alone)."""
+    if len(items) > 1:
+        return SumExpression(list(items))
+    return items[0] if items else 0
+
+
+def le(lhs: Any, rhs: Any) -> InequalityExpression:
+    """``lhs <= rhs`` as Pyomo's operator gives it for a variable side (an InequalityExpression)."""
+    return InequalityExpression((lhs, rhs), False)
+
+
+def rule_from(table: dict[Any, Any]) -> Callable[..., Any]:
+    """A Pyomo rule returning ``table[index]`` (tuple indices arrive unpacked)."""
+
+    def rule(_m: pyo.ConcreteModel, *index: Any) -> Any:
+        return table[index[0] if len(index) == 1 else index]
+
+    return rule
+
+
+MEMBERS_CACHE = "_var_members"  # block attribute: Var name -> (Var, its members), built once
+
+
+def members(var: Any) -> list[Any]:
+    """The VarData of an indexed Var in its index order: one list per Var, shared by every block's
+    arrays (the translation maps each distinct list to columns once)."""
+    cache = var.parent_block().__dict__.setdefault(MEMBERS_CACHE, {})
+    hit = cache.get(var.local_name)
+    if hit is None or hit[0] is not var or len(hit[1]) != len(var):
+        hit = cache[var.local_name] = (var, list(var.values()))
+    return hit[1]
+
+
+Segments = tuple  # lists of VarData (each from `members`); an array's column j is the j-th of them joined
+
+
+def joined(segments: Segments) -> list[Any]:
+    return [v for seg in segments for v in seg]
+
+
+@dataclass
+class LinearRows:
+    """A constraint component's rows as arrays: row ``k`` (its k-th member in index order) is
+    ``sum(vals[i] * variables[cols[i]] for i with rows[i] == k)`` with sense ``senses[k]`` (1: <= rhs,
+    -1: >= rhs, 0: == rhs), exactly as Pyomo's standard-form compiler reads the member's expression
+    (same coefficients, bit for bit: tests/test_benchmarks.py compares the two routes).
+
+    ``refresh`` (rows whose numbers depend on mutable Params: the budget, the carbon price) returns
+    ``(vals, rhs)`` for the Params' current values. A member whose expression was replaced after the
+    build (``exprs`` no longer holds its object) makes the translation compile the component with Pyomo.
+    """
+
+    constraint: Any
+    members: list[Any]
+    exprs: list[Any]
+    variables: Segments
+    rows: np.ndarray
+    cols: np.ndarray
+    vals: np.ndarray
+    senses: np.ndarray
+    rhs: np.ndarray
+    refresh: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None
+
+
+@dataclass
+class LinearObjective:
+    """The objective's linear coefficients as arrays (``refresh`` as in :class:`LinearRows`)."""
+
+    objective: Any
+    expr: Any
+    sense: int
+    variables: Segments
+    cols: np.ndarray
+    vals: np.ndarray
+    refresh: Callable[[], np.ndarray] | None = None
+
+
+LINEAR_REGISTRY = "_linear_rows"  # block attribute: list of LinearRows / LinearObjective
+
+
+def register_linear(m: pyo.ConcreteModel, item: LinearRows | LinearObjective) -> None:
+    """Record ``item`` on the model for model.solve.highs.to_standard_form."""
+    registry = m.__dict__.setdefault(LINEAR_REGISTRY, [])
+    registry.append(item)
+
+
+def add_linear_rows(
+    m: pyo.ConcreteModel,
+    name: str,
+    index: Any,
+    keys: Sequence[Any],
+    variables: Segments,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    vals: np.ndarray,
+    rhs: np.ndarray,
+    *,
+    exprs: list[Any],
+    sense: int | np.ndarray = 1,
+    refresh: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None,
+) -> pyo.Constraint:
+    """Add constraint ``name`` over ``index`` (members ``keys``, in index order) with Pyomo expressions
+    ``exprs``, and register the same rows as COO arrays: row k is ``sum(vals * joined(variables)[cols])``
+    over its entries, <= rhs[k] (sense 1) or >= rhs[k] (-1), as Pyomo's compiler reads ``exprs[k]``."""
+    n = len(keys)
+    senses = np.broadcast_to(np.asarray(sense, dtype=np.int8), (n,)).copy()
+    m.add_component(name, pyo.Constraint(index, rule=rule_from(dict(zip(keys, exprs)))))
+    con = m.component(name)
+    data = [con[k] for k in keys]
+    register_linear(
+        m,
+        LinearRows(
+            constraint=con, members=data, exprs=[d.expr for d in data], variables=variables, rows=rows, cols=cols,
+            vals=vals, senses=senses, rhs=rhs, refresh=refresh,
+        ),
+    )
+    return con

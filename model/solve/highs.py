@@ -18,9 +18,13 @@ from typing import Any, Callable, Literal
 import highspy
 import numpy as np
 import pyomo.environ as pyo
+import scipy.sparse as sp
+from pyomo.common.gc_manager import PauseGC
+from pyomo.core.base.enums import SortComponents
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from model.config import SolverConfig
+from model.milp.model_data import LINEAR_REGISTRY, LinearObjective, LinearRows
 
 _INT_TOL = 1e-6
 PRESOLVE_OFF_ABOVE_COLUMNS = 60_000
@@ -166,6 +170,7 @@ class StandardForm:
     rows: int
     nonzeros: int
     row_constraints: list  # the Pyomo ConstraintData behind each row, in order
+    rows_from_arrays: int = 0  # rows read from the blocks' arrays (the rest compiled by Pyomo)
 
 
 def highs_lp(
@@ -201,7 +206,23 @@ def highs_lp(
 
 
 def to_standard_form(m: pyo.ConcreteModel, column_order: str = "declaration") -> StandardForm:
-    """Compile ``m``; columns follow variable declaration order unless ``column_order="compiler"``."""
+    """Compile ``m``; columns follow variable declaration order unless ``column_order="compiler"``.
+
+    Rows a block registered as arrays (``model.milp.model_data.LinearRows``: same numbers as their
+    Pyomo expressions) are read from the arrays and only the rest is compiled by Pyomo, giving the
+    same matrix, bit for bit, as compiling everything (``pyomo_standard_form``)."""
+    if column_order == "declaration":
+        with PauseGC():
+            columns, fixed = _declared_columns(m)
+            # Fixed variables: Pyomo substitutes them itself (the arrays do not), so it compiles all.
+            form = None if fixed else _registered_form(m, columns)
+        if form is not None:
+            return form
+    return pyomo_standard_form(m, column_order)
+
+
+def pyomo_standard_form(m: pyo.ConcreteModel, column_order: str = "declaration") -> StandardForm:
+    """Compile all of ``m`` with Pyomo's standard-form compiler (the reference for the fast route)."""
     options = {}
     if column_order == "declaration":
         # Fixed variables are substituted out by the compiler; listing them would duplicate columns.
@@ -214,10 +235,7 @@ def to_standard_form(m: pyo.ConcreteModel, column_order: str = "declaration") ->
     n_rows = len(repn.rows)
     senses = np.fromiter((r[1] for r in repn.rows), dtype=np.int8, count=n_rows)
     rhs = np.asarray(repn.rhs, dtype=float)
-    lower = np.array([-math.inf if v.lb is None else v.lb for v in columns], dtype=float)
-    upper = np.array([math.inf if v.ub is None else v.ub for v in columns], dtype=float)
-    integer = np.array([v.is_integer() for v in columns], dtype=bool)
-
+    lower, upper, integer = _column_bounds(columns)
     A = repn.A.tocsc()
     sense = repn.objectives[0].sense if repn.objectives else pyo.minimize
     lp = highs_lp(
@@ -234,6 +252,221 @@ def to_standard_form(m: pyo.ConcreteModel, column_order: str = "declaration") ->
     )
     return StandardForm(
         lp=lp, columns=columns, rows=n_rows, nonzeros=int(A.nnz), row_constraints=[r[0] for r in repn.rows]
+    )
+
+
+def _declared_columns(m: pyo.ConcreteModel) -> tuple[list, list]:
+    """Unfixed variables in declaration order (the columns), and the fixed ones."""
+    columns, fixed = [], []
+    for v in m.component_data_objects(pyo.Var, active=True, descend_into=True):
+        (fixed if v.fixed else columns).append(v)
+    return columns, fixed
+
+
+def _column_bounds(columns: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lower and upper bounds (±inf for none) and integrality of each column, as VarData.lb / .ub /
+    .is_integer() give them; the domain's bounds and integrality are looked up once per domain."""
+    try:
+        return _column_bounds_fast(columns)
+    except AttributeError:  # a Pyomo whose VarData keeps its bounds elsewhere: the public properties
+        lower = np.array([-math.inf if v.lb is None else v.lb for v in columns], dtype=float)
+        upper = np.array([math.inf if v.ub is None else v.ub for v in columns], dtype=float)
+        return lower, upper, np.array([v.is_integer() for v in columns], dtype=bool)
+
+
+def _column_bounds_fast(columns: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n = len(columns)
+    lower, upper = np.empty(n), np.empty(n)
+    integer = np.empty(n, dtype=bool)
+    domains: dict[int, tuple[Any, Any, bool]] = {}
+    native = (int, float)
+    for j, v in enumerate(columns):
+        dom = v.domain
+        info = domains.get(id(dom))
+        if info is None:
+            info = domains[id(dom)] = (*dom.bounds(), v.is_integer())
+        dlb, dub, integer[j] = info
+        lb, ub = v._lb, v._ub  # the bounds as set; resolved below exactly as VarData.lb / .ub do
+        if lb is None:
+            lb = dlb
+        elif lb.__class__ in native and -math.inf < lb < math.inf:
+            lb = lb if dlb is None else max(lb, dlb)
+        else:
+            lb = v.lb
+        if ub is None:
+            ub = dub
+        elif ub.__class__ in native and -math.inf < ub < math.inf:
+            ub = ub if dub is None else min(ub, dub)
+        else:
+            ub = v.ub
+        lower[j] = -math.inf if lb is None else lb
+        upper[j] = math.inf if ub is None else ub
+    return lower, upper, integer
+
+
+def _registry(m: pyo.ConcreteModel) -> list:
+    """Every LinearRows / LinearObjective registered on an active block of ``m``."""
+    items: list = []
+    for b in m.block_data_objects(active=True, descend_into=True):
+        items.extend(b.__dict__.get(LINEAR_REGISTRY, ()))
+    return items
+
+
+def _registered_form(m: pyo.ConcreteModel, columns: list) -> StandardForm | None:
+    """The standard form with registered rows read from their arrays; None when nothing is registered
+    or something the arrays cannot represent was changed (then Pyomo compiles everything)."""
+    items = _registry(m)
+    if not items:
+        return None
+    col_of = {id(v): j for j, v in enumerate(columns)}
+    index_cache: dict[int, np.ndarray] = {}
+
+    def col_index(segments: tuple) -> np.ndarray:
+        """Column of each registered variable (-1: not a column), one lookup per distinct list."""
+        parts = []
+        for seg in segments:
+            idx = index_cache.get(id(seg))
+            if idx is None:
+                idx = index_cache[id(seg)] = np.fromiter((col_of.get(id(v), -1) for v in seg), dtype=np.int64, count=len(seg))
+            parts.append(idx)
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    objectives = list(m.component_data_objects(pyo.Objective, active=True, descend_into=True))
+    rows_of: dict[int, tuple[LinearRows, np.ndarray]] = {}
+    objective: tuple[LinearObjective, np.ndarray] | None = None
+    for item in items:
+        if isinstance(item, LinearRows):
+            con = item.constraint
+            if not (con.active and len(con) == len(item.members)):
+                continue
+            if not all(d.active and d.expr is e for d, e in zip(item.members, item.exprs)):
+                continue
+            cols = col_index(item.variables)[item.cols]
+            if len(cols) and cols.min() < 0:
+                continue
+            rows_of[id(con)] = (item, cols)
+        else:
+            obj = item.objective
+            if len(objectives) == 1 and objectives[0] is obj and obj.expr is item.expr and obj.sense == item.sense:
+                cols = col_index(item.variables)[item.cols]
+                if not len(cols) or cols.min() >= 0:
+                    objective = (item, cols)
+    if not rows_of and objective is None:
+        return None
+
+    # Pyomo compiles what is left (policies' rows, hourly dispatch, changed rows) with the registered
+    # components switched off for the call.
+    switched = [item.constraint for item, _ in rows_of.values()]
+    if objective is not None:
+        switched.append(objective[0].objective)
+    for comp in switched:
+        comp.deactivate()
+    try:
+        rest_left = next(m.component_data_objects((pyo.Constraint, pyo.Objective), active=True, descend_into=True), None)
+        repn = (
+            LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=None, column_order=[])
+            if rest_left is not None
+            else None
+        )
+    finally:
+        for comp in switched:
+            comp.activate()
+
+    n_cols = len(columns)
+    row_cons: list = []
+    senses: list[np.ndarray] = []
+    rhs: list[np.ndarray] = []
+    coo_r: list[np.ndarray] = []
+    coo_c: list[np.ndarray] = []
+    coo_v: list[np.ndarray] = []
+    n_rows = n_arrays = 0
+    stock_rows = list(repn.rows) if repn is not None else []
+    stock_A = None
+    stock_cols = np.zeros(0, dtype=np.int64)
+    if repn is not None:
+        stock_cols = np.fromiter((col_of.get(id(v), -1) for v in repn.columns), dtype=np.int64, count=len(repn.columns))
+        if len(stock_cols) and stock_cols.min() < 0:
+            return None  # a variable outside the declared columns: let Pyomo order it as it would
+        stock_A = repn.A.tocsr()
+        stock_rhs = np.asarray(repn.rhs, dtype=float)
+    pos = 0
+    sorter = SortComponents.ORDERED_INDICES
+    for comp in m.component_objects(pyo.Constraint, active=True, descend_into=True, sort=sorter):
+        registered = rows_of.get(id(comp))
+        if registered is not None:
+            item, cols = registered
+            vals, item_rhs = item.refresh() if item.refresh is not None else (item.vals, item.rhs)
+            k = len(item.members)
+            row_cons.extend(item.members)
+            senses.append(item.senses)
+            rhs.append(np.asarray(item_rhs, dtype=float))
+            coo_r.append(n_rows + item.rows)
+            coo_c.append(cols)
+            coo_v.append(np.asarray(vals, dtype=float))
+            n_rows += k
+            n_arrays += k
+            continue
+        start = pos
+        while pos < len(stock_rows) and stock_rows[pos][0].parent_component() is comp:
+            pos += 1
+        if pos > start:
+            assert stock_A is not None
+            block = stock_A[start:pos].tocoo()
+            row_cons.extend(r[0] for r in stock_rows[start:pos])
+            senses.append(np.fromiter((r[1] for r in stock_rows[start:pos]), dtype=np.int8, count=pos - start))
+            rhs.append(stock_rhs[start:pos])
+            coo_r.append(n_rows + block.row.astype(np.int64))
+            coo_c.append(stock_cols[block.col])
+            coo_v.append(block.data)
+            n_rows += pos - start
+    if pos != len(stock_rows):
+        return None  # rows in an order this merge does not reproduce
+
+    cost = np.zeros(n_cols)
+    offset = 0.0
+    if objective is not None:
+        item, cols = objective
+        cost[cols] = item.refresh() if item.refresh is not None else item.vals
+        maximize = item.sense == pyo.maximize
+    elif repn is not None and repn.objectives:
+        c = repn.c.tocsr()[0].tocoo()
+        cost[stock_cols[c.col]] = c.data
+        offset = float(repn.c_offset[0])
+        maximize = repn.objectives[0].sense == pyo.maximize
+    else:
+        maximize = False
+    A = sp.csr_matrix(
+        (np.concatenate(coo_v) if coo_v else np.zeros(0),
+         (np.concatenate(coo_r) if coo_r else np.zeros(0, dtype=np.int64),
+          np.concatenate(coo_c) if coo_c else np.zeros(0, dtype=np.int64))),
+        shape=(n_rows, n_cols),
+    ).tocsc()
+    A.sum_duplicates()
+    A.eliminate_zeros()
+    if n_rows and (np.diff(A.tocsr().indptr) == 0).any():
+        return None  # an empty row: Pyomo drops or rejects those itself
+    # As the compiler does: columns in no row and without an objective coefficient are left out.
+    keep = (np.diff(A.indptr) > 0) | (cost != 0)
+    if not keep.all():
+        A = A[:, keep]
+        cost = cost[keep]
+        columns = [v for v, k in zip(columns, keep.tolist()) if k]
+    sense_arr = np.concatenate(senses) if senses else np.zeros(0, dtype=np.int8)
+    rhs_arr = np.concatenate(rhs) if rhs else np.zeros(0)
+    lower, upper, integer = _column_bounds(columns)
+    lp = highs_lp(
+        cost=cost,
+        col_lower=lower,
+        col_upper=upper,
+        row_lower=np.where(sense_arr <= 0, rhs_arr, -math.inf),
+        row_upper=np.where(sense_arr >= 0, rhs_arr, math.inf),
+        matrix=A,
+        maximize=maximize,
+        integer=integer,
+        offset=offset,
+    )
+    return StandardForm(
+        lp=lp, columns=columns, rows=n_rows, nonzeros=int(A.nnz), row_constraints=row_cons, rows_from_arrays=n_arrays
     )
 
 

@@ -17,10 +17,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import DivisionExpression, NPV_ProductExpression, NPV_SumExpression, ProductExpression
 
 from model.core.units import HOURS_PER_YEAR, USD_PER_MUSD, annuity_factor
 from model.milp.components.dispatch import add_dispatch
 from model.milp.components.supply import add_supply, add_supply_capacity, add_zone_firm
+from model.milp.model_data import named_sum, rule_from, scaled
 
 if TYPE_CHECKING:
     from model.milp.model_data import ModelData
@@ -32,7 +34,8 @@ def add_energy(m: pyo.ConcreteModel, data: ModelData) -> None:
     # Mutable so that sweeps over the carbon price re-solve without rebuilding.
     m.carbon_price_usd_per_tco2 = pyo.Param(initialize=costs.carbon_price_usd_per_tco2, mutable=True)
     m.annuity_years = pyo.Param(initialize=annuity_factor(costs.discount_rate, costs.horizon_years))
-    m.energy_mwh_per_year = pyo.Expression(m.SITES, rule=lambda m, s: hours * m.facility_mw[s])
+    sites = data.sets.SITES
+    m.energy_mwh_per_year = pyo.Expression(m.SITES, rule=rule_from({s: scaled(hours, m.facility_mw[s]) for s in sites}))
     add_water(m, data)
     if data.energy is not None:
         # Zonal: new zone capacity first (the dispatch runs it), the firm row on the campuses' firm need after.
@@ -43,7 +46,7 @@ def add_energy(m: pyo.ConcreteModel, data: ModelData) -> None:
             add_zone_firm(m, data, firm_need)
     else:
         add_annual_energy(m, data)
-    m.energy_opex_pv_musd_total = pyo.Expression(expr=m.annuity_years * m.energy_cost_musd_per_year_total)
+    m.energy_opex_pv_musd_total = pyo.Expression(expr=scaled(pyo.value(m.annuity_years), m.energy_cost_musd_per_year_total))
 
 
 def add_water(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -53,28 +56,42 @@ def add_water(m: pyo.ConcreteModel, data: ModelData) -> None:
     dry_sites = set(data.sets.SITES_DRY_OPTION)
     saved = data.dry_water_saved_m3_per_mw_year
 
-    def water(m: pyo.ConcreteModel, s: str) -> object:
-        evaporative = wue * hours * m.it_mw[s]
+    def water(s: str) -> object:
+        evaporative = scaled(wue * hours, m.it_mw[s])
         return evaporative - saved * m.dry_it_mw[s] if s in dry_sites else evaporative
 
-    m.water_m3_per_year = pyo.Expression(m.SITES, rule=water)
+    m.water_m3_per_year = pyo.Expression(m.SITES, rule=rule_from({s: water(s) for s in data.sets.SITES}))
+
+
+def _grid_rate(price: float, cp: object, co2: float) -> object:
+    """``price + cp * co2`` as Pyomo's operators give it (an NPV sum over the mutable carbon price)."""
+    if co2 == 1 or not price:
+        return price + cp * co2
+    return NPV_SumExpression([price, NPV_ProductExpression((cp, co2))])
 
 
 def add_annual_energy(m: pyo.ConcreteModel, data: ModelData) -> None:
     """Each site's grid energy at its own price and CO2 rate, and the totals (with new generation's)."""
+    sites = data.sets.SITES
+    cp = m.carbon_price_usd_per_tco2
+    mwh = m.energy_mwh_per_year
+    # energy_mwh x (price + carbon price x CO2) / 1e6, built as the operators would build it
     m.energy_cost_musd_per_year = pyo.Expression(
         m.SITES,
-        rule=lambda m, s: m.energy_mwh_per_year[s]
-        * (data.price_usd_per_mwh[s] + m.carbon_price_usd_per_tco2 * data.co2_t_per_mwh[s])
-        / USD_PER_MUSD,
+        rule=rule_from({
+            s: DivisionExpression((ProductExpression((mwh[s], _grid_rate(data.price_usd_per_mwh[s], cp, data.co2_t_per_mwh[s]))), USD_PER_MUSD))
+            for s in sites
+        }),
     )
-    m.co2_t_per_year = pyo.Expression(m.SITES, rule=lambda m, s: data.co2_t_per_mwh[s] * m.energy_mwh_per_year[s])
-    m.energy_opex_pv_musd = pyo.Expression(m.SITES, rule=lambda m, s: m.annuity_years * m.energy_cost_musd_per_year[s])
-    grid_cost = sum(m.energy_cost_musd_per_year[s] for s in m.SITES)
-    grid_co2 = sum(m.co2_t_per_year[s] for s in m.SITES)
+    m.co2_t_per_year = pyo.Expression(m.SITES, rule=rule_from({s: scaled(data.co2_t_per_mwh[s], mwh[s]) for s in sites}))
+    annuity = pyo.value(m.annuity_years)
+    cost = m.energy_cost_musd_per_year
+    m.energy_opex_pv_musd = pyo.Expression(m.SITES, rule=rule_from({s: scaled(annuity, cost[s]) for s in sites}))
+    grid_cost = [cost[s] for s in sites]
+    grid_co2 = [m.co2_t_per_year[s] for s in sites]
     if data.supply is not None:
         add_supply(m, data)
-        grid_cost = grid_cost + m.new_gen_energy_cost_musd_per_year
-        grid_co2 = grid_co2 + m.new_gen_co2_t_per_year
-    m.energy_cost_musd_per_year_total = pyo.Expression(expr=grid_cost)
-    m.co2_t_per_year_total = pyo.Expression(expr=grid_co2)
+        grid_cost.append(m.new_gen_energy_cost_musd_per_year)
+        grid_co2.append(m.new_gen_co2_t_per_year)
+    m.energy_cost_musd_per_year_total = pyo.Expression(expr=named_sum(grid_cost))
+    m.co2_t_per_year_total = pyo.Expression(expr=named_sum(grid_co2))

@@ -7,15 +7,27 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pyomo.environ as pyo
+
+from model.milp.components.siting import facility_terms
+from model.milp.model_data import add_linear_rows, le, scaled
 
 if TYPE_CHECKING:
     from model.milp.model_data import ModelData
 
 
 def add_land(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """acres/MW x facility <= developable acres, only where land (not the campus cap) can bind."""
+    sites, limited = data.sets.SITES, data.sets.SITES_LAND_LIMITED
+    pos = {s: i for i, s in enumerate(sites)}
+    lim_pos = np.fromiter((pos[s] for s in limited), dtype=np.int64, count=len(limited))
+    row_of_site = np.full(len(sites), -1)
+    row_of_site[lim_pos] = np.arange(len(limited))
+    fac = facility_terms(m, data)
+    r, c, v = fac.rows(row_of_site, scale=data.costs.acres_per_mw)
+    acres = data.sites["land_available_acres"].to_numpy(dtype=float)[lim_pos]
     acres_per_mw = data.costs.acres_per_mw
     land_acres = data.sites["land_available_acres"].to_dict()
-    m.land = pyo.Constraint(
-        m.SITES_LAND_LIMITED, rule=lambda m, s: acres_per_mw * m.facility_mw[s] <= land_acres[s]
-    )
+    exprs = [le(scaled(acres_per_mw, m.facility_mw[s]), land_acres[s]) for s in limited]
+    add_linear_rows(m, "land", m.SITES_LAND_LIMITED, limited, fac.variables, r, c, v, acres, exprs=exprs)

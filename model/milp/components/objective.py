@@ -5,31 +5,68 @@ Provides: ``compute_pflops``, ``gpus_total``, ``it_mw_total``, ``objective`` and
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pyomo.environ as pyo
 
 from model.core.rules import register_rule
+from model.milp.components.budget import cost_coefficients
+from model.milp.model_data import LinearObjective, LinearRows, Segments, linear_sum, members, named_sum, register_linear
 
 if TYPE_CHECKING:
     from model.milp.model_data import ModelData
 
 
 def add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
-    m.compute_pflops = pyo.Expression(expr=sum(m.site_pflops[s] for s in m.SITES))
-    m.gpus_total = pyo.Expression(expr=sum(data.block_gpus[g] * m.blocks[s, g] for s, g in m.SITES_GPUS))
-    m.it_mw_total = pyo.Expression(expr=sum(m.it_mw[s] for s in m.SITES))
+    sets = data.sets
+    sites, gpus = sets.SITES, sets.GPUS
+    n_s = len(sites)
+    blocks = members(m.blocks)
+    m.compute_pflops = pyo.Expression(expr=named_sum([m.site_pflops[s] for s in sites]))
+    gpus_per_block = [data.block_gpus[g] for g in gpus]
+    m.gpus_total = pyo.Expression(expr=linear_sum(gpus_per_block * n_s, blocks))
+    m.it_mw_total = pyo.Expression(expr=named_sum([m.it_mw[s] for s in sites]))
+    # The same sums as arrays over the blocks (site-major), for the translation to HiGHS.
+    per_block = {
+        "PFLOPS": np.tile(np.array([data.block_pflops[g] for g in gpus], dtype=float), n_s),
+        "GPUs": np.tile(np.array(gpus_per_block, dtype=float), n_s),
+        "MW of IT": np.tile(np.array([data.block_it_mw[g] for g in gpus], dtype=float), n_s),
+    }
+    cols = np.arange(len(blocks))
     goal = data.inputs.scenario.objective
     if goal.sense == "max_compute":
         m.objective = pyo.Objective(expr=m.compute_pflops, sense=pyo.maximize)
+        _register_objective(m, (blocks,), cols, lambda: per_block["PFLOPS"])
         return
     if goal.target_pflops is not None:
-        m.target = pyo.Constraint(expr=m.compute_pflops >= goal.target_pflops)
-        register_rule(m, "target", "target", "PFLOPS")
+        target, unit, bound = m.compute_pflops, "PFLOPS", goal.target_pflops
     elif goal.target_gpus is not None:
-        m.target = pyo.Constraint(expr=m.gpus_total >= goal.target_gpus)
-        register_rule(m, "target", "target", "GPUs")
+        target, unit, bound = m.gpus_total, "GPUs", goal.target_gpus
     else:
-        m.target = pyo.Constraint(expr=m.it_mw_total >= goal.target_it_mw)
-        register_rule(m, "target", "target", "MW of IT")
+        target, unit, bound = m.it_mw_total, "MW of IT", goal.target_it_mw
+    m.target = pyo.Constraint(expr=target >= bound)
+    register_rule(m, "target", "target", unit)
+    register_linear(
+        m,
+        LinearRows(
+            constraint=m.target, members=[m.target], exprs=[m.target.expr], variables=(blocks,),
+            rows=np.zeros(len(blocks), dtype=np.int64), cols=cols, vals=per_block[unit],
+            senses=np.full(1, -1, dtype=np.int8), rhs=np.array([float(bound)]),
+        ),
+    )
     m.objective = pyo.Objective(expr=m.total_cost_musd, sense=pyo.minimize)
+    coefficients = cost_coefficients(m, data, include_opex=True)
+    if coefficients is not None:
+        variables, cost_cols, values = coefficients
+        _register_objective(m, variables, cost_cols, values)
+
+
+def _register_objective(m: pyo.ConcreteModel, variables: Segments, cols: np.ndarray, values: Any) -> None:
+    register_linear(
+        m,
+        LinearObjective(
+            objective=m.objective, expr=m.objective.expr, sense=m.objective.sense, variables=variables, cols=cols,
+            vals=values(), refresh=values,
+        ),
+    )

@@ -10,7 +10,7 @@ instead; in hourly mode the dispatch block dispatches it in the zone's hourly ba
 Called by the energy block: annual mode ``add_supply`` (after the per-site energy and before its
 totals, which gain the two yearly terms below); hourly mode ``add_supply_capacity`` before the dispatch
 and ``add_zone_firm`` after it, with the dispatch's firm need per site (flexible load and on-site firm
-capacity lower it).
+capacity lower it). Annual mode states its rows as coefficient arrays (``add_linear_rows``).
 
 Provides: ``ZONES``, ``INTERFACES``, ``ZONES_GEN``, ``new_gen_mw``, ``import_mw``,
 ``new_gen_capex_musd``, ``new_gen_cost_pv_musd`` (in the budget's capex), ``zone_firm``; annual mode
@@ -23,9 +23,12 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Callable
 
+import numpy as np
 import pyomo.environ as pyo
 
-from model.core.units import USD_PER_MUSD
+from model.core.units import HOURS_PER_YEAR, USD_PER_MUSD
+from model.milp.components.siting import facility_terms
+from model.milp.model_data import add_linear_rows, le, linear_sum, members, named_sum, term
 
 if TYPE_CHECKING:
     from model.milp.model_data import ModelData
@@ -36,7 +39,7 @@ SiteTerm = Callable[[str], object]
 def add_supply(m: pyo.ConcreteModel, data: ModelData) -> None:
     """Annual mode: capacity, the firm balance on facility MW, and new generation's annual energy."""
     add_supply_capacity(m, data)
-    add_zone_firm(m, data, lambda s: m.facility_mw[s])
+    add_zone_firm(m, data)
     add_new_energy_annual(m, data)
 
 
@@ -46,18 +49,80 @@ def add_supply_capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
     assert z is not None
     sets = data.sets
     m.ZONES = pyo.Set(initialize=sets.ZONES, ordered=True)
-    m.INTERFACES = pyo.Set(within=m.ZONES * m.ZONES, initialize=sets.INTERFACES, ordered=True)
-    m.ZONES_GEN = pyo.Set(within=m.ZONES * pyo.Any, initialize=sets.ZONES_GEN, ordered=True)
+    m.INTERFACES = pyo.Set(dimen=2, initialize=sets.INTERFACES, ordered=True)
+    m.ZONES_GEN = pyo.Set(dimen=2, initialize=sets.ZONES_GEN, ordered=True)
     m.new_gen_mw = pyo.Var(m.ZONES_GEN, within=pyo.NonNegativeReals)
-    m.import_mw = pyo.Var(m.INTERFACES, within=pyo.NonNegativeReals, bounds=lambda m, a, b: (0.0, z.interface_max_mw[a, b]))
-    m.new_gen_capex_musd = pyo.Expression(expr=sum(z.gen_capex_musd_per_mw[t] * m.new_gen_mw[k, t] for k, t in sets.ZONES_GEN))
-    m.new_gen_cost_pv_musd = pyo.Expression(
-        expr=sum(z.gen_cost_pv_musd_per_mw[t] * m.new_gen_mw[k, t] for k, t in sets.ZONES_GEN)
+    m.import_mw = pyo.Var(m.INTERFACES, within=pyo.NonNegativeReals, bounds=(0.0, None))
+    for v, k in zip(members(m.import_mw), sets.INTERFACES):
+        v.setub(z.interface_max_mw[k])
+    gen = members(m.new_gen_mw)
+    types = [t for _, t in sets.ZONES_GEN]
+    m.new_gen_capex_musd = pyo.Expression(expr=linear_sum([z.gen_capex_musd_per_mw[t] for t in types], gen))
+    m.new_gen_cost_pv_musd = pyo.Expression(expr=linear_sum([z.gen_cost_pv_musd_per_mw[t] for t in types], gen))
+
+
+def add_zone_firm(m: pyo.ConcreteModel, data: ModelData, campus_firm_mw: SiteTerm | None = None) -> None:
+    """Firm balance: campus firm MW + exports - imports - accredited new MW <= spare for new load.
+
+    ``campus_firm_mw`` (hourly mode: the dispatch's firm need per site) defaults to facility MW."""
+    z = data.supply
+    assert z is not None
+    if campus_firm_mw is not None:
+        _add_zone_firm_rule(m, data, campus_firm_mw)
+        return
+    sets = data.sets
+    zones = sets.ZONES
+    zpos = {k: i for i, k in enumerate(zones)}
+    # facility MW of each site in its zone's row, +1 per export, -1 per import, -credit per new MW
+    site_row = np.fromiter((zpos[z.zone_of[s]] for s in sets.SITES), dtype=np.int64, count=len(sets.SITES))
+    fac = facility_terms(m, data)
+    r, c, v = fac.rows(site_row)
+    imports, gen = members(m.import_mw), members(m.new_gen_mw)
+    n_fac, n_imp = sum(map(len, fac.variables)), len(imports)
+    n_int = len(sets.INTERFACES)
+    credit = np.fromiter((z.gen_credit[t] for _, t in sets.ZONES_GEN), dtype=float, count=len(gen))
+    out_of: dict[str, list] = defaultdict(list)
+    into: dict[str, list] = defaultdict(list)
+    for k, (a, b) in zip(imports, sets.INTERFACES):
+        out_of[a].append(k)
+        into[b].append(k)
+    gen_in: dict[str, list] = defaultdict(list)
+    for var, (zone, t) in zip(gen, sets.ZONES_GEN):
+        gen_in[zone].append((z.gen_credit[t], var))
+
+    def firm(zone: str) -> object:
+        # Pyomo's expression as its operators build it: sums (as Python's sum gives them), then + - <=
+        expr = named_sum([m.facility_mw[s] for s in z.sites_in.get(zone, [])])
+        expr = _add(expr, linear_sum([1] * len(out_of[zone]), out_of[zone]))
+        expr = _sub(expr, linear_sum([1] * len(into[zone]), into[zone]))
+        expr = _sub(expr, linear_sum([k for k, _ in gen_in[zone]], [g for _, g in gen_in[zone]]))
+        return expr <= z.spare_mw[zone]
+
+    add_linear_rows(
+        m, "zone_firm", m.ZONES, zones, fac.variables + (imports, gen),
+        np.concatenate([
+            r,
+            np.fromiter((zpos[a] for a, _ in sets.INTERFACES), dtype=np.int64, count=n_int),
+            np.fromiter((zpos[b] for _, b in sets.INTERFACES), dtype=np.int64, count=n_int),
+            np.fromiter((zpos[k] for k, _ in sets.ZONES_GEN), dtype=np.int64, count=len(gen)),
+        ]),
+        np.concatenate([c, n_fac + np.arange(n_int), n_fac + np.arange(n_int), n_fac + n_imp + np.arange(len(gen))]),
+        np.concatenate([v, np.ones(n_int), -np.ones(n_int), -credit]),
+        np.fromiter((z.spare_mw[k] for k in zones), dtype=float, count=len(zones)),
+        exprs=[firm(zone) for zone in zones],
     )
 
 
-def add_zone_firm(m: pyo.ConcreteModel, data: ModelData, campus_firm_mw: SiteTerm) -> None:
-    """Firm balance: campus firm MW + exports - imports - accredited new MW <= spare for new load."""
+def _add(a: object, b: object) -> object:
+    return a if isinstance(b, int) and b == 0 else b if isinstance(a, int) and a == 0 else a + b
+
+
+def _sub(a: object, b: object) -> object:
+    return a if isinstance(b, int) and b == 0 else a - b
+
+
+def _add_zone_firm_rule(m: pyo.ConcreteModel, data: ModelData, campus_firm_mw: SiteTerm) -> None:
+    """The zone firm balance on a per-site expression (hourly mode's firm need)."""
     z = data.supply
     assert z is not None
     sets = data.sets
@@ -86,20 +151,41 @@ def add_new_energy_annual(m: pyo.ConcreteModel, data: ModelData) -> None:
     sets = data.sets
     m.ZONES_GEN_ENERGY = pyo.Set(within=m.ZONES_GEN, initialize=sets.ZONES_GEN_ENERGY, ordered=True)
     m.new_gen_mwh = pyo.Var(m.ZONES_GEN_ENERGY, within=pyo.NonNegativeReals)
-    energy_in: dict[str, list[str]] = defaultdict(list)
-    for zone, t in sets.ZONES_GEN_ENERGY:
-        energy_in[zone].append(t)
-    # Energy a new plant can make in a year, and no more than the zone's campuses use (no sales).
-    m.new_gen_energy_max = pyo.Constraint(
-        m.ZONES_GEN_ENERGY,
-        rule=lambda m, zone, t: m.new_gen_mwh[zone, t] <= z.gen_energy_max_mwh_per_mw[zone, t] * m.new_gen_mw[zone, t],
+    mwh = members(m.new_gen_mwh)
+    n_e = len(mwh)
+    gen_pos = {k: i for i, k in enumerate(sets.ZONES_GEN)}
+    # Energy a new plant can make in a year (mwh - share x 8760 x MW <= 0), and no more than the zone's
+    # campuses use (sum of mwh - sum of campus MWh <= 0: no sales).
+    emax = np.fromiter((z.gen_energy_max_mwh_per_mw[k] for k in sets.ZONES_GEN_ENERGY), dtype=float, count=n_e)
+    rows = np.arange(n_e)
+    gen = members(m.new_gen_mw)
+    gen_cols = np.fromiter((gen_pos[k] for k in sets.ZONES_GEN_ENERGY), dtype=np.int64, count=n_e)
+    add_linear_rows(
+        m, "new_gen_energy_max", m.ZONES_GEN_ENERGY, sets.ZONES_GEN_ENERGY, (mwh, gen),
+        np.concatenate([rows, rows]), np.concatenate([rows, n_e + gen_cols]),
+        np.concatenate([np.ones(n_e), -emax]), np.zeros(n_e),
+        exprs=[le(x, term(e, gen[j])) for x, e, j in zip(mwh, emax.tolist(), gen_cols.tolist())],
     )
-    energy_zones = sorted(energy_in, key=sets.ZONES.index)
+    energy_zones = sorted({zone for zone, _ in sets.ZONES_GEN_ENERGY}, key=sets.ZONES.index)
     m.ZONES_ENERGY = pyo.Set(within=m.ZONES, initialize=energy_zones, ordered=True)
-    m.new_gen_energy_use = pyo.Constraint(
-        m.ZONES_ENERGY,
-        rule=lambda m, zone: sum(m.new_gen_mwh[zone, t] for t in energy_in[zone])
-        <= sum(m.energy_mwh_per_year[s] for s in z.sites_in.get(zone, [])),
+    row_of_zone = {k: i for i, k in enumerate(energy_zones)}
+    site_row = np.fromiter((row_of_zone.get(z.zone_of[s], -1) for s in sets.SITES), dtype=np.int64, count=len(sets.SITES))
+    fac = facility_terms(m, data)
+    # A campus' MWh is hours x facility: Pyomo's compiler writes -(hours x coefficient) for it on the right.
+    hours = data.costs.load_factor * HOURS_PER_YEAR
+    r, c, v = fac.rows(site_row, scale=hours)
+    mwh_in: dict[str, list] = defaultdict(list)
+    for var, (zone, _) in zip(mwh, sets.ZONES_GEN_ENERGY):
+        mwh_in[zone].append(var)
+    exprs = [
+        le(linear_sum([1] * len(mwh_in[zone]), mwh_in[zone]), named_sum([m.energy_mwh_per_year[s] for s in z.sites_in.get(zone, [])]))
+        for zone in energy_zones
+    ]
+    add_linear_rows(
+        m, "new_gen_energy_use", m.ZONES_ENERGY, energy_zones, (mwh,) + fac.variables,
+        np.concatenate([np.fromiter((row_of_zone[k] for k, _ in sets.ZONES_GEN_ENERGY), dtype=np.int64, count=n_e), r]),
+        np.concatenate([np.arange(n_e), n_e + c]),
+        np.concatenate([np.ones(n_e), -v]), np.zeros(len(energy_zones)), exprs=exprs,
     )
     cp = m.carbon_price_usd_per_tco2
     m.new_gen_co2_t_per_year = pyo.Expression(
