@@ -122,7 +122,7 @@ def build_index_sets(data: SitingData, sites: pd.DataFrame) -> IndexSets:
         SITES_DRY_OPTION=sites.index[dry_cooling_mask(sites, data)].to_list(),
         DISPATCH_ZONES=dzones,
         SITES_IN_DISPATCH_ZONE=_members(by_dzone, dzones),
-        DISPATCH_ZONE_OF=dzone.to_dict(),
+        DISPATCH_ZONE_OF=dict(zip(site_ids, dzone.tolist())),
     )
 
 

@@ -107,7 +107,7 @@ def zonal_data(inputs: SitingData, sites: pd.DataFrame, sets: IndexSets) -> Zona
     zone_of = sites["zone"].astype(str)
     share = supply.energy_share.to_dict(orient="index")  # zone -> type -> share
     return ZonalData(
-        zone_of=zone_of.to_dict(),
+        zone_of=as_dict(zone_of),
         spare_mw=(supply.zones["spare_firm_mw"] * supply.spare_share).reindex(sets.ZONES).to_dict(),
         interface_max_mw={k: float(limit[k]) for k in sets.INTERFACES},
         connection_mw=dict(zip(keys, conn["mw"].astype(float).tolist())),
@@ -125,6 +125,11 @@ def zonal_data(inputs: SitingData, sites: pd.DataFrame, sets: IndexSets) -> Zona
             gen["construction_years"].astype(float) if "construction_years" in gen else pd.Series(0.0, index=gen.index)
         ).to_dict(),
     )
+
+
+def as_dict(series: pd.Series) -> dict:
+    """``series.to_dict()`` without pandas' per-item path (slow on Arrow-string indexes): same keys and values."""
+    return dict(zip(series.index.tolist(), series.tolist()))
 
 
 def _members(key_of: pd.Series) -> dict[str, list[str]]:
@@ -169,27 +174,27 @@ def model_data(inputs: SitingData) -> ModelData:
         block_pflops=(gpus["gpus_per_block"] * gpus[inputs.precision_col] / TFLOPS_PER_PFLOPS).to_dict(),
         block_gpus=gpus["gpus_per_block"].astype(int).to_dict(),
         blocks_max=blocks_max_map,
-        pue=pue.to_dict(),
+        pue=as_dict(pue),
         # Zonal supply: a site's grid limit is its largest connection option (no tiers); legacy: headroom.
-        headroom_mw=(
+        headroom_mw=as_dict(
             inputs.supply.connections.groupby("site_id")["mw"].max().reindex(sites.index).fillna(0.0)
             if inputs.supply is not None
             else sites["headroom_mw"].astype(float)
-        ).to_dict(),
-        land_mw_max=(sites["land_available_acres"] / costs.acres_per_mw).to_dict(),
-        land_cost_musd_per_mw=land_cost.to_dict(),
-        price_usd_per_mwh=sites["price_usd_per_mwh"].astype(float).to_dict(),
-        co2_t_per_mwh=(sites["co2_kg_per_mwh"] / 1000.0).to_dict(),
+        ),
+        land_mw_max=as_dict(sites["land_available_acres"] / costs.acres_per_mw),
+        land_cost_musd_per_mw=as_dict(land_cost),
+        price_usd_per_mwh=as_dict(sites["price_usd_per_mwh"].astype(float)),
+        co2_t_per_mwh=as_dict(sites["co2_kg_per_mwh"] / 1000.0),
         tier_mw={} if inputs.supply is not None else inputs.tiers["added_mw"].astype(float).to_dict(),
         tier_cost_musd={} if inputs.supply is not None else (inputs.tiers["cost_usd"] / USD_PER_MUSD).to_dict(),
         gpu_price_factor=dict.fromkeys(sets.SITES, 1.0),
         facility_capex_factor=dict.fromkeys(sets.SITES, 1.0),
         # A per-site $/MW adjustment from the data, e.g. the bonus for clustering near existing campuses.
-        capex_adder_musd_per_mw=(
+        capex_adder_musd_per_mw=as_dict(
             sites["capex_adjust_usd_per_mw"] / USD_PER_MUSD
             if "capex_adjust_usd_per_mw" in sites
             else pd.Series(0.0, index=sites.index)
-        ).to_dict(),
+        ),
         dry_pue_delta=float(inputs.cooling.loc["dry", "pue_delta"]),
         dry_water_saved_m3_per_mw_year=float(
             inputs.cooling.loc["evaporative", "wue_l_per_kwh_it"] - inputs.cooling.loc["dry", "wue_l_per_kwh_it"]
@@ -255,6 +260,13 @@ def rule_from(table: dict[Any, Any]) -> Callable[..., Any]:
 MEMBERS_CACHE = "_var_members"  # block attribute: Var name -> (Var, its members), built once
 
 
+def by_index(comp: Any, keys: Sequence[Any]) -> dict[Any, Any]:
+    """index -> member of an indexed component built over ``keys`` (in that order), without indexing."""
+    values = list(comp.values())
+    assert len(values) == len(keys)
+    return dict(zip(keys, values))
+
+
 def members(var: Any) -> list[Any]:
     """The VarData of an indexed Var in its index order: one list per Var, shared by every block's
     arrays (the translation maps each distinct list to columns once)."""
@@ -263,6 +275,14 @@ def members(var: Any) -> list[Any]:
     if hit is None or hit[0] is not var or len(hit[1]) != len(var):
         hit = cache[var.local_name] = (var, list(var.values()))
     return hit[1]
+
+
+def members_by_first(var: Any, pairs: Sequence[tuple[Any, Any]]) -> dict[Any, list[Any]]:
+    """VarData of a Var over (first, second) pairs, grouped by first (in pair order), without indexing."""
+    out: dict[Any, list[Any]] = {}
+    for (first, _), v in zip(pairs, members(var)):
+        out.setdefault(first, []).append(v)
+    return out
 
 
 Segments = tuple  # lists of VarData (each from `members`); an array's column j is the j-th of them joined
@@ -340,7 +360,8 @@ def add_linear_rows(
     senses = np.broadcast_to(np.asarray(sense, dtype=np.int8), (n,)).copy()
     m.add_component(name, pyo.Constraint(index, rule=rule_from(dict(zip(keys, exprs)))))
     con = m.component(name)
-    data = [con[k] for k in keys]
+    data = list(con.values())  # members in index order, i.e. the order of ``keys``
+    assert len(data) == n
     register_linear(
         m,
         LinearRows(

@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 import highspy
 import numpy as np
@@ -258,8 +259,10 @@ def pyomo_standard_form(m: pyo.ConcreteModel, column_order: str = "declaration")
 def _declared_columns(m: pyo.ConcreteModel) -> tuple[list, list]:
     """Unfixed variables in declaration order (the columns), and the fixed ones."""
     columns, fixed = [], []
-    for v in m.component_data_objects(pyo.Var, active=True, descend_into=True):
-        (fixed if v.fixed else columns).append(v)
+    # The order of component_data_objects(Var, active=True), component by component (~5x faster).
+    for comp in m.component_objects(pyo.Var, active=True, descend_into=True):
+        for v in comp.values():
+            (fixed if v.fixed else columns).append(v)
     return columns, fixed
 
 
@@ -275,33 +278,33 @@ def _column_bounds(columns: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _column_bounds_fast(columns: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    n = len(columns)
-    lower, upper = np.empty(n), np.empty(n)
-    integer = np.empty(n, dtype=bool)
+    lower, upper, integer = [], [], []
     domains: dict[int, tuple[Any, Any, bool]] = {}
     native = (int, float)
-    for j, v in enumerate(columns):
+    inf = math.inf
+    for v in columns:
         dom = v.domain
         info = domains.get(id(dom))
         if info is None:
             info = domains[id(dom)] = (*dom.bounds(), v.is_integer())
-        dlb, dub, integer[j] = info
+        dlb, dub, is_int = info
         lb, ub = v._lb, v._ub  # the bounds as set; resolved below exactly as VarData.lb / .ub do
         if lb is None:
             lb = dlb
-        elif lb.__class__ in native and -math.inf < lb < math.inf:
+        elif lb.__class__ in native and -inf < lb < inf:
             lb = lb if dlb is None else max(lb, dlb)
         else:
             lb = v.lb
         if ub is None:
             ub = dub
-        elif ub.__class__ in native and -math.inf < ub < math.inf:
+        elif ub.__class__ in native and -inf < ub < inf:
             ub = ub if dub is None else min(ub, dub)
         else:
             ub = v.ub
-        lower[j] = -math.inf if lb is None else lb
-        upper[j] = math.inf if ub is None else ub
-    return lower, upper, integer
+        lower.append(-inf if lb is None else lb)
+        upper.append(inf if ub is None else ub)
+        integer.append(is_int)
+    return np.array(lower, dtype=float), np.array(upper, dtype=float), np.array(integer, dtype=bool)
 
 
 def _registry(m: pyo.ConcreteModel) -> list:
@@ -356,21 +359,21 @@ def _registered_form(m: pyo.ConcreteModel, columns: list) -> StandardForm | None
 
     # Pyomo compiles what is left (policies' rows, hourly dispatch, changed rows) with the registered
     # components switched off for the call.
-    switched = [item.constraint for item, _ in rows_of.values()]
-    if objective is not None:
-        switched.append(objective[0].objective)
-    for comp in switched:
-        comp.deactivate()
-    try:
-        rest_left = next(m.component_data_objects((pyo.Constraint, pyo.Objective), active=True, descend_into=True), None)
-        repn = (
-            LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=None, column_order=[])
-            if rest_left is not None
-            else None
-        )
-    finally:
+    sorter = SortComponents.ORDERED_INDICES
+    components = list(m.component_objects(pyo.Constraint, active=True, descend_into=True, sort=sorter))
+    rest_left = objective is None or any(id(c) not in rows_of for c in components)
+    repn = None
+    if rest_left:
+        switched = [item.constraint for item, _ in rows_of.values()]
+        if objective is not None:
+            switched.append(objective[0].objective)
         for comp in switched:
-            comp.activate()
+            comp.deactivate()
+        try:
+            repn = LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=None, column_order=[])
+        finally:
+            for comp in switched:
+                comp.activate()
 
     n_cols = len(columns)
     row_cons: list = []
@@ -390,8 +393,7 @@ def _registered_form(m: pyo.ConcreteModel, columns: list) -> StandardForm | None
         stock_A = repn.A.tocsr()
         stock_rhs = np.asarray(repn.rhs, dtype=float)
     pos = 0
-    sorter = SortComponents.ORDERED_INDICES
-    for comp in m.component_objects(pyo.Constraint, active=True, descend_into=True, sort=sorter):
+    for comp in components:
         registered = rows_of.get(id(comp))
         if registered is not None:
             item, cols = registered

@@ -23,8 +23,10 @@ from model.milp.components.siting import facility_terms
 from model.milp.model_data import (
     LinearRows,
     Segments,
+    by_index,
     linear_sum,
     members,
+    members_by_first,
     named_sum,
     register_linear,
     rule_from,
@@ -58,14 +60,15 @@ def add_budget(m: pyo.ConcreteModel, data: ModelData) -> None:
     other = data.facility_capex_factor  # tax credits on buildings, 1.0 by default
     build = dict(zip(sites, members(m.build)))
     m.capex_site_musd = pyo.Expression(m.SITES, rule=rule_from({s: term(other[s] * fixed_musd, build[s]) for s in sites}))
+    it_mw, facility = by_index(m.it_mw, sites), by_index(m.facility_mw, sites)
     m.capex_shell_musd = pyo.Expression(
-        m.SITES, rule=rule_from({s: scaled(other[s] * shell_musd_per_mw, m.it_mw[s]) for s in sites})
+        m.SITES, rule=rule_from({s: scaled(other[s] * shell_musd_per_mw, it_mw[s]) for s in sites})
     )
     # Land, plus any per-MW penalty a policy charges (e.g. years waiting for power).
     m.capex_land_musd = pyo.Expression(
         m.SITES,
         rule=rule_from(
-            {s: scaled(data.land_cost_musd_per_mw[s] + data.capex_adder_musd_per_mw[s], m.facility_mw[s]) for s in sites}
+            {s: scaled(data.land_cost_musd_per_mw[s] + data.capex_adder_musd_per_mw[s], facility[s]) for s in sites}
         ),
     )
     blocks = members(m.blocks)
@@ -79,32 +82,28 @@ def add_budget(m: pyo.ConcreteModel, data: ModelData) -> None:
     )
     # Zonal supply: the chosen connection's substation and spur line instead of an upgrade tier.
     conn_cost = data.supply.connection_cost_musd if data.supply is not None else {}
-    upgrade, connect = m.upgrade, m.connect if data.supply is not None else None
+    upgrades = members_by_first(m.upgrade, sets.SITES_TIERS)
+    connects = members_by_first(m.connect, sets.SITES_CONNECTIONS) if data.supply is not None else {}
     m.capex_interconnect_musd = pyo.Expression(
         m.SITES,
         rule=rule_from({
             s: _plus(
-                linear_sum([data.tier_cost_musd[t] for t in tiers_at[s]], [upgrade[s, t] for t in tiers_at[s]]),
-                linear_sum([conn_cost[s, c] for c in options_at[s]], [connect[s, c] for c in options_at[s]])
-                if connect is not None
-                else 0,
+                linear_sum([data.tier_cost_musd[t] for t in tiers_at[s]], upgrades.get(s, [])),
+                linear_sum([conn_cost[s, c] for c in options_at[s]], connects.get(s, [])),
             )
             for s in sites
         }),
     )
     # On-site energy assets (hourly mode): annualised capital and fixed O&M, as a PV over the horizon.
     energy_assets = m.capex_energy_musd if data.energy is not None else None
-    parts = (m.capex_site_musd, m.capex_shell_musd, m.capex_land_musd, m.capex_gpu_musd, m.capex_interconnect_musd)
-    m.capex_musd = pyo.Expression(
-        m.SITES,
-        rule=rule_from({
-            s: named_sum([p[s] for p in parts] + ([energy_assets[s]] if energy_assets is not None else []))
-            for s in sites
-        }),
-    )
+    parts = [m.capex_site_musd, m.capex_shell_musd, m.capex_land_musd, m.capex_gpu_musd, m.capex_interconnect_musd]
+    if energy_assets is not None:
+        parts.append(energy_assets)
+    per_site = zip(*(p.values() for p in parts))  # every part is indexed by SITES, in SITES order
+    m.capex_musd = pyo.Expression(m.SITES, rule=rule_from({s: named_sum(list(ps)) for s, ps in zip(sites, per_site)}))
     # Zonal supply: new generation's annualised capex + FOM over the horizon, a zone-level capex.
     new_gen = [m.new_gen_cost_pv_musd] if data.supply is not None else []
-    m.total_capex_musd = pyo.Expression(expr=named_sum([m.capex_musd[s] for s in sites] + new_gen))
+    m.total_capex_musd = pyo.Expression(expr=named_sum(list(m.capex_musd.values()) + new_gen))
     m.total_opex_pv_musd = pyo.Expression(expr=m.energy_opex_pv_musd_total)
     m.total_cost_musd = pyo.Expression(expr=m.total_capex_musd + m.total_opex_pv_musd)
 

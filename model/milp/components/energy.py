@@ -22,7 +22,7 @@ from pyomo.core.expr.numeric_expr import DivisionExpression, NPV_ProductExpressi
 from model.core.units import HOURS_PER_YEAR, USD_PER_MUSD, annuity_factor
 from model.milp.components.dispatch import add_dispatch
 from model.milp.components.supply import add_supply, add_supply_capacity, add_zone_firm
-from model.milp.model_data import named_sum, rule_from, scaled
+from model.milp.model_data import by_index, named_sum, rule_from, scaled
 
 if TYPE_CHECKING:
     from model.milp.model_data import ModelData
@@ -35,7 +35,9 @@ def add_energy(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.carbon_price_usd_per_tco2 = pyo.Param(initialize=costs.carbon_price_usd_per_tco2, mutable=True)
     m.annuity_years = pyo.Param(initialize=annuity_factor(costs.discount_rate, costs.horizon_years))
     sites = data.sets.SITES
-    m.energy_mwh_per_year = pyo.Expression(m.SITES, rule=rule_from({s: scaled(hours, m.facility_mw[s]) for s in sites}))
+    m.energy_mwh_per_year = pyo.Expression(
+        m.SITES, rule=rule_from({s: scaled(hours, f) for s, f in zip(sites, m.facility_mw.values())})
+    )
     add_water(m, data)
     if data.energy is not None:
         # Zonal: new zone capacity first (the dispatch runs it), the firm row on the campuses' firm need after.
@@ -56,11 +58,12 @@ def add_water(m: pyo.ConcreteModel, data: ModelData) -> None:
     dry_sites = set(data.sets.SITES_DRY_OPTION)
     saved = data.dry_water_saved_m3_per_mw_year
 
-    def water(s: str) -> object:
-        evaporative = scaled(wue * hours, m.it_mw[s])
+    def water(s: str, it_mw: object) -> object:
+        evaporative = scaled(wue * hours, it_mw)
         return evaporative - saved * m.dry_it_mw[s] if s in dry_sites else evaporative
 
-    m.water_m3_per_year = pyo.Expression(m.SITES, rule=rule_from({s: water(s) for s in data.sets.SITES}))
+    sites = data.sets.SITES
+    m.water_m3_per_year = pyo.Expression(m.SITES, rule=rule_from({s: water(s, e) for s, e in zip(sites, m.it_mw.values())}))
 
 
 def _grid_rate(price: float, cp: object, co2: float) -> object:
@@ -74,7 +77,7 @@ def add_annual_energy(m: pyo.ConcreteModel, data: ModelData) -> None:
     """Each site's grid energy at its own price and CO2 rate, and the totals (with new generation's)."""
     sites = data.sets.SITES
     cp = m.carbon_price_usd_per_tco2
-    mwh = m.energy_mwh_per_year
+    mwh = by_index(m.energy_mwh_per_year, sites)
     # energy_mwh x (price + carbon price x CO2) / 1e6, built as the operators would build it
     m.energy_cost_musd_per_year = pyo.Expression(
         m.SITES,
@@ -85,10 +88,10 @@ def add_annual_energy(m: pyo.ConcreteModel, data: ModelData) -> None:
     )
     m.co2_t_per_year = pyo.Expression(m.SITES, rule=rule_from({s: scaled(data.co2_t_per_mwh[s], mwh[s]) for s in sites}))
     annuity = pyo.value(m.annuity_years)
-    cost = m.energy_cost_musd_per_year
+    cost = by_index(m.energy_cost_musd_per_year, sites)
     m.energy_opex_pv_musd = pyo.Expression(m.SITES, rule=rule_from({s: scaled(annuity, cost[s]) for s in sites}))
-    grid_cost = [cost[s] for s in sites]
-    grid_co2 = [m.co2_t_per_year[s] for s in sites]
+    grid_cost = list(cost.values())
+    grid_co2 = list(m.co2_t_per_year.values())
     if data.supply is not None:
         add_supply(m, data)
         grid_cost.append(m.new_gen_energy_cost_musd_per_year)

@@ -11,7 +11,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from model.milp.components.siting import facility_terms
-from model.milp.model_data import add_linear_rows, le, scaled
+from model.milp.model_data import add_linear_rows, by_index, le, scaled
 
 if TYPE_CHECKING:
     from model.milp.model_data import ModelData
@@ -29,5 +29,6 @@ def add_land(m: pyo.ConcreteModel, data: ModelData) -> None:
     acres = data.sites["land_available_acres"].to_numpy(dtype=float)[lim_pos]
     acres_per_mw = data.costs.acres_per_mw
     land_acres = data.sites["land_available_acres"].to_dict()
-    exprs = [le(scaled(acres_per_mw, m.facility_mw[s]), land_acres[s]) for s in limited]
+    facility = by_index(m.facility_mw, sites)
+    exprs = [le(scaled(acres_per_mw, facility[s]), land_acres[s]) for s in limited]
     add_linear_rows(m, "land", m.SITES_LAND_LIMITED, limited, fac.variables, r, c, v, acres, exprs=exprs)

@@ -23,10 +23,10 @@ def add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
     sites, gpus = sets.SITES, sets.GPUS
     n_s = len(sites)
     blocks = members(m.blocks)
-    m.compute_pflops = pyo.Expression(expr=named_sum([m.site_pflops[s] for s in sites]))
+    m.compute_pflops = pyo.Expression(expr=named_sum(list(m.site_pflops.values())))
     gpus_per_block = [data.block_gpus[g] for g in gpus]
     m.gpus_total = pyo.Expression(expr=linear_sum(gpus_per_block * n_s, blocks))
-    m.it_mw_total = pyo.Expression(expr=named_sum([m.it_mw[s] for s in sites]))
+    m.it_mw_total = pyo.Expression(expr=named_sum(list(m.it_mw.values())))
     # The same sums as arrays over the blocks (site-major), for the translation to HiGHS.
     per_block = {
         "PFLOPS": np.tile(np.array([data.block_pflops[g] for g in gpus], dtype=float), n_s),

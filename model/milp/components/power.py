@@ -15,7 +15,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from model.milp.components.siting import facility_terms
-from model.milp.model_data import add_linear_rows, le, linear_sum, members, term
+from model.milp.model_data import add_linear_rows, by_index, le, linear_sum, members, members_by_first, term
 
 if TYPE_CHECKING:
     from model.milp.model_data import ModelData
@@ -88,10 +88,10 @@ def add_power(m: pyo.ConcreteModel, data: ModelData) -> None:
         tier_mw = np.fromiter((data.tier_mw[t] for _, t in sets.SITES_TIERS), dtype=float, count=len(sets.SITES_TIERS))
         headroom = np.fromiter((data.headroom_mw[s] for s in limited), dtype=float, count=len(limited))
         build = members(m.build)
-        upgrade = m.upgrade
-        tiers_at = sets.TIERS_AT
+        tiers_at, upgrade_at = sets.TIERS_AT, members_by_first(m.upgrade, sets.SITES_TIERS)
+        facility = by_index(m.facility_mw, sites)
         exprs = [
-            le(m.facility_mw[s], _plus(term(h, build[i]), linear_sum([data.tier_mw[t] for t in tiers_at[s]], [upgrade[s, t] for t in tiers_at[s]])))
+            le(facility[s], _plus(term(h, build[i]), linear_sum([data.tier_mw[t] for t in tiers_at[s]], upgrade_at.get(s, []))))
             for s, h, i in zip(limited, headroom.tolist(), lim_pos.tolist())
         ]
         add_linear_rows(
@@ -124,10 +124,10 @@ def add_connections(m: pyo.ConcreteModel, data: ModelData) -> None:
     all_rows = np.arange(len(sites))
     r, c, v = fac.rows(all_rows)
     mw = np.fromiter((z.connection_mw[k] for k in sets.SITES_CONNECTIONS), dtype=float, count=len(connects))
-    connect, options_at = m.connect, sets.CONNECTIONS_AT
+    options_at, connect_at = sets.CONNECTIONS_AT, members_by_first(m.connect, sets.SITES_CONNECTIONS)
     exprs = [
-        le(m.facility_mw[s], linear_sum([z.connection_mw[s, c] for c in options_at[s]], [connect[s, c] for c in options_at[s]]))
-        for s in sites
+        le(f, linear_sum([z.connection_mw[s, c] for c in options_at[s]], connect_at.get(s, [])))
+        for s, f in zip(sites, m.facility_mw.values())
     ]
     add_linear_rows(
         m, "connection_mw", m.SITES, sites, fac.variables + (connects,),

@@ -109,7 +109,7 @@ def add_siting(m: pyo.ConcreteModel, data: ModelData) -> None:
     variables = fac.variables + (members(m.build),)
     build_col = n_terms + all_rows
     build = members(m.build)
-    facility = [m.facility_mw[s] for s in sites]
+    facility = list(m.facility_mw.values())
     add_linear_rows(
         m, "campus_max", m.SITES, sites, variables,
         np.concatenate([r, all_rows]), np.concatenate([c, build_col]),

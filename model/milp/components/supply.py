@@ -21,14 +21,15 @@ energy totals).
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyomo.environ as pyo
 
 from model.core.units import HOURS_PER_YEAR, USD_PER_MUSD
 from model.milp.components.siting import facility_terms
-from model.milp.model_data import add_linear_rows, le, linear_sum, members, named_sum, term
+from model.milp.model_data import add_linear_rows, by_index, le, linear_sum, members, named_sum, term
 
 if TYPE_CHECKING:
     from model.milp.model_data import ModelData
@@ -90,9 +91,11 @@ def add_zone_firm(m: pyo.ConcreteModel, data: ModelData, campus_firm_mw: SiteTer
     for var, (zone, t) in zip(gen, sets.ZONES_GEN):
         gen_in[zone].append((z.gen_credit[t], var))
 
+    facility = by_index(m.facility_mw, sets.SITES)
+
     def firm(zone: str) -> object:
         # Pyomo's expression as its operators build it: sums (as Python's sum gives them), then + - <=
-        expr = named_sum([m.facility_mw[s] for s in z.sites_in.get(zone, [])])
+        expr = named_sum([facility[s] for s in z.sites_in.get(zone, [])])
         expr = _add(expr, linear_sum([1] * len(out_of[zone]), out_of[zone]))
         expr = _sub(expr, linear_sum([1] * len(into[zone]), into[zone]))
         expr = _sub(expr, linear_sum([k for k, _ in gen_in[zone]], [g for _, g in gen_in[zone]]))
@@ -177,8 +180,9 @@ def add_new_energy_annual(m: pyo.ConcreteModel, data: ModelData) -> None:
     mwh_in: dict[str, list] = defaultdict(list)
     for var, (zone, _) in zip(mwh, sets.ZONES_GEN_ENERGY):
         mwh_in[zone].append(var)
+    campus_mwh = by_index(m.energy_mwh_per_year, sets.SITES)
     exprs = [
-        le(linear_sum([1] * len(mwh_in[zone]), mwh_in[zone]), named_sum([m.energy_mwh_per_year[s] for s in z.sites_in.get(zone, [])]))
+        le(linear_sum([1] * len(mwh_in[zone]), mwh_in[zone]), named_sum([campus_mwh[s] for s in z.sites_in.get(zone, [])]))
         for zone in energy_zones
     ]
     add_linear_rows(
