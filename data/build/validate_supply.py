@@ -454,21 +454,12 @@ def fixed_siting_lp(sm, budget_per_usd: float | None) -> dict[str, Any]:
     import highspy
     import pyomo.environ as pyo
 
-    from model.solve.highs import to_standard_form
+    from model.solve.duals import solve_fixed_siting_lp
 
     m, data = sm.m, sm.data
-    form = to_standard_form(m)
+    form, h = solve_fixed_siting_lp(m)
     lp = form.lp
-    lo, up = np.asarray(lp.col_lower_, float), np.asarray(lp.col_upper_, float)
-    for j, var in enumerate(form.columns):
-        if var.is_binary():
-            lo[j] = up[j] = round(var.value)
-    lp.col_lower_, lp.col_upper_ = lo, up
-    lp.integrality_ = [highspy.HighsVarType.kContinuous] * len(form.columns)
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.passModel(lp)
-    h.run()
+    up = np.asarray(lp.col_upper_, float)  # the bounds the LP solved with (binaries fixed)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return {"status": str(h.getModelStatus())}
     sol = h.getSolution()

@@ -13,10 +13,11 @@ from typing import Any
 
 import highspy
 import numpy as np
+import pyomo.environ as pyo
 
 from model.core.rules import rules_of
 from model.milp.model_data import SitingModel
-from model.solve.highs import to_standard_form
+from model.solve.highs import StandardForm, to_standard_form
 
 # How a marginal value is quoted per rule unit: (step in user units, how the step reads).
 STEPS: dict[str, tuple[float, str]] = {
@@ -54,9 +55,10 @@ def _sentence(rule: str, index: str | None, unit: str, per_unit: float, objectiv
     return f"{reads} {name} {verb} {abs(change):,.1f} {objective_unit}"
 
 
-def marginal_values(sm: SitingModel) -> list[MarginalValue]:
-    """Duals of every rule row at the current solution (load a solution into ``sm.m`` first)."""
-    m = sm.m
+def solve_fixed_siting_lp(m: pyo.ConcreteModel) -> tuple[StandardForm, highspy.Highs]:
+    """The LP behind the marginal values: ``m``'s standard form with every binary fixed at its current
+    value and every integer relaxed, solved quietly; returns the form and the solved HiGHS instance
+    (check its model status before reading the solution)."""
     form = to_standard_form(m)
     lp = form.lp
     lower = np.asarray(lp.col_lower_, dtype=float)
@@ -71,6 +73,14 @@ def marginal_values(sm: SitingModel) -> list[MarginalValue]:
     h.setOptionValue("output_flag", False)
     h.passModel(lp)
     h.run()
+    return form, h
+
+
+def marginal_values(sm: SitingModel) -> list[MarginalValue]:
+    """Duals of every rule row at the current solution (load a solution into ``sm.m`` first)."""
+    m = sm.m
+    form, h = solve_fixed_siting_lp(m)
+    lp = form.lp
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return []
     duals = np.asarray(h.getSolution().row_dual, dtype=float)
