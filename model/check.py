@@ -14,7 +14,12 @@ import pandas as pd
 
 from model.core.units import HOURS_PER_YEAR, annuity_factor, capital_recovery_factor
 from model.inputs.load import SitingData
-from model.milp.components.dispatch import NEW_BATTERY_HOURS, annual_costs_musd_per_mw, zone_rate_premiums
+from model.milp.components.dispatch import (
+    NEW_BATTERY_HOURS,
+    annual_costs_musd_per_mw,
+    flexible_share,
+    zone_rate_premiums,
+)
 from model.milp.index_sets import active_sites, excluded_mask, policy_context
 from model.policies import module_for
 from model.policies.base import CheckContext
@@ -78,7 +83,7 @@ def _check_energy_mode(
     problems = check_dispatch(dispatch)
     if dispatch is None:
         return problems, 0.0, 0.0
-    flex = ec["max_flexible_share"] if cfg.flexible_share is None else cfg.flexible_share
+    flex = flexible_share(cfg, ec)
     uplift = cfg.nonfirm_uplift if flex > 0 else 0.0
     zonal = inputs.supply is not None
     if zonal:
@@ -347,8 +352,7 @@ def check_solution(
     if inputs.supply is not None:
         firm_need = None
         if inputs.energy is not None:
-            cfg, ec = sc.energy, inputs.energy.costs
-            flex = ec["max_flexible_share"] if cfg.flexible_share is None else cfg.flexible_share
+            flex = flexible_share(sc.energy, inputs.energy.costs)
             firm_need = (1 - flex) * facility_mw - sites["gas_mw"] - sites["battery_mw"]
         zonal_problems, conn_usd, gen_cost_usd, d_energy_usd, d_co2 = _check_zonal(
             inputs, facts, sites, facility_mw, energy_mwh, gen, flows, carbon_price, firm_need

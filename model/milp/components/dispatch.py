@@ -43,6 +43,7 @@ import pyomo.environ as pyo
 from model.core.units import HOURS_PER_YEAR, KG_PER_T, KW_PER_MW, USD_PER_MUSD, capital_recovery_factor
 
 if TYPE_CHECKING:
+    from model.config import EnergyConfig
     from model.milp.model_data import ModelData
 
 ASSETS = ("solar", "wind", "battery", "gas")
@@ -145,11 +146,16 @@ class HourlyFlows:
     new_gas_in: dict[str, list[str]] = field(default_factory=dict)  # zone -> new gas types dispatched there
 
 
+def flexible_share(cfg: EnergyConfig, costs: Mapping[str, float]) -> float:
+    """Share of load a campus may curtail in an hour: the scenario's, else data/energy_costs.csv's."""
+    return costs["max_flexible_share"] if cfg.flexible_share is None else cfg.flexible_share
+
+
 def dispatch_settings(data: ModelData) -> DispatchSettings:
     energy = data.energy
     assert energy is not None
     cfg = data.inputs.scenario.energy
-    flex = energy.costs["max_flexible_share"] if cfg.flexible_share is None else cfg.flexible_share
+    flex = flexible_share(cfg, energy.costs)
     hours: list[Hour] = list(energy.weights.index)
     by_day: dict[int, list[Hour]] = defaultdict(list)
     for h in hours:
