@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import geopandas as gpd
@@ -59,6 +62,17 @@ TINY_COSTS: dict[str, float] = {
     "default_pue": 1.0,
     "carbon_price_usd_per_tco2": 0.0,
 }
+
+
+def load_script(path: Path, name: str) -> ModuleType:
+    """A script outside the package (data/build/*.py, benchmarks/*.py) imported by path under ``name``
+    (registered in sys.modules so its dataclasses and pickling resolve)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def tiny_sites(**overrides: list[Any]) -> gpd.GeoDataFrame:

@@ -6,10 +6,7 @@ hand-built grid, (b) checks the committed table.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import geopandas as gpd
 import numpy as np
@@ -17,21 +14,16 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
+from tests.conftest import load_script
+
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "data" / "build" / "build_county_grid.py"
 TABLE = REPO / "data" / "county_grid.csv"
 
 
-def _load_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("build_county_grid", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
 
 
-bcg = _load_module()
+bcg = load_script(SCRIPT, "build_county_grid")
 
 
 # --------------------------------------------------------------- (a) synthetic fixture

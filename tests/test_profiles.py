@@ -3,8 +3,6 @@ and the metrics and zone matrix of benchmarks/profiles.py (the PAM vs tsam compa
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from types import ModuleType
 
 import numpy as np
@@ -21,7 +19,7 @@ from model.inputs.timeseries import (
     kmedoids_days,
     representative_days,
 )
-from tests.conftest import REPO
+from tests.conftest import REPO, load_script
 
 # A year of two day types: the first 200 days "A", the last 165 "B"; every hour of a day equal.
 N_A, N_B = 200, 165
@@ -46,12 +44,7 @@ def two_type_year(columns: tuple[str, ...] = ("XA", "XB")) -> dict[str, pd.DataF
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("benchmarks_profiles", REPO / "benchmarks" / "profiles.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(REPO / "benchmarks" / "profiles.py", "benchmarks_profiles")
 
 
 def test_default_method_is_kmedoids_and_others_are_refused() -> None:

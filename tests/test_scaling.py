@@ -5,26 +5,19 @@ No solves and no timings: the study itself is run by hand (benchmarks/scaling.md
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import load_script
+
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _load():
-    spec = importlib.util.spec_from_file_location("scaling_bench", REPO / "benchmarks" / "scaling.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
 
 
-scaling = _load()
+scaling = load_script(REPO / "benchmarks" / "scaling.py", "scaling_bench")
 
 
 def test_fit_recovers_a_power_law() -> None:

@@ -7,29 +7,21 @@ Tests that read ../shared/data skip when it is absent; the function tests on syn
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from tests.conftest import load_script
+
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"
 BUILD = DATA / "build"
 
 
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, BUILD / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-bz = _load("build_zones")
-bt = _load("build_time_to_power")
+bz = load_script(BUILD / "build_zones.py", "build_zones")
+bt = load_script(BUILD / "build_time_to_power.py", "build_time_to_power")
 
 
 def _csv(name: str) -> pd.DataFrame:

@@ -3,26 +3,18 @@ and one check against ../shared/data (skipped when it is absent). No national so
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from tests.conftest import load_script
+
 REPO = Path(__file__).resolve().parent.parent
 BUILD = REPO / "data" / "build"
 
 
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, BUILD / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-vs = _load("validate_supply")
+vs = load_script(BUILD / "validate_supply.py", "validate_supply")
 
 
 def test_error_stats_common_keys_and_missing() -> None:
