@@ -22,7 +22,14 @@ from model.core.geo import to_project_crs
 from model.core.tables import validate_table
 from model.core.units import HOURS_PER_YEAR, KW_PER_MW, acres_from_m2
 from model.inputs import realdata as rd
-from model.inputs.datasets import CANDIDATE_SCHEMA, attach_state_facts, load_counties, load_county_grid, load_state_facts
+from model.inputs.datasets import (
+    CANDIDATE_SCHEMA,
+    STATE_PRICE_SOURCE,
+    attach_state_facts,
+    load_counties,
+    load_county_grid,
+    load_state_facts,
+)
 
 # --------------------------------------------------------------------------------------------------
 # constants (see docs/real_data.md for the reasoning)
@@ -139,7 +146,7 @@ def county_price_series(data_dir: Path | None = None) -> pd.Series:
 def apply_county_price(sites: gpd.GeoDataFrame, county_price: pd.Series | None) -> gpd.GeoDataFrame:
     """Replace the state price by the county's (clipped to 30-250 $/MWh) where known; set price_source."""
     out = sites.copy()
-    out["price_source"] = "state (EIA 2018 industrial)"
+    out["price_source"] = STATE_PRICE_SOURCE
     if county_price is None:
         return out
     local = out["county_fips"].map(county_price)

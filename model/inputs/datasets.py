@@ -163,6 +163,10 @@ STATE_FACT_COLUMNS = {
 }
 
 
+# price_source of a candidate priced at its state's average (state_facts.csv: EIA Electric Power Annual 2023).
+STATE_PRICE_SOURCE = "state (EIA 2023 industrial)"
+
+
 def attach_state_facts(sites: pd.DataFrame, states: pd.DataFrame) -> pd.DataFrame:
     """Copy the state's price, carbon, land value, water stress, PUE and queue years onto each site."""
     out = sites.copy()
@@ -192,7 +196,7 @@ def county_candidates(
     if no_grid.any():
         raise InputDataError(f"county_grid.csv: no row for county '{sites.index[no_grid][0]}'")
     sites = attach_state_facts(sites, states)
-    sites["price_source"] = "state (EIA 2023 industrial)"
+    sites["price_source"] = STATE_PRICE_SOURCE
     if county_price is not None:
         local = sites.index.to_series().map(county_price)
         has = local.notna()

@@ -23,7 +23,6 @@ from model.core.geo import to_project_crs
 from model.core.schema import CONTIGUOUS_STATES
 from model.core.tables import indexed_by, read_csv, validate_table
 from model.inputs.datasets import (
-    load_county_price,
     CANDIDATE_SCHEMA,
     COST_SCHEMA,
     DEFAULT_DATA_DIR,
@@ -35,6 +34,7 @@ from model.inputs.datasets import (
     load_cost_assumptions,
     load_counties,
     load_county_grid,
+    load_county_price,
     load_gpu_catalog,
     load_interconnection_tiers,
     load_state_facts,
