@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import json
 import math
+from collections import defaultdict
 from pathlib import Path
 from typing import Any, TypedDict
 
