@@ -321,3 +321,11 @@ def test_battery_in_two_hour_blocks() -> None:
     out = solve_energy(["battery"], data, solver={"seed_incumbent": False, "mip_gap": 0.0, "threads": 1})
     assert out.summary["objective"] == pytest.approx(1e6 * 15 + 87_600 + 10_000 + 40_000)
     assert out.sites.iloc[0]["battery_mwh"] == pytest.approx(2.0)
+
+
+def test_hours_per_period_must_divide_a_day() -> None:
+    from model.config import scenario_from_dict
+    from model.core.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match="energy.hours_per_period"):
+        scenario_from_dict({"name": "x", "budget": {"equity_usd": 1e9}, "energy": {"enabled": True, "hours_per_period": 5}}, "x.toml")
