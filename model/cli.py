@@ -126,10 +126,14 @@ def _print_summary(summary: dict, out_dir: Path | None, sites: "gpd.GeoDataFrame
         table.add_row("GPUs", ", ".join(f"{g} {n:,}" for g, n in summary["gpus_by_type"].items() if n) or "0")
         table.add_row("capex", _fmt_bn(summary["capex_usd"]))
         table.add_row("energy opex (PV)", _fmt_bn(summary["energy_opex_pv_usd"]))
-        if summary["budget_usd"] is not None:
-            spent = summary["total_cost_usd"] if summary["budget_includes_opex"] else summary["capex_usd"]
-            what = "capex + energy PV" if summary["budget_includes_opex"] else "capex"
-            table.add_row("budget", f"{what} {_fmt_bn(spent)} of {_fmt_bn(summary['budget_usd'])}")
+        # The report's figures (one definition each): what the budget counts, all-in $ per PFLOPS.
+        from model.results.figures import Figures
+
+        figures = Figures.from_summary(summary)
+        if figures.usd_per_pflops is not None:
+            table.add_row("$ per PFLOPS", f"{figures.usd_per_pflops:,.0f} all-in (total cost per PFLOPS)")
+        if figures.budget_usd is not None:
+            table.add_row("budget", f"{figures.budget_counts} {_fmt_bn(figures.budget_spend_usd)} of {_fmt_bn(figures.budget_usd)}")
         table.add_row("IT / facility MW", f"{summary['it_mw']:,.0f} / {summary['facility_mw']:,.0f}")
         table.add_row("sites built", f"{summary['sites_built']} of {summary['candidates']} candidates")
         table.add_row("CO2", f"{summary['co2_t_per_year'] / 1e6:,.2f} Mt/yr")

@@ -17,6 +17,7 @@ from model.config import scenario_from_dict
 from model.core.errors import InputDataError, ScenarioError, SitingError
 from model.inputs.supply import SupplyData
 from model.milp.pathway import BridgeCosts, check_roadmap, load_gpu_roadmap
+from model.results.timeline import pathway_context
 from model.workflows.engine import solve_scenario
 from model.workflows.pathway import PATHWAY_FILES, run_pathway, solve_pathway
 from tests.conftest import REPO, TINY_GPUS, tiny_inputs, tiny_scenario, tiny_sites
@@ -162,6 +163,12 @@ def test_npv_and_irr_recomputed_from_timeline_csv(tmp_path: Path) -> None:
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert value == pytest.approx(summary["objective"], rel=1e-9)
     assert value == pytest.approx(summary["investor"]["npv_usd"], rel=1e-9)
+    # report.html's context: the NPV card is summary.json's, the timeline rows are timeline.csv's years.
+    ctx = pathway_context(summary, pd.read_csv(tmp_path / "run" / "timeline.csv"), out.sites, None, None)
+    assert {c["key"]: c["value"] for c in ctx["cards"]}["NPV"] == summary["investor"]["npv_usd"]
+    years = pd.read_csv(tmp_path / "run" / "timeline.csv").query("row == 'year'")
+    assert [r["cells"]["year"] for r in ctx["timeline"]["table"]["rows"]] == [str(y) for y in years["year"]]
+    assert [r["cells"]["cash_flow_usd"] for r in ctx["timeline"]["table"]["rows"]] == years["cash_flow_usd"].tolist()
     # IRR: the root of the cash polynomial in x = 1 / (1 + irr), found by numpy, not by the tool's bisection.
     roots = np.roots(series[::-1])
     real = [1 / x.real - 1 for x in roots if abs(x.imag) < 1e-9 and x.real > 0]

@@ -10,7 +10,6 @@ the figures from the CSV alone.
 
 from __future__ import annotations
 
-import html
 import io
 import math
 from typing import Any, Mapping, Sequence
@@ -26,7 +25,8 @@ import pyomo.environ as pyo
 from model.core.geo import OUTPUT_CRS
 from model.core.units import USD_PER_MUSD, annuity_factor, capital_recovery_factor
 from model.milp.pathway import PathwayData, debt_terms
-from model.results.report import _card, _page, _table, data_uri_png, fmt_usd
+from model.results.html import data_uri_png, render
+from model.results.report import card, timeline_context
 
 SOURCES = ("firm", "bridge", "flexible")
 
@@ -354,52 +354,55 @@ def _png(fig: Any, dpi: int) -> bytes:
     return buf.getvalue()
 
 
-# --- report -------------------------------------------------------------------------------------------
+# --- report: model/templates/pathway_report.html.j2 (autoescaped) ------------------------------------------
 
-def pathway_section(summary: Mapping[str, Any], timeline: pd.DataFrame, sites: pd.DataFrame,
-                    timeline_png_bytes: bytes | None, gantt_png_bytes: bytes | None) -> str:
-    """The pathway section of a report: headline cards, the two plots, sites and the yearly table."""
+
+def pathway_context(summary: Mapping[str, Any], timeline: pd.DataFrame, sites: pd.DataFrame,
+                    timeline_png_bytes: bytes | None, gantt_png_bytes: bytes | None) -> dict[str, Any]:
+    """The pathway page: headline cards, the two plots, sites and the yearly timeline (numbers, not text)."""
     inv = summary.get("investor", {})
-    irr_value = inv.get("irr")
-    cards = "".join([
-        _card("NPV", fmt_usd(inv.get("npv_usd")), f"at {100 * float(inv.get('discount_rate', 0)):.1f} % (equity, levered)"),
-        _card("IRR", "-" if irr_value is None else f"{100 * irr_value:.1f} %"),
-        _card("Payback", "-" if inv.get("payback_year") is None else str(inv["payback_year"]), "year-end cumulative cash turns positive"),
-        _card("Peak capital", fmt_usd(inv.get("peak_capital_drawn_usd")), "equity drawn + debt outstanding"),
-        _card("MW online", f"{float(summary.get('final_it_mw_online') or 0):,.0f}", f"IT MW in {summary.get('last_year')}"),
-        _card("Sites", str(summary.get("sites_built", 0)), f"of {summary.get('candidates_screened', 0)} screened candidates"),
-    ])
-    parts = [f"<h2>Pathway {html.escape(str(summary.get('first_year')))}–{html.escape(str(summary.get('last_year')))}</h2>",
-             f'<div class="cards">{cards}</div>']
-    for title, png in (("MW online by state", timeline_png_bytes), ("Sites over time", gantt_png_bytes)):
-        if png:
-            parts.append(f'<h3>{title}</h3><img alt="{title}" style="max-width:100%" src="{data_uri_png(png)}">')
+    last = summary.get("last_year")
+    cards = [
+        card("NPV", inv.get("npv_usd"), "usd", sub=[f"at {100 * float(inv.get('discount_rate', 0)):.1f} % (equity, levered)"]),
+        card("IRR", inv.get("irr"), "share"),
+        card("Payback", inv.get("payback_year"), "text", sub=["year-end cumulative cash turns positive"]),
+        card("Peak capital", inv.get("peak_capital_drawn_usd"), "usd", sub=["equity drawn + debt outstanding"]),
+        card("MW online", float(summary.get("final_it_mw_online") or 0), "dec0", sub=[f"IT MW in {last}"]),
+        card("Sites", summary.get("sites_built", 0), "int", sub=[f"of {summary.get('candidates_screened', 0)} screened candidates"]),
+    ]
+    images = [{"title": t, "uri": data_uri_png(png)} for t, png in (("MW online by state", timeline_png_bytes),
+                                                                    ("Sites over time", gantt_png_bytes)) if png]
+    site_table = None
     if len(sites):
-        rows = [("", [html.escape(f"{r.county_name}, {r.state}"), html.escape(str(r.zone)), str(r.open_year),
-                      str(r.energised_year or "-"), html.escape(str(r.first_source)), html.escape(str(r.sources)),
-                      str(r.firm_year), f"{r.max_facility_mw:,.0f}", f"{r.bridge_capacity_mw:,.0f}"])
+        columns = [{"key": k, "header": h, "kind": kind, "fmt": f} for k, h, kind, f in (
+            ("site", "site", "", "str"), ("zone", "zone", "", "str"), ("open_year", "opens", "n", "str"),
+            ("energised_year", "energised", "n", "text"), ("first_source", "first power", "", "str"),
+            ("sources", "sources", "", "str"), ("firm_year", "firm grid from", "n", "str"),
+            ("max_facility_mw", "max facility MW", "n", "dec0"), ("bridge_capacity_mw", "bridge MW", "n", "dec0"))]
+        rows = [{"cls": "", "cells": {"site": f"{r.county_name}, {r.state}", "zone": str(r.zone), "open_year": str(r.open_year),
+                                      "energised_year": r.energised_year or None, "first_source": str(r.first_source),
+                                      "sources": str(r.sources), "firm_year": str(r.firm_year),
+                                      "max_facility_mw": r.max_facility_mw, "bridge_capacity_mw": r.bridge_capacity_mw}}
                 for r in sites.itertuples()]
-        parts.append("<h3>Sites</h3>" + _table(
-            [("site", False), ("zone", False), ("opens", "n"), ("energised", "n"), ("first power", False),
-             ("sources", False), ("firm grid from", "n"), ("max facility MW", "n"), ("bridge MW", "n")], rows))
-    body = timeline.loc[timeline["row"] == "year"]
-    rows = [("", [str(int(r.year)), f"{r.it_mw_online:,.0f}", f"{r.firm_mw:,.0f}", f"{r.bridge_mw:,.0f}", f"{r.flexible_mw:,.0f}",
-                  fmt_usd(r.capex_usd), fmt_usd(r.opex_usd), fmt_usd(r.revenue_usd), fmt_usd(r.cash_flow_usd)])
-            for r in body.itertuples()]
-    parts.append("<h3>Timeline</h3>" + _table(
-        [("year", "n"), ("IT MW", "n"), ("firm MW", "n"), ("bridge MW", "n"), ("flexible MW", "n"), ("capex", "n"),
-         ("opex", "n"), ("revenue", "n"), ("cash flow", "n")], rows))
-    return "\n".join(parts)
+        site_table = {"columns": columns, "rows": rows, "foot": None, "narrow": False}
+    years = timeline.loc[timeline["row"] == "year", ["year", "it_mw_online", "firm_mw", "bridge_mw", "flexible_mw", "capex_usd",
+                                                      "opex_usd", "revenue_usd", "cash_flow_usd"]]
+    return {
+        "title": f"{summary.get('scenario')}: pathway ({summary.get('status')})",
+        "objective_sense": str(summary.get("objective_sense")),
+        "mip_gap": float(summary.get("mip_gap") or 0),
+        "first_year": summary.get("first_year"),
+        "last_year": last,
+        "cards": cards,
+        "images": images,
+        "sites": site_table,
+        "timeline": timeline_context(years),
+    }
 
 
 def pathway_report_html(summary: Mapping[str, Any], timeline: pd.DataFrame, sites: pd.DataFrame,
                         timeline_png_bytes: bytes | None, gantt_png_bytes: bytes | None) -> str:
-    title = f"{summary.get('scenario')}: pathway ({summary.get('status')})"
-    lead = (f"<h1>{html.escape(title)}</h1><p>Objective {html.escape(str(summary.get('objective_sense')))}, "
-            f"gap {100 * float(summary.get('mip_gap') or 0):.3f} %. Timing: capex and new capital at the start of "
-            "each year, revenue, opex and debt service at its end; book value less debt at the horizon end "
-            "(docs/pathway.md).</p>")
-    return _page(title, lead + pathway_section(summary, timeline, sites, timeline_png_bytes, gantt_png_bytes))
+    return render("pathway_report.html.j2", pathway_context(summary, timeline, sites, timeline_png_bytes, gantt_png_bytes))
 
 
 def year_list(values: Sequence[int]) -> str:

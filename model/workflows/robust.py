@@ -17,8 +17,6 @@ the per-scenario regret of each solution; optionally the min-max-regret first st
 
 from __future__ import annotations
 
-import base64
-import html
 import io
 import json
 import math
@@ -41,8 +39,8 @@ from model.milp.build import build_model
 from model.milp.model_data import SitingModel
 from model.policies import Policy
 from model.policies.region import region_mask
+from model.results.html import data_uri_png, fmt, render
 from model.results.outputs import check_name, output_dir
-from model.results.report import robust_report_html
 from model.results.tables import sites_flat, sites_table, write_json
 from model.solve.diagnose import check_target_reachable
 from model.solve.highs import SOLUTION_STATUSES, SolveResult, presolve_setting, solve_model
@@ -807,70 +805,62 @@ def robust_png(result: dict[str, Any], dpi: int = 100) -> bytes:
 
 
 def _fmt(x: Any) -> str:
-    if x is None:
-        return "n/a"
-    x = float(x)
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.4g}"
+    return fmt(x, "sig4")
+
+
+# --- report HTML: model/templates/robust_section.html.j2 and robust_report.html.j2 (autoescaped) -----------
+
+
+def robust_context(result: dict[str, Any], chart_png: bytes | None = None) -> dict[str, Any]:
+    """The robust section's context: headline numbers, per-scenario rows, first stages (numbers, not text)."""
+    names = [s["name"] for s in result["scenarios"]]
+    kinds = [k for k in SOLUTIONS if k in result["solutions"]]
+    maximize = result["objective_sense"] == "max_compute"
+    subs = (
+        ("RP", "stochastic solution, expected"),
+        ("EEV", "mean-value first stage, expected"),
+        ("VSS", "RP − EEV" if maximize else "EEV − RP"),
+        ("WS", "perfect information, expected"),
+        ("EVPI", "WS − RP" if maximize else "RP − WS"),
+    )
+    rows = [
+        {
+            "name": s["name"],
+            "probability": s["probability"],
+            "imitates": s.get("imitates", ""),
+            "cells": [{k2: result["solutions"][k]["per_scenario"][s["name"]][k2] for k2 in ("objective", "regret", "status")} for k in kinds],
+        }
+        for s in result["scenarios"]
+    ]
+    return {
+        "scenarios_count": len(names),
+        "risks_file": str(result["risks_file"]),
+        "first_stage_variables": list(result["first_stage_variables"]),
+        "objective": result["objective"],
+        "unit": result["objective_unit"],
+        "maximize": maximize,
+        "cards": [{"key": k, "value": result.get(k), "sub": sub} for k, sub in subs],
+        "chart_uri": data_uri_png(chart_png) if chart_png is not None else None,
+        "solution_labels": [SOLUTION_LABELS[k] for k in kinds],
+        "rows": rows,
+        "expected": [{"objective": result["solutions"][k]["expected_objective"], "max_regret": result["solutions"][k]["max_regret"]}
+                     for k in kinds],
+        "first_stages": [{"label": SOLUTION_LABELS[k], "sites": list(result["solutions"][k]["first_stage_sites"])}
+                         for k in kinds if "first_stage_sites" in result["solutions"][k]],
+        "mean_value_rule": result["mean_value_scenario"]["rule"],
+        "notes": list(result.get("notes", [])),
+    }
 
 
 def robust_report_section(result: dict[str, Any], chart_png: bytes | None = None) -> str:
     """An HTML fragment (a <section>) for the report: headline numbers, per-scenario table, first stages."""
-    e = html.escape
-    unit = result["objective_unit"]
-    names = [s["name"] for s in result["scenarios"]]
-    kinds = [k for k in SOLUTIONS if k in result["solutions"]]
-    maximize = result["objective_sense"] == "max_compute"
-    cards = "".join(
-        f"<div class=card><div class=k>{e(k)}</div><div class=v>{e(_fmt(result.get(k)))} {e(unit)}</div>"
-        f"<div class=s>{e(sub)}</div></div>"
-        for k, sub in (
-            ("RP", "stochastic solution, expected"),
-            ("EEV", "mean-value first stage, expected"),
-            ("VSS", "RP − EEV" if maximize else "EEV − RP"),
-            ("WS", "perfect information, expected"),
-            ("EVPI", "WS − RP" if maximize else "RP − WS"),
-        )
-    )
-    head = "<tr><th>scenario</th><th>p</th><th>imitates</th>" + "".join(
-        f"<th>{e(SOLUTION_LABELS[k])}</th><th>regret</th>" for k in kinds
-    ) + "</tr>"
-    rows = []
-    for s in result["scenarios"]:
-        cells = [f"<td>{e(s['name'])}</td><td>{s['probability']:.0%}</td><td>{e(s.get('imitates', ''))}</td>"]
-        for k in kinds:
-            rec = result["solutions"][k]["per_scenario"][s["name"]]
-            obj = e(_fmt(rec["objective"])) if rec["objective"] is not None else e(rec["status"])
-            cells.append(f"<td class=n>{obj}</td><td class=n>{e(_fmt(rec['regret']))}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    exp = "".join(
-        f"<td class=n><b>{e(_fmt(result['solutions'][k]['expected_objective']))}</b></td>"
-        f"<td class=n>max {e(_fmt(result['solutions'][k]['max_regret']))}</td>"
-        for k in kinds
-    )
-    rows.append(f"<tr><td><b>expected</b></td><td>100%</td><td></td>{exp}</tr>")
-    firsts = "".join(
-        f"<li><b>{e(SOLUTION_LABELS[k])}</b>: {e(', '.join(result['solutions'][k]['first_stage_sites']) or 'none')}</li>"
-        for k in kinds
-        if "first_stage_sites" in result["solutions"][k]
-    )
-    chart = ""
-    if chart_png is not None:
-        chart = f'<img alt="objective by scenario" src="data:image/png;base64,{base64.b64encode(chart_png).decode()}">'
-    notes = "".join(f"<li>{e(n)}</li>" for n in result.get("notes", []))
-    mean = result["mean_value_scenario"]
-    return (
-        '<section id="robust"><h2>Policy risk: the stochastic solution</h2>'
-        f"<p>{len(names)} weighted scenarios from <code>{e(str(result['risks_file']))}</code>; the sites and their grid "
-        f"connections are chosen once for all of them ({e(', '.join(result['first_stage_variables']))}), GPUs, energy "
-        f"and spending per scenario. Objective: {e(result['objective'])} ({e(unit)}).</p>"
-        f"<div class=cards>{cards}</div>{chart}"
-        f"<table>{head}{''.join(rows)}</table>"
-        f"<p>Regret: the scenario's own optimum {'minus' if maximize else 'subtracted from'} the solution's value there.</p>"
-        f"<ul>{firsts}</ul>"
-        f"<p>Mean-value scenario: {e(mean['rule'])}.</p>"
-        + (f"<ul>{notes}</ul>" if notes else "")
-        + "</section>"
-    )
+    return render("robust_section.html.j2", robust_context(result, chart_png))
+
+
+def robust_report_html(result: dict[str, Any], chart_png: bytes | None = None) -> str:
+    """report.html of `siting robust`: the robust section as a self-contained page."""
+    title = f"{result['base']}: decisions under policy risk"
+    return render("robust_report.html.j2", robust_context(result, chart_png) | {"title": title})
 
 
 def write_robust(out_dir: Path, result: dict[str, Any], tables: dict[str, dict[str, Any]]) -> None:
@@ -885,11 +875,9 @@ def write_robust(out_dir: Path, result: dict[str, Any], tables: dict[str, dict[s
             folder = out_dir / "sites" / kind
             folder.mkdir(parents=True, exist_ok=True)
             flat.to_csv(folder / f"{name}.csv", index=False)
-    section = robust_report_section(result, png)
-    (out_dir / "robust_section.html").write_text(section, encoding="utf-8")
+    (out_dir / "robust_section.html").write_text(robust_report_section(result, png), encoding="utf-8")
     # The same section as a page of its own: report.html opens offline like a run's.
-    page = robust_report_html(section, f"{result['base']}: decisions under policy risk")
-    (out_dir / "report.html").write_text(page, encoding="utf-8")
+    (out_dir / "report.html").write_text(robust_report_html(result, png), encoding="utf-8")
 
 
 def run_robust(
