@@ -112,6 +112,9 @@ def test_run_report_context_has_the_numbers(entries: list[CompareEntry]) -> None
     ranking = ctx["ranking"]["table"]
     built = [r["cells"]["county_name"] for r in ranking["rows"] if r["cls"] == "built"]
     assert built == ["Two"]
+    # The budget counts capex only: the ranking's own (counted) $/PFLOPS is shown beside the all-in one.
+    assert ctx["ranking"]["counted"] == "capex"  # the tiny instance is legacy supply: no new generation
+    assert {"counted_usd_per_pflops", "usd_per_pflops"} <= {c["key"] for c in ranking["columns"]}
     runner = ctx["runner_ups"]["table"]["rows"][0]["cells"]
     assert runner["county_name"] == "Three" and runner["gap_share"] == 0.027
     assert ("scenario_sha256", entries[0].outcome.summary["scenario_sha256"]) in ctx["provenance"]
@@ -261,10 +264,11 @@ def test_every_headline_figure_is_summary_json(zonal_run: Any) -> None:
     assert sites["foot"]["usd_per_pflops"] == f.usd_per_pflops
     # A site's $/PFLOPS is its capex + energy PV per PFLOPS (new generation is the zone's): $108,752.
     assert _cells(sites, "usd_per_pflops") == [pytest.approx(108_752.0)]
-    # The ranking prices the same campus all-in; min cost counts the energy, so counted = all-in here.
+    # The ranking prices the same campus all-in; min cost weighs the total cost, so there is one $/PFLOPS column.
     built = next(r["cells"] for r in ctx["ranking"]["table"]["rows"] if r["cls"] == "built")
     assert built["usd_per_pflops"] == pytest.approx(f.usd_per_pflops)
-    assert built["counted_usd_per_pflops"] == pytest.approx(f.usd_per_pflops)
+    assert ctx["ranking"]["counted"] is None
+    assert [c["header"] for c in ctx["ranking"]["table"]["columns"] if "PFLOPS" in c["header"]] == ["$/PFLOPS", "Gap $/PFLOPS"]
     # The page the run wrote prints these figures and no other capex.
     assert f"{fmt_usd(f.capex_usd)} · energy PV {fmt_usd(f.energy_opex_pv_usd)}" in page
     assert "Capex $107.0M" in page and "Capex $127.0M" not in page

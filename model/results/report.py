@@ -139,10 +139,12 @@ def _zonal(summary: Mapping[str, Any]) -> bool:
     return summary.get("supply_model") == "zonal"
 
 
-def _counted_words(zonal: bool, counts_opex: bool) -> str:
-    """What the objective weighs against compute (model.results.rank's counted cost), in words."""
-    capex = "capex and new generation" if zonal else "capex"
-    return capex + (" plus the energy PV" if counts_opex else "")
+def _counted_words(zonal: bool, counts_opex: bool) -> str | None:
+    """What the objective weighs against compute (model.results.rank's counted cost), in words; None when it
+    is the total cost (min cost, or a budget that counts the energy), so counted and all-in $/PFLOPS agree."""
+    if counts_opex:
+        return None
+    return "capex and new generation" if zonal else "capex"
 
 
 def _summary_counts_opex(summary: Mapping[str, Any]) -> bool:
@@ -398,14 +400,25 @@ _RANKING_COLUMNS: list[tuple[str, str, str, str, str]] = [
 ]
 
 
-def _ranking_columns(present: Iterable[str], skip: Iterable[str] = ()) -> list[tuple[str, str, dict[str, str]]]:
-    """(context key, source key, column) for the ranking columns whose source is present."""
+def _ranking_columns(present: Iterable[str], counted: str | None, skip: Iterable[str] = ()) -> list[tuple[str, str, dict[str, str]]]:
+    """(context key, source key, column) for the ranking columns whose source is present. With ``counted``
+    None the ranking's own $/PFLOPS is all-in: one $/PFLOPS column (the computed one where the frame has
+    its costs) and the gap without "counted"."""
     have, skipped = set(present), set(skip)
-    return [(key, source, _col(key, header, fmt, kind)) for key, source, header, kind, fmt in _RANKING_COLUMNS
-            if source in have and key not in skipped]
+    out = []
+    for key, source, header, kind, fmt in _RANKING_COLUMNS:
+        if counted is None:
+            if key == "counted_usd_per_pflops":
+                continue
+            if key == "usd_per_pflops" and source not in have:
+                source = "usd_per_pflops"  # the ranking's own: all-in when the objective counts the total cost
+            header = header.replace("counted ", "")
+        if source in have and key not in skipped:
+            out.append((key, source, _col(key, header, fmt, kind)))
+    return out
 
 
-def ranking_context(ranking: pd.DataFrame, counted: str, top_n: int = RANKING_TOP_N) -> dict[str, Any]:
+def ranking_context(ranking: pd.DataFrame, counted: str | None, top_n: int = RANKING_TOP_N) -> dict[str, Any]:
     """Why these sites: the top ``top_n`` candidates and every built one (highlighted), gaps between them marked."""
     if not len(ranking):
         return {"empty": True}
@@ -416,7 +429,7 @@ def ranking_context(ranking: pd.DataFrame, counted: str, top_n: int = RANKING_TO
     built = frame["built"].fillna(False).astype(bool) if "built" in frame else pd.Series(False, index=frame.index)
     position = pd.Series(range(len(frame)), index=frame.index)
     shown = frame[(position < top_n) | built]
-    cols = _ranking_columns(frame.columns)
+    cols = _ranking_columns(frame.columns, counted)
     rows: list[dict[str, Any]] = []
     last = -1
     for idx, r in shown.iterrows():
@@ -438,7 +451,7 @@ def ranking_context(ranking: pd.DataFrame, counted: str, top_n: int = RANKING_TO
     }
 
 
-def runner_ups_context(summary: Mapping[str, Any], counted: str) -> dict[str, Any]:
+def runner_ups_context(summary: Mapping[str, Any], counted: str | None) -> dict[str, Any]:
     runners = [r for r in (summary.get("runner_ups") or []) if isinstance(r, Mapping)]
     tie = summary.get("near_tie")
     context: dict[str, Any] = {"near_tie": tie if isinstance(tie, bool) else None, "table": None, "counted": counted,
@@ -446,7 +459,7 @@ def runner_ups_context(summary: Mapping[str, Any], counted: str) -> dict[str, An
     if not runners:
         return context
     present = {k for r in runners for k in r}
-    cols = _ranking_columns(present, skip=("built",))
+    cols = _ranking_columns(present, counted, skip=("built",))
     context["table"] = _table([c for _, _, c in cols], [_row({k: r.get(s) for k, s, _ in cols}) for r in runners], narrow=True)
     context["has_gap"] = "gap_share" in present
     return context
