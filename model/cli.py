@@ -105,20 +105,20 @@ def _contract(interrupted: str = "interrupted: nothing written") -> Iterator[Non
         signal.signal(signal.SIGTERM, previous)
 
 
-def _one_period(sc: "Scenario", command: str) -> "Scenario":
-    """Commands other than run and validate answer the one-period question; a [pathway] scenario is refused."""
-    if sc.pathway is not None:
-        raise ScenarioError(f"{sc.origin}: pathway: 'siting {command}' works on one-period scenarios; run [pathway] scenarios with 'siting run'")
-    return sc
-
-
 def _fmt_bn(usd: float | None) -> str:
     return "-" if usd is None else f"${usd / 1e9:,.2f}bn"
 
 
 def _print_summary(summary: dict, out_dir: Path | None, sites: "gpd.GeoDataFrame | None" = None) -> None:
-    table = Table(title=f"{summary['scenario']}: {summary['status']}", show_header=False)
-    if summary["objective_unit"] == "USD":  # least cost: the objective is the total cost; max compute: it is the compute row
+    multi = summary.get("kind") == "multi_year"
+    title = f"{summary['scenario']}: {summary['status']}"
+    if multi:
+        title = f"{summary['scenario']}: {summary.get('first_year', '')}-{summary.get('last_year', '')} {summary['status']}"
+    table = Table(title=title, show_header=False)
+    if multi:
+        objective = summary["objective"]
+        table.add_row("objective", "-" if objective is None else f"{summary['objective_sense']} = {objective:,.6g} {summary['objective_unit']}")
+    elif summary["objective_unit"] == "USD":  # least cost: the objective is the total cost; max compute: it is the compute row
         table.add_row("objective", f"least cost {_fmt_bn(summary['objective'])} (capex + energy PV)")
     table.add_row("MIP gap", f"{summary['mip_gap']:.4%}" if summary["mip_gap"] is not None else "-")
     if summary["compute_pflops"] is not None:
@@ -133,6 +133,13 @@ def _print_summary(summary: dict, out_dir: Path | None, sites: "gpd.GeoDataFrame
         table.add_row("IT / facility MW", f"{summary['it_mw']:,.0f} / {summary['facility_mw']:,.0f}")
         table.add_row("sites built", f"{summary['sites_built']} of {summary['candidates']} candidates")
         table.add_row("CO2", f"{summary['co2_t_per_year'] / 1e6:,.2f} Mt/yr")
+    inv = summary.get("investor")
+    if multi and inv:
+        irr = "-" if inv["irr"] is None else f"{inv['irr']:.1%}"
+        table.add_row("NPV / IRR", f"{_fmt_bn(summary['npv_usd'])} / {irr} (payback {inv['payback_year'] or '-'})")
+        table.add_row("NPV without horizon value", _fmt_bn(summary["npv_excl_horizon_value_usd"]))
+        table.add_row("peak capital", _fmt_bn(inv["peak_capital_drawn_usd"]))
+        table.add_row("IT MW online", ", ".join(f"{y} {mw:,.0f}" for y, mw in summary["it_mw_online_by_year"].items()))
     s = summary["seconds"]
     table.add_row("seconds", ", ".join(f"{k} {v:.1f}" for k, v in s.items()))
     size = summary["model_size"]
@@ -186,9 +193,6 @@ def run(
     with _contract():
         sc = load_scenario(scenario).with_solver(time_limit_s=time_limit, mip_gap=gap, threads=threads)
     out_dir = out if out is not None else scenario.parent / sc.name
-    if sc.pathway is not None:  # a phased build-out over years: its own workflow, the same contract
-        _run_pathway(sc, out_dir, force)
-        return
     labels = {
         "load": "loading data",
         "build": "building model",
@@ -226,36 +230,6 @@ def run(
         raise typer.Exit(EXIT_NO_SOLUTION)
 
 
-def _run_pathway(sc: "Scenario", out_dir: Path, force: bool) -> None:
-    """``siting run`` on a scenario with [pathway]: bad input 2 (nothing written), no solution 1."""
-    from model.workflows.pathway import run_pathway
-
-    with _contract(f"interrupted: nothing written to {out_dir}"):
-        with err_console.status("pathway: loading and screening candidates") as status:
-            outcome = run_pathway(sc, out_dir, force=force, on_step=lambda step: status.update(f"pathway: {step}"))
-    s = outcome.summary
-    table = Table(title=f"{s['scenario']}: pathway {s['first_year']}-{s['last_year']} {s['status']}", show_header=False)
-    table.add_row("objective", f"{s['objective_sense']} = {s['objective']:,.6g} {s['objective_unit']}" if s["objective"] is not None else "-")
-    table.add_row("MIP gap", f"{s['mip_gap']:.4%}" if s["mip_gap"] is not None else "-")
-    inv = s.get("investor")
-    if inv:
-        irr = "-" if inv["irr"] is None else f"{inv['irr']:.1%}"
-        table.add_row("NPV / IRR", f"{_fmt_bn(inv['npv_usd'])} / {irr} (payback {inv['payback_year'] or '-'})")
-        table.add_row("peak capital", _fmt_bn(inv["peak_capital_drawn_usd"]))
-        table.add_row("IT MW online", ", ".join(f"{y} {mw:,.0f}" for y, mw in s["it_mw_online_by_year"].items()))
-        table.add_row("sites", f"{s['sites_built']} of {s['candidates_screened']} screened ({s['candidates']} candidates)")
-    size = s["model_size"]
-    table.add_row("model", f"{size['rows']:,} rows, {size['columns']:,} columns, {size['nonzeros']:,} nonzeros")
-    table.add_row("seconds", ", ".join(f"{k} {v:.1f}" for k, v in s["seconds"].items()))
-    table.add_row("written to", str(outcome.out_dir))
-    console.print(table)
-    if s["status"] == "interrupted":
-        raise typer.Exit(EXIT_INTERRUPTED)
-    if s["status"] not in ("optimal", "time_limit"):
-        err_console.print(f"[bold red]no solution:[/] {NO_SOLUTION_TEXT.get(s['status'], s['status'])}; see {out_dir / 'solver.log'}")
-        raise typer.Exit(EXIT_NO_SOLUTION)
-
-
 @app.command()
 def compare(
     scenarios: Annotated[list[Path], typer.Argument(help="BASE.toml followed by the scenarios to compare with it.")],
@@ -270,7 +244,7 @@ def compare(
     if len(scenarios) < 2:
         _fail(SitingError("compare needs a base scenario and at least one other"))
     with _contract():
-        loaded = [_one_period(load_scenario(p), "compare") for p in scenarios]
+        loaded = [load_scenario(p) for p in scenarios]
         names = [sc.name for sc in loaded]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
@@ -320,7 +294,7 @@ def sweep(
     from model.workflows.sweep import parse_param, run_sweep
 
     with _contract():
-        sc = _one_period(load_scenario(scenario), "sweep")
+        sc = load_scenario(scenario)
         params = [parse_param(p) for p in param]
         out_dir = out if out is not None else scenario.parent / f"{sc.name}-sweep"
     with _contract(f"interrupted: finished points are in {out_dir}"):
@@ -417,7 +391,7 @@ def export(
         if target.suffix != f".{format}":
             raise SitingError(f"--out: file name must end in .{format} (HiGHS picks the format from it)")
         check_output_file(target)
-        sc = _one_period(load_scenario(scenario), "export")
+        sc = load_scenario(scenario)
         sm, _ = Engine().prepare(load_inputs(sc))  # the model `run` would build, targets checked
         size = write_marked(target, lambda path: write_model(sm.m, path))
     console.print(f"wrote {target} ({size.rows:,} rows, {len(size.columns):,} columns, {size.nonzeros:,} nonzeros)")
@@ -441,7 +415,7 @@ def rank(
     from model.workflows.engine import solve_scenario, write_ranking
 
     with _contract():
-        sc = _one_period(load_scenario(scenario), "rank")
+        sc = load_scenario(scenario)
         out_dir = out if out is not None else scenario.parent / f"{sc.name}-rank"
         check_output_dir(out_dir, "rank", force)  # before any solve
         inputs = load_inputs(sc, origin=str(scenario))
@@ -488,7 +462,7 @@ def alternatives(
     from model.workflows.alternatives import find_alternatives, write_alternatives
 
     with _contract():
-        sc = _one_period(load_scenario(scenario), "alternatives")
+        sc = load_scenario(scenario)
         out_dir = out if out is not None else scenario.parent / f"{sc.name}-alternatives"
         check_output_dir(out_dir, "alternatives", force)  # before any solve
         with err_console.status(f"solving the optimum, then {n} alternatives within {slack:.1%}"):
@@ -524,7 +498,7 @@ def robust(
     from model.workflows.robust import load_risks, run_robust
 
     with _contract():
-        sc = _one_period(load_scenario(scenario), "robust")
+        sc = load_scenario(scenario)
         load_risks(risks)  # validated before anything is solved
         out_dir = out if out is not None else scenario.parent / f"{sc.name}-robust"
         check_output_dir(out_dir, "robust", force)
@@ -551,17 +525,12 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file."
 
     with _contract():
         sc = load_scenario(scenario)
-        if sc.pathway is not None:
-            from model.workflows.pathway import prepare_pathway
-
-            data = prepare_pathway(sc)
-            console.print(
-                f"{scenario}: ok (pathway {data.years[0]}-{data.years[-1]}, {data.cfg.objective}, "
-                f"{len(data.SITES):,} of {len(data.inputs.sites):,} candidates after screening, GPUs: {', '.join(data.GPUS)})"
-            )
-            return
         inputs = load_inputs(sc, origin=str(scenario))
         n = len(active_sites(inputs))
+    if sc.pathway is not None:
+        years = sc.pathway.years
+        console.print(f"{scenario}: ok ({years[0]}-{years[-1]}, {sc.pathway.objective}, {n:,} candidate sites, GPUs: {', '.join(sc.gpus.types)})")
+        return
     console.print(f"{scenario}: ok ({sc.objective.sense}, {n:,} candidate sites, GPUs: {', '.join(sc.gpus.types)})")
 
 

@@ -43,7 +43,8 @@ from model.inputs.datasets import (
 from model.inputs.energy_data import load_energy_data
 from model.inputs.realdata import default_shared_dir
 from model.inputs.supply import SupplyData, load_supply
-from model.inputs.timeseries import ENERGY_COST_SCHEMA, load_energy_profiles
+from model.inputs.roadmap import load_gpu_roadmap, roadmap_path, select_roadmap
+from model.inputs.timeseries import ENERGY_COST_SCHEMA, load_energy_costs, load_energy_profiles
 
 if TYPE_CHECKING:
     from model.inputs.energy_data import EnergyData
@@ -63,6 +64,10 @@ class SitingData:
     existing: gpd.GeoDataFrame | None = None  # existing data centers, for maps (data.existing_datacenters)
     energy: "EnergyData | None" = None  # hourly inputs when scenario.energy.enabled
     supply: SupplyData | None = None  # zonal supply when scenario.supply.model == "zonal"
+    # Multi-year horizons ([pathway]): the GPU roadmap rows of the scenario's types (``gpus`` is the same
+    # rows) and data/energy_costs.csv (the on-site gas bridge's costs).
+    roadmap: pd.DataFrame | None = None
+    energy_costs: dict[str, float] | None = None
 
     @property
     def precision_col(self) -> str:
@@ -143,7 +148,14 @@ def load_inputs(scenario: Scenario, data_dir: Path | None = None, origin: str | 
     data_dir = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
     origin = origin or scenario.origin
     states = load_state_facts(data_dir)
-    gpus = select_gpus(load_gpu_catalog(data_dir), scenario.gpus.types, origin)
+    roadmap, energy_costs = None, None
+    if scenario.pathway is not None:
+        # Multi-year: the roadmap names the types (newer ones than the catalog's, e.g. Rubin) and their paths.
+        path = roadmap_path(scenario.pathway.roadmap, origin, data_dir)
+        roadmap = gpus = select_roadmap(load_gpu_roadmap(path), scenario.gpus.types, scenario.pathway.years[-1], origin, path)
+        energy_costs = load_energy_costs(data_dir)
+    else:
+        gpus = select_gpus(load_gpu_catalog(data_dir), scenario.gpus.types, origin)
     costs = cost_assumptions(load_cost_assumptions(data_dir).model_dump() | scenario.costs.as_dict(), origin)
     grid = load_county_grid(data_dir)  # read once: its FIPS check the rules, its rows are the default candidates
     check_scenario_names(scenario, set(states.index), set(grid.index.astype(str)), origin)
@@ -169,6 +181,8 @@ def load_inputs(scenario: Scenario, data_dir: Path | None = None, origin: str | 
         existing=existing,
         energy=energy,
         supply=supply,
+        roadmap=roadmap,
+        energy_costs=energy_costs,
     )
 
 

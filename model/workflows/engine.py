@@ -19,7 +19,8 @@ from model.milp.model_data import SitingModel
 from model.plot.maps import folium_map, self_contained_html, static_map
 from model.results.outputs import output_dir
 from model.results.rank import near_tie, rank_candidates, runner_ups
-from model.results.report import write_run_report
+from model.results.report import run_report_html
+from model.results.timeline import TimelineResults, sites_over_time, time_summary, timeline_results, write_timeline
 from model.results.tables import (
     RunSummary,
     dispatch_table,
@@ -48,6 +49,7 @@ class RunOutcome:
     log: str = ""  # the HiGHS log, for run directories written after the solve (compare)
     ranking: gpd.GeoDataFrame | None = None  # every candidate's best campus (model/rank.py)
     marginal: list[MarginalValue] = field(default_factory=list)  # rule duals, integers fixed
+    timeline: TimelineResults | None = None  # multi-year runs: the tables over time
 
 
 def explain(sm: SitingModel, sites: gpd.GeoDataFrame, summary: RunSummary) -> tuple[gpd.GeoDataFrame, list[MarginalValue]]:
@@ -87,14 +89,20 @@ def solve_built(
         # The seed's time comes out of the scenario's limit.
         options = options.model_copy(update={"time_limit_s": max(options.time_limit_s - seconds["seed"], 1.0)})
     on_step("solve")
-    result = solve_model(sm.m, options, log_path, warm_start=warm_start or seed is not None, progress=progress)
+    result = solve_model(sm.m, options, log_path, warm_start=warm_start or seed is not None, progress=progress, hourly=sm.hourly)
     seconds = {k: round(v, 3) for k, v in seconds.items()} | {
         "translate": result.seconds_translate,
         "solve": result.seconds_solve,
     }
-    sites = sites_table(sm) if result.has_solution else None
-    dispatch = dispatch_table(sm) if result.has_solution else None
-    summary = summary_dict(sm, result, sites, seconds, scenario.sha256(), inputs.data_sha256, dispatch)
+    sites = sites_table(sm.final) if result.has_solution else None
+    dispatch = dispatch_table(sm.final) if result.has_solution else None
+    timeline = None
+    if sites is not None and not sm.horizon.snapshot:
+        timeline = timeline_results(sm)
+        sites = sites_over_time(sites, sm, timeline)
+    summary = summary_dict(sm.final, result, sites, seconds, scenario.sha256(), inputs.data_sha256, dispatch)
+    if timeline is not None:
+        summary.update(time_summary(sm, timeline))  # type: ignore[typeddict-item]
     if seed is not None:
         summary["seed"] = {"objective": objective_in_unit(scenario, seed.objective),
                            "annual_model_objective": objective_in_unit(scenario, seed.annual_objective),
@@ -110,7 +118,7 @@ def solve_built(
         summary["diagnosis"] = diagnose(build_model(inputs), scenario.solver)
     return RunOutcome(
         summary=summary, sites=sites, out_dir=None, inputs=inputs, dispatch=dispatch, log=result.log,
-        ranking=ranking, marginal=marginal,
+        ranking=ranking, marginal=marginal, timeline=timeline,
     )
 
 
@@ -249,10 +257,13 @@ def write_run(out_dir: Path, outcome: RunOutcome, title: str) -> None:
         write_ranking(out_dir, outcome.ranking, gpkg=False)
     if not (out_dir / "solver.log").exists():
         (out_dir / "solver.log").write_text(outcome.log)
-    write_run_report(
-        out_dir / "report.html", outcome.summary, outcome.sites, fmap=page, static_png=png,
+    report = run_report_html(
+        outcome.summary, outcome.sites, fmap=page, static_png=png,
         ranking=outcome.ranking, marginal=outcome.marginal, candidates=candidates, build_map=False,
     )
+    if outcome.timeline is not None:
+        report = report.replace("</body>", write_timeline(out_dir, outcome.summary, outcome.timeline) + "</body>", 1)
+    (out_dir / "report.html").write_text(report, encoding="utf-8")
     write_json(out_dir / "summary.json", outcome.summary)
 
 
