@@ -25,6 +25,7 @@ from model.inputs import realdata as rd
 from model.inputs.datasets import (
     CANDIDATE_SCHEMA,
     STATE_PRICE_SOURCE,
+    attach_county_co2,
     attach_state_facts,
     load_counties,
     load_county_grid,
@@ -166,7 +167,8 @@ def attach_site_facts(
     county_price: pd.Series | None = None,
     counties: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
-    """Add county (fips, name, state) and state facts (pue, price, CO2, land value, water, queue) to points.
+    """Add county (fips, name, state), state facts (pue, price, land value, water, queue) and the county's
+    CO2 rate (its eGRID subregion's, data/county_grid.csv) to points.
 
     Points outside every county polygon take the nearest county within 25 km; the rest are dropped and
     counted in ``attrs["dropped_points"]``. ``county_price`` ($/MWh by county FIPS, e.g. EIA-861 county
@@ -185,6 +187,7 @@ def attach_site_facts(
     state_of_fips = facts.reset_index().set_index("state_fips")["state"]
     out["state"] = out["county_fips"].str[:2].map(state_of_fips)
     out = attach_state_facts(out, facts)
+    out = attach_county_co2(out, load_county_grid())
     out = apply_county_price(out, county_price)
     out.attrs["dropped_points"] = int((~keep).sum())
     return out
@@ -337,6 +340,7 @@ def real_county_candidates(states: list[str], costs: CostAssumptions, data_dir: 
     sites["state"] = sites["state_fips"].map(facts.reset_index().set_index("state_fips")["state"])
     sites = attach_state_facts(sites, facts)
     sites["county_fips"] = sites.index
+    sites = attach_county_co2(sites, load_county_grid())
     sites = apply_county_price(sites, county_price_series(data_dir))
     sites["land_available_acres"] = acres_from_m2(sites["land_m2"]) * costs.developable_land_share
     sites["headroom_source"] = "HIFLD stations + GPPD - population load (docs/real_data.md)"

@@ -71,6 +71,9 @@ COUNTY_GRID_SCHEMA: Schema = {
     "load_mw": "float",
     "headroom_mw": "float",
     "source": "str",
+    # eGRID2022 CO2 rate of the county's eGRID subregion, or its state's (data/build/build_county_grid.py)
+    "co2_kg_per_mwh": "float",
+    "co2_source": "str",
 }
 # Every cost assumption without a default must be in data/cost_assumptions.csv (one list of names:
 # CostAssumptions'; the scenario's CostOverrides use the same names); the GPU price multiplier defaults to 1.
@@ -175,6 +178,23 @@ def attach_state_facts(sites: pd.DataFrame, states: pd.DataFrame) -> pd.DataFram
     return out
 
 
+# co2_source of a site whose county has no row in data/county_grid.csv (its state's eGRID2022 rate).
+STATE_CO2_SOURCE = "state"
+
+
+def attach_county_co2(sites: pd.DataFrame, grid: pd.DataFrame) -> pd.DataFrame:
+    """The CO2 rate of each site's county (``county_fips``; data/county_grid.csv: the eGRID2022 rate of
+    the subregion that serves the county, or its state's), with ``co2_source`` saying which
+    (``subregion:<code>``, ``state_fallback``, or ``state`` for a county the table does not hold)."""
+    out = sites.copy()
+    fips = out["county_fips"].astype(str)
+    rate = fips.map(grid["co2_kg_per_mwh"])
+    has = rate.notna()
+    out.loc[has, "co2_kg_per_mwh"] = rate[has].astype(float)
+    out["co2_source"] = fips.map(grid["co2_source"]).where(has, STATE_CO2_SOURCE)
+    return out
+
+
 def county_candidates(
     counties: gpd.GeoDataFrame,
     grid: pd.DataFrame,
@@ -183,7 +203,8 @@ def county_candidates(
     county_price: pd.Series | None = None,
 ) -> gpd.GeoDataFrame:
     """One candidate per county with its grid, price, carbon, land, water and climate facts; the
-    county's own industrial price (``county_price``, data/county_price.csv) where given, else the state's."""
+    county's own industrial price (``county_price``, data/county_price.csv) where given, else the state's;
+    the CO2 rate of the county's eGRID subregion (data/county_grid.csv) where found, else the state's."""
     fips_to_state = states.reset_index().set_index("state_fips")["state"]
     sites = counties.copy()
     sites["state"] = sites["state_fips"].map(fips_to_state)
@@ -203,6 +224,7 @@ def county_candidates(
         sites.loc[has, "price_usd_per_mwh"] = local[has].astype(float)
         sites.loc[has, "price_source"] = "county utilities (EIA-861 2018 x state 2023/2018)"
     sites["county_fips"] = sites.index
+    sites = attach_county_co2(sites, grid)
     sites["land_available_acres"] = acres_from_m2(sites["land_m2"]) * costs.developable_land_share
     sites.index.name = "site_id"
     return sites
