@@ -195,6 +195,7 @@ def run(
     out_dir = out if out is not None else scenario.parent / sc.name
     labels = {
         "load": "loading data",
+        "screen": "valuing every candidate over the horizon and screening (certified after the solve)",
         "build": "building model",
         "seed": "finding a starting point (annual-energy model, then the hourly model at its sites)",
         "solve": "solving with HiGHS",

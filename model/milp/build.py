@@ -23,7 +23,7 @@ from model.milp.components.budget import add_budget, add_capex
 from model.milp.components.energy import add_energy
 from model.milp.components.land import add_land
 from model.milp.components.objective import add_objective, add_year_totals
-from model.milp.components.policy import add_policy
+from model.milp.components.policy import add_policy, policy_now
 from model.milp.components.power import add_power
 from model.milp.components.routes import add_route_vars, add_routes
 from model.milp.components.siting import add_siting
@@ -77,8 +77,9 @@ def update_params(sm: SitingModel, inputs: SitingData) -> SitingModel:
         blk.carbon_price_usd_per_tco2.set_value(inputs.costs.carbon_price_usd_per_tco2)
         for i, policy in enumerate(sc.policies):
             update = getattr(module_for(policy), "update", None)
-            if update is not None and blk.component(component_name(policy, i)) is not None:
-                update(blk, policy, component_name(policy, i))
+            now = policy_now(policy, ym.data)
+            if update is not None and now is not None and blk.component(component_name(policy, i)) is not None:
+                update(blk, now, component_name(policy, i))
         years[y] = replace(ym, data=replace(ym.data, inputs=inputs, costs=inputs.costs))
     return SitingModel(m=m, data=replace(sm.data, inputs=inputs, costs=inputs.costs), years=years)
 

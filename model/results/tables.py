@@ -455,6 +455,8 @@ class RunSummary(_SummaryCore, total=False):
     opex_usd: float | None
     co2_t: float | None
     rounding: dict[str, Any]
+    candidates_screened: int  # multi-year runs over screened candidates (model/workflows/screening.py)
+    candidate_certificate: dict[str, Any]
 
 
 # The summary reports the objective in the unit of the figure it equals (the model works in M$).

@@ -32,6 +32,8 @@ import pyomo.environ as pyo
 
 from model.core.rules import register_rule
 from model.core.units import KW_PER_MW, USD_PER_MUSD, annuity_factor, capital_recovery_factor
+from model.milp.index_sets import frozen_from
+from model.policies import component_name, module_for
 
 if TYPE_CHECKING:
     from model.milp.model_data import SitingModel, YearModel
@@ -42,6 +44,7 @@ EPS = 1e-9
 def add_time(sm: SitingModel) -> None:
     """Every multi-year block on the root, in dependency order."""
     add_links(sm)
+    add_rules_over_time(sm)
     add_cash(sm)
     add_finance(sm)
     add_goal(sm)
@@ -125,6 +128,26 @@ def add_links(sm: SitingModel) -> None:
         m.bridge_stays = pyo.Constraint(
             later, rule=lambda m, s, y: Y[y].m.bridge_cap_mw[s] >= Y[horizon.previous[y]].m.bridge_cap_mw[s]
         )
+
+
+def add_rules_over_time(sm: SitingModel) -> None:
+    """Policies that link years: candidates a masking policy closes from a later year take no new site or
+    capacity from then on (``frozen``: :math:`b_{s,y} \\le b_{s,y-1}`, :math:`K_{s,y} \\le K_{s,y-1}`), and each
+    type's own ``add_over_time`` rows (e.g. a moratorium from a year on)."""
+    m, data = sm.m, sm.data
+    horizon = sm.horizon
+    prev = horizon.previous
+    Y = sm.years
+    frozen = frozen_from(data.sites, data.inputs)
+    keys = [(s, y) for s, start in frozen.items() if s in data.sets.SITES for y in horizon.years if y >= start and prev[y] is not None]
+    if keys:
+        m.FROZEN = pyo.Set(dimen=2, initialize=keys, ordered=True)
+        m.frozen_open = pyo.Constraint(m.FROZEN, rule=lambda m, s, y: Y[y].m.build[s] <= Y[prev[y]].m.build[s])
+        m.frozen_capacity = pyo.Constraint(m.FROZEN, rule=lambda m, s, y: m.cap_mw[s, y] <= m.cap_mw[s, prev[y]])
+    for i, policy in enumerate(data.inputs.scenario.policies):
+        over_time = getattr(module_for(policy), "add_over_time", None)
+        if over_time is not None:
+            over_time(m, sm, policy, component_name(policy, i))
 
 
 def _increase(var_of: dict[int, object], y: int, prev: int | None) -> object:
