@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from model.core.errors import ScenarioError, SitingError
+from model.core.errors import ScenarioError, SitingError, one_line
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -57,8 +57,9 @@ def _internal(err: Exception) -> None:
     """A bug, not bad input: one line, the way to get the traceback, and a distinct exit code."""
     if _State.debug:
         raise err
+    first = str(err).strip().splitlines()[0] if str(err).strip() else ""
     err_console.print(
-        f"[bold red]internal error:[/] {type(err).__name__}: {escape(str(err).splitlines()[0] if str(err) else '')} (rerun with --debug for the traceback and report it)",
+        f"[bold red]internal error:[/] {type(err).__name__}: {escape(one_line(first))} (rerun with --debug for the traceback and report it)",
         highlight=False,
         soft_wrap=True,
     )
@@ -75,8 +76,9 @@ def main(
 def _fail(err: BaseException) -> None:
     if _State.debug:
         raise err
-    # Escaped: messages quote TOML such as "[energy] enabled = true", which rich would eat as markup.
-    err_console.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
+    # one_line: control characters escaped and the length capped, whatever raised it; escape(): messages
+    # quote TOML such as "[energy] enabled = true", which rich would eat as markup.
+    err_console.print(f"[bold red]error:[/] {escape(one_line(err))}", highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -97,8 +99,8 @@ def _contract(interrupted: str = "interrupted: nothing written") -> Iterator[Non
     except KeyboardInterrupt:
         err_console.print(interrupted, highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_INTERRUPTED)
-    except RecursionError as err:
-        _fail(SitingError(f"input nested too deeply ({err})"))
+    except RecursionError:
+        _fail(SitingError("input nested too deeply"))
     except Exception as err:  # noqa: BLE001 - a bug: one line, --debug for the traceback
         _internal(err)
     finally:
@@ -186,13 +188,14 @@ def run(
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from model.config import load_scenario
-    from model.results.outputs import partial_path
+    from model.results.outputs import check_output_dir, partial_path
     from model.solve.highs import Progress as SolveProgress
     from model.workflows.engine import run_scenario
 
     with _contract():
         sc = load_scenario(scenario).with_solver(time_limit_s=time_limit, mip_gap=gap, threads=threads)
-    out_dir = out if out is not None else scenario.parent / sc.name
+        out_dir = out if out is not None else scenario.parent / sc.name
+        check_output_dir(out_dir, "run", force)  # before any solve
     labels = {
         "load": "loading data",
         "screen": "valuing every candidate over the horizon and screening (certified after the solve)",
@@ -292,14 +295,32 @@ def sweep(
 ) -> None:
     """Solve a grid of scenario variants on Dask; one run directory per point, sweep.csv and pareto.png."""
     from model.config import load_scenario
+    from model.results.outputs import (
+        check_output_dir,
+        created_folders_removed_on_failure,
+        mark_dir,
+        remove_partials_after_interrupt,
+    )
     from model.workflows.sweep import parse_param, run_sweep
 
     with _contract():
         sc = load_scenario(scenario)
         params = [parse_param(p) for p in param]
         out_dir = out if out is not None else scenario.parent / f"{sc.name}-sweep"
+        check_output_dir(out_dir, "sweep", force)  # before any solve
     with _contract(f"interrupted: finished points are in {out_dir}"):
-        table = run_sweep(sc, params, out_dir, scheduler=scheduler, workers=workers, force=force)
+        # A refusal after the folder was opened (an unreachable --scheduler, a point folder siting did
+        # not write) leaves no empty sweep folder behind.
+        with created_folders_removed_on_failure(out_dir):
+            try:
+                table = run_sweep(sc, params, out_dir, scheduler=scheduler, workers=workers, force=force)
+            except KeyboardInterrupt:
+                # The points' .partial folders belong to the Dask worker processes, which stop
+                # without cleaning up: remove them once those processes have ended.
+                remove_partials_after_interrupt(out_dir)
+                if out_dir.is_dir():
+                    mark_dir(out_dir, "sweep")  # the finished points are this sweep's: a rerun may replace them
+                raise
     names = [name for name, _ in params]
 
     def num(x: object, scale: float = 1.0, digits: int = 0) -> str:
@@ -324,16 +345,16 @@ def cflp(
     sites: Annotated[Path, typer.Option("--sites", help="CSV: site,capacity,fixed_cost")],
     demand: Annotated[Path, typer.Option("--demand", help="CSV: customer,demand")],
     costs: Annotated[Path, typer.Option("--costs", help="CSV: site,customer,cost_per_unit (a missing pair is not allowed)")],
-    out: Annotated[Optional[Path], typer.Option("--out", help="Result JSON [default: cflp.json beside --sites]")] = None,
+    out: Annotated[Optional[str], typer.Option("--out", help="Result JSON [default: cflp.json beside --sites]")] = None,
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Solver time limit, seconds.")] = None,
 ) -> None:
     """Capacitated facility location from three CSV files: minimise fixed + serving cost."""
     from model.cflp import cflp_json, read_cflp_csvs
     from model.config import MAX_TIME_LIMIT_S, SolverConfig
-    from model.results.outputs import check_output_file, file_tmp, replace_file
+    from model.results.outputs import check_output_file, out_file_arg, output_file
 
-    target = out if out is not None else sites.parent / "cflp.json"
     with _contract():
+        target = out_file_arg(out, sites.parent / "cflp.json")
         check_output_file(target)
         if time_limit is not None and not 0 < time_limit <= MAX_TIME_LIMIT_S:
             raise SitingError(f"--time-limit: must be > 0 and at most {MAX_TIME_LIMIT_S:g} seconds, got {time_limit}")
@@ -342,14 +363,8 @@ def cflp(
         options = SolverConfig(mip_gap=0.0, **({"time_limit_s": time_limit} if time_limit is not None else {}))
         result = problem.solve(options)
         payload = {"written_by": "dc-siting cflp"} | cflp_json(result)
-        tmp = file_tmp(target)
-        try:
+        with output_file(target) as tmp:  # atomic: a reader never sees half a file
             tmp.write_text(json.dumps(payload, indent=2, allow_nan=False))
-            replace_file(tmp, target)  # atomic: a reader never sees half a file
-        except OSError as err:
-            raise SitingError(f"--out: cannot write {target}: {err.strerror or err}") from None
-        finally:
-            tmp.unlink(missing_ok=True)
     table = Table(title=f"CFLP: {result.status}")
     for col in ("site", "customers", "amount", "serving cost"):
         table.add_column(col, justify="right" if col != "site" else "left")
@@ -376,19 +391,19 @@ def cflp(
 def export(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
     format: Annotated[str, typer.Option("--format", help="mps or lp")] = "mps",
-    out: Annotated[Optional[Path], typer.Option("--out", help="Output file [default: <name>.<format>]")] = None,
+    out: Annotated[Optional[str], typer.Option("--out", help="Output file [default: <name>.<format>]")] = None,
 ) -> None:
     """Write the exact model that `run` solves, as MPS or LP, for other solvers or inspection."""
     from model.config import load_scenario
     from model.inputs.load import load_inputs
-    from model.results.outputs import check_output_file, write_marked
+    from model.results.outputs import check_output_file, out_file_arg, write_marked
     from model.solve.highs import write_model
     from model.workflows.engine import Engine
 
     with _contract():
         if format not in ("mps", "lp"):
             raise SitingError(f"--format: must be 'mps' or 'lp', got '{format}'")
-        target = out if out is not None else Path(f"{scenario.stem}.{format}")
+        target = out_file_arg(out, Path(f"{scenario.stem}.{format}"))
         if target.suffix != f".{format}":
             raise SitingError(f"--out: file name must end in .{format} (HiGHS picks the format from it)")
         check_output_file(target)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from model.core.errors import InputDataError, ScenarioError
-from model.core.tables import Schema, validate_table
+from model.core.tables import Schema, read_table, validate_table
 
 ROADMAP_SCHEMA: Schema = {
     "gpu": "str", "gpus_per_block": "int", "it_kw_per_block": "float", "price_usd_per_block": "float",
@@ -24,11 +24,7 @@ def load_gpu_roadmap(path: Path) -> pd.DataFrame:
     """data/gpu_roadmap.csv (or the scenario's ``pathway.roadmap``), indexed by gpu, checked."""
     if not path.is_file():
         raise ScenarioError(f"{path}: GPU roadmap file not found")
-    try:
-        raw = pd.read_csv(path, dtype={"gpu": str})
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise InputDataError(f"{path}: not a readable CSV table ({type(err).__name__})") from None
-    return check_roadmap(raw, str(path))
+    return check_roadmap(read_table(path, ROADMAP_SCHEMA), str(path))
 
 
 def check_roadmap(df: pd.DataFrame, name: str) -> pd.DataFrame:
