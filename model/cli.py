@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from model.core.errors import ScenarioError, SitingError
+from model.core.errors import ScenarioError, SitingError, one_line
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -57,8 +57,9 @@ def _internal(err: Exception) -> None:
     """A bug, not bad input: one line, the way to get the traceback, and a distinct exit code."""
     if _State.debug:
         raise err
+    first = str(err).strip().splitlines()[0] if str(err).strip() else ""
     err_console.print(
-        f"[bold red]internal error:[/] {type(err).__name__}: {escape(str(err).splitlines()[0] if str(err) else '')} (rerun with --debug for the traceback and report it)",
+        f"[bold red]internal error:[/] {type(err).__name__}: {escape(one_line(first))} (rerun with --debug for the traceback and report it)",
         highlight=False,
         soft_wrap=True,
     )
@@ -75,8 +76,9 @@ def main(
 def _fail(err: BaseException) -> None:
     if _State.debug:
         raise err
-    # Escaped: messages quote TOML such as "[energy] enabled = true", which rich would eat as markup.
-    err_console.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
+    # one_line: control characters escaped and the length capped, whatever raised it; escape(): messages
+    # quote TOML such as "[energy] enabled = true", which rich would eat as markup.
+    err_console.print(f"[bold red]error:[/] {escape(one_line(err))}", highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -97,19 +99,12 @@ def _contract(interrupted: str = "interrupted: nothing written") -> Iterator[Non
     except KeyboardInterrupt:
         err_console.print(interrupted, highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_INTERRUPTED)
-    except RecursionError as err:
-        _fail(SitingError(f"input nested too deeply ({err})"))
+    except RecursionError:
+        _fail(SitingError("input nested too deeply"))
     except Exception as err:  # noqa: BLE001 - a bug: one line, --debug for the traceback
         _internal(err)
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-def _one_period(sc: "Scenario", command: str) -> "Scenario":
-    """Commands other than run and validate answer the one-period question; a [pathway] scenario is refused."""
-    if sc.pathway is not None:
-        raise ScenarioError(f"{sc.origin}: pathway: 'siting {command}' works on one-period scenarios; run [pathway] scenarios with 'siting run'")
-    return sc
 
 
 def _fmt_bn(usd: float | None) -> str:
@@ -117,8 +112,15 @@ def _fmt_bn(usd: float | None) -> str:
 
 
 def _print_summary(summary: dict, out_dir: Path | None, sites: "gpd.GeoDataFrame | None" = None) -> None:
-    table = Table(title=f"{summary['scenario']}: {summary['status']}", show_header=False)
-    if summary["objective_unit"] == "USD":  # least cost: the objective is the total cost; max compute: it is the compute row
+    multi = summary.get("kind") == "multi_year"
+    title = f"{summary['scenario']}: {summary['status']}"
+    if multi:
+        title = f"{summary['scenario']}: {summary.get('first_year', '')}-{summary.get('last_year', '')} {summary['status']}"
+    table = Table(title=title, show_header=False)
+    if multi:
+        objective = summary["objective"]
+        table.add_row("objective", "-" if objective is None else f"{summary['objective_sense']} = {objective:,.6g} {summary['objective_unit']}")
+    elif summary["objective_unit"] == "USD":  # least cost: the objective is the total cost; max compute: it is the compute row
         table.add_row("objective", f"least cost {_fmt_bn(summary['objective'])} (capex + energy PV)")
     table.add_row("MIP gap", f"{summary['mip_gap']:.4%}" if summary["mip_gap"] is not None else "-")
     if summary["compute_pflops"] is not None:
@@ -137,6 +139,13 @@ def _print_summary(summary: dict, out_dir: Path | None, sites: "gpd.GeoDataFrame
         table.add_row("IT / facility MW", f"{summary['it_mw']:,.0f} / {summary['facility_mw']:,.0f}")
         table.add_row("sites built", f"{summary['sites_built']} of {summary['candidates']} candidates")
         table.add_row("CO2", f"{summary['co2_t_per_year'] / 1e6:,.2f} Mt/yr")
+    inv = summary.get("investor")
+    if multi and inv:
+        irr = "-" if inv["irr"] is None else f"{inv['irr']:.1%}"
+        table.add_row("NPV / IRR", f"{_fmt_bn(summary['npv_usd'])} / {irr} (payback {inv['payback_year'] or '-'})")
+        table.add_row("NPV without horizon value", _fmt_bn(summary["npv_excl_horizon_value_usd"]))
+        table.add_row("peak capital", _fmt_bn(inv["peak_capital_drawn_usd"]))
+        table.add_row("IT MW online", ", ".join(f"{y} {mw:,.0f}" for y, mw in summary["it_mw_online_by_year"].items()))
     s = summary["seconds"]
     table.add_row("seconds", ", ".join(f"{k} {v:.1f}" for k, v in s.items()))
     size = summary["model_size"]
@@ -183,18 +192,17 @@ def run(
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from model.config import load_scenario
-    from model.results.outputs import partial_path
+    from model.results.outputs import check_output_dir, partial_path
     from model.solve.highs import Progress as SolveProgress
     from model.workflows.engine import run_scenario
 
     with _contract():
         sc = load_scenario(scenario).with_solver(time_limit_s=time_limit, mip_gap=gap, threads=threads)
-    out_dir = out if out is not None else scenario.parent / sc.name
-    if sc.pathway is not None:  # a phased build-out over years: its own workflow, the same contract
-        _run_pathway(sc, out_dir, force)
-        return
+        out_dir = out if out is not None else scenario.parent / sc.name
+        check_output_dir(out_dir, "run", force)  # before any solve
     labels = {
         "load": "loading data",
+        "screen": "valuing every candidate over the horizon and screening (certified after the solve)",
         "build": "building model",
         "seed": "finding a starting point (annual-energy model, then the hourly model at its sites)",
         "solve": "solving with HiGHS",
@@ -230,36 +238,6 @@ def run(
         raise typer.Exit(EXIT_NO_SOLUTION)
 
 
-def _run_pathway(sc: "Scenario", out_dir: Path, force: bool) -> None:
-    """``siting run`` on a scenario with [pathway]: bad input 2 (nothing written), no solution 1."""
-    from model.workflows.pathway import run_pathway
-
-    with _contract(f"interrupted: nothing written to {out_dir}"):
-        with err_console.status("pathway: loading and screening candidates") as status:
-            outcome = run_pathway(sc, out_dir, force=force, on_step=lambda step: status.update(f"pathway: {step}"))
-    s = outcome.summary
-    table = Table(title=f"{s['scenario']}: pathway {s['first_year']}-{s['last_year']} {s['status']}", show_header=False)
-    table.add_row("objective", f"{s['objective_sense']} = {s['objective']:,.6g} {s['objective_unit']}" if s["objective"] is not None else "-")
-    table.add_row("MIP gap", f"{s['mip_gap']:.4%}" if s["mip_gap"] is not None else "-")
-    inv = s.get("investor")
-    if inv:
-        irr = "-" if inv["irr"] is None else f"{inv['irr']:.1%}"
-        table.add_row("NPV / IRR", f"{_fmt_bn(inv['npv_usd'])} / {irr} (payback {inv['payback_year'] or '-'})")
-        table.add_row("peak capital", _fmt_bn(inv["peak_capital_drawn_usd"]))
-        table.add_row("IT MW online", ", ".join(f"{y} {mw:,.0f}" for y, mw in s["it_mw_online_by_year"].items()))
-        table.add_row("sites", f"{s['sites_built']} of {s['candidates_screened']} screened ({s['candidates']} candidates)")
-    size = s["model_size"]
-    table.add_row("model", f"{size['rows']:,} rows, {size['columns']:,} columns, {size['nonzeros']:,} nonzeros")
-    table.add_row("seconds", ", ".join(f"{k} {v:.1f}" for k, v in s["seconds"].items()))
-    table.add_row("written to", str(outcome.out_dir))
-    console.print(table)
-    if s["status"] == "interrupted":
-        raise typer.Exit(EXIT_INTERRUPTED)
-    if s["status"] not in ("optimal", "time_limit"):
-        err_console.print(f"[bold red]no solution:[/] {NO_SOLUTION_TEXT.get(s['status'], s['status'])}; see {out_dir / 'solver.log'}")
-        raise typer.Exit(EXIT_NO_SOLUTION)
-
-
 @app.command()
 def compare(
     scenarios: Annotated[list[Path], typer.Argument(help="BASE.toml followed by the scenarios to compare with it.")],
@@ -274,7 +252,7 @@ def compare(
     if len(scenarios) < 2:
         _fail(SitingError("compare needs a base scenario and at least one other"))
     with _contract():
-        loaded = [_one_period(load_scenario(p), "compare") for p in scenarios]
+        loaded = [load_scenario(p) for p in scenarios]
         names = [sc.name for sc in loaded]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
@@ -321,14 +299,32 @@ def sweep(
 ) -> None:
     """Solve a grid of scenario variants on Dask; one run directory per point, sweep.csv and pareto.png."""
     from model.config import load_scenario
+    from model.results.outputs import (
+        check_output_dir,
+        created_folders_removed_on_failure,
+        mark_dir,
+        remove_partials_after_interrupt,
+    )
     from model.workflows.sweep import parse_param, run_sweep
 
     with _contract():
-        sc = _one_period(load_scenario(scenario), "sweep")
+        sc = load_scenario(scenario)
         params = [parse_param(p) for p in param]
         out_dir = out if out is not None else scenario.parent / f"{sc.name}-sweep"
+        check_output_dir(out_dir, "sweep", force)  # before any solve
     with _contract(f"interrupted: finished points are in {out_dir}"):
-        table = run_sweep(sc, params, out_dir, scheduler=scheduler, workers=workers, force=force)
+        # A refusal after the folder was opened (an unreachable --scheduler, a point folder siting did
+        # not write) leaves no empty sweep folder behind.
+        with created_folders_removed_on_failure(out_dir):
+            try:
+                table = run_sweep(sc, params, out_dir, scheduler=scheduler, workers=workers, force=force)
+            except KeyboardInterrupt:
+                # The points' .partial folders belong to the Dask worker processes, which stop
+                # without cleaning up: remove them once those processes have ended.
+                remove_partials_after_interrupt(out_dir)
+                if out_dir.is_dir():
+                    mark_dir(out_dir, "sweep")  # the finished points are this sweep's: a rerun may replace them
+                raise
     names = [name for name, _ in params]
 
     def num(x: object, scale: float = 1.0, digits: int = 0) -> str:
@@ -353,16 +349,16 @@ def cflp(
     sites: Annotated[Path, typer.Option("--sites", help="CSV: site,capacity,fixed_cost")],
     demand: Annotated[Path, typer.Option("--demand", help="CSV: customer,demand")],
     costs: Annotated[Path, typer.Option("--costs", help="CSV: site,customer,cost_per_unit (a missing pair is not allowed)")],
-    out: Annotated[Optional[Path], typer.Option("--out", help="Result JSON [default: cflp.json beside --sites]")] = None,
+    out: Annotated[Optional[str], typer.Option("--out", help="Result JSON [default: cflp.json beside --sites]")] = None,
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Solver time limit, seconds.")] = None,
 ) -> None:
     """Capacitated facility location from three CSV files: minimise fixed + serving cost."""
     from model.cflp import cflp_json, read_cflp_csvs
     from model.config import MAX_TIME_LIMIT_S, SolverConfig
-    from model.results.outputs import check_output_file, file_tmp, replace_file
+    from model.results.outputs import check_output_file, out_file_arg, output_file
 
-    target = out if out is not None else sites.parent / "cflp.json"
     with _contract():
+        target = out_file_arg(out, sites.parent / "cflp.json")
         check_output_file(target)
         if time_limit is not None and not 0 < time_limit <= MAX_TIME_LIMIT_S:
             raise SitingError(f"--time-limit: must be > 0 and at most {MAX_TIME_LIMIT_S:g} seconds, got {time_limit}")
@@ -371,14 +367,8 @@ def cflp(
         options = SolverConfig(mip_gap=0.0, **({"time_limit_s": time_limit} if time_limit is not None else {}))
         result = problem.solve(options)
         payload = {"written_by": "dc-siting cflp"} | cflp_json(result)
-        tmp = file_tmp(target)
-        try:
+        with output_file(target) as tmp:  # atomic: a reader never sees half a file
             tmp.write_text(json.dumps(payload, indent=2, allow_nan=False))
-            replace_file(tmp, target)  # atomic: a reader never sees half a file
-        except OSError as err:
-            raise SitingError(f"--out: cannot write {target}: {err.strerror or err}") from None
-        finally:
-            tmp.unlink(missing_ok=True)
     table = Table(title=f"CFLP: {result.status}")
     for col in ("site", "customers", "amount", "serving cost"):
         table.add_column(col, justify="right" if col != "site" else "left")
@@ -405,23 +395,23 @@ def cflp(
 def export(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
     format: Annotated[str, typer.Option("--format", help="mps or lp")] = "mps",
-    out: Annotated[Optional[Path], typer.Option("--out", help="Output file [default: <name>.<format>]")] = None,
+    out: Annotated[Optional[str], typer.Option("--out", help="Output file [default: <name>.<format>]")] = None,
 ) -> None:
     """Write the exact model that `run` solves, as MPS or LP, for other solvers or inspection."""
     from model.config import load_scenario
     from model.inputs.load import load_inputs
-    from model.results.outputs import check_output_file, write_marked
+    from model.results.outputs import check_output_file, out_file_arg, write_marked
     from model.solve.highs import write_model
     from model.workflows.engine import Engine
 
     with _contract():
         if format not in ("mps", "lp"):
             raise SitingError(f"--format: must be 'mps' or 'lp', got '{format}'")
-        target = out if out is not None else Path(f"{scenario.stem}.{format}")
+        target = out_file_arg(out, Path(f"{scenario.stem}.{format}"))
         if target.suffix != f".{format}":
             raise SitingError(f"--out: file name must end in .{format} (HiGHS picks the format from it)")
         check_output_file(target)
-        sc = _one_period(load_scenario(scenario), "export")
+        sc = load_scenario(scenario)
         sm, _ = Engine().prepare(load_inputs(sc))  # the model `run` would build, targets checked
         size = write_marked(target, lambda path: write_model(sm.m, path))
     console.print(f"wrote {target} ({size.rows:,} rows, {len(size.columns):,} columns, {size.nonzeros:,} nonzeros)")
@@ -445,7 +435,7 @@ def rank(
     from model.workflows.engine import solve_scenario, write_ranking
 
     with _contract():
-        sc = _one_period(load_scenario(scenario), "rank")
+        sc = load_scenario(scenario)
         out_dir = out if out is not None else scenario.parent / f"{sc.name}-rank"
         check_output_dir(out_dir, "rank", force)  # before any solve
         inputs = load_inputs(sc, origin=str(scenario))
@@ -492,7 +482,7 @@ def alternatives(
     from model.workflows.alternatives import find_alternatives, write_alternatives
 
     with _contract():
-        sc = _one_period(load_scenario(scenario), "alternatives")
+        sc = load_scenario(scenario)
         out_dir = out if out is not None else scenario.parent / f"{sc.name}-alternatives"
         check_output_dir(out_dir, "alternatives", force)  # before any solve
         with err_console.status(f"solving the optimum, then {n} alternatives within {slack:.1%}"):
@@ -528,7 +518,7 @@ def robust(
     from model.workflows.robust import load_risks, run_robust
 
     with _contract():
-        sc = _one_period(load_scenario(scenario), "robust")
+        sc = load_scenario(scenario)
         load_risks(risks)  # validated before anything is solved
         out_dir = out if out is not None else scenario.parent / f"{sc.name}-robust"
         check_output_dir(out_dir, "robust", force)
@@ -555,17 +545,12 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file."
 
     with _contract():
         sc = load_scenario(scenario)
-        if sc.pathway is not None:
-            from model.workflows.pathway import prepare_pathway
-
-            data = prepare_pathway(sc)
-            console.print(
-                f"{scenario}: ok (pathway {data.years[0]}-{data.years[-1]}, {data.cfg.objective}, "
-                f"{len(data.SITES):,} of {len(data.inputs.sites):,} candidates after screening, GPUs: {', '.join(data.GPUS)})"
-            )
-            return
         inputs = load_inputs(sc, origin=str(scenario))
         n = len(active_sites(inputs))
+    if sc.pathway is not None:
+        years = sc.pathway.years
+        console.print(f"{scenario}: ok ({years[0]}-{years[-1]}, {sc.pathway.objective}, {n:,} candidate sites, GPUs: {', '.join(sc.gpus.types)})")
+        return
     console.print(f"{scenario}: ok ({sc.objective.sense}, {n:,} candidate sites, GPUs: {', '.join(sc.gpus.types)})")
 
 

@@ -38,6 +38,9 @@ class CandidatesConfig(StrictModel):
     path: str | None = None
     # Land around a point candidate that counts as its site (x developable share).
     site_radius_km: float = Field(default=10.0, gt=0)
+    # file: rows that cannot be used (bad coordinates, outside the CRS or the contiguous US, bad numbers) are
+    # refused with their row ids; true drops them instead (listed in the error-free run's inputs).
+    drop_invalid_rows: bool = False
 
     _norm = field_validator("states")(upper_codes)
 
@@ -309,7 +312,7 @@ class Scenario(StrictModel):
     supply: SupplyConfig = SupplyConfig()
     policies: list[Policy] = []
     solver: SolverConfig = SolverConfig()
-    pathway: PathwayConfig | None = None  # a phased build-out over years (model/workflows/pathway.py)
+    pathway: PathwayConfig | None = None  # the years of the horizon and the investor's money over them (docs/pathway.md)
     # Where the scenario came from (its file), for error messages; not part of its identity.
     _origin: str | None = PrivateAttr(default=None)
 

@@ -37,8 +37,8 @@ def test_shipped_scenario_objective(name: str) -> None:
     sites, objective = GOLDEN[name]
     sc = load_scenario(REPO / "runs" / f"{name}.toml").with_solver(mip_gap=0.0, time_limit_s=300.0, threads=2)
     sm = build_model(load_inputs(sc))
-    for s in sm.m.SITES:
-        sm.m.build[s].fix(1 if s in sites else 0)
+    for s in sm.final.m.SITES:
+        sm.final.m.build[s].fix(1 if s in sites else 0)
     result = solve_model(sm.m, sc.solver)
     assert result.status == "optimal"
     assert result.objective == pytest.approx(objective, rel=1e-6)

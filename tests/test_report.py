@@ -286,6 +286,20 @@ def test_budget_counts_what_the_model_counts() -> None:
     assert with_opex.budget_spend_usd == 100.05e9
 
 
+def test_capex_parts_add_up_to_capex() -> None:
+    # The rest of capex after the five siting parts is the on-site energy assets; a part the summary names
+    # (a multi-year run's, say) is its own step and leaves no rest; a rounding-size rest is not a part.
+    parts = {"gpu": 60e6, "shell": 20e6, "land": 1e6, "site": 5e6, "interconnect": 2e6}
+    f = Figures.from_summary({"capex_usd": 100e6, "capex_usd_by_part": parts})
+    assert f.capex_usd_by_part == parts | {"energy_assets": 12e6}
+    named = Figures.from_summary({"capex_usd": 100e6, "capex_usd_by_part": parts | {"bridge": 12e6}})
+    assert named.capex_usd_by_part == parts | {"bridge": 12e6}
+    rounding = Figures.from_summary({"capex_usd": 88e6 + 3.0, "capex_usd_by_part": parts})
+    assert rounding.capex_usd_by_part == parts
+    for figures in (f, named, rounding):
+        assert sum(figures.capex_usd_by_part.values()) == pytest.approx(figures.capex_usd, abs=10.0)
+
+
 # ------------------------------------------------------------------------------------------------ timeline, finance
 
 

@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 from model.core.errors import InputDataError
-from model.core.tables import read_csv
 from model.inputs.datasets import (
     DEFAULT_DATA_DIR,
     load_connection_classes,
@@ -27,7 +26,7 @@ from model.inputs.datasets import (
     load_zone_supply,
     load_zone_transfers,
 )
-from model.inputs.timeseries import ENERGY_COST_SCHEMA, load_energy_profiles
+from model.inputs.timeseries import load_energy_costs, load_energy_profiles
 
 # Energy types whose annual output is capped by the zone's capacity factor (energy_profiles.csv).
 CF_COLUMN = {"solar": "solar_cf", "onshore_wind": "wind_cf"}
@@ -133,7 +132,11 @@ def load_supply(sites: pd.DataFrame, spare_share: float, import_share: float, ty
     """The candidates with their zone columns, and the zonal supply data, from the default tables."""
     zones = load_zone_supply(data_dir)
     sites = attach_zone_facts(sites, load_county_zone(data_dir), zones, load_county_time_to_power(data_dir))
-    generation = load_new_generation_costs(data_dir).loc[list(dict.fromkeys(types))]
+    generation_table = load_new_generation_costs(data_dir)
+    unknown = [t for t in types if t not in generation_table.index]
+    if unknown:
+        raise InputDataError(f"{data_dir / 'new_generation_costs.csv'}: no row for type '{unknown[0]}' (supply.new_generation names it)")
+    generation = generation_table.loc[list(dict.fromkeys(types))]
     # Years from notice to proceed to operation: what a time_to_power deadline compares (estimates).
     generation["construction_years"] = generation.index.map(load_construction_years(data_dir)).astype(float)
     if generation["construction_years"].isna().any():
@@ -143,7 +146,7 @@ def load_supply(sites: pd.DataFrame, spare_share: float, import_share: float, ty
     no_option = sites.index.difference(pd.Index(connections["site_id"].unique()))
     if len(no_option):
         raise InputDataError(f"county_substation.csv: no connection option for site '{no_option[0]}'")
-    energy_costs = read_csv(data_dir / "energy_costs.csv", ENERGY_COST_SCHEMA).set_index("name")["value"]
+    energy_costs = load_energy_costs(data_dir)
     supply = SupplyData(
         zones=zones,
         transfers=load_zone_transfers(data_dir),

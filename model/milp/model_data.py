@@ -5,16 +5,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression, ProductExpression, SumExpression
-from pyomo.core.expr.relational_expr import InequalityExpression
+from pyomo.core.expr.relational_expr import EqualityExpression, InequalityExpression
 
 from model.config import CostAssumptions
+from model.core.errors import ScenarioError
 from model.core.units import (
     HOURS_PER_YEAR,
     KW_PER_MW,
@@ -26,6 +28,7 @@ from model.core.units import (
 from model.inputs.energy_data import EnergyData
 from model.inputs.load import SitingData
 from model.milp.index_sets import IndexSets, active_sites, build_index_sets, policy_context, site_connections
+from model.milp.time_data import BridgeCosts, TimeData, time_data
 from model.policies import module_for
 from model.policies.base import PolicyContext
 
@@ -63,6 +66,10 @@ class ModelData:
     dry_pue_delta: float = 0.0
     dry_water_saved_m3_per_mw_year: float = 0.0
     supply: ZonalData | None = None  # zonal supply coefficients ([supply] model = "zonal")
+    horizon: Horizon | None = None  # the model years (set by model_data; None only in hand-made test data)
+    year: int = 0  # the model year these coefficients are for
+    integer_blocks: bool = True  # whole GPU blocks (multi-year: pathway.integer_blocks)
+    time: TimeData | None = None  # multi-year: vintages, phases, routes, residual values (milp/time_data.py)
 
 
 @dataclass(frozen=True)
@@ -127,6 +134,45 @@ def zonal_data(inputs: SitingData, sites: pd.DataFrame, sets: IndexSets) -> Zona
     )
 
 
+def _time_data(inputs: SitingData, sites: pd.DataFrame, horizon: Horizon, zonal: ZonalData | None) -> TimeData:
+    sc = inputs.scenario
+    cfg = sc.pathway
+    assert cfg is not None
+    if inputs.energy_costs is None or inputs.roadmap is None:
+        raise ScenarioError(f"{sc.origin}: pathway: the inputs carry no GPU roadmap or energy costs (load them with load_inputs)")
+    missing = [g for g in inputs.gpus.index if g not in inputs.roadmap.index]
+    if missing:
+        raise ScenarioError(f"{sc.origin}: gpus.types: '{missing[0]}' is not in the GPU roadmap")
+    gpus = inputs.roadmap.loc[inputs.gpus.index]
+    if (gpus["first_year"] > horizon.last).all():
+        first = gpus.index[0]
+        raise ScenarioError(
+            f"{sc.origin}: gpus.types: no type is available by {horizon.last} (first_year of '{first}' is {int(gpus.at[first, 'first_year'])})"
+        )
+    supply = inputs.supply
+    zones = supply.zones if supply is not None else None
+    return time_data(
+        cfg, inputs.costs, sites, gpus, horizon.years, horizon.horizon_end,
+        BridgeCosts.from_energy_costs(inputs.energy_costs),
+        supply.generation if supply is not None else None,
+        zonal.gen_construction_years if zonal is not None else {},
+        zones["peak_mw"].astype(float).to_dict() if zones is not None and "peak_mw" in zones else {},
+        sc.objective.target_it_mw,
+    )
+
+
+def data_for_year(data: ModelData, year: int) -> ModelData:
+    """``data`` as seen from model year ``year``: the GPU prices of that year's vintage (what the year
+    block's capex parts report) and no blocks of a type before its first year."""
+    t = data.time
+    if t is None:
+        return replace(data, year=year)
+    price = {g: t.price_musd.get((g, year), p) for g, p in data.block_price_musd.items()}
+    available = {g for g, v in t.vintages if v <= year}
+    blocks_max = {k: (n if k[1] in available else 0) for k, n in data.blocks_max.items()}
+    return replace(data, year=year, block_price_musd=price, blocks_max=blocks_max)
+
+
 def as_dict(series: pd.Series) -> dict:
     """``series.to_dict()`` without pandas' per-item path (slow on Arrow-string indexes): same keys and values."""
     return dict(zip(series.index.tolist(), series.tolist()))
@@ -140,12 +186,121 @@ def _members(key_of: pd.Series) -> dict[str, list[str]]:
     return dict(sorted(out.items()))
 
 
+SNAPSHOT_YEAR = 2026  # the calendar year a one-period (snapshot) scenario stands for
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """The model years and how money and compute are weighted over them (one model, the period in every set).
+
+    A model year stands for ``length_years[y]`` calendar years (until the next model year; the last one
+    as long as the step before it). Capex falls at the start of a calendar year, flows at its end.
+    ``snapshot``: the one-period question (no ``[pathway]``): one model year that stands for the
+    energy horizon (``costs.horizon_years``, possibly fractional), money counted against one budget.
+    """
+
+    years: list[int]
+    length_years: dict[int, float]
+    discount_rate: float
+    snapshot: bool
+
+    @property
+    def first(self) -> int:
+        return self.years[0]
+
+    @property
+    def last(self) -> int:
+        return self.years[-1]
+
+    @property
+    def horizon_end(self) -> float:
+        """The instant the horizon ends (the first calendar year after it; whole for multi-year horizons)."""
+        end = self.last + self.length_years[self.last]
+        return int(end) if float(end).is_integer() else end
+
+    @property
+    def calendar(self) -> list[int]:
+        """Every calendar year of the horizon (whole years; a snapshot's fractional tail is in ``weight``)."""
+        return [c for y in self.years for c in range(y, y + int(math.ceil(self.length_years[y] - 1e-9)))]
+
+    @property
+    def period_of(self) -> dict[int, int]:
+        return {c: y for y in self.years for c in range(y, y + int(math.ceil(self.length_years[y] - 1e-9)))}
+
+    def df_start(self, calendar_year: float) -> float:
+        """Discount factor at the start of a calendar year (the first year's start is 1)."""
+        return (1.0 + self.discount_rate) ** -(calendar_year - self.first)
+
+    def df_end(self, calendar_year: float) -> float:
+        return (1.0 + self.discount_rate) ** -(calendar_year - self.first + 1)
+
+    def weight(self, year: int) -> float:
+        """PV at the horizon start of 1 per calendar year at the end of each year model year ``year``
+        stands for: the annuity factor over its length, discounted to its start."""
+        return self.df_start(year) * annuity_factor(self.discount_rate, self.length_years[year])
+
+    @property
+    def previous(self) -> dict[int, int | None]:
+        return {y: (self.years[i - 1] if i else None) for i, y in enumerate(self.years)}
+
+
+def horizon_of(inputs: SitingData) -> Horizon:
+    """The scenario's horizon: ``[pathway] years`` (multi-year), else the one-period snapshot."""
+    costs = inputs.costs
+    cfg = inputs.scenario.pathway
+    if cfg is None:
+        return Horizon(years=[SNAPSHOT_YEAR], length_years={SNAPSHOT_YEAR: float(costs.horizon_years)},
+                       discount_rate=costs.discount_rate, snapshot=True)
+    years = list(cfg.years)
+    step = years[-1] - years[-2] if len(years) > 1 else 1
+    length = {y: float(b - y) for y, b in zip(years, years[1:])} | {years[-1]: float(step)}
+    rate = cfg.discount_rate if cfg.discount_rate is not None else costs.discount_rate
+    return Horizon(years=years, length_years=length, discount_rate=rate, snapshot=False)
+
+
+@dataclass(frozen=True)
+class YearModel:
+    """One model year of a built model: its block (every per-year component) and that year's data.
+
+    The typed handle results, duals and workflows read instead of looking components up by name on
+    the root model; a snapshot has exactly one."""
+
+    m: Any  # the year's pyomo BlockData (m.year[y] of the root model)
+    data: ModelData
+    year: int
+
+
 @dataclass(frozen=True)
 class SitingModel:
-    """A built Pyomo model together with the data it was built from."""
+    """A built Pyomo model together with the data it was built from.
+
+    ``m`` is the root model (what the solver gets: the year blocks, the links between years, money
+    and the objective); ``years`` the per-year handles in year order."""
 
     m: pyo.ConcreteModel
     data: ModelData
+    years: dict[int, YearModel] = field(default_factory=dict)
+
+    @property
+    def horizon(self) -> Horizon:
+        return self.data.horizon
+
+    @property
+    def final(self) -> YearModel:
+        """The last model year (a snapshot's only one): the campuses as built at the horizon's end."""
+        return self.years[self.data.horizon.last]
+
+    @property
+    def first(self) -> YearModel:
+        return self.years[self.data.horizon.first]
+
+    def at(self, year: int) -> YearModel:
+        return self.years[year]
+
+    @property
+    def hourly(self) -> bool:
+        """Whether some model year has an hourly dispatch block (HiGHS then uses interior point)."""
+        return any(ym.data.energy is not None for ym in self.years.values())
 
 
 def model_data(inputs: SitingData) -> ModelData:
@@ -200,7 +355,11 @@ def model_data(inputs: SitingData) -> ModelData:
             inputs.cooling.loc["evaporative", "wue_l_per_kwh_it"] - inputs.cooling.loc["dry", "wue_l_per_kwh_it"]
         )
         * (costs.load_factor * HOURS_PER_YEAR),
-        supply=zonal_data(inputs, sites, sets) if inputs.supply is not None else None,
+        supply=(zonal := zonal_data(inputs, sites, sets) if inputs.supply is not None else None),
+        horizon=(horizon := horizon_of(inputs)),
+        year=horizon.first,
+        integer_blocks=horizon.snapshot or bool(inputs.scenario.pathway and inputs.scenario.pathway.integer_blocks),
+        time=None if horizon.snapshot else _time_data(inputs, sites, horizon, zonal),
     )
     for policy in inputs.scenario.policies:
         adjust = getattr(module_for(policy), "adjust", None)
@@ -339,7 +498,7 @@ def register_linear(m: pyo.ConcreteModel, item: LinearRows | LinearObjective) ->
 
 
 def add_linear_rows(
-    m: pyo.ConcreteModel,
+    m: pyo.Block,
     name: str,
     index: Any,
     keys: Sequence[Any],
@@ -349,15 +508,40 @@ def add_linear_rows(
     vals: np.ndarray,
     rhs: np.ndarray,
     *,
-    exprs: list[Any],
     sense: int | np.ndarray = 1,
-    refresh: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> pyo.Constraint:
-    """Add constraint ``name`` over ``index`` (members ``keys``, in index order) with Pyomo expressions
-    ``exprs``, and register the same rows as COO arrays: row k is ``sum(vals * joined(variables)[cols])``
-    over its entries, <= rhs[k] (sense 1) or >= rhs[k] (-1), as Pyomo's compiler reads ``exprs[k]``."""
+    """Add constraint ``name`` over ``index`` (members ``keys``, in index order) from its one definition,
+    COO arrays: row k is ``sum(vals * joined(variables)[cols])`` over its entries, <= rhs[k] (sense 1),
+    >= rhs[k] (-1) or == rhs[k] (0). The Pyomo expressions are generated from the same arrays (so the
+    model a user inspects or exports and the matrix HiGHS gets cannot differ), and the arrays are
+    registered for model.solve.highs.to_standard_form, which then skips Pyomo's compiler for them.
+
+    Every row must have at least one entry (a row of constants is not a rule)."""
     n = len(keys)
     senses = np.broadcast_to(np.asarray(sense, dtype=np.int8), (n,)).copy()
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    vals = np.asarray(vals, dtype=float)
+    rhs = np.asarray(rhs, dtype=float)
+    flat = joined(variables)
+    order = np.argsort(rows, kind="stable")
+    starts = np.searchsorted(rows[order], np.arange(n + 1))
+    if n and np.any(starts[1:] == starts[:-1]):
+        empty = int(np.flatnonzero(starts[1:] == starts[:-1])[0])
+        raise ValueError(f"{name}[{keys[empty]}]: a row without variables")
+    col_sorted = cols[order].tolist()
+    val_sorted = vals[order].tolist()
+    bounds = rhs.tolist()
+    exprs = []
+    for k in range(n):
+        a, b = int(starts[k]), int(starts[k + 1])
+        body = linear_sum(val_sorted[a:b], [flat[j] for j in col_sorted[a:b]])
+        if senses[k] == 1:
+            exprs.append(InequalityExpression((body, bounds[k]), False))
+        elif senses[k] == -1:
+            exprs.append(InequalityExpression((bounds[k], body), False))
+        else:
+            exprs.append(EqualityExpression((body, bounds[k])))
     m.add_component(name, pyo.Constraint(index, rule=rule_from(dict(zip(keys, exprs)))))
     con = m.component(name)
     data = list(con.values())  # members in index order, i.e. the order of ``keys``
@@ -366,7 +550,7 @@ def add_linear_rows(
         m,
         LinearRows(
             constraint=con, members=data, exprs=[d.expr for d in data], variables=variables, rows=rows, cols=cols,
-            vals=vals, senses=senses, rhs=rhs, refresh=refresh,
+            vals=vals, senses=senses, rhs=rhs,
         ),
     )
     return con

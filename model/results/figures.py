@@ -85,6 +85,9 @@ def _capex_by_part(summary: Mapping[str, Any], capex: float | None) -> dict[str,
         v = by_part.get(key) if key in by_part else number(summary.get(f"capex_{key}_usd"))
         if v:
             parts[key] = v
+    for key, v in by_part.items():  # parts a summary names beyond the five (e.g. a multi-year run's)
+        if key not in parts and key not in CAPEX_PARTS and v:
+            parts[key] = v
     assets = number(summary.get("capex_energy_usd"))
     if assets is None and capex is not None and parts:
         rest = capex - sum(parts.values())

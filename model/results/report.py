@@ -273,6 +273,11 @@ def cost_parts(summary: Mapping[str, Any]) -> list[tuple[str, float]]:
     return Figures.from_summary(summary).cost_parts()
 
 
+def _part_label(key: str) -> tuple[str, str]:
+    """A waterfall part's label and colour; parts a summary names beyond the known ones in grey."""
+    return _PART_LABELS.get(key, (key.replace("_", " ").capitalize(), "#7f7f7f"))
+
+
 def waterfall_steps(f: Figures) -> list[Step]:
     """The capex parts, a capex subtotal (= ``f.capex_usd``) when costs follow it, new generation and the
     energy PV, then the total (= ``f.total_cost_usd``); [] without costs."""
@@ -284,7 +289,8 @@ def waterfall_steps(f: Figures) -> list[Step]:
     steps: list[Step] = []
     run = 0.0
     for key, v in capex_parts:
-        steps.append(Step(key, _PART_LABELS[key][0], v, run, _PART_LABELS[key][1]))
+        label, colour = _part_label(key)
+        steps.append(Step(key, label, v, run, colour))
         run += v
     # The capex bar is summary.json's capex_usd (its parts add up to it).
     capex = f.capex_usd if f.capex_usd is not None else run
@@ -294,7 +300,8 @@ def waterfall_steps(f: Figures) -> list[Step]:
         steps.append(Step("capex", "Capex", capex, 0.0, _SUBTOTAL_COLOUR))
         run = capex
     for key, v in later:
-        steps.append(Step(key, _PART_LABELS[key][0], v, run, _PART_LABELS[key][1]))
+        label, colour = _part_label(key)
+        steps.append(Step(key, label, v, run, colour))
         run += v
     total = f.total_cost_usd if f.total_cost_usd is not None else run
     return [*steps, Step("total", "Total", total, 0.0, _TOTAL_COLOUR)]

@@ -89,11 +89,12 @@ def solve_direction(sm: SitingModel, direction: Direction) -> Alternative:
     if hasattr(m, "mga_objective"):
         m.del_component("mga_objective")
     weights = {s: w for s, w in direction.site_weights.items() if w != 0.0}
-    m.mga_objective = pyo.Objective(expr=sum(w * m.facility_mw[s] for s, w in weights.items()), sense=pyo.minimize)
-    result = solve_model(m, sm.data.inputs.scenario.solver, warm_start=True)
+    facility = sm.final.m.facility_mw
+    m.mga_objective = pyo.Objective(expr=sum(w * facility[s] for s, w in weights.items()), sense=pyo.minimize)
+    result = solve_model(m, sm.data.inputs.scenario.solver, warm_start=True, hourly=sm.hourly)
     if not result.has_solution:
         return Alternative(direction.name, result.status, None, {}, {})
-    sites = sites_table(sm)
+    sites = sites_table(sm.final)
     return Alternative(
         direction.name,
         result.status,

@@ -339,7 +339,7 @@ def _moratorium_sites(sm: SitingModel, policies: list[Any]) -> list[str]:
 
 def _strand(sm: SitingModel, sites: list[str]) -> None:
     """A site built before a moratorium lands may stay empty: lift its minimum campus size."""
-    campus_min = getattr(sm.m, "campus_min", None)
+    campus_min = sm.final.m.component("campus_min")
     if campus_min is None:
         return
     for s in sites:
@@ -395,9 +395,9 @@ class Evaluation:
 
 
 def _metrics(sm: SitingModel) -> tuple[dict[str, Any], pd.DataFrame]:
-    table = sites_table(sm)
+    table = sites_table(sm.final)
     flat = sites_flat(table)
-    m = sm.m
+    m = sm.final.m
     metrics = {
         "compute_pflops": round(float(table["compute_pflops"].sum()), 3),
         "gpus": int(table["gpus"].sum()),
@@ -420,7 +420,7 @@ def _require(result: SolveResult, what: str) -> None:
 
 def solve_alone(sm: SitingModel, options: Any, what: str, required: bool = True) -> tuple[Evaluation, SolveResult]:
     """Solve one scenario's own model (its objective active)."""
-    result = solve_model(sm.m, options)
+    result = solve_model(sm.m, options, hourly=sm.hourly)
     if required:
         _require(result, what)
     elif result.status in ("interrupted", "interrupted_no_solution"):
@@ -433,11 +433,11 @@ def solve_alone(sm: SitingModel, options: Any, what: str, required: bool = True)
 
 def evaluate(sm: SitingModel, values: dict[str, dict[Any, float]], options: Any, what: str) -> Evaluation:
     """A first stage fixed in one scenario: the best second stage there (may be infeasible)."""
-    fix_first_stage(sm.m, values)
+    fix_first_stage(sm.final.m, values)
     try:
         evaluation, _ = solve_alone(sm, options, what, required=False)
     finally:
-        unfix_first_stage(sm.m)
+        unfix_first_stage(sm.final.m)
     return evaluation
 
 
@@ -460,10 +460,10 @@ def extensive_form(models: list[ScenarioModel], sense: str, objective: Objective
     for i, sc in enumerate(models):
         parent.add_component(f"scenario_{i}", sc.sm.m)
         sc.sm.m.objective.deactivate()
-    ref = first_stage(models[0].sm.m)
+    ref = first_stage(models[0].sm.final.m)
     parent.nonanticipativity = pyo.ConstraintList()
     for sc in models[1:]:
-        own = first_stage(sc.sm.m)
+        own = first_stage(sc.sm.final.m)
         for name, var in ref.items():
             for k in var:
                 parent.nonanticipativity.add(own[name][k] - var[k] == 0)
@@ -545,9 +545,9 @@ def build_scenarios(
                 "stranded_sites_allowed": len(stranded),
             }
         )
-    keys = first_stage_keys(models[0].sm.m)
+    keys = first_stage_keys(models[0].sm.final.m)
     for sc in models[1:]:
-        if first_stage_keys(sc.sm.m) != keys:
+        if first_stage_keys(sc.sm.final.m) != keys:
             raise ScenarioError(
                 f"{origin}: scenarios.{models.index(sc)} ({sc.name}): changes the candidate sites or their "
                 "connection options; every scenario must share one first stage (use moratorium rather than exclusions)"
@@ -559,7 +559,7 @@ def build_scenarios(
     mean_mult = sum(pi * m.reindex(mean_inputs.sites.index).fillna(1.0).to_numpy() for pi, m in zip(p, multipliers))
     mean_sm = build_model(with_prices(mean_inputs, np.asarray(mean_mult)))
     check_target_reachable(mean_sm.data)
-    if first_stage_keys(mean_sm.m) != keys:
+    if first_stage_keys(mean_sm.final.m) != keys:
         raise ScenarioError(f"{origin}: the mean-value scenario changes the candidate sites; use moratorium rather than exclusions")
     mean = ScenarioModel("mean-value", 1.0, mean_scenario, mean_sm, [])
     return models, mean, mean_info, described
@@ -599,7 +599,7 @@ def robust_analysis(
         ev, _ = solve_alone(sc.sm, options, f"{origin}: scenario '{sc.name}' solved alone")
         tables["perfect_information"][sc.name] = ev.sites
         per["perfect_information"][sc.name] = _record(ev, sense, ev.objective)
-        ws_first[sc.name] = built_sites(sc.sm.m)
+        ws_first[sc.name] = built_sites(sc.sm.final.m)
     ws = [per["perfect_information"][n]["objective"] for n in names]
     seconds["wait_and_see"] = time.perf_counter() - t
 
@@ -607,8 +607,8 @@ def robust_analysis(
     t = time.perf_counter()
     on_step("mean-value")
     mv_eval, _ = solve_alone(mean.sm, options, f"{origin}: the mean-value scenario")
-    mv_values = first_stage_values(mean.sm.m)
-    mv_first = built_sites(mean.sm.m)
+    mv_values = first_stage_values(mean.sm.final.m)
+    mv_first = built_sites(mean.sm.final.m)
     for sc, best in zip(models, ws):
         ev = evaluate(sc.sm, mv_values, options, sc.name)
         tables["mean_value"][sc.name] = ev.sites
@@ -622,9 +622,9 @@ def robust_analysis(
     opts = ef_options(options, models)
     try:
         feasible_start = all(per["mean_value"][n]["status"] in SOLUTION_STATUSES for n in names)
-        rp_result = solve_model(ef.parent, opts, log_path, warm_start=feasible_start)
+        rp_result = solve_model(ef.parent, opts, log_path, warm_start=feasible_start, hourly=models[0].sm.hourly)
         _require(rp_result, f"{origin}: the extensive form")
-        rp_first = built_sites(models[0].sm.m)
+        rp_first = built_sites(models[0].sm.final.m)
         for sc, best in zip(models, ws):
             metrics, flat = _metrics(sc.sm)
             value = float(pyo.value(sc.sm.m.objective.expr))
@@ -641,10 +641,10 @@ def robust_analysis(
         try:
             # Start from the stochastic solution (still loaded), with its worst regret.
             ef.parent.max_regret.set_value(max(per["stochastic"][n]["regret"] for n in names))
-            mm_result = solve_model(ef.parent, opts, None, warm_start=True)
+            mm_result = solve_model(ef.parent, opts, None, warm_start=True, hourly=models[0].sm.hourly)
             _require(mm_result, f"{origin}: the min-max-regret extensive form")
-            mm_values = first_stage_values(models[0].sm.m)
-            mm_first = built_sites(models[0].sm.m)
+            mm_values = first_stage_values(models[0].sm.final.m)
+            mm_first = built_sites(models[0].sm.final.m)
         finally:
             ef.close()
     if objective == "minmax_regret":
@@ -702,7 +702,7 @@ def robust_analysis(
         "WS": _round(ws_value),
         "EVPI": _round(evpi),
         "notes": _notes(per, names, sense, rp_result),
-        "first_stage_variables": list(first_stage(models[0].sm.m)),
+        "first_stage_variables": list(first_stage(models[0].sm.final.m)),
         "solutions": solutions,
         "model_size": {
             "scenarios": len(models),
