@@ -226,17 +226,24 @@ class Engine:
         seconds = seconds | {"screen": time.perf_counter() - t}
         readmitted = 0
         outcome: RunOutcome | None = None
+        # The scenario's time limit covers every round: each solve gets what is left.
+        deadline = time.perf_counter() + inputs.scenario.solver.time_limit_s
         for round_ in range(1, MAX_ROUNDS + 1):
             on_step("build")
             t = time.perf_counter()
-            sm = build_checked(restrict(inputs, kept))
+            round_inputs = restrict(inputs, kept)
+            left = max(deadline - time.perf_counter(), 1.0)
+            solver = round_inputs.scenario.solver.model_copy(update={"time_limit_s": left})
+            round_inputs = replace(round_inputs, scenario=round_inputs.scenario.model_copy(update={"solver": solver}))
+            round_inputs.scenario._origin = inputs.scenario._origin
+            sm = build_checked(round_inputs)
             round_seconds = seconds | {"build": time.perf_counter() - t}
             outcome = solve_built(sm, round_seconds, log_path, on_step=on_step, progress=progress, over_time=ranking)
             if outcome.sites is None:
                 break
             cert, better = certify(ranking, kept, list(outcome.sites.index.astype(str)), n_candidates, round_, readmitted)
             outcome.summary["candidate_certificate"] = cert.as_dict()  # type: ignore[typeddict-unknown-key]
-            if cert.certified or round_ == MAX_ROUNDS:
+            if cert.certified or round_ == MAX_ROUNDS or deadline - time.perf_counter() < 1.0:
                 break
             add = better[: cfg.max_candidates]
             readmitted += len(add)
