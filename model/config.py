@@ -176,6 +176,10 @@ class EnergyConfig(StrictModel):
     # blocks (annual energy and capacity factors kept, within-block peaks averaged away; error table in
     # docs/energy_profiles.md). Fewer steps make national runs at 134 zones tractable.
     hours_per_period: Literal[1, 2, 3, 4, 6, 8, 12, 24] = 1
+    # Multi-year horizons: the model years dispatched hour by hour (representative days); the others are
+    # annual (energy at each site's price). None: the last model year only (docs/energy_profiles.md
+    # measures what the annual years miss).
+    years: list[int] | None = None
 
 
 class SupplyConfig(StrictModel):
@@ -349,13 +353,17 @@ class Scenario(StrictModel):
     def _pathway_combines(self) -> "Scenario":
         pw = self.pathway
         if pw is None:
+            if self.energy.years is not None:
+                raise ValueError("energy.years: only for multi-year horizons ([pathway] years)")
             return self
         if pw.objective in ("max_compute_years", "max_npv") and self.budget is None:
             raise ValueError(f"pathway.objective '{pw.objective}' needs a [budget] with equity_usd (the capital available)")
         if pw.objective == "min_cost" and not pw.target_it_mw_by_year and self.objective.target_it_mw is None:
             raise ValueError("pathway.objective 'min_cost' needs pathway.target_it_mw_by_year or [objective] target_it_mw")
-        if self.energy.enabled:
-            raise ValueError("pathway: works with annual energy only; remove [energy] enabled = true")
+        if self.energy.years is not None:
+            outside = [y for y in self.energy.years if y not in pw.years]
+            if outside:
+                raise ValueError(f"energy.years: {outside[0]} is not one of the pathway years ({pw.years[0]}-{pw.years[-1]})")
         return self
 
     def sha256(self) -> str:

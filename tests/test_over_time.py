@@ -129,3 +129,31 @@ def test_screen_keeps_the_best_per_zone_then_overall() -> None:
     ranking = pd.DataFrame({"score": [0.3, 0.9, 0.5]}, index=["S1", "S2", "S3"])
     # States XA, XB, XC are the groups (legacy supply): one each, then the best two overall.
     assert screen(ranking, inputs) == ["S2", "S3"]
+
+
+def test_hourly_dispatch_in_chosen_years_the_rest_annual() -> None:
+    # [energy] over time: the last model year (the default) is dispatched hour by hour, 2026 is annual. One
+    # XA site, two representative hours (solar at 1 / 0, price 20 % / 180 % of $50): the hourly year's energy
+    # bill is what the dispatch pays, the annual year's the flat price.
+    from dataclasses import replace
+
+    from model.milp.build import build_model
+    from model.workflows.engine import solve_scenario
+    from tests.conftest import tiny_inputs
+    from tests.test_energy import energy
+    from tests.test_pathway import bridge_costs
+
+    sc = pathway_scenario({"years": [2026, 2027]}, budget={"equity_usd": 40e6},
+                          energy={"enabled": True, "onsite": ["solar", "battery"]})
+    sites = free_sites([0.0], [10.0]).assign(price_usd_per_mwh=[50.0])
+    inputs = replace(tiny_inputs(sc, sites, energy=energy()), roadmap=NO_RENT, gpus=NO_RENT.loc[["A"]],
+                     energy_costs=bridge_costs(1000.0))
+    sm = build_model(inputs)
+    assert sm.at(2026).data.energy is None and sm.at(2027).data.energy is not None and sm.hourly
+    assert sm.at(2027).m.component("HOURS") is not None and sm.at(2026).m.component("HOURS") is None
+    out = solve_scenario(sc, inputs)
+    assert out.summary["status"] == "optimal" and out.dispatch is not None
+    assert set(out.dispatch["zone"]) == {"XA"}
+    with pytest.raises(ScenarioError, match="energy.years: 2030 is not one of the pathway years"):
+        scenario_from_dict({"name": "x", "budget": {"equity_usd": 1e9}, "energy": {"enabled": True, "years": [2030]},
+                            "pathway": {"years": [2026, 2027]}})

@@ -170,7 +170,17 @@ def data_for_year(data: ModelData, year: int) -> ModelData:
     price = {g: t.price_musd.get((g, year), p) for g, p in data.block_price_musd.items()}
     available = {g for g, v in t.vintages if v <= year}
     blocks_max = {k: (n if k[1] in available else 0) for k, n in data.blocks_max.items()}
-    return replace(data, year=year, block_price_musd=price, blocks_max=blocks_max)
+    return replace(data, year=year, block_price_musd=price, blocks_max=blocks_max,
+                   energy=data.energy if data.energy is not None and year in hourly_years(data) else None)
+
+
+def hourly_years(data: ModelData) -> list[int]:
+    """Model years with hourly dispatch: ``[energy] years`` (default the last model year) in a multi-year
+    horizon, the only year of a snapshot; none without ``[energy]``."""
+    if data.energy is None or data.horizon is None:
+        return []
+    chosen = data.inputs.scenario.energy.years
+    return list(chosen) if chosen is not None else [data.horizon.last]
 
 
 def as_dict(series: pd.Series) -> dict:

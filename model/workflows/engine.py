@@ -111,7 +111,7 @@ def solve_built(
     scenario = inputs.scenario
     options = scenario.solver
     seed = None
-    if sm.data.energy is not None and options.seed_incumbent and not warm_start:
+    if sm.hourly and sm.horizon.snapshot and options.seed_incumbent and not warm_start:
         on_step("seed")
         t = time.perf_counter()
         seed = seed_hourly_model(sm, options)
@@ -125,7 +125,8 @@ def solve_built(
         "solve": result.seconds_solve,
     }
     sites = sites_table(sm.final) if result.has_solution else None
-    dispatch = dispatch_table(sm.final) if result.has_solution else None
+    hourly = [ym for ym in sm.years.values() if ym.data.energy is not None]
+    dispatch = dispatch_table(hourly[-1]) if result.has_solution and hourly else None
     timeline = None
     if sites is not None and not sm.horizon.snapshot:
         timeline = timeline_results(sm)

@@ -231,6 +231,14 @@ def _add_capacities(m: pyo.ConcreteModel, data: ModelData, st: DispatchSettings)
             m.SITES, rule=lambda m, s: battery(s) + gas(s) <= 2 * costs.max_campus_mw * m.build[s]
         )
     per_mw = annual_costs_musd_per_mw(energy.costs, costs.discount_rate)
+    # Their annual cost (capital recovery + FOM): what a multi-year model charges per year they serve.
+    m.onsite_annual_musd = pyo.Expression(
+        expr=sum(
+            per_mw["solar"] * solar(s) + per_mw["wind"] * wind(s) + per_mw["battery"] * battery(s)
+            + per_mw["battery_energy"] * battery_mwh(s) + per_mw["gas"] * gas(s)
+            for s in data.sets.SITES
+        )
+    )
     m.capex_energy_musd = pyo.Expression(
         m.SITES,
         rule=lambda m, s: m.annuity_years

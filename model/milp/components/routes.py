@@ -36,8 +36,12 @@ if TYPE_CHECKING:
 
 
 def routes_of(data: ModelData) -> RouteData | None:
-    """The routes of a multi-year model (None for a snapshot)."""
-    return data.time.routes if data.time is not None else None
+    """The routes of a multi-year model's year (None for a snapshot, and for an hourly year: there the
+    dispatch block states each campus' grid, on-site and flexible supply; the firm-year gating and the
+    bridge are annual-year features, docs/pathway.md)."""
+    if data.time is None or data.energy is not None:
+        return None
+    return data.time.routes
 
 
 def add_route_vars(m: pyo.Block, data: ModelData) -> None:

@@ -231,8 +231,11 @@ def add_cash(sm: SitingModel) -> None:
     )
     # Energy: the year block's total (grid energy at each site's price and carbon, new generation's
     # net energy cost, the routes' bridge fuel and flexible curtailment).
+    # Hourly years: on-site assets at their annual cost (capital recovery + FOM) in the years they serve.
     m.opex_musd_per_year = pyo.Expression(
-        m.YEARS, rule=lambda m, y: Y[y].m.energy_cost_musd_per_year_total + m.om_musd_per_year[y]
+        m.YEARS,
+        rule=lambda m, y: Y[y].m.energy_cost_musd_per_year_total + m.om_musd_per_year[y]
+        + (Y[y].m.onsite_annual_musd if Y[y].data.energy is not None else 0.0),
     )
     m.revenue_musd_per_year = pyo.Expression(
         m.YEARS,
