@@ -142,6 +142,11 @@ def test_pathway_folder_statistics_by_year_match_its_summary(tmp_path: Path) -> 
     assert run.kind == "pathway" and run.timeline is not None
     stats = run.statistics()
     assert stats.loc["investor.npv_usd", "value"] == pytest.approx(run.summary["investor"]["npv_usd"])
+    # No sites.gpkg in a pathway folder: the summary's own counts, never the sums of an empty table.
+    assert not run.has_sites_table and stats.loc["sites_built", "value"] == run.summary["sites_built"] == 1
+    assert stats.loc["capex_usd", "value"] == pytest.approx(run.summary["capex_usd"]) and run.summary["capex_usd"] > 0
+    with pytest.raises(SitingError, match="has no sites.gpkg"):
+        run.statistics(groupby="state")
     years = run.statistics(groupby="year")
     online = years.xs("it_mw_online", level="figure")["value"]
     for year, mw in run.summary["it_mw_online_by_year"].items():

@@ -199,6 +199,11 @@ class RunResult:
         return str(self.summary.get("scenario") or self.path.name)
 
     @property
+    def has_sites_table(self) -> bool:
+        """Whether the run wrote sites.gpkg (runs with a solution do; ``sites`` is empty otherwise)."""
+        return "sites.gpkg" in self.files
+
+    @property
     def status(self) -> str | None:
         status = self.summary.get("status")
         return None if status is None else str(status)
@@ -243,7 +248,10 @@ class RunResult:
 
     def _totals(self) -> dict[str, float]:
         s = self.summary
-        out = self._site_sums(self.sites) if len(self.sites) or s.get("sites_built") is not None else {}
+        if self.has_sites_table:
+            out = self._site_sums(self.sites)
+        else:  # no sites.gpkg (no solution, or a folder kind that does not write one): the summary's own figures
+            out = {k: v for k in ("sites_built", *_SITE_SUMS) if (v := _number(s.get(k))) is not None}
         for key in ("total_cost_usd", "co2_t_per_year", "new_generation_cost_pv_usd", "new_generation_energy_cost_pv_usd",
                     "new_generation_co2_t_per_year", "budget_usd", "equity_usd", "debt_usd", "objective", "dual_bound",
                     "mip_gap", "candidates"):
@@ -268,10 +276,13 @@ class RunResult:
     def _by_group(self, keys: list[str]) -> dict[tuple[str, tuple[Any, ...]], float]:
         sites = self.sites.reset_index() if "site_id" in keys else self.sites
         missing = [k for k in keys if k not in sites.columns]
+        if missing and not self.has_sites_table:
+            raise SitingError(f"statistics: groupby '{missing[0]}' needs the sites table, and {self.path} has no sites.gpkg "
+                              f"(status {self.status}); groupby 'year' reads the timeline")
         if missing:
             known = ", ".join(c for c in sites.columns if c != "geometry")
             raise SitingError(f"statistics: groupby '{missing[0]}' is not a column of {self.path / 'sites.gpkg'} "
-                              f"nor 'year' (columns: {known or 'none, the run built nothing'})")
+                              f"nor 'year' (columns: {known})")
         out: dict[tuple[str, tuple[Any, ...]], float] = {}
         frame = pd.DataFrame(sites.drop(columns=sites.geometry.name))
         for group, rows in frame.groupby(keys, sort=True, dropna=False):
