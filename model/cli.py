@@ -600,7 +600,7 @@ def alternatives(
     console.print(f"must-have sites: {'; '.join(label[s] for s in summary['must_have_sites']) or 'none'}")
     for group in summary["interchangeable_groups"]:
         console.print(f"interchangeable: {'; '.join(label[s] for s in group)}")
-    console.print(f"written to {out_dir} (alternatives.csv, alternatives.json, alternatives.png)")
+    console.print(f"written to {out_dir} (alternatives.csv, alternatives.json, alternatives.png, alternatives.html)")
 
 
 @app.command()

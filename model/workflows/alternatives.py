@@ -32,7 +32,7 @@ from model.core.errors import ScenarioError
 from model.core.units import USD_PER_MUSD
 from model.inputs.load import SitingData, load_inputs
 from model.milp.model_data import SitingModel
-from model.plot.maps import frequency_map
+from model.plot.maps import alternatives_folium, frequency_map, save_map
 from model.results.outputs import output_dir
 from model.results.report import alternatives_report_html
 from model.results.tables import objective_in_unit, sites_table, write_json
@@ -263,6 +263,10 @@ def write_alternatives(out_dir: Path, best: Any, alternatives: Sequence[Alternat
         candidates = inputs.sites if inputs.scenario.candidates.kind == "counties" else None
         figure = frequency_map(points, candidates, f"{inputs.scenario.name}: {len(alternatives)} plans within {slack:.0%}")
         figure.savefig(tmp / "alternatives.png", dpi=100)
+        # Interactive: one toggleable layer per plan, the optimum shown first (issue 25).
+        save_map(alternatives_folium({a.name: a.mw_by_site for a in alternatives}, inputs.sites,
+                                     f"{inputs.scenario.name}: {len(alternatives)} plans within {slack:.0%}",
+                                     summary["site_frequency"], summary["objective_share_of_optimum"]), tmp / "alternatives.html")
         page = alternatives_report_html(
             summary, alternatives_table(alternatives), (tmp / "alternatives.png").read_bytes(),
             f"{inputs.scenario.name}: near-optimal alternatives",
