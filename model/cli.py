@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import signal
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Iterator, Optional
+from typing import TYPE_CHECKING, Annotated, Callable, Iterator, Optional
 
 import typer
 from pydantic import ValidationError
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from model.config import Scenario
+    from model.solve.highs import Progress as SolveProgress
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Site AI data centers in the contiguous US.")
 # Outside a terminal (pipes, CI logs) rich would wrap tables at 80 columns; give it room instead.
@@ -107,6 +109,74 @@ def _contract(interrupted: str = "interrupted: nothing written") -> Iterator[Non
         signal.signal(signal.SIGTERM, previous)
 
 
+# Piped progress (not a terminal): a plain line per new step, repeats of a step at most this often.
+PIPED_PROGRESS_INTERVAL_S = 5.0
+# Lines are held back this long after the command starts, and dropped if it fails meanwhile, so that bad
+# input still prints its one line and nothing else.
+PIPED_HOLD_S = 3.0
+TIME_LIMIT_HELP = "Solver time limit per solve, seconds."
+THREADS_HELP = "Solver threads."
+
+
+class _PipedStatus:
+    """Progress as plain lines on stderr, for logs and pipes where a live display shows nothing: every new
+    step, updates within a step at most every PIPED_PROGRESS_INTERVAL_S, each stamped with the seconds since
+    the command started. Lines of the first PIPED_HOLD_S are held and printed with the next line after it
+    (or when the command ends well: :meth:`flush`); a command that fails before then prints only its error."""
+
+    def __init__(self, first: str, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._start = clock()
+        self._step = ""
+        self._last = -float("inf")
+        self._held: list[tuple[str, str]] = []  # (step, line) not printed yet
+        self._live = False
+        self.update(first)
+
+    def update(self, text: str, step: str | None = None) -> None:
+        now = self._clock()
+        step = text if step is None else step
+        line = f"[{now - self._start:6.1f} s] {text}"
+        repeat = step == self._step and now - self._last < PIPED_PROGRESS_INTERVAL_S
+        if repeat and (self._live or not self._held):
+            return
+        if repeat:
+            self._held[-1] = (step, line)  # held back anyway: keep the latest of the step
+        else:
+            self._step, self._last = step, now
+            self._held.append((step, line))
+        if self._live or now - self._start >= PIPED_HOLD_S:
+            self.flush()
+
+    def flush(self) -> None:
+        for _, line in self._held:
+            err_console.print(line, markup=False, highlight=False, soft_wrap=True)
+        self._held.clear()
+        self._live = True
+
+
+@contextmanager
+def _status(first: str) -> Iterator[Callable[..., None]]:
+    """``update(text, step=None)`` for a long command: a live spinner line on a terminal; plain lines when
+    stderr is piped (:class:`_PipedStatus`). ``step`` groups updates (e.g. solver progress within "solve")."""
+    if err_console.is_terminal:
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console,
+                      transient=True) as live:
+            task = live.add_task(escape(first))
+            yield lambda text, step=None: live.update(task, description=escape(text))
+    else:
+        piped = _PipedStatus(first)
+        yield piped.update
+        piped.flush()  # not reached when the command fails: held lines are dropped with it
+
+
+def _with_solver(sc: "Scenario", time_limit: float | None, threads: int | None) -> "Scenario":
+    """The scenario with the command line's --time-limit / --threads (None keeps the file's)."""
+    return sc.with_solver(time_limit_s=time_limit, threads=threads)
+
+
 def _fmt_bn(usd: float | None) -> str:
     return "-" if usd is None else f"${usd / 1e9:,.2f}bn"
 
@@ -189,8 +259,6 @@ def run(
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP, metavar="")] = False,
 ) -> None:
     """Solve a scenario and write its run directory: sites, summary, ranking, maps and report.html."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
     from model.config import load_scenario
     from model.results.outputs import check_output_dir, partial_path
     from model.solve.highs import Progress as SolveProgress
@@ -211,18 +279,17 @@ def run(
         "write": "writing outputs",
     }
     with _contract(f"interrupted: nothing written to {out_dir}"):
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console, transient=True) as progress:
-            task = progress.add_task("starting")
+        with _status("starting") as update:
 
             def on_step(step: str) -> None:
                 text = labels[step]
                 if step == "solve":
                     text += f" (log: {partial_path(out_dir) / 'solver.log'})"
-                progress.update(task, description=text)
+                update(text, step=step)
 
             def on_solve(p: SolveProgress) -> None:
                 if p.event != "done":
-                    progress.update(task, description=f"solving with HiGHS: {p.describe()}")
+                    update(f"solving with HiGHS: {p.describe()}", step="solve")
 
             outcome = run_scenario(sc, out_dir, force=force, on_step=on_step, progress=on_solve)
     summary = outcome.summary
@@ -242,6 +309,8 @@ def run(
 def compare(
     scenarios: Annotated[list[Path], typer.Argument(help="BASE.toml followed by the scenarios to compare with it.")],
     out: Annotated[Optional[Path], typer.Option("--out", help="Output directory [default: compare-<base>/ beside BASE]")] = None,
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help=TIME_LIMIT_HELP)] = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", help=THREADS_HELP)] = None,
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP, metavar="")] = False,
 ) -> None:
     """Solve a base and other scenarios; write compare.csv/json, maps and report.html with the cost and marginal value of each rule."""
@@ -252,7 +321,7 @@ def compare(
     if len(scenarios) < 2:
         _fail(SitingError("compare needs a base scenario and at least one other"))
     with _contract():
-        loaded = [load_scenario(p) for p in scenarios]
+        loaded = [_with_solver(load_scenario(p), time_limit, threads) for p in scenarios]
         names = [sc.name for sc in loaded]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
@@ -262,8 +331,9 @@ def compare(
             raise SitingError(f"{scenarios[names.index(clash[0])]}: name: '{clash[0]}' is a file compare writes; rename the scenario")
         out_dir = out if out is not None else scenarios[0].parent / f"compare-{loaded[0].name}"
         check_output_dir(out_dir, "compare", force)  # before any solve
-        with err_console.status("solving") as status:
-            entries = solve_all(loaded, on_step=lambda name: status.update(f"solving {name}"))
+        order = {sc.name: i for i, sc in enumerate(loaded, start=1)}
+        with _status(f"solving {len(loaded)} scenarios") as update:
+            entries = solve_all(loaded, on_step=lambda name: update(f"solving {name} ({order[name]} of {len(loaded)})"))
         table = compare_table(entries)
         write_compare(out_dir, entries, table, force=force)
     view = Table(title=f"compare against {loaded[0].name}")
@@ -295,6 +365,8 @@ def sweep(
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address [default: a local cluster]")] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Local Dask worker processes.")] = 2,
     out: Annotated[Optional[Path], typer.Option("--out", help="Output directory [default: <name>-sweep/ beside the file]")] = None,
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help=TIME_LIMIT_HELP)] = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", help=THREADS_HELP)] = None,
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP, metavar="")] = False,
 ) -> None:
     """Solve a grid of scenario variants on Dask; one run directory per point, sweep.csv and pareto.png."""
@@ -308,7 +380,7 @@ def sweep(
     from model.workflows.sweep import parse_param, run_sweep
 
     with _contract():
-        sc = load_scenario(scenario)
+        sc = _with_solver(load_scenario(scenario), time_limit, threads)
         params = [parse_param(p) for p in param]
         out_dir = out if out is not None else scenario.parent / f"{sc.name}-sweep"
         check_output_dir(out_dir, "sweep", force)  # before any solve
@@ -317,7 +389,12 @@ def sweep(
         # not write) leaves no empty sweep folder behind.
         with created_folders_removed_on_failure(out_dir):
             try:
-                table = run_sweep(sc, params, out_dir, scheduler=scheduler, workers=workers, force=force)
+                if err_console.is_terminal:  # the sweep's own progress bar
+                    table = run_sweep(sc, params, out_dir, scheduler=scheduler, workers=workers, force=force)
+                else:
+                    with _status(f"sweep {sc.name}: starting the Dask workers") as update:
+                        table = run_sweep(sc, params, out_dir, scheduler=scheduler, workers=workers, force=force, progress=False,
+                                          on_points=lambda done, total: update(f"sweep {sc.name}: {done} of {total} points solved", step="points"))
             except KeyboardInterrupt:
                 # The points' .partial folders belong to the Dask worker processes, which stop
                 # without cleaning up: remove them once those processes have ended.
@@ -423,6 +500,8 @@ def rank(
     out: Annotated[Optional[Path], typer.Option("--out", help="Output directory [default: <name>-rank/ beside the file]")] = None,
     top: Annotated[int, typer.Option("--top", min=1, max=10_000, help="Rows to print.")] = 20,
     no_solve: Annotated[bool, typer.Option("--no-solve", help="Rank without solving (no built sites, no gap).", metavar="")] = False,
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help=TIME_LIMIT_HELP)] = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", help=THREADS_HELP)] = None,
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP, metavar="")] = False,
 ) -> None:
     """Rank every candidate by the best single campus it could host ($ per PFLOPS, binding limit); write rank.csv / rank.gpkg."""
@@ -435,14 +514,19 @@ def rank(
     from model.workflows.engine import solve_scenario, write_ranking
 
     with _contract():
-        sc = load_scenario(scenario)
+        sc = _with_solver(load_scenario(scenario), time_limit, threads)
         out_dir = out if out is not None else scenario.parent / f"{sc.name}-rank"
         check_output_dir(out_dir, "rank", force)  # before any solve
         inputs = load_inputs(sc, origin=str(scenario))
         ranking = None
         if not no_solve:
-            with err_console.status("solving, to mark the built sites and the gap to entering"):
-                outcome = solve_scenario(sc, inputs)
+            with _status("solving, to mark the built sites and the gap to entering") as update:
+
+                def on_solve(p: "SolveProgress") -> None:
+                    if p.event != "done":
+                        update(f"solving with HiGHS: {p.describe()}", step="solve")
+
+                outcome = solve_scenario(sc, inputs, progress=on_solve)
             ranking = outcome.ranking
         if ranking is None:  # --no-solve, or no solution
             ranking = rank_candidates(inputs)
@@ -474,6 +558,8 @@ def alternatives(
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address [default: local]")] = None,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the random directions.")] = 0,
     out: Annotated[Optional[Path], typer.Option("--out", help="Output directory [default: <name>-alternatives/ beside the file]")] = None,
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help=TIME_LIMIT_HELP)] = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", help=THREADS_HELP)] = None,
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP, metavar="")] = False,
 ) -> None:
     """Near-optimal alternatives within --slack of the optimum: must-have sites, interchangeable ones, MW range by state."""
@@ -482,11 +568,12 @@ def alternatives(
     from model.workflows.alternatives import find_alternatives, write_alternatives
 
     with _contract():
-        sc = load_scenario(scenario)
+        sc = _with_solver(load_scenario(scenario), time_limit, threads)
         out_dir = out if out is not None else scenario.parent / f"{sc.name}-alternatives"
         check_output_dir(out_dir, "alternatives", force)  # before any solve
-        with err_console.status(f"solving the optimum, then {n} alternatives within {slack:.1%}"):
-            best, found = find_alternatives(sc, slack=slack, n=n, workers=workers, scheduler=scheduler, seed=seed)
+        with _status(f"solving the optimum, then {n} alternatives within {slack:.1%}") as update:
+            best, found = find_alternatives(sc, slack=slack, n=n, workers=workers, scheduler=scheduler, seed=seed,
+                                            on_step=lambda text: update(text))
         summary = write_alternatives(out_dir, best, found, slack, force=force)
     view = Table(title=f"{sc.name}: {len(found)} plans within {slack:.1%} of the optimum")
     for col in ("plan", "status", "objective", "% of optimum", "sites"):
@@ -501,7 +588,7 @@ def alternatives(
     console.print(f"must-have sites: {'; '.join(label[s] for s in summary['must_have_sites']) or 'none'}")
     for group in summary["interchangeable_groups"]:
         console.print(f"interchangeable: {'; '.join(label[s] for s in group)}")
-    console.print(f"written to {out_dir} (alternatives.csv, alternatives.json, alternatives.png)")
+    console.print(f"written to {out_dir} (alternatives.csv, alternatives.json, alternatives.png, alternatives.html)")
 
 
 @app.command()
@@ -510,6 +597,8 @@ def robust(
     risks: Annotated[Path, typer.Option("--risks", help="Risk file (TOML): weighted scenarios, e.g. runs/risks/policy-risk.toml")],
     objective: Annotated[str, typer.Option("--objective", help="expected or minmax_regret")] = "expected",
     out: Annotated[Optional[Path], typer.Option("--out", help="Output directory [default: <name>-robust/ beside the scenario]")] = None,
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help=TIME_LIMIT_HELP)] = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", help=THREADS_HELP)] = None,
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP, metavar="")] = False,
 ) -> None:
     """Two-stage stochastic siting under policy risk: sites chosen once, GPUs and energy per scenario; VSS, EVPI, regret."""
@@ -518,12 +607,12 @@ def robust(
     from model.workflows.robust import load_risks, run_robust
 
     with _contract():
-        sc = load_scenario(scenario)
+        sc = _with_solver(load_scenario(scenario), time_limit, threads)
         load_risks(risks)  # validated before anything is solved
         out_dir = out if out is not None else scenario.parent / f"{sc.name}-robust"
         check_output_dir(out_dir, "robust", force)
-        with err_console.status("solving each scenario, the mean-value plan and the extensive form") as status:
-            result = run_robust(sc, risks, out_dir, objective=objective, force=force, on_step=lambda s: status.update(s))
+        with _status("solving each scenario, the mean-value plan and the extensive form") as update:
+            result = run_robust(sc, risks, out_dir, objective=objective, force=force, on_step=lambda text: update(text))
     view = Table(title=f"{sc.name} under {risks.name}: {objective}")
     view.add_column("figure")
     view.add_column("value", justify="right")
@@ -556,18 +645,47 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file."
 
 @app.command()
 def data() -> None:
-    """List the datasets, their rows and their sources."""
+    """Every table a run reads, one line each (file, rows, source, licence), and whether ../shared/data was found."""
+    from model.inputs.catalog import CatalogRow, data_tables, other_data_files, packaged_files, shared_files, shared_status
     from model.inputs.datasets import DEFAULT_DATA_DIR
-    from model.inputs.load import describe_datasets
+
+    def line(row: CatalogRow) -> None:
+        rows = "missing" if row.rows is None else f"{row.rows:,} rows"
+        console.print(f"  {row.file:<48} {rows:>12}  {row.source} | licence: {row.licence}", markup=False, highlight=False,
+                      soft_wrap=True)
 
     with _contract():
-        rows = describe_datasets(DEFAULT_DATA_DIR)
-    table = Table(title="Datasets")
-    for col in ("dataset", "rows", "source"):
-        table.add_column(col, overflow="fold")
-    for row in rows:
-        table.add_row(row["dataset"], f"{row['rows']:,}", row["source"])
-    console.print(table)
+        status = shared_status()
+        where = f"$SITING_DATA_DIR = {status.looked_at}" if status.from_env else str(status.looked_at)
+        if status.path is not None:
+            console.print(f"../shared/data: found at {status.path}" + (" ($SITING_DATA_DIR)" if status.from_env else ""),
+                          markup=False, highlight=False, soft_wrap=True)
+        else:
+            console.print(f"../shared/data: not found (looked for {where}); runs use data/ alone, maps show no existing "
+                          "data centers, and dataset = \"real\" or substation candidates are refused", markup=False,
+                          highlight=False, soft_wrap=True)
+        tables = data_tables(DEFAULT_DATA_DIR)
+        console.print(f"data/ ({DEFAULT_DATA_DIR}): the tables every run of the default dataset reads", markup=False, highlight=False,
+                      soft_wrap=True)
+        for row in tables:
+            if row.read_by == "default":
+                line(row)
+        console.print("data/: read by [pathway] runs only", markup=False, highlight=False)
+        for row in tables:
+            if row.read_by != "default":
+                line(row)
+        console.print("inside PyPI packages (no download at run time)", markup=False, highlight=False)
+        for row in packaged_files():
+            line(row)
+        if status.path is not None:
+            console.print(f"../shared/data ({status.path}): read with [data] dataset = \"real\", substation candidates, "
+                          "existing_datacenters; the maps' existing data centers always", markup=False, highlight=False, soft_wrap=True)
+            for row in shared_files(status.path):
+                line(row)
+        unread = other_data_files(DEFAULT_DATA_DIR)
+        if unread:
+            console.print(f"also in data/, read by no run (inputs and checks of data/build/): {', '.join(unread)}", markup=False,
+                          highlight=False, soft_wrap=True)
 
 
 if __name__ == "__main__":

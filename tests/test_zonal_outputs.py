@@ -276,7 +276,7 @@ def test_zonal_folium_map_has_the_zone_and_new_generation_layers() -> None:
     assert "ReEDS zones: Zone spare firm capacity (MW)" in page
     assert "Counties: Grid headroom" not in page  # headroom is not a zonal input: the zones replace it
     assert "New generation (1 zone)" in page
-    assert len(re.findall(r"L\.divIcon\(", page)) == 1  # one diamond: only Z1 built anything
+    assert page.count('"className": "siting-newgen"') == 1  # one diamond: only Z1 built anything
     assert "New generation in zone Z1" in page and "gas CT 20 MW" in page and "solar 5.00 MW" in page
     assert "capex: $0.03bn" in page
     layers = [json.loads(m) for m in re.findall(r"_add\((\{\"bbox.*?\})\);", page, flags=re.DOTALL)]
