@@ -458,13 +458,13 @@ PATHWAY: list[Cell] = [
         "md",
         """# 04 — A phased build-out: when each site energises, on which GPUs, and what the investor earns
 
-A small pathway (`docs/pathway.md`): Virginia and Maryland counties with the default zonal supply (the best two
-candidates per ReEDS zone survive screening), $5bn of equity and $5bn of debt, maximising the equity NPV of
+A small multi-year run (`docs/pathway.md`) of the one model: Virginia and Maryland counties with the default zonal
+supply (fewer than `pathway.max_candidates`, so none is screened out), $5bn of equity and $5bn of debt, maximising the equity NPV of
 selling GPU-hours at the rental rates of `data/gpu_roadmap.csv`. Three model years, 2026, 2027 and 2030: a model
 year stands for the calendar years until the next one (the last for as long as the step before it), so the
 timeline has a row for every calendar year. The national runs are `runs/aip-2030.toml` and
-`runs/stargate-10gw-2029.toml`; `siting run` on either writes the same tables as here (`timeline.csv`,
-`pathway_sites.csv`, `installs.csv`).""",
+`runs/stargate-10gw-2029.toml`; `siting run` on either writes the same run folder as here (sites.gpkg, map.html,
+report.html, rank.csv and the timeline tables `timeline.csv`, `pathway_sites.csv`, `installs.csv`).""",
     ),
     (
         "code",
@@ -478,7 +478,7 @@ from IPython.display import Image, display
 from model import load_run
 from model.config import scenario_from_dict
 from model.results.timeline import cash_instants, gantt_png, irr, npv, timeline_png
-from model.workflows.pathway import run_pathway
+from model.workflows.engine import run_scenario
 
 scenario = scenario_from_dict({
     "name": "va-md-pathway",
@@ -490,11 +490,11 @@ scenario = scenario_from_dict({
 })
 pd.set_option("display.float_format", lambda x: f"{x:,.0f}" if abs(x) >= 100 else f"{x:.4g}")
 OUT = Path(tempfile.mkdtemp(prefix="siting-notebook-"))  # `siting run` writes the same folder
-out = run_pathway(scenario, OUT / scenario.name)
+out = run_scenario(scenario, OUT / scenario.name).timeline  # the tables over time
 run = load_run(OUT / scenario.name)  # timeline.csv, summary.json ... as any later session reopens them
 s = run.summary
 print(f"{s['status']}, gap {s['mip_gap']:.3%}, supply model '{s['supply_model']}'; {s['sites_built']} site(s) built of "
-      f"{s['candidates_screened']} screened ({s['candidates']} candidates); model {s['model_size']['rows']:,} rows x "
+      f"{s['candidates']} candidates; model {s['model_size']['rows']:,} rows x "
       f"{s['model_size']['columns']:,} columns; model years {s['years']}, horizon end {s['horizon_end']}; "
       f"HiGHS {s['seconds']['solve']:.1f} s")
 inv = s["investor"]

@@ -26,6 +26,7 @@ import pyomo.environ as pyo
 
 from model.core.geo import OUTPUT_CRS
 from model.core.units import USD_PER_MUSD, annuity_factor, capital_recovery_factor
+from model.milp.components.routes import routes_of
 from model.milp.components.time import connection_years, debt_terms
 from model.milp.model_data import SitingModel
 from model.results.html import data_uri_png, render
@@ -56,15 +57,17 @@ def site_years_table(sm: SitingModel) -> pd.DataFrame:
     for s in opened_sites(sm):
         for y, ym in sm.years.items():
             b = ym.m
-            bridge = _v(b.bridge_mw[s]) if b.component("bridge_mw") is not None and s in b.BRIDGE_SITES else 0.0
-            flex = _v(b.flex_mw[s]) if b.component("flex_mw") is not None and s in b.FLEX_SITES else 0.0
+            r = routes_of(ym.data)  # the year's routes (none in an hourly year): what the block created
+            on_bridge = r is not None and r.bridge_ok(y)
+            bridge = _v(b.bridge_mw[s]) if on_bridge else 0.0
+            flex = _v(b.flex_mw[s]) if r is not None and r.flex_ok(s, y) else 0.0
             facility = _v(b.facility_mw[s])
             row = {
                 "site_id": s, "year": y, "state": state[s], "zone": zone_of.get(s, ""),
                 "open": round(_v(b.build[s])), "capacity_mw": _v(m.cap_mw[s, y]), "it_mw": _v(b.it_mw[s]),
                 "facility_mw": facility, "firm_mw": max(0.0, facility - bridge - flex), "bridge_mw": bridge,
                 "flexible_mw": flex,
-                "bridge_capacity_mw": _v(b.bridge_cap_mw[s]) if b.component("bridge_cap_mw") is not None and s in b.BRIDGE_SITES else 0.0,
+                "bridge_capacity_mw": _v(b.bridge_cap_mw[s]) if on_bridge else 0.0,
                 "pflops_online": _v(b.site_pflops[s]),
             }
             gpus = 0.0
@@ -139,6 +142,8 @@ def timeline_table(sm: SitingModel, site_years: pd.DataFrame) -> pd.DataFrame:
     installs = [(s, g, v) for s, g, v in m.INSTALLS if _v(m.install[s, g, v]) > 1e-7]
     vintage_cols = {f"gpus_{g}_{v}": (g, v) for _, g, v in installs}
     debt_draw = {y: _v(m.debt_musd[y]) * USD_PER_MUSD for y in years}
+    capex_parts = {"gpu": m.capex_gpu_musd, "site": m.capex_site_musd, "build": m.capex_build_musd,
+                   "connection": m.capex_connection_musd, "bridge": m.capex_bridge_musd, "generation": m.capex_generation_musd}
     for c in horizon.calendar:
         y = horizon.period_of[c]
         first = c == y
@@ -151,7 +156,7 @@ def timeline_table(sm: SitingModel, site_years: pd.DataFrame) -> pd.DataFrame:
         row["pflops_online"] = _v(m.pflops_online[y])
         row["sites_open"] = int(here["open"].sum()) if len(here) else 0
         for part in CAPEX_PARTS:
-            row[f"capex_{part}_usd"] = _v(m.component(f"capex_{part}_musd")[y]) * USD_PER_MUSD if first else 0.0
+            row[f"capex_{part}_usd"] = _v(capex_parts[part][y]) * USD_PER_MUSD if first else 0.0
         row["capex_usd"] = _v(m.capex_musd[y]) * USD_PER_MUSD if first else 0.0
         row["energy_usd"] = _v(sm.at(y).m.energy_cost_musd_per_year_total) * USD_PER_MUSD
         row["om_usd"] = _v(m.om_musd_per_year[y]) * USD_PER_MUSD

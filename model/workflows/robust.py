@@ -51,7 +51,8 @@ MAX_SCENARIOS = 12
 PROBABILITY_TOLERANCE = 1e-6
 # First-stage variables, when the model has them: sites and their connections (legacy upgrade tiers,
 # zonal connection options) and new generation capacity (zonal supply).
-FIRST_STAGE_VARS = ("build", "upgrade", "connect", "new_gen_mw")
+# The first stage (decided once, before the risk is known): where to build (each model year's opening in a
+# multi-year model), the connection or upgrade tier, and the new zonal generation.
 # Structural risks (an added policy) enter the mean-value scenario when at least this likely.
 STRUCTURAL_THRESHOLD = 0.5
 # Policy types a risk may not add: they remove candidates, so the scenarios' first stages would differ.
@@ -347,27 +348,41 @@ def _strand(sm: SitingModel, sites: list[str]) -> None:
             campus_min[s].deactivate()
 
 
-def first_stage(m: pyo.Block) -> dict[str, pyo.Var]:
-    return {name: getattr(m, name) for name in FIRST_STAGE_VARS if m.find_component(name) is not None}
+def first_stage(sm: SitingModel) -> dict[str, pyo.Var]:
+    """The first-stage variables by name, from the build's typed handles (the year blocks and the root)."""
+    out: dict[str, pyo.Var] = {}
+    multi = not sm.horizon.snapshot
+    for y, ym in sm.years.items():
+        tag = f"[{y}]" if multi else ""
+        out[f"build{tag}"] = ym.m.build
+        if y == sm.horizon.last:  # one connection choice for the whole horizon
+            out["upgrade"] = ym.m.upgrade
+            if ym.data.supply is not None:
+                out["connect"] = ym.m.connect
+                if not multi:
+                    out["new_gen_mw"] = ym.m.new_gen_mw
+    if multi and sm.data.supply is not None:
+        out["gen_build_mw"] = sm.m.gen_build_mw
+    return out
 
 
-def first_stage_keys(m: pyo.Block) -> dict[str, list[Any]]:
-    return {name: list(var.keys()) for name, var in first_stage(m).items()}
+def first_stage_keys(sm: SitingModel) -> dict[str, list[Any]]:
+    return {name: list(var.keys()) for name, var in first_stage(sm).items()}
 
 
-def first_stage_values(m: pyo.Block) -> dict[str, dict[Any, float]]:
-    return {name: {k: float(pyo.value(var[k])) for k in var} for name, var in first_stage(m).items()}
+def first_stage_values(sm: SitingModel) -> dict[str, dict[Any, float]]:
+    return {name: {k: float(pyo.value(var[k])) for k in var} for name, var in first_stage(sm).items()}
 
 
-def fix_first_stage(m: pyo.Block, values: dict[str, dict[Any, float]]) -> None:
-    for name, var in first_stage(m).items():
+def fix_first_stage(sm: SitingModel, values: dict[str, dict[Any, float]]) -> None:
+    for name, var in first_stage(sm).items():
         for k in var:
             value = values[name][k]
             var[k].fix(float(round(value)) if var[k].is_integer() else value)
 
 
-def unfix_first_stage(m: pyo.Block) -> None:
-    for var in first_stage(m).values():
+def unfix_first_stage(sm: SitingModel) -> None:
+    for var in first_stage(sm).values():
         for k in var:
             var[k].unfix()
 
@@ -433,11 +448,11 @@ def solve_alone(sm: SitingModel, options: Any, what: str, required: bool = True)
 
 def evaluate(sm: SitingModel, values: dict[str, dict[Any, float]], options: Any, what: str) -> Evaluation:
     """A first stage fixed in one scenario: the best second stage there (may be infeasible)."""
-    fix_first_stage(sm.final.m, values)
+    fix_first_stage(sm, values)
     try:
         evaluation, _ = solve_alone(sm, options, what, required=False)
     finally:
-        unfix_first_stage(sm.final.m)
+        unfix_first_stage(sm)
     return evaluation
 
 
@@ -460,10 +475,10 @@ def extensive_form(models: list[ScenarioModel], sense: str, objective: Objective
     for i, sc in enumerate(models):
         parent.add_component(f"scenario_{i}", sc.sm.m)
         sc.sm.m.objective.deactivate()
-    ref = first_stage(models[0].sm.final.m)
+    ref = first_stage(models[0].sm)
     parent.nonanticipativity = pyo.ConstraintList()
     for sc in models[1:]:
-        own = first_stage(sc.sm.final.m)
+        own = first_stage(sc.sm)
         for name, var in ref.items():
             for k in var:
                 parent.nonanticipativity.add(own[name][k] - var[k] == 0)
@@ -545,9 +560,9 @@ def build_scenarios(
                 "stranded_sites_allowed": len(stranded),
             }
         )
-    keys = first_stage_keys(models[0].sm.final.m)
+    keys = first_stage_keys(models[0].sm)
     for sc in models[1:]:
-        if first_stage_keys(sc.sm.final.m) != keys:
+        if first_stage_keys(sc.sm) != keys:
             raise ScenarioError(
                 f"{origin}: scenarios.{models.index(sc)} ({sc.name}): changes the candidate sites or their "
                 "connection options; every scenario must share one first stage (use moratorium rather than exclusions)"
@@ -559,7 +574,7 @@ def build_scenarios(
     mean_mult = sum(pi * m.reindex(mean_inputs.sites.index).fillna(1.0).to_numpy() for pi, m in zip(p, multipliers))
     mean_sm = build_model(with_prices(mean_inputs, np.asarray(mean_mult)))
     check_target_reachable(mean_sm.data)
-    if first_stage_keys(mean_sm.final.m) != keys:
+    if first_stage_keys(mean_sm) != keys:
         raise ScenarioError(f"{origin}: the mean-value scenario changes the candidate sites; use moratorium rather than exclusions")
     mean = ScenarioModel("mean-value", 1.0, mean_scenario, mean_sm, [])
     return models, mean, mean_info, described
@@ -607,7 +622,7 @@ def robust_analysis(
     t = time.perf_counter()
     on_step("mean-value")
     mv_eval, _ = solve_alone(mean.sm, options, f"{origin}: the mean-value scenario")
-    mv_values = first_stage_values(mean.sm.final.m)
+    mv_values = first_stage_values(mean.sm)
     mv_first = built_sites(mean.sm.final.m)
     for sc, best in zip(models, ws):
         ev = evaluate(sc.sm, mv_values, options, sc.name)
@@ -643,7 +658,7 @@ def robust_analysis(
             ef.parent.max_regret.set_value(max(per["stochastic"][n]["regret"] for n in names))
             mm_result = solve_model(ef.parent, opts, None, warm_start=True, hourly=models[0].sm.hourly)
             _require(mm_result, f"{origin}: the min-max-regret extensive form")
-            mm_values = first_stage_values(models[0].sm.final.m)
+            mm_values = first_stage_values(models[0].sm)
             mm_first = built_sites(models[0].sm.final.m)
         finally:
             ef.close()
@@ -702,7 +717,7 @@ def robust_analysis(
         "WS": _round(ws_value),
         "EVPI": _round(evpi),
         "notes": _notes(per, names, sense, rp_result),
-        "first_stage_variables": list(first_stage(models[0].sm.final.m)),
+        "first_stage_variables": list(first_stage(models[0].sm)),
         "solutions": solutions,
         "model_size": {
             "scenarios": len(models),

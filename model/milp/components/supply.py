@@ -146,7 +146,9 @@ def add_new_energy_annual(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.ZONES_ENERGY = pyo.Set(within=m.ZONES, initialize=energy_zones, ordered=True)
     row_of_zone = {k: i for i, k in enumerate(energy_zones)}
     site_row = np.fromiter((row_of_zone.get(z.zone_of[s], -1) for s in sets.SITES), dtype=np.int64, count=len(sets.SITES))
-    fac = facility_terms(m, data)
+    # The campuses' grid energy (multi-year: less what on-site bridge turbines serve): new energy displaces
+    # only energy bought from the grid.
+    fac = facility_terms(m, data).plus(*route_terms(m, data, flex=False))
     # A campus' MWh is hours x facility: Pyomo's compiler writes -(hours x coefficient) for it on the right.
     hours = data.costs.load_factor * HOURS_PER_YEAR
     r, c, v = fac.rows(site_row, scale=hours)
