@@ -204,7 +204,7 @@ def _print_summary(summary: dict, out_dir: Path | None, sites: "gpd.GeoDataFrame
         figures = Figures.from_summary(summary)
         if figures.usd_per_pflops is not None:
             table.add_row("$ per PFLOPS", f"{figures.usd_per_pflops:,.0f} all-in (total cost per PFLOPS)")
-        if figures.budget_usd is not None:
+        if figures.budget_usd is not None and not multi:
             table.add_row("budget", f"{figures.budget_counts} {_fmt_bn(figures.budget_spend_usd)} of {_fmt_bn(figures.budget_usd)}")
         table.add_row("IT / facility MW", f"{summary['it_mw']:,.0f} / {summary['facility_mw']:,.0f}")
         table.add_row("sites built", f"{summary['sites_built']} of {summary['candidates']} candidates")
@@ -214,8 +214,14 @@ def _print_summary(summary: dict, out_dir: Path | None, sites: "gpd.GeoDataFrame
         irr = "-" if inv["irr"] is None else f"{inv['irr']:.1%}"
         table.add_row("NPV / IRR", f"{_fmt_bn(summary['npv_usd'])} / {irr} (payback {inv['payback_year'] or '-'})")
         table.add_row("NPV without horizon value", _fmt_bn(summary["npv_excl_horizon_value_usd"]))
-        table.add_row("peak capital", _fmt_bn(inv["peak_capital_drawn_usd"]))
+        table.add_row("capital drawn", f"equity {_fmt_bn(inv['equity_drawn_usd'])}, debt {_fmt_bn(inv['debt_drawn_usd'])} "
+                      f"(peak {_fmt_bn(inv['peak_capital_drawn_usd'])}; capex over the years is also paid from revenue)")
         table.add_row("IT MW online", ", ".join(f"{y} {mw:,.0f}" for y, mw in summary["it_mw_online_by_year"].items()))
+        cert = summary.get("candidate_certificate")
+        if cert:
+            table.add_row("candidates", f"{cert['screened']:,} of {cert['candidates']:,} in the model after {cert['rounds']} round(s); "
+                          + ("certified: no other candidate beats the worst built campus" if cert["certified"]
+                             else f"not certified: {cert['largest_excluded_site']} left out could add up to {_fmt_bn(cert['largest_excluded_bound_usd'])}"))
     s = summary["seconds"]
     table.add_row("seconds", ", ".join(f"{k} {v:.1f}" for k, v in s.items()))
     size = summary["model_size"]
@@ -227,7 +233,17 @@ def _print_summary(summary: dict, out_dir: Path | None, sites: "gpd.GeoDataFrame
     if sites is not None and len(sites):
         _print_sites(sites)
     ups = summary.get("runner_ups") or []
-    if summary.get("near_tie"):
+    if summary.get("near_tie") and multi:
+        best = ups[0]
+        err_console.print(
+            f"[bold yellow]near tie:[/] {escape(str(best['county_name']))}, {best['state']} (not built) scores "
+            + (f"{-best['gap_share']:.2%} above" if best["gap_share"] < 0 else f"within {best['gap_share']:.2%} of")
+            + " the worst built campus by the objective's value per dollar over the horizon (a single campus alone; "
+            f"run gap {summary['mip_gap'] or 0:.2%}); "
+            "other sites may serve as well: see rank.csv / report.html",
+            highlight=False, soft_wrap=True,
+        )
+    elif summary.get("near_tie"):
         best = ups[0]
         err_console.print(
             f"[bold yellow]near tie:[/] {escape(str(best['county_name']))}, {best['state']} (not built) is within "

@@ -201,6 +201,15 @@ class SupplyConfig(StrictModel):
     ]
 
 
+class TaxConfig(StrictModel):
+    """Sales and use tax on IT equipment and construction materials, by state and county, with each state's
+    data-center exemption as data/state_tax.csv models it (docs/tax.md). ``withdrawn``: every exemption
+    removed, the policy-risk lever (e.g. for ``siting robust``). Property-tax abatements are not modelled."""
+
+    sales_tax: bool = True
+    exemptions: Literal["current", "withdrawn"] = "current"
+
+
 class SolverConfig(StrictModel):
     time_limit_s: float = Field(default=600.0, gt=0, le=MAX_TIME_LIMIT_S)
     mip_gap: float = Field(default=0.01, ge=0, lt=1)
@@ -314,6 +323,7 @@ class Scenario(StrictModel):
     costs: CostOverrides = CostOverrides()
     energy: EnergyConfig = EnergyConfig()
     supply: SupplyConfig = SupplyConfig()
+    tax: TaxConfig = TaxConfig()
     policies: list[Policy] = []
     solver: SolverConfig = SolverConfig()
     pathway: PathwayConfig | None = None  # the years of the horizon and the investor's money over them (docs/pathway.md)

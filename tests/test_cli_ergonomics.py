@@ -150,7 +150,7 @@ def test_data_lists_the_shared_files_when_found(shared_data: Path, monkeypatch: 
 
 
 def test_default_tables_listed_are_the_files_a_default_run_opens() -> None:
-    """Every data/ file load_inputs opens for runs/us-default.toml (recorded with an audit hook, in a child
+    """Every data/ file load_inputs opens for runs/us-snapshot.toml (recorded with an audit hook, in a child
     process so the hook does not outlive the test), against the 'default' rows of DATA_TABLES."""
     script = """
 import json, os, sys
@@ -159,7 +159,7 @@ load._data_digest = lambda data_dir: ""  # the digest reads every file; count on
 opened = set()
 sys.addaudithook(lambda event, args: opened.add(os.fsdecode(args[0])) if event == "open" and isinstance(args[0], (str, bytes, os.PathLike)) else None)
 from model.config import load_scenario
-load.load_inputs(load_scenario("runs/us-default.toml"))
+load.load_inputs(load_scenario("runs/us-snapshot.toml"))
 data = os.path.realpath("data")
 print(json.dumps(sorted(os.path.basename(p) for p in opened if os.path.dirname(os.path.realpath(p)) == data)))
 """

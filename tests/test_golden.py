@@ -22,7 +22,7 @@ from tests.conftest import REPO
 GOLDEN = {
     # full solve: 6,378,944.6 PFLOPS at a 0.12 % gap (Chelan WA 2,000 MW, Campbell WY 584, Denver CO 51;
     # 565 MW of new gas CC); with those sites fixed HiGHS proves 6,380,477.52
-    "us-default": (["08031", "53007", "56005"], 6380477.519999999),
+    "us-snapshot": (["08031", "53007", "56005"], 6380477.519999999),
     # full solve: 6,556,397.84 PFLOPS at a 0.06 % gap (King WA 2,000 MW, Cook IL 737)
     "aip-30bn-equity": (["17031", "53033"], 6556397.840000003),
     # full solve: $214,473.1M at a 0.02 % gap (Adams, Chelan, Cowlitz WA; 3.2 GW of new gas CC); with its

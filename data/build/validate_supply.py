@@ -46,7 +46,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DATA = REPO_ROOT / "data"
 DEFAULT_SHARED = Path(os.environ.get("SITING_DATA_DIR", REPO_ROOT.parent / "shared" / "data"))
 DEFAULT_DOC = REPO_ROOT / "docs" / "validation.md"
-SCENARIO = REPO_ROOT / "runs" / "us-default.toml"
+SCENARIO = REPO_ROOT / "runs" / "us-snapshot.toml"
 
 LB_TO_KG = 0.45359237  # exact
 # Publication figures as quoted in issue 14 (not re-read from the publications here).
@@ -428,7 +428,7 @@ def section_ttp(d: dict[str, pd.DataFrame]) -> tuple[str, dict]:
 
 # ============================================================================ national solves
 def national_scenario(supply_model: str, threads: int):
-    """runs/us-default.toml with ``supply.model`` set explicitly (the default is not relied on) and
+    """runs/us-snapshot.toml with ``supply.model`` set explicitly (the default is not relied on) and
     ``threads`` HiGHS threads; every other setting as in the file."""
     from model.config import load_scenario
 

@@ -3,7 +3,7 @@ files shipped inside PyPI packages (county and state outlines, place names), and
 ``../shared/data`` with their rows, source and licence, and whether that folder was found.
 
 The ``data/`` list is the truth of what a default run opens: ``tests/test_cli.py`` records the files
-``load_inputs`` opens for ``runs/us-default.toml`` and compares them with :data:`DATA_TABLES`.
+``load_inputs`` opens for ``runs/us-snapshot.toml`` and compares them with :data:`DATA_TABLES`.
 """
 
 from __future__ import annotations

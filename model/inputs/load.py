@@ -44,6 +44,7 @@ from model.inputs.energy_data import load_energy_data
 from model.inputs.realdata import default_shared_dir, recording_reads
 from model.inputs.supply import SupplyData, load_supply
 from model.inputs.roadmap import load_gpu_roadmap, roadmap_path, select_roadmap
+from model.inputs.tax import construction_tax_rate, equipment_tax_rate, load_tax_tables
 from model.inputs.timeseries import ENERGY_COST_SCHEMA, load_energy_costs, load_energy_profiles
 
 if TYPE_CHECKING:
@@ -68,10 +69,17 @@ class SitingData:
     # rows) and data/energy_costs.csv (the on-site gas bridge's costs).
     roadmap: pd.DataFrame | None = None
     energy_costs: dict[str, float] | None = None
+    # Sales and use tax (data/state_tax.csv, [tax]): rate on IT equipment and on construction (the materials
+    # share included) bought at each candidate (rows) in each model year (columns); None: untaxed.
+    tax_equipment: pd.DataFrame | None = None
+    tax_construction: pd.DataFrame | None = None
 
     @property
     def precision_col(self) -> str:
         return f"{self.scenario.gpus.precision}_dense_tflops_per_gpu"
+
+
+SNAPSHOT_TAX_YEAR = 2026  # the year a one-period scenario stands for (model.milp.model_data.SNAPSHOT_YEAR)
 
 
 def _data_digest(data_dir: Path) -> str:
@@ -171,6 +179,12 @@ def load_inputs(scenario: Scenario, data_dir: Path | None = None, origin: str | 
         energy = load_energy_data(sorted(set(sites["state"])), cfg_e.rep_days, cfg_e.seed, data_dir, cfg_e.hours_per_period)
         if supply is not None:
             energy = energy.at_zones(zone_states(sites))
+    tax_equipment = tax_construction = None
+    if scenario.tax.sales_tax:
+        years = list(scenario.pathway.years) if scenario.pathway is not None else [SNAPSHOT_TAX_YEAR]
+        tables = load_tax_tables(data_dir)
+        tax_equipment = equipment_tax_rate(sites, years, scenario.tax.exemptions, tables=tables)
+        tax_construction = construction_tax_rate(sites, years, scenario.tax.exemptions, tables=tables)
     return SitingData(
         sites=sites,
         gpus=gpus,
@@ -184,6 +198,8 @@ def load_inputs(scenario: Scenario, data_dir: Path | None = None, origin: str | 
         supply=supply,
         roadmap=roadmap,
         energy_costs=energy_costs,
+        tax_equipment=tax_equipment,
+        tax_construction=tax_construction,
     )
 
 

@@ -161,6 +161,14 @@ def _time_data(inputs: SitingData, sites: pd.DataFrame, horizon: Horizon, zonal:
     )
 
 
+def _tax_factor(rates: pd.DataFrame | None, sites: list[str], year: int) -> dict[str, float]:
+    """1 + the tax rate of each site in ``year`` (1 where untaxed)."""
+    if rates is None or year not in rates.columns:
+        return dict.fromkeys(sites, 1.0)
+    column = rates[year].reindex(sites).fillna(0.0).astype(float)
+    return dict(zip(sites, (1.0 + column).tolist()))
+
+
 def data_for_year(data: ModelData, year: int) -> ModelData:
     """``data`` as seen from model year ``year``: the GPU prices of that year's vintage (what the year
     block's capex parts report) and no blocks of a type before its first year."""
@@ -170,8 +178,18 @@ def data_for_year(data: ModelData, year: int) -> ModelData:
     price = {g: t.price_musd.get((g, year), p) for g, p in data.block_price_musd.items()}
     available = {g for g, v in t.vintages if v <= year}
     blocks_max = {k: (n if k[1] in available else 0) for k, n in data.blocks_max.items()}
-    return replace(data, year=year, block_price_musd=price, blocks_max=blocks_max,
+    # The year's tax in place of the first year's (policies' factors multiply, so they carry over).
+    inputs, first = data.inputs, data.horizon.first if data.horizon is not None else year
+    sites = data.sets.SITES
+    gpu = _rescale(data.gpu_price_factor, _tax_factor(inputs.tax_equipment, sites, first), _tax_factor(inputs.tax_equipment, sites, year))
+    other = _rescale(data.facility_capex_factor, _tax_factor(inputs.tax_construction, sites, first),
+                     _tax_factor(inputs.tax_construction, sites, year))
+    return replace(data, year=year, block_price_musd=price, blocks_max=blocks_max, gpu_price_factor=gpu, facility_capex_factor=other,
                    energy=data.energy if data.energy is not None and year in hourly_years(data) else None)
+
+
+def _rescale(factor: dict[str, float], old: dict[str, float], new: dict[str, float]) -> dict[str, float]:
+    return {s: f * new[s] / old[s] for s, f in factor.items()}
 
 
 def hourly_years(data: ModelData) -> list[int]:
@@ -352,8 +370,10 @@ def model_data(inputs: SitingData) -> ModelData:
         co2_t_per_mwh=as_dict(sites["co2_kg_per_mwh"] / 1000.0),
         tier_mw={} if inputs.supply is not None else inputs.tiers["added_mw"].astype(float).to_dict(),
         tier_cost_musd={} if inputs.supply is not None else (inputs.tiers["cost_usd"] / USD_PER_MUSD).to_dict(),
-        gpu_price_factor=dict.fromkeys(sets.SITES, 1.0),
-        facility_capex_factor=dict.fromkeys(sets.SITES, 1.0),
+        # Sales and use tax of the first model year (data_for_year moves it to each year): on IT equipment,
+        # and on construction (site and building; the materials share is in the rate).
+        gpu_price_factor=_tax_factor(inputs.tax_equipment, sets.SITES, (h0 := horizon_of(inputs)).first),
+        facility_capex_factor=_tax_factor(inputs.tax_construction, sets.SITES, h0.first),
         # A per-site $/MW adjustment from the data, e.g. the bonus for clustering near existing campuses.
         capex_adder_musd_per_mw=as_dict(
             sites["capex_adjust_usd_per_mw"] / USD_PER_MUSD

@@ -91,6 +91,7 @@ class TimeData:
     gpu_residual: dict[tuple[str, int], float]  # (gpu, vintage) -> value share left at the horizon end
     max_mw: dict[str, float]  # campus cap (with land), facility MW
     build_musd_per_mw: dict[str, float]  # shell (per IT MW / PUE) + land + adders, per facility MW of capacity
+    shell_musd_per_mw: dict[str, float]  # its shell part (taxed as construction; the rest is land and adders)
     shell_residual: dict[int, float]  # year built -> value share left
     connection_residual: dict[int, float]
     bridge_residual: dict[int, float]
@@ -189,6 +190,7 @@ def time_data(
         gpu_residual={(g, v): residual_share(v, life[g], horizon_end) for g, v in vintages},
         max_mw=dict(zip(ids, np.minimum(land_mw.to_numpy(), costs.max_campus_mw).tolist())),
         build_musd_per_mw=dict(zip(ids, (build_usd / USD_PER_MUSD).tolist())),
+        shell_musd_per_mw=dict(zip(ids, (costs.shell_usd_per_mw / pue / USD_PER_MUSD).tolist())),
         shell_residual={y: residual_share(y, cfg.shell_life_years, horizon_end) for y in years},
         connection_residual={y: residual_share(y, cfg.connection_life_years, horizon_end) for y in years},
         bridge_residual={y: residual_share(y, bridge.life_years, horizon_end) for y in years},

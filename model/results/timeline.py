@@ -98,7 +98,7 @@ def installs_table(sm: SitingModel) -> pd.DataFrame:
         rows.append({
             "site_id": s, "gpu": g, "vintage": v, "blocks": blocks, "blocks_rounded": math.floor(blocks + 1e-6),
             "gpus": blocks * data.block_gpus[g], "retires": int(math.ceil(v + life[g] - 1e-9)),
-            "capex_usd": blocks * data.gpu_price_factor[s] * t.price_musd[g, v] * USD_PER_MUSD,
+            "capex_usd": blocks * sm.at(v).data.gpu_price_factor[s] * t.price_musd[g, v] * USD_PER_MUSD,
         })
     return pd.DataFrame(rows, columns=["site_id", "gpu", "vintage", "blocks", "blocks_rounded", "gpus", "retires", "capex_usd"])
 
@@ -255,10 +255,14 @@ def site_capex_table(sm: SitingModel, sites: list[str]) -> pd.DataFrame:
     rows = []
     for s in sites:
         cap = {y: _v(m.cap_mw[s, y]) for y in horizon.years}
-        added = sum(max(0.0, cap[y] - (cap[prev[y]] if prev[y] is not None else 0.0)) for y in horizon.years)
+        added = {y: max(0.0, cap[y] - (cap[prev[y]] if prev[y] is not None else 0.0)) for y in horizon.years}
         shell_per_mw = costs.shell_usd_per_mw / float(pue[s])
         build_per_mw = t.build_musd_per_mw[s] * USD_PER_MUSD
-        gpu = sum(data.gpu_price_factor[s] * t.price_musd[g, v] * _v(m.install[s, g, v]) for g, v in t.vintages) * USD_PER_MUSD
+        # Tax and policy factors of the year each purchase is made in.
+        other = {y: sm.at(y).data.facility_capex_factor[s] for y in horizon.years}
+        shell = sum(added[y] * shell_per_mw * other[y] for y in horizon.years)
+        opened = next((y for y in horizon.years if round(_v(sm.at(y).m.build[s])) == 1), horizon.first)
+        gpu = sum(sm.at(v).data.gpu_price_factor[s] * t.price_musd[g, v] * _v(m.install[s, g, v]) for g, v in t.vintages) * USD_PER_MUSD
         conn = 0.0
         if data.supply is not None:
             conn = sum(data.supply.connection_cost_musd[s, c] * _v(last.connect[s, c]) for s2, c in data.sets.SITES_CONNECTIONS if s2 == s)
@@ -269,9 +273,9 @@ def site_capex_table(sm: SitingModel, sites: list[str]) -> pd.DataFrame:
             bridge = peak * t.routes.bridge.capex_usd_per_kw * 1000.0
         rows.append({
             "site_id": s,
-            "capex_site_usd": data.facility_capex_factor[s] * costs.site_fixed_usd,
-            "capex_shell_usd": added * shell_per_mw,
-            "capex_land_usd": added * (build_per_mw - shell_per_mw),
+            "capex_site_usd": other[opened] * costs.site_fixed_usd,
+            "capex_shell_usd": shell,
+            "capex_land_usd": sum(added.values()) * (build_per_mw - shell_per_mw),
             "capex_gpu_usd": gpu,
             "capex_interconnect_usd": conn * USD_PER_MUSD,
             "capex_bridge_usd": bridge,

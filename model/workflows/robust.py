@@ -172,7 +172,7 @@ def load_risks(path: str | Path) -> RiskFile:
 
 
 def load_risk_base(path: str | Path) -> Scenario:
-    """The base scenario a risk file names (``base = "../us-default.toml"``)."""
+    """The base scenario a risk file names (``base = "../us-snapshot.toml"``)."""
     path = Path(path)
     risks = load_risks(path)
     if risks.base is None:

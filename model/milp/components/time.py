@@ -164,8 +164,9 @@ def add_cash(sm: SitingModel) -> None:
     Y = sm.years
     sites, sets = data.sets.SITES, data.sets
     fixed = data.costs.site_fixed_usd / USD_PER_MUSD
-    other = data.facility_capex_factor
-    gpu_factor = data.gpu_price_factor
+    # Tax and policy factors of the year a purchase is made in (sales tax differs by year: sunsets, pauses).
+    other = {y: Y[y].data.facility_capex_factor for y in years}
+    gpu_factor = {y: Y[y].data.gpu_price_factor for y in years}
     kw = KW_PER_MW / USD_PER_MUSD
     r = t.routes
     bridge_sites = {y: (sites if r is not None and r.bridge_ok(y) else []) for y in years}
@@ -194,10 +195,11 @@ def add_cash(sm: SitingModel) -> None:
         return out + sum(data.tier_cost_musd[k] * last.upgrade[s, k] for s, k in sets.SITES_TIERS if pay_year[s] == y)
 
     m.capex_gpu_musd = pyo.Expression(
-        m.YEARS, rule=lambda m, y: sum(gpu_factor[s] * t.price_musd[g, y] * m.install[s, g, y] for s in sites for g in t.gpus if (g, y) in t.price_musd)
+        m.YEARS, rule=lambda m, y: sum(gpu_factor[y][s] * t.price_musd[g, y] * m.install[s, g, y] for s in sites for g in t.gpus if (g, y) in t.price_musd)
     )
-    m.capex_site_musd = pyo.Expression(m.YEARS, rule=lambda m, y: sum(other[s] * fixed * opened(s, y) for s in sites))
-    m.capex_build_musd = pyo.Expression(m.YEARS, rule=lambda m, y: sum(t.build_musd_per_mw[s] * added_mw(s, y) for s in sites))
+    m.capex_site_musd = pyo.Expression(m.YEARS, rule=lambda m, y: sum(other[y][s] * fixed * opened(s, y) for s in sites))
+    build_cost = {(s, y): t.shell_musd_per_mw[s] * other[y][s] + t.build_musd_per_mw[s] - t.shell_musd_per_mw[s] for s in sites for y in years}
+    m.capex_build_musd = pyo.Expression(m.YEARS, rule=lambda m, y: sum(build_cost[s, y] * added_mw(s, y) for s in sites))
     m.capex_connection_musd = pyo.Expression(m.YEARS, rule=lambda m, y: connection_paid(y))
     bridge_capex = kw * r.bridge.capex_usd_per_kw if r is not None else 0.0
     m.capex_bridge_musd = pyo.Expression(
@@ -222,7 +224,7 @@ def add_cash(sm: SitingModel) -> None:
     m.om_musd_per_year = pyo.Expression(
         m.YEARS,
         rule=lambda m, y: om * sum(
-            sum(gpu_factor[s] * t.price_musd[g, v] * m.install[s, g, v] for g in t.gpus for v in t.alive[g, y])
+            sum(gpu_factor[v][s] * t.price_musd[g, v] * m.install[s, g, v] for g in t.gpus for v in t.alive[g, y])
             + t.build_musd_per_mw[s] * m.cap_mw[s, y]
             for s in sites
         )
@@ -247,8 +249,8 @@ def add_cash(sm: SitingModel) -> None:
         m.residual_musd = pyo.Expression(expr=0.0)
     else:
         m.residual_musd = pyo.Expression(
-            expr=sum(t.gpu_residual[g, v] * gpu_factor[s] * t.price_musd[g, v] * m.install[s, g, v] for s, g, v in m.INSTALLS)
-            + sum(t.shell_residual[y] * t.build_musd_per_mw[s] * added_mw(s, y) for s in sites for y in years)
+            expr=sum(t.gpu_residual[g, v] * gpu_factor[v][s] * t.price_musd[g, v] * m.install[s, g, v] for s, g, v in m.INSTALLS)
+            + sum(t.shell_residual[y] * build_cost[s, y] * added_mw(s, y) for s in sites for y in years)
             + sum(t.connection_residual[y] * m.capex_connection_musd[y] for y in years)
             + sum(t.bridge_residual[y] * m.capex_bridge_musd[y] for y in years)
             + (sum(t.gen_residual[g, v] * z.gen_capex_musd_per_mw[g] * m.gen_build_mw[zz, g, v] for zz, g, v in gen_keys) if z is not None else 0.0)
