@@ -290,6 +290,7 @@ def run(
         "build": "building model",
         "seed": "finding a starting point (annual-energy model, then the hourly model at its sites)",
         "solve": "solving with HiGHS",
+        "cleanup": "removing fragments (stray GPU types, sub-MW plants) and re-solving within the gap",
         "diagnose": "infeasible: solving the elastic model to find which rules bind",
         "explain": "ranking every candidate and reading the marginal value of each rule",
         "write": "writing outputs",
@@ -353,7 +354,8 @@ def compare(
         table = compare_table(entries)
         write_compare(out_dir, entries, table, force=force)
     view = Table(title=f"compare against {loaded[0].name}")
-    for col in ("scenario", "status", "PFLOPS", "Δ PFLOPS", "cost $bn", "Δ cost $bn", "MW", "sites", "MtCO2/yr"):
+    for col in ("scenario", "status", "PFLOPS", "Δ PFLOPS", "cost $bn", "Δ cost $bn", "budget to match $bn", "rule's cost $bn",
+                "MW", "sites", "MtCO2/yr"):
         view.add_column(col, justify="right" if col != "scenario" else "left")
     for row in table.itertuples():
         def fmt(x: object, scale: float = 1.0, digits: int = 0) -> str:
@@ -361,11 +363,14 @@ def compare(
 
         view.add_row(
             row.scenario, row.status, fmt(row.compute_pflops), fmt(row.compute_change_pflops),
-            fmt(row.cost_usd, 1e9, 2), fmt(row.cost_change_usd, 1e9, 2), fmt(row.facility_mw),
+            fmt(row.cost_usd, 1e9, 2), fmt(row.cost_change_usd, 1e9, 2), fmt(row.budget_to_match_base_usd, 1e9, 2),
+            fmt(row.policy_cost_usd, 1e9, 3), fmt(row.facility_mw),
             fmt(row.sites_built), fmt(row.co2_t_per_year, 1e6, 2),
         )
     console.print(view)
     for row in table.itertuples():
+        if row.Index > 0 and row.policy_cost_usd != row.policy_cost_usd or row.policy_cost_usd is None:  # NaN: say why
+            console.print(f"[bold]{row.scenario}[/] rule's cost in $: {row.policy_cost_basis}")
         if row.marginal_values:
             console.print(f"[bold]{row.scenario}[/]: {row.marginal_values}")
     console.print(f"written to {out_dir}")

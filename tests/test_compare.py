@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -77,6 +78,19 @@ def test_compare_reuses_models_and_prices_rules(tmp_path: Path) -> None:
     assert table.loc["capped", "objective_change_vs_base"] == pytest.approx(-40.0)  # the cap costs 40 PFLOPS
     assert table.loc["base", "usd_per_pflops"] == pytest.approx(60e6 / 560)
     assert "+$1bn of budget buys 8,000.0 PFLOPS" in table.loc["base", "marginal_values"]
+    # The cap's cost in dollars: the least budget that reaches the base's 560 PFLOPS with XB capped at 3 MW.
+    # S1 (4 MW) + S2 (3 MW) pay $10M fixed; 100 a + 160 b >= 560 within 7 MW at least cost: 4 A + 1 B
+    # (S1: 4 A, S2: 1 B) or 1 A + 3 B (S1: 2 B, S2: 1 B + 1 A), both $55M of GPUs: $65M. Alone, S1 reaches at
+    # most 400 and S3 needs its $20M tier ($80M). The base spent $60M: the cap costs $5M.
+    assert table.loc["capped", "budget_to_match_base_usd"] == pytest.approx(65e6)
+    assert table.loc["capped", "policy_cost_usd"] == pytest.approx(5e6)
+    assert table.loc["capped", "policy_cost_basis"] == "budget to reach the base's compute, less the base's spend"
+    # More money changes no rule: the least budget for 560 is the base's own $60M plan, so it costs $0.
+    assert table.loc["more", "budget_to_match_base_usd"] == pytest.approx(60e6)
+    assert table.loc["more", "policy_cost_usd"] == pytest.approx(0.0)
+    assert table.loc["base", "budget_to_match_base_usd"] == pytest.approx(60e6)  # what the base spent
+    assert table.loc["base", "policy_cost_usd"] == 0.0
+    assert entries[2].match is not None and entries[2].match.status == "optimal"
     # 2 B + 2 A can be split between S1 and S2 in more than one way (HiGHS 1.15 put 3 MW in XB, 1.16
     # puts 2 MW): the cap is what must hold, and XB's site is still built.
     assert 0.0 < table.loc["capped", "mw_XB"] <= 3.0 + 1e-6
@@ -92,3 +106,50 @@ def test_compare_reuses_models_and_prices_rules(tmp_path: Path) -> None:
     for name in ("base", "more", "capped"):  # the same files as a `siting run` directory
         assert {p.name for p in (out / name).iterdir()} == RUN_FILES
     assert "HiGHS" in (out / "more" / "solver.log").read_text()
+    payload = json.loads((out / "compare.json").read_text())
+    assert payload["scenarios"][2]["budget_to_match_base"]["budget_usd"] == pytest.approx(65e6)
+    report = (out / "report.html").read_text()
+    assert "Budget to match base PFLOPS" in report and "+$5.0M" in report and "$65.0M" in report
+
+
+def test_policy_cost_of_a_min_cost_scenario_is_its_cost_difference() -> None:
+    # Least cost for 8 MW of IT: S1 + S2 with 4 B ($70M; test_target_dual_is_marginal_cost). With XB capped at
+    # 3 MW, S1 + S2 hold 7 MW: the 8 MW need S3's $20M tier: S3 alone with 4 B = $5M + $20M + $60M = $85M
+    # (S1 + S3 or S2 + S3 pay a second $5M). The cap costs $15M.
+    target = {"sense": "min_cost", "target_it_mw": 8.0}
+    base = tiny_scenario(name="base", objective=target, budget=None)
+    capped = tiny_scenario(name="capped", objective=target, budget=None, policies=[{"type": "state_mw_cap", "caps_mw": {"XB": 3.0}}])
+    table = compare_table(solve_all([base, capped], inputs_for=tiny_inputs)).set_index("scenario")
+    assert table.loc["capped", "cost_usd"] == pytest.approx(85e6)
+    assert table.loc["capped", "policy_cost_usd"] == pytest.approx(15e6)
+    assert table.loc["capped", "policy_cost_basis"] == "cost difference against the min-cost base"
+    assert pd.isna(table.loc["capped", "budget_to_match_base_usd"])
+
+
+def test_a_rule_that_makes_the_base_unreachable_has_no_dollar_cost() -> None:
+    # Without S2 (XB capped at 0) and S3 (excluded), and XA capped at S1's 4 MW of headroom (so its $20M tier
+    # cannot help), S1 holds at most 4 A = 400 PFLOPS: no budget reaches the base's 560.
+    base = tiny_scenario(name="base")
+    shut = tiny_scenario(name="shut", policies=[{"type": "state_mw_cap", "caps_mw": {"XA": 4.0, "XB": 0.0}},
+                                                {"type": "exclude", "counties": ["00003"]}])
+    entries = solve_all([base, shut], inputs_for=tiny_inputs)
+    table = compare_table(entries).set_index("scenario")
+    assert table.loc["shut", "compute_pflops"] == pytest.approx(400.0)
+    assert entries[1].match is not None and entries[1].match.status == "infeasible"
+    assert pd.isna(table.loc["shut", "policy_cost_usd"])
+    assert table.loc["shut", "policy_cost_basis"].startswith("unreachable")
+
+
+def test_budget_to_reach_leaves_the_model_as_built() -> None:
+    # XB capped at 3 MW: 520 PFLOPS for $60M; the least budget for the base's 560 is $65M (see above). After
+    # that solve the model is the max-compute model again: its objective and budget row back, nothing added.
+    from model.workflows.compare import budget_to_reach
+
+    sc = tiny_scenario(policies=[{"type": "state_mw_cap", "caps_mw": {"XB": 3.0}}])
+    sm = _solve(sc)
+    components = {c.name for c in sm.m.component_objects(descend_into=False)}
+    match = budget_to_reach(sm, 560.0)
+    assert match.budget_usd == pytest.approx(65e6) and match.bound_usd == pytest.approx(65e6)
+    assert {c.name for c in sm.m.component_objects(descend_into=False)} == components
+    assert sm.m.objective.active and sm.m.budget.active
+    assert solve_model(sm.m, sc.solver).objective == pytest.approx(520.0)

@@ -115,7 +115,7 @@ FIGURES: dict[str, FigureSpec] = {
 }
 # Summary keys that are bookkeeping, or figures the table already has under another name or per group.
 _NOT_FIGURES = frozenset({
-    "seconds", "model_size", "solver", "seed", "diagnosis", "marginal_values", "runner_ups", "new_generation",
+    "seconds", "model_size", "solver", "seed", "cleanup", "diagnosis", "marginal_values", "runner_ups", "new_generation",
     "zone_imports", "gpus_by_type", "capex_usd_by_part", "facility_mw_by_state", "facility_mw_by_zone",
     "new_generation_mw_by_type", "years", "first_year", "last_year", "horizon_end", "debt_to_equity",
     "compute_pflops", "gpus", "capex_usd", "energy_opex_pv_usd", "it_mw", "facility_mw", "sites_built",

@@ -788,19 +788,26 @@ def _delta(a: float | None, b: float | None) -> float | None:
 
 
 def compare_headline(figures: Sequence[Figures], names: Sequence[str], statuses: Sequence[Any],
-                     marginal_text: Sequence[str]) -> Table:
-    """One row per scenario from its Figures; changes are against the first (base)."""
+                     marginal_text: Sequence[str], policy: Sequence[Mapping[str, Any]] | None = None) -> Table:
+    """One row per scenario from its Figures; changes are against the first (base). ``policy``: per scenario
+    the rule's cost in dollars from compare.csv (``budget_to_match_base_usd``, ``policy_cost_usd``)."""
     columns = [_col("scenario", "Scenario"), _col("status", "Status"), _num_col("compute_pflops", "PFLOPS", "pflops"),
                _num_col("compute_change_pflops", "Δ PFLOPS vs base", "pflops_signed"),
                _num_col("total_cost_usd", "Total cost", "usd"), _num_col("cost_change_usd", "Δ cost vs base", "usd_signed"),
+               _num_col("budget_to_match_base_usd", "Budget to match base PFLOPS", "usd"),
+               _num_col("policy_cost_usd", "Rule's cost in $", "usd_signed"), _col("policy_cost_basis", "Rule's cost: basis", "str", "w"),
                _num_col("usd_per_pflops", "$/PFLOPS", "usd_per_pflops"), _num_col("facility_mw", "Facility MW", "mw"),
                _num_col("sites_built", "Sites", "int"), _num_col("co2_t_per_year", "CO₂ Mt/yr", "co2_mt"),
                _col("marginal_values", "Marginal values", "str", "w")]
     base = figures[0] if figures else None
     rows = []
+    dollars = list(policy) if policy is not None and len(policy) == len(names) else [{} for _ in names]
     for i, (f, name, status, mv) in enumerate(zip(figures, names, statuses, marginal_text)):
         first = i == 0
         rows.append(_row({
+            "budget_to_match_base_usd": number(dollars[i].get("budget_to_match_base_usd")),
+            "policy_cost_usd": number(dollars[i].get("policy_cost_usd")),
+            "policy_cost_basis": str(dollars[i].get("policy_cost_basis") or DASH),
             "scenario": name + (" (base)" if first and name != "base" else ""), "status": str(status),
             "compute_pflops": f.compute_pflops,
             "compute_change_pflops": None if first or base is None else _delta(f.compute_pflops, base.compute_pflops),
@@ -843,7 +850,8 @@ def compare_context(
     return {
         "title": f"Scenario comparison against {base} · siting report",
         "base": base,
-        "headline": compare_headline([r["figures"] for r in runs], names, [s.get("status") for s in entries_summaries], marginal_text),
+        "headline": compare_headline([r["figures"] for r in runs], names, [s.get("status") for s in entries_summaries], marginal_text,
+                                     records),
         "map": {"page": map_page, "png_uri": data_uri_png(static_png) if static_png is not None else None,
                 "note": _COMPARE_MAP_NOTE} if has_map else None,
         "runs": runs,

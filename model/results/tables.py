@@ -426,6 +426,9 @@ class RunSummary(_SummaryCore, total=False):
     runner_ups: list[dict[str, Any]]
     near_tie: bool
     seed: dict[str, Any]
+    # The second-stage cleanup (model/workflows/cleanup.py): rule, status, removed fragments, objective before
+    # and after, relative_cost, sites_near_gap (campuses whose share of the plan is below the MIP gap).
+    cleanup: dict[str, Any]
     # Multi-year runs (model.results.timeline.time_summary): physical keys above are at the horizon end,
     # money keys (capex_usd, capex_usd_by_part, energy_opex_pv_usd, total_cost_usd) over the horizon.
     years: list[int]

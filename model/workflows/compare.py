@@ -2,6 +2,13 @@
 
 Scenarios that differ only in mutable parameters (budget, carbon price, cap values) share one
 built model: it is re-pointed with ``update_params`` and warm-started from the previous solution.
+
+A rule's cost is reported two ways. At the same budget, as compute lost (``compute_change_pflops``).
+In dollars (``policy_cost_usd``): for a max-compute scenario, the least budget that reaches the base's
+compute under the scenario's rules (``budget_to_match_base_usd``: its own built model re-solved with the
+budget row and objective switched off, a row ``PFLOPS >= base`` and the least spend *as its budget
+counts it* -- capex and new generation, plus energy PV when ``include_opex``), less what the base spent
+counted the same way; for a min-cost scenario, its cost difference with a min-cost base.
 """
 
 from __future__ import annotations
@@ -15,14 +22,18 @@ from typing import Any, Callable
 import geopandas as gpd
 import matplotlib.pyplot as plt
 import pandas as pd
+import pyomo.environ as pyo
 
 from model.config import Scenario
+from model.core.units import USD_PER_MUSD
 from model.inputs.load import SitingData, load_inputs
+from model.milp.model_data import SitingModel
 from model.plot.maps import compare_folium_grid, compare_grid, self_contained_html
 from model.results.outputs import mark_complete, output_dir
 from model.results.report import write_compare_report
 from model.results.tables import write_json
 from model.solve.duals import MarginalValue, as_records
+from model.solve.highs import solve_model
 from model.workflows.engine import Engine, RunOutcome, write_run
 
 # Files at the top of a compare directory; a scenario sub-folder may not take one of these names.
@@ -38,6 +49,9 @@ COLUMNS = [
     "gpus",
     "cost_usd",
     "cost_change_usd",
+    "budget_to_match_base_usd",
+    "policy_cost_usd",
+    "policy_cost_basis",
     "capex_usd",
     "usd_per_pflops",
     "facility_mw",
@@ -50,11 +64,27 @@ COLUMNS = [
 
 
 @dataclass(frozen=True)
+class BudgetMatch:
+    """The least budget, as the scenario's budget counts it, that reaches ``target_pflops`` under its rules."""
+
+    target_pflops: float
+    status: str  # the solve's status (infeasible: no budget reaches the target under the scenario's rules)
+    budget_usd: float | None
+    mip_gap: float | None  # the least budget lies between bound_usd and budget_usd
+    bound_usd: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"target_pflops": self.target_pflops, "status": self.status, "budget_usd": self.budget_usd,
+                "bound_usd": self.bound_usd, "mip_gap": self.mip_gap}
+
+
+@dataclass(frozen=True)
 class CompareEntry:
     scenario: Scenario
     outcome: RunOutcome
     marginal: list[MarginalValue]
     reused_model: bool
+    match: BudgetMatch | None = None  # max-compute scenarios after the base: the budget to match its compute
 
 
 def solve_all(
@@ -62,17 +92,88 @@ def solve_all(
     on_step: Callable[[str], None] | None = None,
     inputs_for: Callable[[Scenario], SitingData] = load_inputs,
 ) -> list[CompareEntry]:
-    """Solve scenarios in order on one engine: one built model per distinct structure."""
+    """Solve scenarios in order on one engine: one built model per distinct structure. Each max-compute
+    scenario after the first is then re-solved on its own built model for the least budget that reaches
+    the base's compute (:func:`budget_to_reach`)."""
     engine = Engine(max_models=len(scenarios))
     entries = []
-    for sc in scenarios:
+    base_pflops: float | None = None
+    for i, sc in enumerate(scenarios):
         if on_step:
             on_step(sc.name)
+        inputs = inputs_for(sc)
         with tempfile.TemporaryDirectory(prefix="siting-compare-") as tmp:
             # The log is kept in the outcome and written into the scenario's folder with the rest.
-            outcome, reused = engine.solve(sc, inputs_for(sc), Path(tmp) / "solver.log")
-        entries.append(CompareEntry(sc, outcome, outcome.marginal, reused))
+            outcome, reused = engine.solve(sc, inputs, Path(tmp) / "solver.log")
+        if i == 0:
+            base_pflops = _value(dict(outcome.summary), "compute_pflops")
+        match = None
+        if i > 0 and base_pflops and _matchable(sc) and outcome.summary["compute_pflops"] is not None:
+            sm, _ = engine.prepare(inputs)  # the model just solved (re-pointed: a cheap no-op)
+            match = budget_to_reach(sm, base_pflops)
+        entries.append(CompareEntry(sc, outcome, outcome.marginal, reused, match))
     return entries
+
+
+def _matchable(sc: Scenario) -> bool:
+    """One-period max-compute scenarios (a multi-year budget is drawn over years: not one number)."""
+    return sc.pathway is None and sc.objective.sense == "max_compute" and sc.budget is not None
+
+
+def budget_to_reach(sm: SitingModel, pflops: float) -> BudgetMatch:
+    """The least spend, as the scenario's budget counts it, for at least ``pflops`` on the built one-period
+    model ``sm``: its budget row and objective are switched off for one solve (the scenario's solver
+    options) and everything is put back as built afterwards."""
+    sc = sm.data.inputs.scenario
+    assert sc.budget is not None and sm.horizon.snapshot
+    root, year = sm.m, sm.final.m
+    spend = year.total_cost_musd if sc.budget.include_opex else year.total_capex_musd
+    root.objective.deactivate()
+    root.budget.deactivate()
+    root.compare_match_target = pyo.Constraint(expr=year.compute_pflops >= pflops)
+    root.compare_match_spend = pyo.Objective(expr=spend, sense=pyo.minimize)
+    try:
+        result = solve_model(root, sc.solver, None, hourly=sm.hourly)
+    finally:
+        root.del_component("compare_match_target")
+        root.del_component("compare_match_spend")
+        root.objective.activate()
+        root.budget.activate()
+    found = result.has_solution and result.objective is not None
+    usd = result.objective * USD_PER_MUSD if found and result.objective is not None else None
+    bound = result.dual_bound * USD_PER_MUSD if found and result.dual_bound is not None else None
+    return BudgetMatch(target_pflops=pflops, status=result.status, budget_usd=usd, mip_gap=result.mip_gap, bound_usd=bound)
+
+
+def budget_spend_usd(summary: dict[str, Any], include_opex: bool) -> float | None:
+    """What a plan spent as a budget counts it: capex and new generation, plus energy PV with ``include_opex``."""
+    if include_opex:
+        return _value(summary, "total_cost_usd")
+    capex = _value(summary, "capex_usd")
+    return None if capex is None else capex + (_value(summary, "new_generation_cost_pv_usd") or 0.0)
+
+
+def policy_cost(entry: CompareEntry, base: CompareEntry) -> tuple[float | None, float | None, str]:
+    """(budget_to_match_base_usd, policy_cost_usd, policy_cost_basis) of ``entry`` against ``base``."""
+    s, b = dict(entry.outcome.summary), dict(base.outcome.summary)
+    sc = entry.scenario
+    if entry is base:
+        spend = budget_spend_usd(b, sc.budget.include_opex) if sc.budget is not None and _matchable(sc) else None
+        return spend, 0.0, "base"
+    if entry.match is not None:
+        assert sc.budget is not None
+        if entry.match.budget_usd is None:
+            reason = "unreachable: no budget reaches the base's compute under this scenario's rules"
+            infeasible = entry.match.status in ("infeasible", "infeasible_or_unbounded")
+            return None, None, reason if infeasible else f"not found ({entry.match.status})"
+        spent = budget_spend_usd(b, sc.budget.include_opex)
+        cost = None if spent is None else entry.match.budget_usd - spent
+        return entry.match.budget_usd, cost, "budget to reach the base's compute, less the base's spend"
+    if sc.pathway is None and sc.objective.sense == "min_cost":
+        if base.scenario.pathway is None and base.scenario.objective.sense == "min_cost":
+            return None, _diff(s, b, "total_cost_usd"), "cost difference against the min-cost base"
+        return None, None, "not computed: min-cost scenario against a max-compute base"
+    return None, None, "not computed: multi-year scenario" if sc.pathway is not None else "not computed"
 
 
 def summarise_marginal(values: list[MarginalValue], per_rule: int = 3) -> str:
@@ -109,6 +210,7 @@ def compare_table(entries: list[CompareEntry]) -> pd.DataFrame:
         s = e.outcome.summary
         compute = _value(s, "compute_pflops")
         cost = _value(s, "total_cost_usd")
+        to_match, dollars, basis = policy_cost(e, entries[0])
         row: dict[str, Any] = {
             "scenario": e.scenario.name,
             "status": s["status"],
@@ -119,6 +221,9 @@ def compare_table(entries: list[CompareEntry]) -> pd.DataFrame:
             "gpus": s.get("gpus"),
             "cost_usd": cost,
             "cost_change_usd": _diff(s, base, "total_cost_usd"),
+            "budget_to_match_base_usd": to_match,
+            "policy_cost_usd": dollars,
+            "policy_cost_basis": basis,
             "capex_usd": _value(s, "capex_usd"),
             "usd_per_pflops": cost / compute if cost is not None and compute else None,
             "facility_mw": _value(s, "facility_mw"),
@@ -160,6 +265,7 @@ def write_compare(out_dir: Path, entries: list[CompareEntry], table: pd.DataFram
                     "summary": e.outcome.summary,
                     "marginal_values": as_records(e.marginal),
                     "reused_model": e.reused_model,
+                    "budget_to_match_base": e.match.as_dict() if e.match is not None else None,
                 }
                 for e in entries
             ],

@@ -20,6 +20,7 @@ from model.milp.model_data import SitingModel
 from model.plot.maps import folium_map, self_contained_html, static_map
 from model.results.outputs import output_dir
 from model.results.rank import near_tie, rank_candidates, runner_ups
+from model.workflows.cleanup import clean_solution
 from model.workflows.screening import MAX_ROUNDS, certify, needs_screening, over_time_ranking, restrict, screen
 from model.results.report import run_report_html
 from model.results.timeline import TimelineResults, sites_over_time, time_summary, timeline_results, write_timeline
@@ -124,6 +125,14 @@ def solve_built(
         "translate": result.seconds_translate,
         "solve": result.seconds_solve,
     }
+    # Second stage (model/workflows/cleanup.py): remove fragments (stray GPU types, sub-MW plants, campuses
+    # within the gap) by re-solving this model without them; kept only within the scenario's gap.
+    cleanup = None
+    if result.has_solution:
+        on_step("cleanup")
+        cleanup = clean_solution(sm, result)
+        result = cleanup.result
+        seconds["cleanup"] = cleanup.record["seconds"]
     sites = sites_table(sm.final) if result.has_solution else None
     hourly = [ym for ym in sm.years.values() if ym.data.energy is not None]
     dispatch = dispatch_table(hourly[-1]) if result.has_solution and hourly else None
@@ -134,6 +143,8 @@ def solve_built(
     summary = summary_dict(sm.final, result, sites, seconds, scenario.sha256(), inputs.data_sha256, dispatch)
     if timeline is not None:
         summary.update(time_summary(sm, timeline))  # type: ignore[typeddict-item]
+    if cleanup is not None:
+        summary["cleanup"] = cleanup.record
     if seed is not None:
         summary["seed"] = {"objective": objective_in_unit(scenario, seed.objective),
                            "annual_model_objective": objective_in_unit(scenario, seed.annual_objective),

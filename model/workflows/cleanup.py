@@ -1,0 +1,337 @@
+"""Second-stage cleanup: remove solver leftovers from a solution, within the scenario's MIP gap.
+
+A MIP solved to a relative gap may return a plan with pieces no one would build: a handful of servers of
+a second GPU type beside a campus of racks (they fill the last kW or dollar), a new plant of a fraction of
+a MW, a campus that exists only because the solver stopped at 1 %. None of them changes the objective by
+more than the tolerance the scenario accepted, so the cleanup removes them and re-solves the same built
+model, and keeps the result only if it stays within the gap.
+
+The rule (:data:`RULE`), applied in every model year (a snapshot has one):
+
+* a GPU type at a campus is a fragment when its IT MW is below ``MIN_GPU_SHARE`` (1 %) of the campus' IT MW
+  or below ``MIN_GPU_IT_MW`` (1 MW of IT: ~100 eight-GPU servers or ~8 NVL72 racks); the campus' largest
+  type is never one (a campus is removed only by the campus rule);
+* a new plant -- zonal new generation per zone and type, an on-site solar / wind / battery / gas asset
+  (hourly mode), a bridge turbine (multi-year routes) -- is a fragment below ``MIN_PLANT_MW`` (1 MW).
+  Plants with capacity but no energy are kept: a gas turbine bought for its firm capacity is a real choice;
+* a campus (at the horizon's end) whose share of the plan -- its PFLOPS for a compute objective, its IT MW
+  otherwise -- is below the scenario's MIP gap is *near the gap* (``sites_near_gap``): with nothing else
+  changed, dropping it costs at most that share. Such campuses are removed only if the re-solve without
+  them stays within the gap; otherwise the cleanup is retried without removing any campus.
+
+The re-solve keeps the plan's shape: every other campus stays built (build binaries fixed in every
+year), no GPU type or plant the solution did not use may appear, and the rest (GPU counts, plant sizes,
+connections, dispatch) is re-optimised with the scenario's own solver options. Fragments the re-solve
+leaves (a type shrunk below the threshold) are removed in a further round, up to ``MAX_ROUNDS``. The
+cleaned solution is kept when its objective is within the scenario's ``mip_gap`` of the original
+(relative to the original); otherwise the original is restored and the record says why. Bounds are
+restored in every case, so a cached model (compare, sweep) can be re-solved as built.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+import numpy as np
+import pyomo.environ as pyo
+
+from model.milp.components.dispatch import ASSETS, provided
+from model.milp.components.routes import routes_of
+from model.milp.model_data import SitingModel, YearModel, members
+from model.results.tables import objective_in_unit
+from model.solve.highs import SolveResult, solve_model
+
+MIN_GPU_SHARE = 0.01  # of the campus' IT MW
+MIN_GPU_IT_MW = 1.0  # MW of IT
+MIN_PLANT_MW = 1.0  # MW of capacity
+MAX_ROUNDS = 3
+_TOL = 1e-6
+
+RULE = (
+    f"GPU types below {MIN_GPU_SHARE:.0%} of a campus' IT MW or below {MIN_GPU_IT_MW:g} MW of IT (the campus' "
+    f"largest type kept); new plants (zonal, on-site, bridge) below {MIN_PLANT_MW:g} MW; campuses whose share of "
+    "the plan is below the MIP gap, only if the plan without them stays within the gap; the other campuses "
+    "stay built and no new GPU type or plant may appear; kept if the objective is within the scenario's "
+    "mip_gap of the original"
+)
+
+Kind = Literal["gpu", "plant", "campus"]
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """One piece the rule removes: ``vars`` are set to zero in the re-solve (one per model year for a campus)."""
+
+    kind: Kind
+    year: int
+    where: str  # site id, or zone for zonal new generation
+    what: str  # GPU type, plant type (e.g. "gas_cc", "onsite_solar", "bridge") or "campus"
+    amount: float  # blocks (gpu), MW (plant), facility MW (campus)
+    unit: str
+    it_mw: float = 0.0  # MW of IT (gpu, campus)
+    vars: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+
+    def record(self, snapshot: bool = False) -> dict[str, Any]:
+        """The fragment for summary.json (a snapshot's one model year is left out)."""
+        # Field by field: dataclasses.asdict would deep-copy the Pyomo variables (and their whole model).
+        out: dict[str, Any] = {"kind": self.kind, "year": self.year, "where": self.where, "what": self.what,
+                               "amount": round(self.amount, 6), "unit": self.unit, "it_mw": round(self.it_mw, 6)}
+        if snapshot:
+            out.pop("year")
+        if self.kind == "plant":
+            out.pop("it_mw")
+        return out
+
+
+@dataclass(frozen=True)
+class Cleanup:
+    """What the cleanup did: the solve result to report (cleaned or original) and summary.json's ``cleanup``."""
+
+    result: SolveResult
+    record: dict[str, Any]
+
+
+def _values(vs: list[Any]) -> np.ndarray:
+    return np.fromiter((0.0 if v.value is None else float(v.value) for v in vs), dtype=float, count=len(vs))
+
+
+def _sense_max(sm: SitingModel) -> bool:
+    return bool(sm.m.objective.sense == pyo.maximize)
+
+
+def gpu_fragments(ym: YearModel) -> list[Fragment]:
+    """GPU types at each built campus below the share / size floor (the campus' largest type kept)."""
+    m, data = ym.m, ym.data
+    sites, gpus = list(data.sets.SITES), list(data.sets.GPUS)
+    n_s, n_g = len(sites), len(gpus)
+    if not n_s or not n_g:
+        return []
+    blocks_vars = members(m.blocks)
+    blocks = _values(blocks_vars).reshape(n_s, n_g)
+    it_per_block = np.array([data.block_it_mw[g] for g in gpus], dtype=float)
+    it = blocks * it_per_block  # MW of IT per site x type
+    site_it = it.sum(axis=1, keepdims=True)
+    largest = np.zeros_like(it, dtype=bool)
+    largest[np.arange(n_s), it.argmax(axis=1)] = True
+    small = (it < MIN_GPU_SHARE * site_it - _TOL) | (it < MIN_GPU_IT_MW - _TOL)
+    frag = (blocks > _TOL) & small & ~largest
+    out = []
+    for i, j in zip(*np.nonzero(frag)):
+        out.append(Fragment("gpu", ym.year, str(sites[i]), str(gpus[j]), float(blocks[i, j]), "blocks",
+                            it_mw=float(it[i, j]), vars=(blocks_vars[i * n_g + j],)))
+    return out
+
+
+def plant_vars(ym: YearModel) -> list[tuple[str, str, Any]]:
+    """Every new-plant capacity variable of the year: (where, what, VarData)."""
+    m, data = ym.m, ym.data
+    out: list[tuple[str, str, Any]] = []
+    if data.supply is not None:
+        out += [(str(z), str(t), v) for (z, t), v in zip(data.sets.ZONES_GEN, members(m.new_gen_mw))]
+    hourly = provided(data)
+    for asset in ASSETS:
+        if f"{asset}_mw" in hourly:
+            out += [(str(s), f"onsite_{asset}", v) for s, v in zip(data.sets.SITES, members(m.find_component(f"{asset}_mw")))]
+    r = routes_of(data)
+    if r is not None and r.bridge_ok(ym.year):
+        out += [(str(s), "bridge", v) for s, v in zip(m.BRIDGE_SITES, members(m.bridge_cap_mw))]
+    return out
+
+
+def plant_fragments(ym: YearModel) -> list[Fragment]:
+    plants = plant_vars(ym)
+    mw = _values([v for _, _, v in plants])
+    keep = (mw > _TOL) & (mw < MIN_PLANT_MW - _TOL)
+    return [Fragment("plant", ym.year, w, t, float(x), "MW", vars=(v,))
+            for (w, t, v), x, k in zip(plants, mw, keep) if k]
+
+
+def campus_shares(sm: SitingModel) -> dict[str, tuple[float, float, float]]:
+    """Built campuses at the horizon's end: site -> (share of the plan, facility MW, IT MW). The share is
+    of PFLOPS for a compute objective, of IT MW otherwise."""
+    ym = sm.final
+    m, sites = ym.m, list(ym.data.sets.SITES)
+    built = _values(members(m.build)) > 0.5
+    ids = [s for s, b in zip(sites, built) if b]
+    if not ids:
+        return {}
+    it = np.array([float(pyo.value(m.it_mw[s])) for s in ids])
+    facility = np.array([float(pyo.value(m.facility_mw[s])) for s in ids])
+    measure = np.array([float(pyo.value(m.site_pflops[s])) for s in ids]) if _compute_goal(sm) else it
+    total = float(measure.sum())
+    share = measure / total if total > 0 else np.zeros(len(ids))
+    return {s: (float(sh), float(f), float(i)) for s, sh, f, i in zip(ids, share, facility, it)}
+
+
+def _compute_goal(sm: SitingModel) -> bool:
+    """Whether the objective counts compute (snapshot max_compute, multi-year max_compute_years)."""
+    sc = sm.data.inputs.scenario
+    goal = sc.pathway.objective if sc.pathway is not None else sc.objective.sense
+    return goal in ("max_compute", "max_compute_years")
+
+
+def near_gap_campuses(sm: SitingModel, gap: float) -> list[dict[str, Any]]:
+    """Campuses whose share of the plan is below ``gap`` (see the module docstring), smallest first."""
+    rows = [{"site_id": s, "share": round(sh, 6), "facility_mw": round(f, 3), "it_mw": round(i, 3)}
+            for s, (sh, f, i) in campus_shares(sm).items() if sh < gap]
+    return sorted(rows, key=lambda r: (r["share"], r["site_id"]))
+
+
+def campus_fragments(sm: SitingModel, near: list[dict[str, Any]]) -> list[Fragment]:
+    return [Fragment("campus", sm.horizon.last, r["site_id"], "campus", r["facility_mw"], "MW facility", it_mw=r["it_mw"],
+                     vars=tuple(ym.m.build[r["site_id"]] for ym in sm.years.values()))
+            for r in near]
+
+
+def fragments(sm: SitingModel) -> list[Fragment]:
+    """GPU and plant fragments of the current solution in every model year."""
+    out: list[Fragment] = []
+    for ym in sm.years.values():
+        out += gpu_fragments(ym) + plant_fragments(ym)
+    return out
+
+
+class _Bounds:
+    """Bounds set for the re-solve, remembered so they can be put back exactly."""
+
+    def __init__(self) -> None:
+        self.saved: dict[int, tuple[Any, Any, Any]] = {}
+
+    def set(self, v: Any, lb: float | None, ub: float | None) -> None:
+        if id(v) not in self.saved:
+            # The bounds as set (a number or None), not as resolved against the domain.
+            self.saved[id(v)] = (v, getattr(v, "_lb", v.lb), getattr(v, "_ub", v.ub))
+        if lb is not None:
+            v.setlb(lb)
+        if ub is not None:
+            v.setub(ub)
+
+    def restore(self) -> None:
+        for v, lb, ub in self.saved.values():
+            v.setlb(lb)
+            v.setub(ub)
+        self.saved.clear()
+
+
+def _restrict(sm: SitingModel, removed: list[Fragment], bounds: _Bounds) -> None:
+    """The plan's shape: campuses stay as built (removed ones closed), unused GPU types and plants stay
+    unused, fragments are zero. Bounds rather than ``fix`` keep the fast translation route."""
+    gone = {id(v) for f in removed for v in f.vars}
+    for ym in sm.years.values():
+        for v in members(ym.m.build):
+            b = 0.0 if id(v) in gone else float(round(v.value or 0.0))
+            bounds.set(v, b, b)
+        used = [v for v in members(ym.m.blocks)] + [v for _, _, v in plant_vars(ym)]
+        for v in used:
+            if id(v) in gone or (v.value or 0.0) <= _TOL:
+                bounds.set(v, None, 0.0)
+    for f in removed:
+        for v in f.vars:
+            v.set_value(0.0, skip_validation=True)
+
+
+def relative_cost(before: float, after: float, maximise: bool) -> float:
+    """How much worse ``after`` is than ``before``, relative to ``before`` (negative: better)."""
+    worse = before - after if maximise else after - before
+    return worse / abs(before) if before != 0 else (0.0 if worse == 0 else math.copysign(math.inf, worse))
+
+
+def _gap(objective: float, bound: float | None) -> float | None:
+    if bound is None:
+        return None
+    return abs(bound - objective) / abs(objective) if objective != 0 else (0.0 if bound == 0 else None)
+
+
+def clean_solution(sm: SitingModel, result: SolveResult) -> Cleanup:
+    """Remove fragments from the solution loaded in ``sm`` (see the module docstring); the model holds the
+    kept solution afterwards and every bound is as built."""
+    t0 = time.perf_counter()
+    sc = sm.data.inputs.scenario
+    gap = float(sc.solver.mip_gap)
+    snap = sm.horizon.snapshot
+    record: dict[str, Any] = {"rule": RULE, "status": "nothing_to_clean", "removed": [], "objective_before": None,
+                              "objective_after": None, "relative_cost": 0.0, "mip_gap_allowed": gap,
+                              "sites_near_gap": [], "attempts": [], "seconds": 0.0}
+    if not result.has_solution or result.objective is None:
+        record["status"] = "no_solution"
+        return Cleanup(result, record)
+    before = float(result.objective)
+    record["objective_before"] = record["objective_after"] = objective_in_unit(sc, before)
+    near = near_gap_campuses(sm, gap)
+    record["sites_near_gap"] = near
+    first = fragments(sm)
+    if result.status == "interrupted":  # the user asked to stop: no further solve
+        record["status"] = "skipped_interrupted"
+        record["fragments_left"] = [f.record(snap) for f in first]
+        return Cleanup(result, record)
+    if not first and not near:
+        return Cleanup(result, record)
+    kept = _resolve(sm, before, [campus_fragments(sm, near), []] if near else [[]], first, record)
+    record["seconds"] = round(time.perf_counter() - t0, 3)
+    if kept is None:
+        record["status"] = "kept_original"
+        record["fragments_left"] = [f.record(snap) for f in first]
+        return Cleanup(result, record)
+    r, removed = kept
+    after = float(r.objective)  # type: ignore[arg-type]  # a kept re-solve has an objective
+    record |= {
+        "status": "cleaned",
+        "removed": [f.record(snap) for f in removed],
+        "objective_after": objective_in_unit(sc, after),
+        "relative_cost": relative_cost(before, after, _sense_max(sm)),
+    }
+    # The original solve's dual bound still bounds the full model; the gap is the cleaned plan's to it.
+    return Cleanup(replace(result, objective=after, mip_gap=_gap(after, result.dual_bound)), record)
+
+
+def _resolve(
+    sm: SitingModel, before: float, tiers: list[list[Fragment]], first: list[Fragment], record: dict[str, Any]
+) -> tuple[SolveResult, list[Fragment]] | None:
+    """Re-solve without ``tier + first`` for each tier in turn (campuses first, then none) until one stays
+    within the gap; the model is left at the kept solution, or at the original one when none is kept."""
+    sc = sm.data.inputs.scenario
+    gap = float(sc.solver.mip_gap)
+    snap = sm.horizon.snapshot
+    maximise = _sense_max(sm)
+    variables = list(sm.m.component_data_objects(pyo.Var, descend_into=True))
+    original = [v.value for v in variables]
+    bounds = _Bounds()
+    kept: tuple[SolveResult, list[Fragment]] | None = None
+    kept_values: list[Any] = original
+    try:
+        for campuses in tiers:
+            removed = campuses + first
+            if not removed:
+                continue
+            for v, x in zip(variables, original):  # each tier starts from the original solution
+                v.set_value(x, skip_validation=True)
+            attempt: dict[str, Any] = {"campuses_removed": len(campuses), "rounds": 0}
+            record["attempts"].append(attempt)
+            for round_ in range(1, MAX_ROUNDS + 1):
+                _restrict(sm, removed, bounds)
+                r = solve_model(sm.m, sc.solver, None, warm_start=True, hourly=sm.hourly)
+                bounds.restore()
+                attempt |= {"rounds": round_, "status": r.status}
+                if not r.has_solution or r.objective is None or r.status == "interrupted":
+                    break
+                cost = relative_cost(before, float(r.objective), maximise)
+                attempt |= {"objective": objective_in_unit(sc, float(r.objective)), "relative_cost": cost}
+                if cost > gap + 1e-9:
+                    break
+                kept, kept_values = (r, removed), [v.value for v in variables]
+                more = fragments(sm)
+                if not more or round_ == MAX_ROUNDS:
+                    attempt["fragments_left"] = [f.record(snap) for f in more]
+                    break
+                removed = removed + more
+            if kept is not None:
+                break
+    finally:
+        bounds.restore()
+        # The kept solution (or the original) back in the variables: a later round may have overwritten them.
+        for v, x in zip(variables, kept_values):
+            v.set_value(x, skip_validation=True)
+    return kept
