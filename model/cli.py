@@ -222,6 +222,9 @@ def _print_summary(summary: dict, out_dir: Path | None, sites: "gpd.GeoDataFrame
             table.add_row("candidates", f"{cert['screened']:,} of {cert['candidates']:,} in the model after {cert['rounds']} round(s); "
                           + ("certified: no other candidate beats the worst built campus" if cert["certified"]
                              else f"not certified: {cert['largest_excluded_site']} left out could add up to {_fmt_bn(cert['largest_excluded_bound_usd'])}"))
+    cleanup = _cleanup_text(summary.get("cleanup"))
+    if cleanup:
+        table.add_row("cleanup", cleanup)
     s = summary["seconds"]
     table.add_row("seconds", ", ".join(f"{k} {v:.1f}" for k, v in s.items()))
     size = summary["model_size"]
@@ -252,6 +255,36 @@ def _print_summary(summary: dict, out_dir: Path | None, sites: "gpd.GeoDataFrame
             "other sites may serve as well: see rank.csv / report.html",
             highlight=False, soft_wrap=True,
         )
+
+
+def _fragment_text(f: dict) -> str:
+    year = f" ({f['year']})" if "year" in f else ""
+    where = f.get("name") or f["where"]
+    if f["kind"] == "gpu":
+        return f"{f['what']} x{f['amount']:,.0f} blocks at {where}{year}"
+    if f["kind"] == "plant":
+        return f"{f['what']} {f['amount']:,.2f} MW in {where}{year}"
+    return f"campus {where} ({f['amount']:,.0f} MW){year}"
+
+
+def _cleanup_text(c: dict | None) -> str:
+    """The second-stage cleanup in one line (model/workflows/cleanup.py): what went and what it cost."""
+    if not c or c.get("status") in ("nothing_to_clean", "no_solution"):
+        near = (c or {}).get("sites_near_gap") or []
+        return f"campuses within the gap, kept: {', '.join(r.get('name') or r['site_id'] for r in near)}" if near else ""
+    if c["status"] == "cleaned":
+        shown = [_fragment_text(f) for f in c["removed"][:4]]
+        more = f" and {len(c['removed']) - 4} more" if len(c["removed"]) > 4 else ""
+        cost = c["relative_cost"]
+        effect = (f"costs {cost:.4%} of the objective (within the {c['mip_gap_allowed']:.2%} gap)" if cost > 0
+                  else f"no cost: the re-solve improved the objective by {-cost:.4%}")
+        return f"removed {'; '.join(shown)}{more}; {effect}"
+    left = c.get("fragments_left") or []
+    if c["status"] == "skipped_interrupted":
+        return f"skipped (interrupted); {len(left)} fragment(s) left, see summary.json"
+    costs = [a["relative_cost"] for a in c.get("attempts", []) if a.get("relative_cost") is not None]
+    why = f"removing them costs {min(costs):.4%}, more than the {c['mip_gap_allowed']:.2%} gap" if costs else "the re-solve found no plan"
+    return f"kept {len(left)} fragment(s) ({'; '.join(_fragment_text(f) for f in left[:3])}): {why}"
 
 
 def _print_sites(sites: "gpd.GeoDataFrame") -> None:

@@ -54,7 +54,7 @@ def test_stray_gpu_type_is_removed_within_the_gap() -> None:
     cleaned = clean_solution(sm, result)
     rec = cleaned.record
     assert rec["status"] == "cleaned"
-    assert rec["removed"] == [{"kind": "gpu", "where": "S1", "what": "A", "amount": 1.0, "unit": "blocks", "it_mw": 1.0}]
+    assert rec["removed"] == [{"kind": "gpu", "where": "S1", "name": "One, XA", "what": "A", "amount": 1.0, "unit": "blocks", "it_mw": 1.0}]
     assert rec["objective_before"] == pytest.approx(16_100.0)
     assert rec["objective_after"] == pytest.approx(16_000.0)
     assert rec["relative_cost"] == pytest.approx(COST_OF_A)
@@ -94,9 +94,10 @@ def test_campus_within_the_gap_is_removed() -> None:
     assert result.objective == pytest.approx(24_160.0)
     assert blocks(sm) == {("S1", "B"): 150.0, ("S2", "B"): 1.0}
     rec = clean_solution(sm, result).record
-    assert rec["sites_near_gap"] == [{"site_id": "S2", "share": round(160 / 24_160, 6), "facility_mw": 2.0, "it_mw": 2.0}]
+    assert rec["sites_near_gap"] == [{"site_id": "S2", "name": "Two, XB", "share": round(160 / 24_160, 6), "facility_mw": 2.0, "it_mw": 2.0}]
     assert rec["status"] == "cleaned"
-    assert rec["removed"] == [{"kind": "campus", "where": "S2", "what": "campus", "amount": 2.0, "unit": "MW facility", "it_mw": 2.0}]
+    assert rec["removed"] == [{"kind": "campus", "where": "S2", "name": "Two, XB", "what": "campus", "amount": 2.0, "unit": "MW facility",
+                              "it_mw": 2.0}]
     assert rec["objective_after"] == pytest.approx(24_000.0)
     assert rec["relative_cost"] == pytest.approx(160 / 24_160)
     assert {s: v.value for s, v in sm.final.m.build.items()} == {"S1": 1.0, "S2": 0.0}
@@ -161,3 +162,16 @@ def test_tiny_optimum_has_nothing_to_clean() -> None:
     s = solve_tiny().summary
     assert s["cleanup"]["status"] == "nothing_to_clean"
     assert s["objective"] == pytest.approx(560.0)
+
+
+def test_printout_says_what_was_kept_and_why() -> None:
+    from model.cli import _cleanup_text
+
+    sc, inputs = one_campus(0.005)
+    sm = build_model(inputs)
+    text = _cleanup_text(clean_solution(sm, optimum(sm)).record)
+    assert text == "kept 1 fragment(s) (A x1 blocks at One, XA): removing them costs 0.6211%, more than the 0.50% gap"
+    sc, inputs = one_campus(0.01)
+    sm = build_model(inputs)
+    text = _cleanup_text(clean_solution(sm, optimum(sm)).record)
+    assert text == "removed A x1 blocks at One, XA; costs 0.6211% of the objective (within the 1.00% gap)"

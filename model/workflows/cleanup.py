@@ -73,16 +73,20 @@ class Fragment:
     unit: str
     it_mw: float = 0.0  # MW of IT (gpu, campus)
     vars: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+    name: str = ""  # the site's county and state, for readers
 
     def record(self, snapshot: bool = False) -> dict[str, Any]:
         """The fragment for summary.json (a snapshot's one model year is left out)."""
         # Field by field: dataclasses.asdict would deep-copy the Pyomo variables (and their whole model).
-        out: dict[str, Any] = {"kind": self.kind, "year": self.year, "where": self.where, "what": self.what,
-                               "amount": round(self.amount, 6), "unit": self.unit, "it_mw": round(self.it_mw, 6)}
+        out: dict[str, Any] = {"kind": self.kind, "year": self.year, "where": self.where, "name": self.name,
+                               "what": self.what, "amount": round(self.amount, 6), "unit": self.unit,
+                               "it_mw": round(self.it_mw, 6)}
         if snapshot:
             out.pop("year")
         if self.kind == "plant":
             out.pop("it_mw")
+        if not self.name:
+            out.pop("name")
         return out
 
 
@@ -121,8 +125,16 @@ def gpu_fragments(ym: YearModel) -> list[Fragment]:
     out = []
     for i, j in zip(*np.nonzero(frag)):
         out.append(Fragment("gpu", ym.year, str(sites[i]), str(gpus[j]), float(blocks[i, j]), "blocks",
-                            it_mw=float(it[i, j]), vars=(blocks_vars[i * n_g + j],)))
+                            it_mw=float(it[i, j]), vars=(blocks_vars[i * n_g + j],), name=site_name(ym, sites[i])))
     return out
+
+
+def site_name(ym: YearModel, site: str) -> str:
+    """"County, ST" of a candidate (what the sites table shows), or "" when the data has no names."""
+    sites = ym.data.sites
+    if "county_name" not in sites.columns or "state" not in sites.columns:
+        return ""
+    return f"{sites.at[site, 'county_name']}, {sites.at[site, 'state']}"
 
 
 def plant_vars(ym: YearModel) -> list[tuple[str, str, Any]]:
@@ -145,7 +157,8 @@ def plant_fragments(ym: YearModel) -> list[Fragment]:
     plants = plant_vars(ym)
     mw = _values([v for _, _, v in plants])
     keep = (mw > _TOL) & (mw < MIN_PLANT_MW - _TOL)
-    return [Fragment("plant", ym.year, w, t, float(x), "MW", vars=(v,))
+    at_site = lambda t: t.startswith("onsite_") or t == "bridge"  # noqa: E731  (zonal plants are in a zone)
+    return [Fragment("plant", ym.year, w, t, float(x), "MW", vars=(v,), name=site_name(ym, w) if at_site(t) else "")
             for (w, t, v), x, k in zip(plants, mw, keep) if k]
 
 
@@ -175,14 +188,14 @@ def _compute_goal(sm: SitingModel) -> bool:
 
 def near_gap_campuses(sm: SitingModel, gap: float) -> list[dict[str, Any]]:
     """Campuses whose share of the plan is below ``gap`` (see the module docstring), smallest first."""
-    rows = [{"site_id": s, "share": round(sh, 6), "facility_mw": round(f, 3), "it_mw": round(i, 3)}
+    rows = [{"site_id": s, "name": site_name(sm.final, s), "share": round(sh, 6), "facility_mw": round(f, 3), "it_mw": round(i, 3)}
             for s, (sh, f, i) in campus_shares(sm).items() if sh < gap]
     return sorted(rows, key=lambda r: (r["share"], r["site_id"]))
 
 
 def campus_fragments(sm: SitingModel, near: list[dict[str, Any]]) -> list[Fragment]:
     return [Fragment("campus", sm.horizon.last, r["site_id"], "campus", r["facility_mw"], "MW facility", it_mw=r["it_mw"],
-                     vars=tuple(ym.m.build[r["site_id"]] for ym in sm.years.values()))
+                     vars=tuple(ym.m.build[r["site_id"]] for ym in sm.years.values()), name=site_name(sm.final, r["site_id"]))
             for r in near]
 
 
