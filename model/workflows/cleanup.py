@@ -237,8 +237,8 @@ def _restrict(sm: SitingModel, removed: list[Fragment], bounds: _Bounds) -> None
         for v in members(ym.m.build):
             b = 0.0 if id(v) in gone else float(round(v.value or 0.0))
             bounds.set(v, b, b)
-        used = [v for v in members(ym.m.blocks)] + [v for _, _, v in plant_vars(ym)]
-        for v in used:
+        pieces = list(members(ym.m.blocks)) + [v for _, _, v in plant_vars(ym)]
+        for v in pieces:
             if id(v) in gone or (v.value or 0.0) <= _TOL:
                 bounds.set(v, None, 0.0)
     for f in removed:
@@ -287,6 +287,9 @@ def clean_solution(sm: SitingModel, result: SolveResult) -> Cleanup:
     if kept is None:
         record["status"] = "kept_original"
         record["fragments_left"] = [f.record(snap) for f in first]
+        if record.pop("interrupted", False):
+            record["status"] = "skipped_interrupted"
+            return Cleanup(replace(result, status="interrupted"), record)
         return Cleanup(result, record)
     r, removed = kept
     after = float(r.objective)  # type: ignore[arg-type]  # a kept re-solve has an objective
@@ -328,10 +331,15 @@ def _resolve(
                 r = solve_model(sm.m, sc.solver, None, warm_start=True, hourly=sm.hourly)
                 bounds.restore()
                 attempt |= {"rounds": round_, "status": r.status}
-                if not r.has_solution or r.objective is None or r.status == "interrupted":
+                if r.status.startswith("interrupted"):  # Ctrl-C: the original plan, and the run ends as interrupted
+                    record["interrupted"] = True
+                    kept_values = original
+                    return None  # the finally below puts the original values back
+                if not r.has_solution or r.objective is None:
                     break
                 cost = relative_cost(before, float(r.objective), maximise)
-                attempt |= {"objective": objective_in_unit(sc, float(r.objective)), "relative_cost": cost}
+                attempt |= {"objective": objective_in_unit(sc, float(r.objective)),
+                            "relative_cost": cost if math.isfinite(cost) else None}
                 if cost > gap + 1e-9:
                     break
                 kept, kept_values = (r, removed), [v.value for v in variables]

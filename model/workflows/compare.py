@@ -72,10 +72,11 @@ class BudgetMatch:
     budget_usd: float | None
     mip_gap: float | None  # the least budget lies between bound_usd and budget_usd
     bound_usd: float | None = None
+    seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return {"target_pflops": self.target_pflops, "status": self.status, "budget_usd": self.budget_usd,
-                "bound_usd": self.bound_usd, "mip_gap": self.mip_gap}
+                "bound_usd": self.bound_usd, "mip_gap": self.mip_gap, "seconds": round(self.seconds, 3)}
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,8 @@ def budget_to_reach(sm: SitingModel, pflops: float) -> BudgetMatch:
     found = result.has_solution and result.objective is not None
     usd = result.objective * USD_PER_MUSD if found and result.objective is not None else None
     bound = result.dual_bound * USD_PER_MUSD if found and result.dual_bound is not None else None
-    return BudgetMatch(target_pflops=pflops, status=result.status, budget_usd=usd, mip_gap=result.mip_gap, bound_usd=bound)
+    return BudgetMatch(target_pflops=pflops, status=result.status, budget_usd=usd, mip_gap=result.mip_gap, bound_usd=bound,
+                       seconds=result.seconds_translate + result.seconds_solve)
 
 
 def budget_spend_usd(summary: dict[str, Any], include_opex: bool) -> float | None:
