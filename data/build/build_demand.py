@@ -22,7 +22,6 @@ Pure functions on frames; ``build_zones.py`` reads the shared files and writes t
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 MODEL_YEARS: tuple[int, ...] = tuple(range(2026, 2036))
@@ -188,10 +187,3 @@ def eia930_checks(
                          "eia930_twh": measured / 1e6, "state_share_twh": model / 1e6, "ratio": measured / model})  # fmt: skip
     return pd.DataFrame(rows)
 
-
-def np_round(df: pd.DataFrame, digits: dict[str, int]) -> pd.DataFrame:
-    """Round the named columns (deterministic CSV bytes)."""
-    out = df.copy()
-    for col, d in digits.items():
-        out[col] = np.round(out[col].astype(float), d)
-    return out

@@ -44,7 +44,6 @@ PLANT_MAX_SNAP_M = 20_000.0  # GPPD points farther than this from every CONUS co
 BAD_GPPD_ROWS = ("USA0062262",)  # latitude 425.2, capacity 0 (shared/data/README.md)
 EIA_YEAR = 2024
 EIA_PRODUCER = "Total Electric Power Industry"
-HOURS_PER_YEAR = 8760.0
 # PNNL 2018 keys that are not 2016 Census county FIPS: DC is keyed by its state code; Shannon County SD
 # was renamed Oglala Lakota (46113 -> 46102, 2015); Bedford city VA merged into Bedford County (2013).
 PNNL_FIPS_FIX = {11000: 11001, 46113: 46102, 51515: 51019}
