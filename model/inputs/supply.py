@@ -64,6 +64,11 @@ class SupplyData:
     gas_usd_per_mmbtu_by_year: pd.DataFrame = field(default_factory=pd.DataFrame)  # index zone, columns year; 2023 $
     capex_multiplier: pd.DataFrame = field(default_factory=pd.DataFrame)  # index zone, columns type (x capex_usd_per_kw)
     base_year: int | None = None  # the model year zones["spare_firm_mw"] is for (zone_supply.csv base_year)
+    # The marginal energy cost and CO2 the campuses' new generation displaces, per zone (and year): the
+    # variable cost of a gas combined cycle at the zone's gas price (docs/supply_model.md). Empty: the
+    # model falls back to the scenario's gas_cc type if it has one, else no energy credit.
+    marginal_usd_per_mwh_by_year: pd.DataFrame = field(default_factory=pd.DataFrame)  # index zone, columns year
+    marginal_co2_kg_per_mwh: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))  # index zone
 
 
 def connection_options(sites: pd.DataFrame, classes: pd.DataFrame, km_by_class: pd.DataFrame) -> pd.DataFrame:
@@ -241,11 +246,29 @@ def load_supply(sites: pd.DataFrame, spare_share: float, import_share: float, ty
         gas_co2_kg_per_mmbtu=float(energy_costs["gas_co2_kg_per_mmbtu"]),
         zone_years=zone_years,
         spare_firm_mw_by_year=by_year(zone_years["spare_firm_mw"], zones.index),
-        gas_usd_per_mmbtu_by_year=load_gas_prices(zones.index, data_dir),
+        gas_usd_per_mmbtu_by_year=(gas_prices := load_gas_prices(zones.index, data_dir)),
         capex_multiplier=load_capex_multipliers(zones.index, list(generation.index), data_dir),
         base_year=base_year,
+        **marginal_energy(generation_table, gas_prices, float(energy_costs["gas_co2_kg_per_mmbtu"])),
     )
     return sites, supply
+
+
+MARGINAL_TYPE = "gas_cc"
+
+
+def marginal_energy(generation_table: pd.DataFrame, gas: pd.DataFrame, co2_kg_per_mmbtu: float) -> dict[str, object]:
+    """Per zone and year, the variable cost of a new gas combined cycle at the zone's gas price (heat rate x gas
+    + VOM, data/new_generation_costs.csv), and its CO2: the energy a zone's new generation displaces at the
+    margin. Whether or not the scenario lets the investor build gas CC, it prices the zone's marginal energy."""
+    if MARGINAL_TYPE not in generation_table.index or gas.empty:
+        return {}
+    row = generation_table.loc[MARGINAL_TYPE]
+    heat, vom = float(row["heat_rate_mmbtu_per_mwh"]), float(row["vom_usd_per_mwh"])
+    return {
+        "marginal_usd_per_mwh_by_year": gas * heat + vom,
+        "marginal_co2_kg_per_mwh": pd.Series(heat * co2_kg_per_mmbtu, index=gas.index),
+    }
 
 
 def _base_year(zones: pd.DataFrame, zone_years: pd.DataFrame, data_dir: Path) -> int:

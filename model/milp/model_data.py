@@ -82,30 +82,68 @@ class ZonalData:
     connection_mw: dict[tuple[str, str], float]  # (site, option) -> MW it can deliver
     connection_cost_musd: dict[tuple[str, str], float]  # (site, option) -> substation + spur
     gen_credit: dict[str, float]  # type -> capacity credit (firm MW per MW)
-    gen_capex_musd_per_mw: dict[str, float]  # type -> overnight capex (reported)
-    gen_cost_pv_musd_per_mw: dict[str, float]  # type -> (capex x CRF + FOM) x horizon annuity (budget)
+    gen_capex_musd_per_mw: dict[tuple[str, str], float]  # (zone, type) -> overnight capex, regional multiplier applied
+    gen_cost_pv_musd_per_mw: dict[tuple[str, str], float]  # (zone, type) -> capex + FOM x horizon annuity (snapshot budget)
     gen_energy_max_mwh_per_mw: dict[tuple[str, str], float]  # (zone, type) -> annual MWh per MW
-    gen_usd_per_mwh: dict[str, float]  # type -> fuel + VOM
+    gen_usd_per_mwh: dict[tuple[str, str], float]  # (zone, type) -> fuel at the zone's gas price that year + VOM
     gen_co2_t_per_mwh: dict[str, float]
-    ref_price_usd_per_mwh: dict[str, float]  # zone -> grid price new energy displaces (its cheapest candidate's)
-    ref_co2_t_per_mwh: dict[str, float]  # zone -> grid CO2 it displaces (its cleanest candidate's)
+    ref_price_usd_per_mwh: dict[str, float]  # zone -> the marginal energy cost new energy displaces
+    ref_co2_t_per_mwh: dict[str, float]  # zone -> the marginal CO2 it displaces
     gen_construction_years: dict[str, float] = field(default_factory=dict)  # type -> years to build (0 if unknown)
     sites_in: dict[str, list[str]] = field(default_factory=dict)  # zone -> its candidate sites
 
 
-def zonal_data(inputs: SitingData, sites: pd.DataFrame, sets: IndexSets) -> ZonalData:
-    """Per-zone and per-type coefficients, computed with pandas from :class:`SupplyData`."""
+MARGINAL_TYPE = "gas_cc"  # whose variable cost prices the energy a zone's new generation displaces
+
+
+def zone_gas_usd_per_mmbtu(supply: Any, zones: list[str], year: int) -> dict[str, float]:
+    """The zone's delivered gas price in ``year`` (data/zone_gas_price.csv; the national price where the
+    table is absent, e.g. hand-made test data; the nearest year held outside its range)."""
+    table = supply.gas_usd_per_mmbtu_by_year
+    if table is None or table.empty:
+        return dict.fromkeys(zones, float(supply.gas_fuel_usd_per_mmbtu))
+    col = min(table.columns, key=lambda c: (abs(int(c) - year), int(c)))
+    return {z: float(table.at[z, col]) if z in table.index else float(supply.gas_fuel_usd_per_mmbtu) for z in zones}
+
+
+def zonal_data(inputs: SitingData, sites: pd.DataFrame, sets: IndexSets, year: int | None = None) -> ZonalData:
+    """Per-zone and per-type coefficients of model year ``year`` (the supply's base year by default),
+    computed with pandas from :class:`SupplyData`.
+
+    One finance basis (issue 24): new generation counts its overnight capex in full in a snapshot's budget,
+    as GPUs, buildings and connections do (multi-year models pay it in its build year and keep its residual
+    value), plus its fixed O&M over the horizon; its capex carries the zone's ReEDS capital-cost multiplier.
+    Its energy displaces grid energy at the zone's marginal cost (the variable cost of a gas combined
+    cycle at the zone's gas price that year) and the marginal CO2 (that plant's), not a retail price."""
     supply = inputs.supply
     assert supply is not None
     costs = inputs.costs
     rate, horizon = costs.discount_rate, costs.horizon_years
     gen = supply.generation
-    # Capital recovery factor: the annual payment that repays 1 over the asset's life at the discount rate.
-    crf = gen["life_years"].astype(float).map(lambda life: capital_recovery_factor(rate, life))
+    zones = list(sets.ZONES)
+    year = int(year if year is not None else (supply.base_year or 2026))
     kw = KW_PER_MW / USD_PER_MUSD  # $/kW -> M$/MW
-    cost_pv = kw * (gen["capex_usd_per_kw"] * crf + gen["fom_usd_per_kw_yr"]) * annuity_factor(rate, horizon)
-    fuel = gen["heat_rate_mmbtu_per_mwh"] * supply.gas_fuel_usd_per_mmbtu
+    mult = supply.capex_multiplier
+    multiplier = {
+        (z, t): float(mult.at[z, t]) if mult is not None and not mult.empty and z in mult.index and t in mult.columns else 1.0
+        for z in zones for t in gen.index
+    }
+    capex = {(z, t): kw * float(gen.at[t, "capex_usd_per_kw"]) * multiplier[z, t] for z in zones for t in gen.index}
+    fom_pv = {t: kw * float(gen.at[t, "fom_usd_per_kw_yr"]) * annuity_factor(rate, horizon) for t in gen.index}
+    gas = zone_gas_usd_per_mmbtu(supply, zones, year)
+    heat = gen["heat_rate_mmbtu_per_mwh"].astype(float).to_dict()
+    vom = gen["vom_usd_per_mwh"].astype(float).to_dict()
+    usd_per_mwh = {(z, t): heat[t] * gas[z] + vom[t] for z in zones for t in gen.index}
     co2 = gen["heat_rate_mmbtu_per_mwh"] * supply.gas_co2_kg_per_mmbtu / 1000.0
+    table, marginal_co2 = supply.marginal_usd_per_mwh_by_year, supply.marginal_co2_kg_per_mwh
+    marginal = MARGINAL_TYPE if MARGINAL_TYPE in gen.index else None
+    if table is not None and not table.empty:
+        col = min(table.columns, key=lambda c: (abs(int(c) - year), int(c)))
+        ref_price = {z: float(table.at[z, col]) if z in table.index else 0.0 for z in zones}
+        ref_co2 = {z: float(marginal_co2.get(z, 0.0)) / 1000.0 for z in zones}
+    else:
+        ref_price = {z: (usd_per_mwh[z, marginal] if marginal else 0.0) for z in zones}
+        ref_co2 = dict.fromkeys(zones, float(co2[marginal]) if marginal else 0.0)
     conn = site_connections(supply.connections, sites)
     keys = list(zip(conn["site_id"].tolist(), conn["option"].tolist()))
     tr = supply.transfers
@@ -113,20 +151,24 @@ def zonal_data(inputs: SitingData, sites: pd.DataFrame, sets: IndexSets) -> Zona
     limit = dict(zip(zip(tr["from_zone"].tolist(), tr["to_zone"].tolist()), (tr["mw"] * supply.import_share).tolist()))
     zone_of = sites["zone"].astype(str)
     share = supply.energy_share.to_dict(orient="index")  # zone -> type -> share
+    spare = supply.zones["spare_firm_mw"]
+    by_year = supply.spare_firm_mw_by_year
+    if by_year is not None and not by_year.empty and year in by_year.columns:
+        spare = by_year[year]
     return ZonalData(
         zone_of=as_dict(zone_of),
-        spare_mw=(supply.zones["spare_firm_mw"] * supply.spare_share).reindex(sets.ZONES).to_dict(),
+        spare_mw=(spare * supply.spare_share).reindex(sets.ZONES).to_dict(),
         interface_max_mw={k: float(limit[k]) for k in sets.INTERFACES},
         connection_mw=dict(zip(keys, conn["mw"].astype(float).tolist())),
         connection_cost_musd=dict(zip(keys, (conn["cost_usd"].astype(float) / USD_PER_MUSD).tolist())),
         gen_credit=gen["capacity_credit"].astype(float).to_dict(),
-        gen_capex_musd_per_mw=(kw * gen["capex_usd_per_kw"]).to_dict(),
-        gen_cost_pv_musd_per_mw=cost_pv.to_dict(),
+        gen_capex_musd_per_mw=capex,
+        gen_cost_pv_musd_per_mw={(z, t): capex[z, t] + fom_pv[t] for z, t in capex},
         gen_energy_max_mwh_per_mw={(z, t): float(share[z][t]) * HOURS_PER_YEAR for z, t in sets.ZONES_GEN_ENERGY},
-        gen_usd_per_mwh=(fuel + gen["vom_usd_per_mwh"]).to_dict(),
+        gen_usd_per_mwh=usd_per_mwh,
         gen_co2_t_per_mwh=co2.to_dict(),
-        ref_price_usd_per_mwh=sites.groupby("zone")["price_usd_per_mwh"].min().astype(float).to_dict(),
-        ref_co2_t_per_mwh=(sites.groupby("zone")["co2_kg_per_mwh"].min() / 1000.0).astype(float).to_dict(),
+        ref_price_usd_per_mwh=ref_price,
+        ref_co2_t_per_mwh=ref_co2,
         sites_in=_members(zone_of),
         gen_construction_years=(
             gen["construction_years"].astype(float) if "construction_years" in gen else pd.Series(0.0, index=gen.index)
@@ -184,7 +226,9 @@ def data_for_year(data: ModelData, year: int) -> ModelData:
     gpu = _rescale(data.gpu_price_factor, _tax_factor(inputs.tax_equipment, sites, first), _tax_factor(inputs.tax_equipment, sites, year))
     other = _rescale(data.facility_capex_factor, _tax_factor(inputs.tax_construction, sites, first),
                      _tax_factor(inputs.tax_construction, sites, year))
+    supply = zonal_data(inputs, data.sites, data.sets, year) if data.supply is not None else None
     return replace(data, year=year, block_price_musd=price, blocks_max=blocks_max, gpu_price_factor=gpu, facility_capex_factor=other,
+                   supply=supply,
                    energy=data.energy if data.energy is not None and year in hourly_years(data) else None)
 
 

@@ -124,8 +124,8 @@ def supply_tables(sm: YearModel) -> tuple[pd.DataFrame, pd.DataFrame]:
             continue
         rows.append({
             "zone": zone, "type": t, "new_mw": round(mw, 6), "firm_mw": round(mw * z.gen_credit[t], 6),
-            "energy_mwh_per_year": round(mwh, 3), "capex_usd": round(mw * z.gen_capex_musd_per_mw[t] * USD_PER_MUSD, 0),
-            "cost_pv_usd": round(mw * z.gen_cost_pv_musd_per_mw[t] * USD_PER_MUSD, 0),
+            "energy_mwh_per_year": round(mwh, 3), "capex_usd": round(mw * z.gen_capex_musd_per_mw[zone, t] * USD_PER_MUSD, 0),
+            "cost_pv_usd": round(mw * z.gen_cost_pv_musd_per_mw[zone, t] * USD_PER_MUSD, 0),
             "co2_t_per_year": round(mwh * z.gen_co2_t_per_mwh[t], 1),
         })
     mw = minimal_imports(sm)
@@ -194,7 +194,7 @@ def _new_gen_energy_terms(sm: YearModel) -> tuple[float, float]:
     energy = new_gen_energy_mwh(sm)
     gas = {k: v for k, v in energy.items() if k[1] in ("gas_cc", "gas_ct")}
     co2 = sum(z.gen_co2_t_per_mwh[t] * mwh for (_, t), mwh in gas.items())
-    usd = sum(z.gen_usd_per_mwh[t] * mwh for (_, t), mwh in gas.items())
+    usd = sum(z.gen_usd_per_mwh[k] * mwh for k, mwh in gas.items())
     return (usd + float(pyo.value(m.carbon_price_usd_per_tco2)) * co2) / USD_PER_MUSD, co2
 
 

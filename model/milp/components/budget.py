@@ -189,7 +189,7 @@ def cost_coefficients(
     if z is not None:
         variables = variables + (members(m.connect), members(m.new_gen_mw))
         pieces.append(arr((z.connection_cost_musd[k] for k in sets.SITES_CONNECTIONS), len(sets.SITES_CONNECTIONS)))
-        pieces.append(arr((z.gen_cost_pv_musd_per_mw[t] for _, t in sets.ZONES_GEN), len(sets.ZONES_GEN)))
+        pieces.append(arr((z.gen_cost_pv_musd_per_mw[k] for k in sets.ZONES_GEN), len(sets.ZONES_GEN)))
     capex = np.concatenate(pieces)
     if not include_opex:
         return variables, np.arange(len(capex)), lambda: capex
@@ -202,7 +202,7 @@ def cost_coefficients(
     if z is not None:
         variables = variables + (members(m.new_gen_mwh),)
         keys = sets.ZONES_GEN_ENERGY
-        net_usd = arr((z.gen_usd_per_mwh[t] - z.ref_price_usd_per_mwh[k] for k, t in keys), len(keys))
+        net_usd = arr((z.gen_usd_per_mwh[k, t] - z.ref_price_usd_per_mwh[k] for k, t in keys), len(keys))
         net_co2 = arr((z.gen_co2_t_per_mwh[t] - z.ref_co2_t_per_mwh[k] for k, t in keys), len(keys))
         energy = [net_usd, net_co2]
     cols = np.arange(sum(map(len, variables)))

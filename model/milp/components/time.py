@@ -211,7 +211,7 @@ def add_cash(sm: SitingModel) -> None:
     for k in gen_keys:
         gen_in[k[2]].append(k)
     m.capex_generation_musd = pyo.Expression(
-        m.YEARS, rule=lambda m, y: sum(z.gen_capex_musd_per_mw[g] * m.gen_build_mw[zz, g, v] for zz, g, v in gen_in[y]) if z is not None else 0.0
+        m.YEARS, rule=lambda m, y: sum(z.gen_capex_musd_per_mw[zz, g] * m.gen_build_mw[zz, g, v] for zz, g, v in gen_in[y]) if z is not None else 0.0
     )
     m.capex_musd = pyo.Expression(
         m.YEARS,
@@ -253,7 +253,7 @@ def add_cash(sm: SitingModel) -> None:
             + sum(t.shell_residual[y] * build_cost[s, y] * added_mw(s, y) for s in sites for y in years)
             + sum(t.connection_residual[y] * m.capex_connection_musd[y] for y in years)
             + sum(t.bridge_residual[y] * m.capex_bridge_musd[y] for y in years)
-            + (sum(t.gen_residual[g, v] * z.gen_capex_musd_per_mw[g] * m.gen_build_mw[zz, g, v] for zz, g, v in gen_keys) if z is not None else 0.0)
+            + (sum(t.gen_residual[g, v] * z.gen_capex_musd_per_mw[zz, g] * m.gen_build_mw[zz, g, v] for zz, g, v in gen_keys) if z is not None else 0.0)
         )
     m.it_mw_online = pyo.Expression(m.YEARS, rule=lambda m, y: Y[y].m.it_mw_total)
     m.pflops_online = pyo.Expression(m.YEARS, rule=lambda m, y: Y[y].m.compute_pflops)
