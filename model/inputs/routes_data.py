@@ -104,7 +104,8 @@ def load_power_routes(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
     dup = df.duplicated(["route", "variant", "quantity"])
     if dup.any():
         r = df.loc[dup].iloc[0]
-        raise InputDataError(f"{path}: columns 'route', 'variant', 'quantity': duplicate row ({r['route']}, {r['variant']}, {r['quantity']})")
+        key = f"({r['route']}, {r['variant']}, {r['quantity']})"
+        raise InputDataError(f"{path}: columns 'route', 'variant', 'quantity': duplicate row {key}")
     return df
 
 
@@ -115,7 +116,8 @@ def load_county_routes(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
     df = read_csv(path, COUNTY_ROUTES_SCHEMA)
     bad_fips = ~df["county_fips"].str.fullmatch(r"\d{5}")
     if bad_fips.any():
-        raise InputDataError(f"{path}: column 'county_fips': {shown(df.loc[bad_fips, 'county_fips'].iloc[0])} is not a 5-digit FIPS code")
+        value = shown(df.loc[bad_fips, "county_fips"].iloc[0])
+        raise InputDataError(f"{path}: column 'county_fips': {value} is not a 5-digit FIPS code")
     unknown = ~df["route"].isin(ROUTES)
     if unknown.any():
         raise InputDataError(f"{path}: column 'route': unknown route {shown(df.loc[unknown, 'route'].iloc[0])}")
@@ -128,12 +130,15 @@ def load_county_routes(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
     dup = df.duplicated(["county_fips", "route", "variant"])
     if dup.any():
         r = df.loc[dup].iloc[0]
-        raise InputDataError(f"{path}: columns 'county_fips', 'route', 'variant': duplicate row ({r['county_fips']}, {r['route']}, {r['variant']})")
+        key = f"({r['county_fips']}, {r['route']}, {r['variant']})"
+        raise InputDataError(f"{path}: columns 'county_fips', 'route', 'variant': duplicate row {key}")
     kind = pd.DataFrame.from_dict(ROUTE_KIND, orient="index", columns=["firm", "grid", "group"])
     return df.join(kind, on="route")
 
 
-def site_routes(sites: pd.DataFrame, data_dir: Path = DEFAULT_DATA_DIR, county_routes: pd.DataFrame | None = None) -> pd.DataFrame:
+def site_routes(
+    sites: pd.DataFrame, data_dir: Path = DEFAULT_DATA_DIR, county_routes: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The route rows of every candidate (``sites`` indexed by site id with a ``county_fips`` column), with
     a ``site_id`` column, in site order. A candidate whose county has no row is an error naming the file."""
     table = load_county_routes(data_dir) if county_routes is None else county_routes
@@ -144,7 +149,8 @@ def site_routes(sites: pd.DataFrame, data_dir: Path = DEFAULT_DATA_DIR, county_r
     if not known.all():
         i = _first_bad(~known.to_numpy())
         raise InputDataError(
-            f"{data_dir / COUNTY_ROUTES_FILE}: column 'county_fips': no row for county {shown(fips.iloc[i])} (site {shown(str(sites.index[i]))})"
+            f"{data_dir / COUNTY_ROUTES_FILE}: column 'county_fips': no row for county {shown(fips.iloc[i])} "
+            f"(site {shown(str(sites.index[i]))})"
         )
     left = pd.DataFrame({"site_id": sites.index.astype(str), "county_fips": fips.to_numpy(), "_order": np.arange(len(sites))})
     out = left.merge(table, on="county_fips", how="left", sort=False)
