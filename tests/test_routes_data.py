@@ -51,6 +51,14 @@ def test_evidence_table_in_the_doc_is_what_the_script_computes() -> None:
     assert _script("compare_routes_evidence").main(["--check"]) == 0
 
 
+def test_evidence_cases_are_sourced_dated_and_in_the_route_table() -> None:
+    e = pd.read_csv(DATA / "evidence_time_to_power.csv", dtype={"county_fips": str})
+    assert (e["source"].str.len() > 80).all()
+    assert (pd.to_datetime(e["start_date"]) < pd.to_datetime(e["first_power_date"])).all()
+    assert set(e["route_class"]) <= set(ROUTES) | {"unknown"}
+    assert set(e["county_fips"]) <= set(load_county_routes()["county_fips"])
+
+
 def test_route_table_every_row_sourced_and_estimates_carry_a_range() -> None:
     r = load_power_routes()
     assert set(r["route"]) == set(ROUTES)
