@@ -172,7 +172,9 @@ def load_inputs(scenario: Scenario, data_dir: Path | None = None, origin: str | 
     supply = None
     if scenario.supply.model == "zonal":
         cfg = scenario.supply
-        sites, supply = load_supply(sites, cfg.spare_share, cfg.import_share, list(cfg.new_generation), data_dir)
+        # County candidates connect by their routes to power; points (substations, files) by voltage class.
+        firm_power = cfg.firm_power if scenario.candidates.kind == "counties" else None
+        sites, supply = load_supply(sites, cfg.spare_share, cfg.import_share, list(cfg.new_generation), data_dir, firm_power)
     energy = None
     if scenario.energy.enabled:
         cfg_e = scenario.energy

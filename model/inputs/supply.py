@@ -29,6 +29,7 @@ from model.inputs.datasets import (
     load_zone_supply,
     load_zone_transfers,
 )
+from model.inputs.routes_data import load_power_routes, site_routes
 from model.inputs.timeseries import load_energy_costs, load_energy_profiles
 
 # Energy types whose annual output is capped by the zone's capacity factor (energy_profiles.csv).
@@ -69,6 +70,12 @@ class SupplyData:
     # model falls back to the scenario's gas_cc type if it has one, else no energy credit.
     marginal_usd_per_mwh_by_year: pd.DataFrame = field(default_factory=pd.DataFrame)  # index zone, columns year
     marginal_co2_kg_per_mwh: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))  # index zone
+    # Routes to power (county candidates, data/county_routes.csv): ``connections`` then carries ``group``
+    # (existing_station | large_connection: at most one of each per site) and ``first_power_years``; the
+    # flexible (non-firm) service at the existing station and the on-site gas route, per site. Empty: every
+    # connection is one choice available at once (user points, hand-made data).
+    flexible: pd.DataFrame = field(default_factory=pd.DataFrame)  # index site_id: mw, first_power_years
+    onsite: pd.DataFrame = field(default_factory=pd.DataFrame)  # index site_id: mw, first_power_years, usd_per_mw
 
 
 def connection_options(sites: pd.DataFrame, classes: pd.DataFrame, km_by_class: pd.DataFrame) -> pd.DataFrame:
@@ -96,6 +103,49 @@ def connection_options(sites: pd.DataFrame, classes: pd.DataFrame, km_by_class: 
     cheapest_above = opts.groupby("site_id")["cost_usd"].cummin().groupby(opts["site_id"]).shift(1)
     keep = cheapest_above.isna() | (opts["cost_usd"] < cheapest_above - 1e-6)
     return opts.loc[keep].sort_values(["site_id", "voltage_class"]).reset_index(drop=True)
+
+
+KV_CLASS = {69: 1, 115: 2, 138: 3, 161: 4, 230: 5, 345: 6, 500: 7}  # the voltage classes' order, for reports
+
+
+def route_connections(routes: pd.DataFrame, basis: str) -> pd.DataFrame:
+    """Connection options from the candidates' route rows (model.inputs.routes_data.site_routes): each existing
+    substation (group existing_station) and each large connection (group large_connection: a new substation
+    on a 230/345/500 kV line, or on the queue basis the same with the queue's date), with MW, cost and first-
+    power years. A large option another one dominates (no fewer MW, no more cost, no later) is dropped."""
+    large = "new_substation_line" if basis == "routes" else "firm_queue"
+    rows = routes.loc[routes["route"].isin(["existing_substation", large])].copy()
+    prefix = rows["route"].map({"existing_substation": "station", large: "new" if basis == "routes" else "queue"})
+    kv = rows["variant"].str.removeprefix("kv").astype(int)
+    km = rows["basis"].str.extract(r"at ([0-9.]+) km", expand=False).astype(float)
+    out = pd.DataFrame({
+        "site_id": rows["site_id"].astype(str).to_numpy(), "option": (prefix + "_" + rows["variant"]).to_numpy(),
+        "voltage_class": kv.map(KV_CLASS).fillna(0).astype(int).to_numpy(), "class_kv": kv.astype(float).to_numpy(),
+        "km": km.to_numpy(), "mw": rows["max_mw"].astype(float).to_numpy(), "cost_usd": rows["cost_usd"].astype(float).to_numpy(),
+        "group": rows["group"].to_numpy(), "route": rows["route"].to_numpy(),
+        "first_power_years": rows["first_power_years"].astype(float).to_numpy(),
+    })
+    big = out["group"] == "large_connection"
+    opts = out.loc[big].sort_values(["site_id", "mw", "cost_usd", "first_power_years"], ascending=[True, False, True, True], kind="stable")
+    keep = []
+    for _, g in opts.groupby("site_id", sort=False):
+        kept: list[tuple[float, float, float]] = []
+        for i, r in g.iterrows():
+            if any(mw >= r["mw"] and cost <= r["cost_usd"] + 1e-6 and yrs <= r["first_power_years"] + 1e-9 for mw, cost, yrs in kept):
+                continue
+            kept.append((r["mw"], r["cost_usd"], r["first_power_years"]))
+            keep.append(i)
+    out = pd.concat([out.loc[~big], out.loc[keep]])
+    return out.sort_values(["site_id", "group", "class_kv"], kind="stable").reset_index(drop=True)
+
+
+def route_extras(routes: pd.DataFrame, reserve_share: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per site, the flexible (non-firm) service at the existing station and the on-site gas route (MW served,
+    years, $ per MW served with ``reserve_share`` spare units inside, data/power_routes.csv)."""
+    flex = routes.loc[routes["route"] == "flexible_interim"].drop_duplicates("site_id").set_index("site_id")
+    gas = routes.loc[routes["route"] == "onsite_gas"].drop_duplicates("site_id").set_index("site_id")
+    onsite = gas[["max_mw", "first_power_years", "usd_per_mw"]].rename(columns={"max_mw": "mw"}).astype(float)
+    return flex[["max_mw", "first_power_years"]].rename(columns={"max_mw": "mw"}).astype(float), onsite.assign(reserve_share=reserve_share)
 
 
 def zone_energy_share(generation: pd.DataFrame, zones: pd.DataFrame, profiles: pd.DataFrame | None) -> pd.DataFrame:
@@ -212,8 +262,12 @@ def load_capex_multipliers(zones: pd.Index, types: list[str], data_dir: Path = D
 
 
 def load_supply(sites: pd.DataFrame, spare_share: float, import_share: float, types: list[str],
-                data_dir: Path = DEFAULT_DATA_DIR) -> tuple[pd.DataFrame, SupplyData]:
-    """The candidates with their zone columns, and the zonal supply data, from the default tables."""
+                data_dir: Path = DEFAULT_DATA_DIR, firm_power: str | None = None) -> tuple[pd.DataFrame, SupplyData]:
+    """The candidates with their zone columns, and the zonal supply data, from the default tables.
+
+    ``firm_power`` ("routes" or "queue"): county candidates connect by their routes to power
+    (data/county_routes.csv, :func:`route_connections`); None: by the substation classes (user points,
+    substation candidates)."""
     zones = load_zone_supply(data_dir)
     sites = attach_zone_facts(sites, load_county_zone(data_dir), zones, load_county_time_to_power(data_dir))
     generation_table = load_new_generation_costs(data_dir)
@@ -226,11 +280,23 @@ def load_supply(sites: pd.DataFrame, spare_share: float, import_share: float, ty
     if generation["construction_years"].isna().any():
         missing = generation.index[generation["construction_years"].isna()][0]
         raise InputDataError(f"time_to_power.csv: no construction row for '{missing}'")
-    classes = load_connection_classes(data_dir)
-    connections = connection_options(sites, classes, site_km_by_class(sites, load_county_substations(data_dir)))
+    flexible, onsite = pd.DataFrame(), pd.DataFrame()
+    if firm_power is not None:
+        routes = site_routes(sites, data_dir)
+        connections = route_connections(routes, firm_power)
+        table = load_power_routes(data_dir)
+        reserve = table.loc[(table["route"] == "onsite_gas") & (table["quantity"] == "reserve_share"), "mid"]
+        flexible, onsite = route_extras(routes, float(reserve.iloc[0]) if len(reserve) else 0.0)
+        source = "county_routes.csv"
+    else:
+        classes = load_connection_classes(data_dir)
+        connections = connection_options(sites, classes, site_km_by_class(sites, load_county_substations(data_dir)))
+        source = "county_substation.csv"
     no_option = sites.index.difference(pd.Index(connections["site_id"].unique()))
-    if len(no_option):
-        raise InputDataError(f"county_substation.csv: no connection option for site '{no_option[0]}'")
+    if len(no_option) and firm_power is None:
+        raise InputDataError(f"{source}: no connection option for site '{no_option[0]}'")
+    # By routes, a county with neither a station within reach nor a 230 kV+ line within 80 km has no grid
+    # option: only on-site power can serve a campus there (docs/routes.md).
     energy_costs = load_energy_costs(data_dir)
     zone_years = load_zone_years(zones.index, data_dir)
     base_year = _base_year(zones, zone_years, data_dir)
@@ -250,6 +316,8 @@ def load_supply(sites: pd.DataFrame, spare_share: float, import_share: float, ty
         capex_multiplier=load_capex_multipliers(zones.index, list(generation.index), data_dir),
         base_year=base_year,
         **marginal_energy(generation_table, gas_prices, float(energy_costs["gas_co2_kg_per_mmbtu"])),
+        flexible=flexible,
+        onsite=onsite,
     )
     return sites, supply
 

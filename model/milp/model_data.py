@@ -91,6 +91,9 @@ class ZonalData:
     ref_co2_t_per_mwh: dict[str, float]  # zone -> the marginal CO2 it displaces
     gen_construction_years: dict[str, float] = field(default_factory=dict)  # type -> years to build (0 if unknown)
     sites_in: dict[str, list[str]] = field(default_factory=dict)  # zone -> its candidate sites
+    # (site, option) -> existing_station | large_connection (by routes: at most one of each); empty: one choice
+    connection_group: dict[tuple[str, str], str] = field(default_factory=dict)
+    gas_usd_per_mmbtu: dict[str, float] = field(default_factory=dict)  # zone -> delivered gas price that year
 
 
 MARGINAL_TYPE = "gas_cc"  # whose variable cost prices the energy a zone's new generation displaces
@@ -161,6 +164,8 @@ def zonal_data(inputs: SitingData, sites: pd.DataFrame, sets: IndexSets, year: i
         interface_max_mw={k: float(limit[k]) for k in sets.INTERFACES},
         connection_mw=dict(zip(keys, conn["mw"].astype(float).tolist())),
         connection_cost_musd=dict(zip(keys, (conn["cost_usd"].astype(float) / USD_PER_MUSD).tolist())),
+        connection_group=dict(zip(keys, conn["group"].astype(str).tolist())) if "group" in conn else {},
+        gas_usd_per_mmbtu=gas,
         gen_credit=gen["capacity_credit"].astype(float).to_dict(),
         gen_capex_musd_per_mw=capex,
         gen_cost_pv_musd_per_mw={(z, t): capex[z, t] + fom_pv[t] for z, t in capex},
@@ -200,6 +205,7 @@ def _time_data(inputs: SitingData, sites: pd.DataFrame, horizon: Horizon, zonal:
         zonal.gen_construction_years if zonal is not None else {},
         zones["peak_mw"].astype(float).to_dict() if zones is not None and "peak_mw" in zones else {},
         sc.objective.target_it_mw,
+        supply,
     )
 
 

@@ -96,15 +96,28 @@ def _zonal_columns(sm: YearModel, ids: list[str], sites: pd.DataFrame, out: pd.D
     """Zonal supply: zone, its spare firm MW, time to power and the chosen connection."""
     m, z = sm.m, sm.data.supply
     assert z is not None
-    chosen = {s: c for s, c in sm.data.sets.SITES_CONNECTIONS if s in out.index and round(pyo.value(m.connect[s, c])) == 1}
+    # By routes a site may take an existing station and a large connection (their MW add up).
+    chosen: dict[str, list[str]] = {}
+    for s, c in sm.data.sets.SITES_CONNECTIONS:
+        if s in out.index and round(pyo.value(m.connect[s, c])) == 1:
+            chosen.setdefault(s, []).append(c)
     conn = sm.data.inputs.supply.connections.set_index(["site_id", "option"]) if sm.data.inputs.supply is not None else None
     out["zone"] = sites["zone"]
     out["spare_firm_mw_zone"] = sites["spare_firm_mw_zone"].astype(float)
-    out["time_to_power_years"] = sites["time_to_power_years"].astype(float)
-    out["connection_option"] = [chosen.get(s, "") for s in ids]
-    out["substation_kv"] = [float(conn.at[(s, chosen[s]), "class_kv"]) if s in chosen else 0.0 for s in ids]
-    out["substation_km"] = [float(conn.at[(s, chosen[s]), "km"]) if s in chosen else 0.0 for s in ids]
-    out["connection_mw"] = [z.connection_mw[s, chosen[s]] if s in chosen else 0.0 for s in ids]
+
+    def pick(s: str, col: str, how: Any) -> float:
+        values = [float(conn.at[(s, c), col]) for c in chosen.get(s, []) if conn is not None and col in conn.columns]
+        return float(how(values)) if values else 0.0
+
+    by_routes = conn is not None and "first_power_years" in conn.columns
+    out["time_to_power_years"] = (
+        [pick(s, "first_power_years", min) if s in chosen else np.nan for s in ids] if by_routes
+        else sites["time_to_power_years"].astype(float)
+    )
+    out["connection_option"] = ["+".join(chosen.get(s, [])) for s in ids]
+    out["substation_kv"] = [pick(s, "class_kv", max) for s in ids]
+    out["substation_km"] = [pick(s, "km", max) for s in ids]
+    out["connection_mw"] = [sum(z.connection_mw[s, c] for c in chosen.get(s, [])) for s in ids]
     out["connection_cost_usd"] = out["capex_interconnect_usd"]
     return out
 
