@@ -11,6 +11,7 @@ import html
 import json
 import re
 import shutil
+import socket
 import sys
 import threading
 import time
@@ -309,18 +310,30 @@ def no_serving(monkeypatch: pytest.MonkeyPatch) -> type[_Captured]:
     return _Captured
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def test_serve_binds_to_loopback_by_default(served: Path, no_serving: type[_Captured]) -> None:
     runner = CliRunner()
-    result = runner.invoke(cli_app, ["serve", str(served), "--port", "18765"])
+    port = _free_port()
+    result = runner.invoke(cli_app, ["serve", str(served), "--port", str(port)])
     assert result.exit_code == 0, result.output
-    assert no_serving.host == "127.0.0.1" and no_serving.port == 18765
-    refused = runner.invoke(cli_app, ["serve", str(served), "--host", "0.0.0.0", "--port", "18766"])
-    assert refused.exit_code == 2 and "--allow-remote" in refused.output and no_serving.port == 18765
-    allowed = runner.invoke(cli_app, ["serve", str(served), "--host", "0.0.0.0", "--port", "18767", "--allow-remote"])
+    assert no_serving.host == "127.0.0.1" and no_serving.port == port
+    refused = runner.invoke(cli_app, ["serve", str(served), "--host", "0.0.0.0", "--port", str(_free_port())])
+    assert refused.exit_code == 2 and "--allow-remote" in refused.output and no_serving.port == port
+    allowed = runner.invoke(cli_app, ["serve", str(served), "--host", "0.0.0.0", "--port", str(_free_port()), "--allow-remote"])
     assert allowed.exit_code == 0 and "warning" in allowed.output and "no login" in allowed.output
     assert no_serving.host == "0.0.0.0"
-    missing = runner.invoke(cli_app, ["serve", str(served / "nope"), "--port", "18768"])
+    missing = runner.invoke(cli_app, ["serve", str(served / "nope"), "--port", str(_free_port())])
     assert missing.exit_code == 2 and "is not a folder" in missing.output
+    with socket.socket() as busy:  # a port in use is a one-line error before anything starts
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = runner.invoke(cli_app, ["serve", str(served), "--port", str(busy.getsockname()[1])])
+    assert taken.exit_code == 2 and "is in use" in taken.output
 
 
 def test_requests_for_other_hosts_and_foreign_posts_are_refused(served: Path) -> None:
