@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["load_scenario", "load_inputs", "build_model", "solve_model", "run_scenario"]
+__all__ = ["load_scenario", "load_inputs", "build_model", "solve_model", "run_scenario", "load_run"]
 __version__ = "0.1.0"
 
 _EXPORTS = {
@@ -17,6 +17,7 @@ _EXPORTS = {
     "build_model": "model.milp.build",
     "solve_model": "model.solve.highs",
     "run_scenario": "model.workflows.engine",
+    "load_run": "model.results.load_run",  # reopen a finished run folder (RunResult, statistics())
 }
 
 

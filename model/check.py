@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.core.units import HOURS_PER_YEAR, annuity_factor, capital_recovery_factor
+from model.core.units import HOURS_PER_YEAR, annuity_factor
 from model.inputs.load import SitingData
 from model.milp.components.dispatch import (
     NEW_BATTERY_HOURS,
@@ -157,7 +157,8 @@ def _check_energy_mode(
         hr = gas_rows["type"].map(g["heat_rate_mmbtu_per_mwh"])
         mwh = gas_rows["energy_mwh_per_year"]
         co2 += float((mwh * hr * inputs.supply.gas_co2_kg_per_mmbtu / 1000.0).sum())
-        cost += float((mwh * (hr * inputs.supply.gas_fuel_usd_per_mmbtu + gas_rows["type"].map(g["vom_usd_per_mwh"]))).sum())
+        fuel = gas_rows["zone"].map(_zone_gas(inputs.supply)).fillna(inputs.supply.gas_fuel_usd_per_mmbtu)
+        cost += float((mwh * (hr * fuel + gas_rows["type"].map(g["vom_usd_per_mwh"]))).sum())
     # Sites dearer (or dirtier) than their zone's cheapest candidate pay the difference on their load.
 
     candidates = active_sites(inputs)
@@ -231,11 +232,16 @@ def _check_zonal(
     tol = _ABS_MW * (1 + len(flows) + len(gen))
     for zone in short.index[short > tol]:
         problems.append(f"zone {zone}: campus MW not covered by {supply.spare_share:g} x spare + imports + new generation (short {short[zone]:.1f} MW)")
+    # One finance basis: overnight capex in full (the zone's capital-cost multiplier) plus fixed O&M over the horizon.
     rate = costs.discount_rate
-    life = gen["type"].map(gen_types["life_years"]).astype(float)
-    crf = life.map(lambda years: capital_recovery_factor(rate, years))
-    per_kw_yr = gen["type"].map(gen_types["capex_usd_per_kw"]) * crf + gen["type"].map(gen_types["fom_usd_per_kw_yr"])
-    cost_pv = float((per_kw_yr * 1000.0 * gen["new_mw"]).sum()) * annuity_factor(rate, costs.horizon_years)
+    mult = supply.capex_multiplier
+    multiplier = np.array([
+        float(mult.at[z, t]) if not mult.empty and z in mult.index and t in mult.columns else 1.0
+        for z, t in gen[["zone", "type"]].itertuples(index=False)
+    ])
+    per_kw = gen["type"].map(gen_types["capex_usd_per_kw"]).to_numpy(dtype=float) * multiplier
+    fom = gen["type"].map(gen_types["fom_usd_per_kw_yr"]).to_numpy(dtype=float) * annuity_factor(rate, costs.horizon_years)
+    cost_pv = float(((per_kw + fom) * 1000.0 * gen["new_mw"].to_numpy(dtype=float)).sum())
     if firm_need_mw is not None:
         return problems, conn_usd, cost_pv, 0.0, 0.0
     # New energy: within the plant's annual maximum and the zone's campus energy.
@@ -250,17 +256,43 @@ def _check_zonal(
     zone_mwh = energy_mwh.groupby(zone_of).sum()
     for zone in used.index[used > zone_mwh.reindex(used.index, fill_value=0.0) + 1.0]:
         problems.append(f"zone {zone}: new generation energy above its campuses' energy")
-    # Costs: fuel + VOM + carbon less the grid energy displaced.
-    candidates = active_sites(inputs)
-    ref_price = candidates.groupby("zone")["price_usd_per_mwh"].min()
-    ref_co2 = candidates.groupby("zone")["co2_kg_per_mwh"].min() / 1000.0
+    # Costs: fuel at the zone's gas price + VOM + carbon, less the marginal energy and CO2 displaced.
+    ref_price, ref_co2 = _marginal_energy(supply)
     hr = gen["type"].map(gen_types["heat_rate_mmbtu_per_mwh"])
     co2_rate = hr * supply.gas_co2_kg_per_mmbtu / 1000.0
-    usd_rate = hr * supply.gas_fuel_usd_per_mmbtu + gen["type"].map(gen_types["vom_usd_per_mwh"])
+    usd_rate = hr * gen["zone"].map(_zone_gas(supply)).fillna(supply.gas_fuel_usd_per_mmbtu) + gen["type"].map(gen_types["vom_usd_per_mwh"])
     mwh = gen["energy_mwh_per_year"]
     d_co2 = float((mwh * (co2_rate - gen["zone"].map(ref_co2).fillna(0.0))).sum())
     d_usd = float((mwh * (usd_rate - gen["zone"].map(ref_price).fillna(0.0))).sum()) + carbon_price * d_co2
     return problems, conn_usd, cost_pv, d_usd, d_co2
+
+
+def _snapshot_column(table: pd.DataFrame, year: int) -> pd.Series:
+    col = min(table.columns, key=lambda c: (abs(int(c) - year), int(c)))
+    return table[col].astype(float)
+
+
+def _zone_gas(supply: Any) -> pd.Series:
+    """Each zone's gas price in the supply's base year (the national price where no table is held)."""
+    table = supply.gas_usd_per_mmbtu_by_year
+    if table is None or table.empty:
+        return pd.Series(dtype=float)
+    return _snapshot_column(table, supply.base_year or 2026)
+
+
+def _marginal_energy(supply: Any) -> tuple[pd.Series, pd.Series]:
+    """Per zone, the energy price ($/MWh) and CO2 (t/MWh) new energy displaces: the supply's marginal table,
+    else a new gas CC's variable cost and CO2 where the scenario offers gas CC, else nothing."""
+    table = supply.marginal_usd_per_mwh_by_year
+    if table is not None and not table.empty:
+        return _snapshot_column(table, supply.base_year or 2026), supply.marginal_co2_kg_per_mwh.astype(float) / 1000.0
+    g = supply.generation
+    if "gas_cc" not in g.index:
+        return pd.Series(dtype=float), pd.Series(dtype=float)
+    zones = supply.zones.index
+    gas = _zone_gas(supply).reindex(zones).fillna(supply.gas_fuel_usd_per_mmbtu)
+    heat = float(g.at["gas_cc", "heat_rate_mmbtu_per_mwh"])
+    return gas * heat + float(g.at["gas_cc", "vom_usd_per_mwh"]), pd.Series(heat * supply.gas_co2_kg_per_mmbtu / 1000.0, index=zones)
 
 
 def check_solution(

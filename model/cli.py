@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import signal
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Iterator, Optional
+from typing import TYPE_CHECKING, Annotated, Callable, Iterator, Optional
 
 import typer
 from pydantic import ValidationError
@@ -15,12 +16,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from model.core.errors import ScenarioError, SitingError
+from model.core.errors import ScenarioError, SitingError, one_line
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
     from model.config import Scenario
+    from model.solve.highs import Progress as SolveProgress
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Site AI data centers in the contiguous US.")
 # Outside a terminal (pipes, CI logs) rich would wrap tables at 80 columns; give it room instead.
@@ -57,8 +59,9 @@ def _internal(err: Exception) -> None:
     """A bug, not bad input: one line, the way to get the traceback, and a distinct exit code."""
     if _State.debug:
         raise err
+    first = str(err).strip().splitlines()[0] if str(err).strip() else ""
     err_console.print(
-        f"[bold red]internal error:[/] {type(err).__name__}: {escape(str(err).splitlines()[0] if str(err) else '')} (rerun with --debug for the traceback and report it)",
+        f"[bold red]internal error:[/] {type(err).__name__}: {escape(one_line(first))} (rerun with --debug for the traceback and report it)",
         highlight=False,
         soft_wrap=True,
     )
@@ -75,8 +78,9 @@ def main(
 def _fail(err: BaseException) -> None:
     if _State.debug:
         raise err
-    # Escaped: messages quote TOML such as "[energy] enabled = true", which rich would eat as markup.
-    err_console.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
+    # one_line: control characters escaped and the length capped, whatever raised it; escape(): messages
+    # quote TOML such as "[energy] enabled = true", which rich would eat as markup.
+    err_console.print(f"[bold red]error:[/] {escape(one_line(err))}", highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -97,19 +101,80 @@ def _contract(interrupted: str = "interrupted: nothing written") -> Iterator[Non
     except KeyboardInterrupt:
         err_console.print(interrupted, highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_INTERRUPTED)
-    except RecursionError as err:
-        _fail(SitingError(f"input nested too deeply ({err})"))
+    except RecursionError:
+        _fail(SitingError("input nested too deeply"))
     except Exception as err:  # noqa: BLE001 - a bug: one line, --debug for the traceback
         _internal(err)
     finally:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _one_period(sc: "Scenario", command: str) -> "Scenario":
-    """Commands other than run and validate answer the one-period question; a [pathway] scenario is refused."""
-    if sc.pathway is not None:
-        raise ScenarioError(f"{sc.origin}: pathway: 'siting {command}' works on one-period scenarios; run [pathway] scenarios with 'siting run'")
-    return sc
+# Piped progress (not a terminal): a plain line per new step, repeats of a step at most this often.
+PIPED_PROGRESS_INTERVAL_S = 5.0
+# Lines are held back this long after the command starts, and dropped if it fails meanwhile, so that bad
+# input still prints its one line and nothing else.
+PIPED_HOLD_S = 3.0
+TIME_LIMIT_HELP = "Solver time limit per solve, seconds."
+THREADS_HELP = "Solver threads."
+
+
+class _PipedStatus:
+    """Progress as plain lines on stderr, for logs and pipes where a live display shows nothing: every new
+    step, updates within a step at most every PIPED_PROGRESS_INTERVAL_S, each stamped with the seconds since
+    the command started. Lines of the first PIPED_HOLD_S are held and printed with the next line after it
+    (or when the command ends well: :meth:`flush`); a command that fails before then prints only its error."""
+
+    def __init__(self, first: str, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._start = clock()
+        self._step = ""
+        self._last = -float("inf")
+        self._held: list[tuple[str, str]] = []  # (step, line) not printed yet
+        self._live = False
+        self.update(first)
+
+    def update(self, text: str, step: str | None = None) -> None:
+        now = self._clock()
+        step = text if step is None else step
+        line = f"[{now - self._start:6.1f} s] {text}"
+        repeat = step == self._step and now - self._last < PIPED_PROGRESS_INTERVAL_S
+        if repeat and (self._live or not self._held):
+            return
+        if repeat:
+            self._held[-1] = (step, line)  # held back anyway: keep the latest of the step
+        else:
+            self._step, self._last = step, now
+            self._held.append((step, line))
+        if self._live or now - self._start >= PIPED_HOLD_S:
+            self.flush()
+
+    def flush(self) -> None:
+        for _, line in self._held:
+            err_console.print(line, markup=False, highlight=False, soft_wrap=True)
+        self._held.clear()
+        self._live = True
+
+
+@contextmanager
+def _status(first: str) -> Iterator[Callable[..., None]]:
+    """``update(text, step=None)`` for a long command: a live spinner line on a terminal; plain lines when
+    stderr is piped (:class:`_PipedStatus`). ``step`` groups updates (e.g. solver progress within "solve")."""
+    if err_console.is_terminal:
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console,
+                      transient=True) as live:
+            task = live.add_task(escape(first))
+            yield lambda text, step=None: live.update(task, description=escape(text))
+    else:
+        piped = _PipedStatus(first)
+        yield piped.update
+        piped.flush()  # not reached when the command fails: held lines are dropped with it
+
+
+def _with_solver(sc: "Scenario", time_limit: float | None, threads: int | None) -> "Scenario":
+    """The scenario with the command line's --time-limit / --threads (None keeps the file's)."""
+    return sc.with_solver(time_limit_s=time_limit, threads=threads)
 
 
 def _fmt_bn(usd: float | None) -> str:
@@ -117,8 +182,15 @@ def _fmt_bn(usd: float | None) -> str:
 
 
 def _print_summary(summary: dict, out_dir: Path | None, sites: "gpd.GeoDataFrame | None" = None) -> None:
-    table = Table(title=f"{summary['scenario']}: {summary['status']}", show_header=False)
-    if summary["objective_unit"] == "USD":  # least cost: the objective is the total cost; max compute: it is the compute row
+    multi = summary.get("kind") == "multi_year"
+    title = f"{summary['scenario']}: {summary['status']}"
+    if multi:
+        title = f"{summary['scenario']}: {summary.get('first_year', '')}-{summary.get('last_year', '')} {summary['status']}"
+    table = Table(title=title, show_header=False)
+    if multi:
+        objective = summary["objective"]
+        table.add_row("objective", "-" if objective is None else f"{summary['objective_sense']} = {objective:,.6g} {summary['objective_unit']}")
+    elif summary["objective_unit"] == "USD":  # least cost: the objective is the total cost; max compute: it is the compute row
         table.add_row("objective", f"least cost {_fmt_bn(summary['objective'])} (capex + energy PV)")
     table.add_row("MIP gap", f"{summary['mip_gap']:.4%}" if summary["mip_gap"] is not None else "-")
     if summary["compute_pflops"] is not None:
@@ -126,13 +198,30 @@ def _print_summary(summary: dict, out_dir: Path | None, sites: "gpd.GeoDataFrame
         table.add_row("GPUs", ", ".join(f"{g} {n:,}" for g, n in summary["gpus_by_type"].items() if n) or "0")
         table.add_row("capex", _fmt_bn(summary["capex_usd"]))
         table.add_row("energy opex (PV)", _fmt_bn(summary["energy_opex_pv_usd"]))
-        if summary["budget_usd"] is not None:
-            spent = summary["total_cost_usd"] if summary["budget_includes_opex"] else summary["capex_usd"]
-            what = "capex + energy PV" if summary["budget_includes_opex"] else "capex"
-            table.add_row("budget", f"{what} {_fmt_bn(spent)} of {_fmt_bn(summary['budget_usd'])}")
+        # The report's figures (one definition each): what the budget counts, all-in $ per PFLOPS.
+        from model.results.figures import Figures
+
+        figures = Figures.from_summary(summary)
+        if figures.usd_per_pflops is not None:
+            table.add_row("$ per PFLOPS", f"{figures.usd_per_pflops:,.0f} all-in (total cost per PFLOPS)")
+        if figures.budget_usd is not None and not multi:
+            table.add_row("budget", f"{figures.budget_counts} {_fmt_bn(figures.budget_spend_usd)} of {_fmt_bn(figures.budget_usd)}")
         table.add_row("IT / facility MW", f"{summary['it_mw']:,.0f} / {summary['facility_mw']:,.0f}")
         table.add_row("sites built", f"{summary['sites_built']} of {summary['candidates']} candidates")
         table.add_row("CO2", f"{summary['co2_t_per_year'] / 1e6:,.2f} Mt/yr")
+    inv = summary.get("investor")
+    if multi and inv:
+        irr = "-" if inv["irr"] is None else f"{inv['irr']:.1%}"
+        table.add_row("NPV / IRR", f"{_fmt_bn(summary['npv_usd'])} / {irr} (payback {inv['payback_year'] or '-'})")
+        table.add_row("NPV without horizon value", _fmt_bn(summary["npv_excl_horizon_value_usd"]))
+        table.add_row("capital drawn", f"equity {_fmt_bn(inv['equity_drawn_usd'])}, debt {_fmt_bn(inv['debt_drawn_usd'])} "
+                      f"(peak {_fmt_bn(inv['peak_capital_drawn_usd'])}; capex over the years is also paid from revenue)")
+        table.add_row("IT MW online", ", ".join(f"{y} {mw:,.0f}" for y, mw in summary["it_mw_online_by_year"].items()))
+        cert = summary.get("candidate_certificate")
+        if cert:
+            table.add_row("candidates", f"{cert['screened']:,} of {cert['candidates']:,} in the model after {cert['rounds']} round(s); "
+                          + ("certified: no other candidate beats the worst built campus" if cert["certified"]
+                             else f"not certified: {cert['largest_excluded_site']} left out could add up to {_fmt_bn(cert['largest_excluded_bound_usd'])}"))
     s = summary["seconds"]
     table.add_row("seconds", ", ".join(f"{k} {v:.1f}" for k, v in s.items()))
     size = summary["model_size"]
@@ -144,7 +233,17 @@ def _print_summary(summary: dict, out_dir: Path | None, sites: "gpd.GeoDataFrame
     if sites is not None and len(sites):
         _print_sites(sites)
     ups = summary.get("runner_ups") or []
-    if summary.get("near_tie"):
+    if summary.get("near_tie") and multi:
+        best = ups[0]
+        err_console.print(
+            f"[bold yellow]near tie:[/] {escape(str(best['county_name']))}, {best['state']} (not built) scores "
+            + (f"{-best['gap_share']:.2%} above" if best["gap_share"] < 0 else f"within {best['gap_share']:.2%} of")
+            + " the worst built campus by the objective's value per dollar over the horizon (a single campus alone; "
+            f"run gap {summary['mip_gap'] or 0:.2%}); "
+            "other sites may serve as well: see rank.csv / report.html",
+            highlight=False, soft_wrap=True,
+        )
+    elif summary.get("near_tie"):
         best = ups[0]
         err_console.print(
             f"[bold yellow]near tie:[/] {escape(str(best['county_name']))}, {best['state']} (not built) is within "
@@ -176,21 +275,18 @@ def run(
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP, metavar="")] = False,
 ) -> None:
     """Solve a scenario and write its run directory: sites, summary, ranking, maps and report.html."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
     from model.config import load_scenario
-    from model.results.outputs import partial_path
+    from model.results.outputs import check_output_dir, partial_path
     from model.solve.highs import Progress as SolveProgress
     from model.workflows.engine import run_scenario
 
     with _contract():
         sc = load_scenario(scenario).with_solver(time_limit_s=time_limit, mip_gap=gap, threads=threads)
-    out_dir = out if out is not None else scenario.parent / sc.name
-    if sc.pathway is not None:  # a phased build-out over years: its own workflow, the same contract
-        _run_pathway(sc, out_dir, force)
-        return
+        out_dir = out if out is not None else scenario.parent / sc.name
+        check_output_dir(out_dir, "run", force)  # before any solve
     labels = {
         "load": "loading data",
+        "screen": "valuing every candidate over the horizon and screening (certified after the solve)",
         "build": "building model",
         "seed": "finding a starting point (annual-energy model, then the hourly model at its sites)",
         "solve": "solving with HiGHS",
@@ -199,18 +295,17 @@ def run(
         "write": "writing outputs",
     }
     with _contract(f"interrupted: nothing written to {out_dir}"):
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console, transient=True) as progress:
-            task = progress.add_task("starting")
+        with _status("starting") as update:
 
             def on_step(step: str) -> None:
                 text = labels[step]
                 if step == "solve":
                     text += f" (log: {partial_path(out_dir) / 'solver.log'})"
-                progress.update(task, description=text)
+                update(text, step=step)
 
             def on_solve(p: SolveProgress) -> None:
                 if p.event != "done":
-                    progress.update(task, description=f"solving with HiGHS: {p.describe()}")
+                    update(f"solving with HiGHS: {p.describe()}", step="solve")
 
             outcome = run_scenario(sc, out_dir, force=force, on_step=on_step, progress=on_solve)
     summary = outcome.summary
@@ -226,40 +321,12 @@ def run(
         raise typer.Exit(EXIT_NO_SOLUTION)
 
 
-def _run_pathway(sc: "Scenario", out_dir: Path, force: bool) -> None:
-    """``siting run`` on a scenario with [pathway]: bad input 2 (nothing written), no solution 1."""
-    from model.workflows.pathway import run_pathway
-
-    with _contract(f"interrupted: nothing written to {out_dir}"):
-        with err_console.status("pathway: loading and screening candidates") as status:
-            outcome = run_pathway(sc, out_dir, force=force, on_step=lambda step: status.update(f"pathway: {step}"))
-    s = outcome.summary
-    table = Table(title=f"{s['scenario']}: pathway {s['first_year']}-{s['last_year']} {s['status']}", show_header=False)
-    table.add_row("objective", f"{s['objective_sense']} = {s['objective']:,.6g} {s['objective_unit']}" if s["objective"] is not None else "-")
-    table.add_row("MIP gap", f"{s['mip_gap']:.4%}" if s["mip_gap"] is not None else "-")
-    inv = s.get("investor")
-    if inv:
-        irr = "-" if inv["irr"] is None else f"{inv['irr']:.1%}"
-        table.add_row("NPV / IRR", f"{_fmt_bn(inv['npv_usd'])} / {irr} (payback {inv['payback_year'] or '-'})")
-        table.add_row("peak capital", _fmt_bn(inv["peak_capital_drawn_usd"]))
-        table.add_row("IT MW online", ", ".join(f"{y} {mw:,.0f}" for y, mw in s["it_mw_online_by_year"].items()))
-        table.add_row("sites", f"{s['sites_built']} of {s['candidates_screened']} screened ({s['candidates']} candidates)")
-    size = s["model_size"]
-    table.add_row("model", f"{size['rows']:,} rows, {size['columns']:,} columns, {size['nonzeros']:,} nonzeros")
-    table.add_row("seconds", ", ".join(f"{k} {v:.1f}" for k, v in s["seconds"].items()))
-    table.add_row("written to", str(outcome.out_dir))
-    console.print(table)
-    if s["status"] == "interrupted":
-        raise typer.Exit(EXIT_INTERRUPTED)
-    if s["status"] not in ("optimal", "time_limit"):
-        err_console.print(f"[bold red]no solution:[/] {NO_SOLUTION_TEXT.get(s['status'], s['status'])}; see {out_dir / 'solver.log'}")
-        raise typer.Exit(EXIT_NO_SOLUTION)
-
-
 @app.command()
 def compare(
     scenarios: Annotated[list[Path], typer.Argument(help="BASE.toml followed by the scenarios to compare with it.")],
     out: Annotated[Optional[Path], typer.Option("--out", help="Output directory [default: compare-<base>/ beside BASE]")] = None,
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help=TIME_LIMIT_HELP)] = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", help=THREADS_HELP)] = None,
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP, metavar="")] = False,
 ) -> None:
     """Solve a base and other scenarios; write compare.csv/json, maps and report.html with the cost and marginal value of each rule."""
@@ -270,7 +337,7 @@ def compare(
     if len(scenarios) < 2:
         _fail(SitingError("compare needs a base scenario and at least one other"))
     with _contract():
-        loaded = [_one_period(load_scenario(p), "compare") for p in scenarios]
+        loaded = [_with_solver(load_scenario(p), time_limit, threads) for p in scenarios]
         names = [sc.name for sc in loaded]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
@@ -280,8 +347,9 @@ def compare(
             raise SitingError(f"{scenarios[names.index(clash[0])]}: name: '{clash[0]}' is a file compare writes; rename the scenario")
         out_dir = out if out is not None else scenarios[0].parent / f"compare-{loaded[0].name}"
         check_output_dir(out_dir, "compare", force)  # before any solve
-        with err_console.status("solving") as status:
-            entries = solve_all(loaded, on_step=lambda name: status.update(f"solving {name}"))
+        order = {sc.name: i for i, sc in enumerate(loaded, start=1)}
+        with _status(f"solving {len(loaded)} scenarios") as update:
+            entries = solve_all(loaded, on_step=lambda name: update(f"solving {name} ({order[name]} of {len(loaded)})"))
         table = compare_table(entries)
         write_compare(out_dir, entries, table, force=force)
     view = Table(title=f"compare against {loaded[0].name}")
@@ -313,18 +381,43 @@ def sweep(
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address [default: a local cluster]")] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Local Dask worker processes.")] = 2,
     out: Annotated[Optional[Path], typer.Option("--out", help="Output directory [default: <name>-sweep/ beside the file]")] = None,
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help=TIME_LIMIT_HELP)] = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", help=THREADS_HELP)] = None,
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP, metavar="")] = False,
 ) -> None:
     """Solve a grid of scenario variants on Dask; one run directory per point, sweep.csv and pareto.png."""
     from model.config import load_scenario
+    from model.results.outputs import (
+        check_output_dir,
+        created_folders_removed_on_failure,
+        mark_dir,
+        remove_partials_after_interrupt,
+    )
     from model.workflows.sweep import parse_param, run_sweep
 
     with _contract():
-        sc = _one_period(load_scenario(scenario), "sweep")
+        sc = _with_solver(load_scenario(scenario), time_limit, threads)
         params = [parse_param(p) for p in param]
         out_dir = out if out is not None else scenario.parent / f"{sc.name}-sweep"
+        check_output_dir(out_dir, "sweep", force)  # before any solve
     with _contract(f"interrupted: finished points are in {out_dir}"):
-        table = run_sweep(sc, params, out_dir, scheduler=scheduler, workers=workers, force=force)
+        # A refusal after the folder was opened (an unreachable --scheduler, a point folder siting did
+        # not write) leaves no empty sweep folder behind.
+        with created_folders_removed_on_failure(out_dir):
+            try:
+                if err_console.is_terminal:  # the sweep's own progress bar
+                    table = run_sweep(sc, params, out_dir, scheduler=scheduler, workers=workers, force=force)
+                else:
+                    with _status(f"sweep {sc.name}: starting the Dask workers") as update:
+                        table = run_sweep(sc, params, out_dir, scheduler=scheduler, workers=workers, force=force, progress=False,
+                                          on_points=lambda done, total: update(f"sweep {sc.name}: {done} of {total} points solved", step="points"))
+            except KeyboardInterrupt:
+                # The points' .partial folders belong to the Dask worker processes, which stop
+                # without cleaning up: remove them once those processes have ended.
+                remove_partials_after_interrupt(out_dir)
+                if out_dir.is_dir():
+                    mark_dir(out_dir, "sweep")  # the finished points are this sweep's: a rerun may replace them
+                raise
     names = [name for name, _ in params]
 
     def num(x: object, scale: float = 1.0, digits: int = 0) -> str:
@@ -349,16 +442,16 @@ def cflp(
     sites: Annotated[Path, typer.Option("--sites", help="CSV: site,capacity,fixed_cost")],
     demand: Annotated[Path, typer.Option("--demand", help="CSV: customer,demand")],
     costs: Annotated[Path, typer.Option("--costs", help="CSV: site,customer,cost_per_unit (a missing pair is not allowed)")],
-    out: Annotated[Optional[Path], typer.Option("--out", help="Result JSON [default: cflp.json beside --sites]")] = None,
+    out: Annotated[Optional[str], typer.Option("--out", help="Result JSON [default: cflp.json beside --sites]")] = None,
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Solver time limit, seconds.")] = None,
 ) -> None:
     """Capacitated facility location from three CSV files: minimise fixed + serving cost."""
     from model.cflp import cflp_json, read_cflp_csvs
     from model.config import MAX_TIME_LIMIT_S, SolverConfig
-    from model.results.outputs import check_output_file, file_tmp, replace_file
+    from model.results.outputs import check_output_file, out_file_arg, output_file
 
-    target = out if out is not None else sites.parent / "cflp.json"
     with _contract():
+        target = out_file_arg(out, sites.parent / "cflp.json")
         check_output_file(target)
         if time_limit is not None and not 0 < time_limit <= MAX_TIME_LIMIT_S:
             raise SitingError(f"--time-limit: must be > 0 and at most {MAX_TIME_LIMIT_S:g} seconds, got {time_limit}")
@@ -367,14 +460,8 @@ def cflp(
         options = SolverConfig(mip_gap=0.0, **({"time_limit_s": time_limit} if time_limit is not None else {}))
         result = problem.solve(options)
         payload = {"written_by": "dc-siting cflp"} | cflp_json(result)
-        tmp = file_tmp(target)
-        try:
+        with output_file(target) as tmp:  # atomic: a reader never sees half a file
             tmp.write_text(json.dumps(payload, indent=2, allow_nan=False))
-            replace_file(tmp, target)  # atomic: a reader never sees half a file
-        except OSError as err:
-            raise SitingError(f"--out: cannot write {target}: {err.strerror or err}") from None
-        finally:
-            tmp.unlink(missing_ok=True)
     table = Table(title=f"CFLP: {result.status}")
     for col in ("site", "customers", "amount", "serving cost"):
         table.add_column(col, justify="right" if col != "site" else "left")
@@ -401,23 +488,23 @@ def cflp(
 def export(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
     format: Annotated[str, typer.Option("--format", help="mps or lp")] = "mps",
-    out: Annotated[Optional[Path], typer.Option("--out", help="Output file [default: <name>.<format>]")] = None,
+    out: Annotated[Optional[str], typer.Option("--out", help="Output file [default: <name>.<format>]")] = None,
 ) -> None:
     """Write the exact model that `run` solves, as MPS or LP, for other solvers or inspection."""
     from model.config import load_scenario
     from model.inputs.load import load_inputs
-    from model.results.outputs import check_output_file, write_marked
+    from model.results.outputs import check_output_file, out_file_arg, write_marked
     from model.solve.highs import write_model
     from model.workflows.engine import Engine
 
     with _contract():
         if format not in ("mps", "lp"):
             raise SitingError(f"--format: must be 'mps' or 'lp', got '{format}'")
-        target = out if out is not None else Path(f"{scenario.stem}.{format}")
+        target = out_file_arg(out, Path(f"{scenario.stem}.{format}"))
         if target.suffix != f".{format}":
             raise SitingError(f"--out: file name must end in .{format} (HiGHS picks the format from it)")
         check_output_file(target)
-        sc = _one_period(load_scenario(scenario), "export")
+        sc = load_scenario(scenario)
         sm, _ = Engine().prepare(load_inputs(sc))  # the model `run` would build, targets checked
         size = write_marked(target, lambda path: write_model(sm.m, path))
     console.print(f"wrote {target} ({size.rows:,} rows, {len(size.columns):,} columns, {size.nonzeros:,} nonzeros)")
@@ -429,6 +516,8 @@ def rank(
     out: Annotated[Optional[Path], typer.Option("--out", help="Output directory [default: <name>-rank/ beside the file]")] = None,
     top: Annotated[int, typer.Option("--top", min=1, max=10_000, help="Rows to print.")] = 20,
     no_solve: Annotated[bool, typer.Option("--no-solve", help="Rank without solving (no built sites, no gap).", metavar="")] = False,
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help=TIME_LIMIT_HELP)] = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", help=THREADS_HELP)] = None,
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP, metavar="")] = False,
 ) -> None:
     """Rank every candidate by the best single campus it could host ($ per PFLOPS, binding limit); write rank.csv / rank.gpkg."""
@@ -441,14 +530,19 @@ def rank(
     from model.workflows.engine import solve_scenario, write_ranking
 
     with _contract():
-        sc = _one_period(load_scenario(scenario), "rank")
+        sc = _with_solver(load_scenario(scenario), time_limit, threads)
         out_dir = out if out is not None else scenario.parent / f"{sc.name}-rank"
         check_output_dir(out_dir, "rank", force)  # before any solve
         inputs = load_inputs(sc, origin=str(scenario))
         ranking = None
         if not no_solve:
-            with err_console.status("solving, to mark the built sites and the gap to entering"):
-                outcome = solve_scenario(sc, inputs)
+            with _status("solving, to mark the built sites and the gap to entering") as update:
+
+                def on_solve(p: "SolveProgress") -> None:
+                    if p.event != "done":
+                        update(f"solving with HiGHS: {p.describe()}", step="solve")
+
+                outcome = solve_scenario(sc, inputs, progress=on_solve)
             ranking = outcome.ranking
         if ranking is None:  # --no-solve, or no solution
             ranking = rank_candidates(inputs)
@@ -480,6 +574,8 @@ def alternatives(
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address [default: local]")] = None,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the random directions.")] = 0,
     out: Annotated[Optional[Path], typer.Option("--out", help="Output directory [default: <name>-alternatives/ beside the file]")] = None,
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help=TIME_LIMIT_HELP)] = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", help=THREADS_HELP)] = None,
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP, metavar="")] = False,
 ) -> None:
     """Near-optimal alternatives within --slack of the optimum: must-have sites, interchangeable ones, MW range by state."""
@@ -488,11 +584,12 @@ def alternatives(
     from model.workflows.alternatives import find_alternatives, write_alternatives
 
     with _contract():
-        sc = _one_period(load_scenario(scenario), "alternatives")
+        sc = _with_solver(load_scenario(scenario), time_limit, threads)
         out_dir = out if out is not None else scenario.parent / f"{sc.name}-alternatives"
         check_output_dir(out_dir, "alternatives", force)  # before any solve
-        with err_console.status(f"solving the optimum, then {n} alternatives within {slack:.1%}"):
-            best, found = find_alternatives(sc, slack=slack, n=n, workers=workers, scheduler=scheduler, seed=seed)
+        with _status(f"solving the optimum, then {n} alternatives within {slack:.1%}") as update:
+            best, found = find_alternatives(sc, slack=slack, n=n, workers=workers, scheduler=scheduler, seed=seed,
+                                            on_step=lambda text: update(text))
         summary = write_alternatives(out_dir, best, found, slack, force=force)
     view = Table(title=f"{sc.name}: {len(found)} plans within {slack:.1%} of the optimum")
     for col in ("plan", "status", "objective", "% of optimum", "sites"):
@@ -507,7 +604,7 @@ def alternatives(
     console.print(f"must-have sites: {'; '.join(label[s] for s in summary['must_have_sites']) or 'none'}")
     for group in summary["interchangeable_groups"]:
         console.print(f"interchangeable: {'; '.join(label[s] for s in group)}")
-    console.print(f"written to {out_dir} (alternatives.csv, alternatives.json, alternatives.png)")
+    console.print(f"written to {out_dir} (alternatives.csv, alternatives.json, alternatives.png, alternatives.html)")
 
 
 @app.command()
@@ -516,6 +613,8 @@ def robust(
     risks: Annotated[Path, typer.Option("--risks", help="Risk file (TOML): weighted scenarios, e.g. runs/risks/policy-risk.toml")],
     objective: Annotated[str, typer.Option("--objective", help="expected or minmax_regret")] = "expected",
     out: Annotated[Optional[Path], typer.Option("--out", help="Output directory [default: <name>-robust/ beside the scenario]")] = None,
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help=TIME_LIMIT_HELP)] = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", help=THREADS_HELP)] = None,
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP, metavar="")] = False,
 ) -> None:
     """Two-stage stochastic siting under policy risk: sites chosen once, GPUs and energy per scenario; VSS, EVPI, regret."""
@@ -524,12 +623,12 @@ def robust(
     from model.workflows.robust import load_risks, run_robust
 
     with _contract():
-        sc = _one_period(load_scenario(scenario), "robust")
+        sc = _with_solver(load_scenario(scenario), time_limit, threads)
         load_risks(risks)  # validated before anything is solved
         out_dir = out if out is not None else scenario.parent / f"{sc.name}-robust"
         check_output_dir(out_dir, "robust", force)
-        with err_console.status("solving each scenario, the mean-value plan and the extensive form") as status:
-            result = run_robust(sc, risks, out_dir, objective=objective, force=force, on_step=lambda s: status.update(s))
+        with _status("solving each scenario, the mean-value plan and the extensive form") as update:
+            result = run_robust(sc, risks, out_dir, objective=objective, force=force, on_step=lambda text: update(text))
     view = Table(title=f"{sc.name} under {risks.name}: {objective}")
     view.add_column("figure")
     view.add_column("value", justify="right")
@@ -551,34 +650,58 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file."
 
     with _contract():
         sc = load_scenario(scenario)
-        if sc.pathway is not None:
-            from model.workflows.pathway import prepare_pathway
-
-            data = prepare_pathway(sc)
-            console.print(
-                f"{scenario}: ok (pathway {data.years[0]}-{data.years[-1]}, {data.cfg.objective}, "
-                f"{len(data.SITES):,} of {len(data.inputs.sites):,} candidates after screening, GPUs: {', '.join(data.GPUS)})"
-            )
-            return
         inputs = load_inputs(sc, origin=str(scenario))
         n = len(active_sites(inputs))
+    if sc.pathway is not None:
+        years = sc.pathway.years
+        console.print(f"{scenario}: ok ({years[0]}-{years[-1]}, {sc.pathway.objective}, {n:,} candidate sites, GPUs: {', '.join(sc.gpus.types)})")
+        return
     console.print(f"{scenario}: ok ({sc.objective.sense}, {n:,} candidate sites, GPUs: {', '.join(sc.gpus.types)})")
 
 
 @app.command()
 def data() -> None:
-    """List the datasets, their rows and their sources."""
+    """Every table a run reads, one line each (file, rows, source, licence), and whether ../shared/data was found."""
+    from model.inputs.catalog import CatalogRow, data_tables, other_data_files, packaged_files, shared_files, shared_status
     from model.inputs.datasets import DEFAULT_DATA_DIR
-    from model.inputs.load import describe_datasets
+
+    def line(row: CatalogRow) -> None:
+        rows = "missing" if row.rows is None else f"{row.rows:,} rows"
+        console.print(f"  {row.file:<48} {rows:>12}  {row.source} | licence: {row.licence}", markup=False, highlight=False,
+                      soft_wrap=True)
 
     with _contract():
-        rows = describe_datasets(DEFAULT_DATA_DIR)
-    table = Table(title="Datasets")
-    for col in ("dataset", "rows", "source"):
-        table.add_column(col, overflow="fold")
-    for row in rows:
-        table.add_row(row["dataset"], f"{row['rows']:,}", row["source"])
-    console.print(table)
+        status = shared_status()
+        where = f"$SITING_DATA_DIR = {status.looked_at}" if status.from_env else str(status.looked_at)
+        if status.path is not None:
+            console.print(f"../shared/data: found at {status.path}" + (" ($SITING_DATA_DIR)" if status.from_env else ""),
+                          markup=False, highlight=False, soft_wrap=True)
+        else:
+            console.print(f"../shared/data: not found (looked for {where}); runs use data/ alone, maps show no existing "
+                          "data centers, and dataset = \"real\" or substation candidates are refused", markup=False,
+                          highlight=False, soft_wrap=True)
+        tables = data_tables(DEFAULT_DATA_DIR)
+        console.print(f"data/ ({DEFAULT_DATA_DIR}): the tables every run of the default dataset reads", markup=False, highlight=False,
+                      soft_wrap=True)
+        for row in tables:
+            if row.read_by == "default":
+                line(row)
+        console.print("data/: read by [pathway] runs only", markup=False, highlight=False)
+        for row in tables:
+            if row.read_by != "default":
+                line(row)
+        console.print("inside PyPI packages (no download at run time)", markup=False, highlight=False)
+        for row in packaged_files():
+            line(row)
+        if status.path is not None:
+            console.print(f"../shared/data ({status.path}): read with [data] dataset = \"real\", substation candidates, "
+                          "existing_datacenters; the maps' existing data centers always", markup=False, highlight=False, soft_wrap=True)
+            for row in shared_files(status.path):
+                line(row)
+        unread = other_data_files(DEFAULT_DATA_DIR)
+        if unread:
+            console.print(f"also in data/, read by no run (inputs and checks of data/build/): {', '.join(unread)}", markup=False,
+                          highlight=False, soft_wrap=True)
 
 
 @app.command()

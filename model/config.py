@@ -38,6 +38,9 @@ class CandidatesConfig(StrictModel):
     path: str | None = None
     # Land around a point candidate that counts as its site (x developable share).
     site_radius_km: float = Field(default=10.0, gt=0)
+    # file: rows that cannot be used (bad coordinates, outside the CRS or the contiguous US, bad numbers) are
+    # refused with their row ids; true drops them instead (listed in the error-free run's inputs).
+    drop_invalid_rows: bool = False
 
     _norm = field_validator("states")(upper_codes)
 
@@ -173,6 +176,10 @@ class EnergyConfig(StrictModel):
     # blocks (annual energy and capacity factors kept, within-block peaks averaged away; error table in
     # docs/energy_profiles.md). Fewer steps make national runs at 134 zones tractable.
     hours_per_period: Literal[1, 2, 3, 4, 6, 8, 12, 24] = 1
+    # Multi-year horizons: the model years dispatched hour by hour (representative days); the others are
+    # annual (energy at each site's price). None: the last model year only (docs/energy_profiles.md
+    # measures what the annual years miss).
+    years: list[int] | None = None
 
 
 class SupplyConfig(StrictModel):
@@ -192,6 +199,15 @@ class SupplyConfig(StrictModel):
     new_generation: list[Literal["gas_cc", "gas_ct", "solar", "onshore_wind", "battery_4h"]] = [
         "gas_cc", "gas_ct", "solar", "onshore_wind", "battery_4h",
     ]
+
+
+class TaxConfig(StrictModel):
+    """Sales and use tax on IT equipment and construction materials, by state and county, with each state's
+    data-center exemption as data/state_tax.csv models it (docs/tax.md). ``withdrawn``: every exemption
+    removed, the policy-risk lever (e.g. for ``siting robust``). Property-tax abatements are not modelled."""
+
+    sales_tax: bool = True
+    exemptions: Literal["current", "withdrawn"] = "current"
 
 
 class SolverConfig(StrictModel):
@@ -307,9 +323,10 @@ class Scenario(StrictModel):
     costs: CostOverrides = CostOverrides()
     energy: EnergyConfig = EnergyConfig()
     supply: SupplyConfig = SupplyConfig()
+    tax: TaxConfig = TaxConfig()
     policies: list[Policy] = []
     solver: SolverConfig = SolverConfig()
-    pathway: PathwayConfig | None = None  # a phased build-out over years (model/workflows/pathway.py)
+    pathway: PathwayConfig | None = None  # the years of the horizon and the investor's money over them (docs/pathway.md)
     # Where the scenario came from (its file), for error messages; not part of its identity.
     _origin: str | None = PrivateAttr(default=None)
 
@@ -346,13 +363,17 @@ class Scenario(StrictModel):
     def _pathway_combines(self) -> "Scenario":
         pw = self.pathway
         if pw is None:
+            if self.energy.years is not None:
+                raise ValueError("energy.years: only for multi-year horizons ([pathway] years)")
             return self
         if pw.objective in ("max_compute_years", "max_npv") and self.budget is None:
             raise ValueError(f"pathway.objective '{pw.objective}' needs a [budget] with equity_usd (the capital available)")
         if pw.objective == "min_cost" and not pw.target_it_mw_by_year and self.objective.target_it_mw is None:
             raise ValueError("pathway.objective 'min_cost' needs pathway.target_it_mw_by_year or [objective] target_it_mw")
-        if self.energy.enabled:
-            raise ValueError("pathway: works with annual energy only; remove [energy] enabled = true")
+        if self.energy.years is not None:
+            outside = [y for y in self.energy.years if y not in pw.years]
+            if outside:
+                raise ValueError(f"energy.years: {outside[0]} is not one of the pathway years ({pw.years[0]}-{pw.years[-1]})")
         return self
 
     def sha256(self) -> str:

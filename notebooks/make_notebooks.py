@@ -196,18 +196,26 @@ A reduced scenario built in Python rather than a TOML file: five south-central s
 energy bills over the cost horizon (as in `runs/us-default.toml`), maximise dense FP8 PFLOPS. Supply is the
 default zonal model (`docs/supply_model.md`): each campus buys one substation connection, and the campuses of a
 ReEDS zone must fit within the zone's usable spare firm capacity plus firm imports from other zones plus the
-accredited MW of new generation the investor builds there.""",
+accredited MW of new generation the investor builds there.
+
+The run is written to a folder as `siting run` would write it (here a temporary one), then reopened with
+`model.load_run`, as any later session or notebook can: `run.sites`, `run.summary`, `run.generation`,
+`run.imports`, `run.rank` are its tables, and `run.statistics()` its figures, one row each.""",
     ),
     (
         "code",
         """%matplotlib inline
+import tempfile
+from pathlib import Path
+
 import pandas as pd
 from IPython.display import display
 
+from model import load_run
 from model.config import scenario_from_dict
 from model.inputs.load import load_inputs
-from model.workflows.engine import solve_scenario
 from model.plot.maps import bar_by_state, compare_map, folium_map, site_changes, static_map
+from model.workflows.engine import run_scenario
 
 RAW = {
     "name": "south-central-20bn",
@@ -216,15 +224,30 @@ RAW = {
     "budget": {"equity_usd": 20e9, "include_opex": True},
     "solver": {"mip_gap": 0.01, "threads": 2, "time_limit_s": 60},
 }
+pd.set_option("display.float_format", lambda x: f"{x:,.0f}" if abs(x) >= 100 else f"{x:.4g}")
 scenario = scenario_from_dict(RAW)
 inputs = load_inputs(scenario)
-outcome = solve_scenario(scenario, inputs)
-s = outcome.summary
-print(f"{s['candidates']} candidate counties, supply model '{s['supply_model']}', energy counted over "
+OUT = Path(tempfile.mkdtemp(prefix="siting-notebook-"))  # any absent or empty folder will do
+run_scenario(scenario, OUT / scenario.name, inputs=inputs)
+run = load_run(OUT / scenario.name)
+s = run.summary
+print(f"{run.path}: {s['candidates']} candidate counties, supply model '{s['supply_model']}', energy counted over "
       f"{inputs.costs.horizon_years:g} years; HiGHS {s['seconds']['solve']:.1f} s")
-HEADLINE = ["status", "mip_gap", "sites_built", "gpus", "compute_pflops", "facility_mw", "capex_usd", "total_cost_usd",
-            "new_generation_capex_usd", "co2_t_per_year"]
-pd.Series({k: s[k] for k in HEADLINE}, name=scenario.name)""",
+HEADLINE = ["sites_built", "gpus", "compute_pflops", "facility_mw", "capex_usd", "total_cost_usd", "usd_per_pflops",
+            "new_generation_capex_usd", "co2_t_per_year", "mip_gap"]
+stats = run.statistics()
+stats.loc[HEADLINE]""",
+    ),
+    (
+        "md",
+        """Each figure has one definition (`model.results.load_run.figure_definitions()`); for instance:""",
+    ),
+    (
+        "code",
+        """from model.results.load_run import figure_definitions
+
+pd.set_option("display.max_colwidth", 120)
+figure_definitions().loc[["total_cost_usd", "usd_per_pflops", "co2_t_per_year", "co2_sites_t_per_year"], ["unit", "definition"]]""",
     ),
     (
         "md",
@@ -238,45 +261,46 @@ the legacy supply model and are not used here.""",
     ),
     (
         "code",
-        """gpu_columns = [c for c in outcome.sites.columns if c.startswith("gpus_") and outcome.sites[c].any()]
-outcome.sites[["state", "county_name", *gpu_columns, "gpus", "compute_pflops", "facility_mw", "zone", "spare_firm_mw_zone",
-               "connection_option", "substation_km", "connection_mw", "connection_cost_usd", "time_to_power_years",
-               "capex_usd", "price_usd_per_mwh"]]""",
+        """gpu_columns = [c for c in run.sites.columns if c.startswith("gpus_") and run.sites[c].any()]
+run.sites[["state", "county_name", *gpu_columns, "gpus", "compute_pflops", "facility_mw", "zone", "spare_firm_mw_zone",
+           "connection_option", "substation_km", "connection_mw", "connection_cost_usd", "time_to_power_years",
+           "capex_usd", "price_usd_per_mwh"]]""",
+    ),
+    ("md", "The same figures per state (`groupby` takes any column of the sites table: `state`, `zone`, `site_id`...):"),
+    (
+        "code",
+        """run.statistics(groupby="state")["value"].unstack("state").loc[["sites_built", "gpus", "compute_pflops", "facility_mw",
+                                                              "capex_usd", "capex_usd_per_pflops"]]""",
     ),
     (
         "md",
         """## Where the firm power comes from
 
-The run's new generation per zone and type (`firm_mw` = nameplate x capacity credit) and its firm imports
-between zones, then each zone's firm balance recomputed from them: campus MW <= usable spare (`spare_share` x
-spare firm MW) + imports - exports + new firm MW, so `slack_mw` is never negative. New gas also makes energy
-that displaces grid energy at the zone's reference price, so the model may build more than the balance needs.""",
+The run's new generation per zone and type (`generation.csv`; `firm_mw` = nameplate x capacity credit) and its
+firm imports between zones (`zone_imports.csv`), then each zone's firm balance recomputed from them: campus MW <=
+usable spare (`spare_share` x spare firm MW) + imports - exports + new firm MW, so `slack_mw` is never negative.
+New gas also makes energy that displaces grid energy at the zone's reference price, so the model may build more
+than the balance needs.""",
     ),
     (
         "code",
-        """GEN_COLUMNS = ["zone", "type", "new_mw", "firm_mw", "energy_mwh_per_year", "capex_usd", "cost_pv_usd",
-               "co2_t_per_year"]
-
-
-def zone_balance(summary, inputs, spare_share):
-    generation = pd.DataFrame(summary["new_generation"], columns=GEN_COLUMNS)
-    imports = pd.DataFrame(summary["zone_imports"], columns=["from_zone", "to_zone", "mw"])
-    zones = sorted(set(summary["facility_mw_by_zone"]) | set(generation["zone"])
-                   | set(imports["from_zone"]) | set(imports["to_zone"]))
+        """def zone_balance(run, inputs, spare_share):
+    generation, imports = run.generation, run.imports
+    campus = run.statistics(groupby="zone").xs("facility_mw", level="figure")["value"]
+    zones = sorted(set(campus.index) | set(generation["zone"]) | set(imports["from_zone"]) | set(imports["to_zone"]))
     out = pd.DataFrame(index=pd.Index(zones, name="zone"))
-    out["campus_mw"] = pd.Series(summary["facility_mw_by_zone"], dtype=float)
+    out["campus_mw"] = campus
     out["usable_spare_mw"] = spare_share * inputs.supply.zones["spare_firm_mw"]
     out["imports_mw"] = imports.groupby("to_zone")["mw"].sum()
     out["exports_mw"] = imports.groupby("from_zone")["mw"].sum()
     out["new_firm_mw"] = generation.groupby("zone")["firm_mw"].sum()
     out = out.astype(float).fillna(0.0)
     out["slack_mw"] = out["usable_spare_mw"] + out["imports_mw"] - out["exports_mw"] + out["new_firm_mw"] - out["campus_mw"]
-    return generation, imports, out
+    return out
 
 
-generation, imports, balance = zone_balance(s, inputs, scenario.supply.spare_share)
-display(generation.round(1), imports.round(1))
-balance.round(1)""",
+display(run.generation.round(1), run.imports.round(1))
+zone_balance(run, inputs, scenario.supply.spare_share).round(1)""",
     ),
     (
         "md",
@@ -288,20 +312,24 @@ gas is cheaper than the grid). They add up to `total_cost_usd`.""",
     (
         "code",
         """parts = ["capex_usd", "energy_opex_pv_usd", "new_generation_cost_pv_usd", "new_generation_energy_cost_pv_usd"]
-money = pd.Series({k: s[k] for k in [*parts, "total_cost_usd", "budget_usd", "new_generation_capex_usd"]})
-print(f"sum of the four parts: ${sum(s[k] for k in parts) / 1e9:,.3f}bn")
+money = stats.loc[[*parts, "total_cost_usd", "budget_usd", "new_generation_capex_usd"], "value"]
+print(f"sum of the four parts: ${money[parts].sum() / 1e9:,.3f}bn")
 (money / 1e9).round(3).rename("$bn")""",
     ),
     ("md", "## Maps\n\nZones shaded by spare firm capacity, campuses as circles, new generation as diamonds."),
     (
         "code",
-        'static_map(outcome.sites, inputs.sites, shade="zone", title=scenario.name, generation=s["new_generation"])',
+        'static_map(run.sites, inputs.sites, shade="zone", title=scenario.name, generation=run.generation)',
     ),
     (
         "code",
-        'folium_map(outcome.sites, scenario.name, candidates=inputs.sites, shade="zone", generation=s["new_generation"])',
+        'folium_map(run.sites, scenario.name, candidates=inputs.sites, shade="zone", generation=run.generation)',
     ),
-    ("code", 'bar_by_state(s, column="facility_mw")'),
+    (
+        "code",
+        """by_state = run.statistics(groupby="state").xs("facility_mw", level="figure")["value"]
+bar_by_state(by_state.to_dict(), column="facility_mw")""",
+    ),
     (
         "md",
         """## What if the budget were $50bn?
@@ -312,14 +340,15 @@ need imports and new generation.""",
     (
         "code",
         """bigger = scenario_from_dict(RAW | {"name": "south-central-50bn", "budget": {"equity_usd": 50e9, "include_opex": True}})
-other = solve_scenario(bigger, load_inputs(bigger))
-display(pd.DataFrame({sc.name: {k: o.summary[k] for k in HEADLINE} for sc, o in ((scenario, outcome), (bigger, other))}))
-zone_balance(other.summary, inputs, bigger.supply.spare_share)[2].round(1)""",
+run_scenario(bigger, OUT / bigger.name, inputs=load_inputs(bigger))
+other = load_run(OUT / bigger.name)
+display(pd.concat({r.name: r.statistics()["value"] for r in (run, other)}, axis=1).loc[HEADLINE])
+zone_balance(other, inputs, bigger.supply.spare_share).round(1)""",
     ),
-    ("code", 'compare_map(outcome.sites, other.sites, ("$20bn", "$50bn"), candidates=inputs.sites)'),
+    ("code", 'compare_map(run.sites, other.sites, ("$20bn", "$50bn"), candidates=inputs.sites)'),
     (
         "code",
-        """site_changes(outcome.sites, other.sites).drop(columns="geometry").join(
+        """site_changes(run.sites, other.sites).drop(columns="geometry").join(
     other.sites.set_index("county_fips")[["zone", "connection_option", "connection_cost_usd"]])""",
     ),
 ]
@@ -429,25 +458,27 @@ PATHWAY: list[Cell] = [
         "md",
         """# 04 — A phased build-out: when each site energises, on which GPUs, and what the investor earns
 
-A small pathway (`docs/pathway.md`): Virginia and Maryland counties with the default zonal supply (the best two
-candidates per ReEDS zone survive screening), $5bn of equity and $5bn of debt, maximising the equity NPV of
+A small multi-year run (`docs/pathway.md`) of the one model: Virginia and Maryland counties with the default zonal
+supply (fewer than `pathway.max_candidates`, so none is screened out), $5bn of equity and $5bn of debt, maximising the equity NPV of
 selling GPU-hours at the rental rates of `data/gpu_roadmap.csv`. Three model years, 2026, 2027 and 2030: a model
 year stands for the calendar years until the next one (the last for as long as the step before it), so the
 timeline has a row for every calendar year. The national runs are `runs/aip-2030.toml` and
-`runs/stargate-10gw-2029.toml`; `siting run` on either writes the same tables as here (`timeline.csv`,
-`pathway_sites.csv`, `installs.csv`).""",
+`runs/stargate-10gw-2029.toml`; `siting run` on either writes the same run folder as here (sites.gpkg, map.html,
+report.html, rank.csv and the timeline tables `timeline.csv`, `pathway_sites.csv`, `installs.csv`).""",
     ),
     (
         "code",
         """%matplotlib inline
-import io
+import tempfile
+from pathlib import Path
 
 import pandas as pd
 from IPython.display import Image, display
 
+from model import load_run
 from model.config import scenario_from_dict
 from model.results.timeline import cash_instants, gantt_png, irr, npv, timeline_png
-from model.workflows.pathway import solve_pathway
+from model.workflows.engine import run_scenario
 
 scenario = scenario_from_dict({
     "name": "va-md-pathway",
@@ -457,10 +488,13 @@ scenario = scenario_from_dict({
     "solver": {"threads": 1, "mip_gap": 0.005},
     "pathway": {"years": [2026, 2027, 2030], "objective": "max_npv"},
 })
-out = solve_pathway(scenario)
-s = out.summary
+pd.set_option("display.float_format", lambda x: f"{x:,.0f}" if abs(x) >= 100 else f"{x:.4g}")
+OUT = Path(tempfile.mkdtemp(prefix="siting-notebook-"))  # `siting run` writes the same folder
+out = run_scenario(scenario, OUT / scenario.name).timeline  # the tables over time
+run = load_run(OUT / scenario.name)  # timeline.csv, summary.json ... as any later session reopens them
+s = run.summary
 print(f"{s['status']}, gap {s['mip_gap']:.3%}, supply model '{s['supply_model']}'; {s['sites_built']} site(s) built of "
-      f"{s['candidates_screened']} screened ({s['candidates']} candidates); model {s['model_size']['rows']:,} rows x "
+      f"{s['candidates']} candidates; model {s['model_size']['rows']:,} rows x "
       f"{s['model_size']['columns']:,} columns; model years {s['years']}, horizon end {s['horizon_end']}; "
       f"HiGHS {s['seconds']['solve']:.1f} s")
 inv = s["investor"]
@@ -495,14 +529,14 @@ display(Image(gantt_png(out.sites, out.site_years)))""",
         "md",
         """## The timeline and the investor's figures
 
-One row per calendar year, then the horizon end (the assets' book value less the debt still owed). The table
-goes through CSV text first, as `timeline.csv` would be read back; the NPV and the IRR are then recomputed
-from its two cash-flow columns alone (each instant's flow is a year's start flows plus the previous year's end
-flows) and compared with the model's objective and investor figures.""",
+One row per calendar year, then the horizon end (the assets' book value less the debt still owed): the run
+folder's `timeline.csv`, as `load_run` read it back. The NPV and the IRR are then recomputed from its two
+cash-flow columns alone (each instant's flow is a year's start flows plus the previous year's end flows) and
+compared with the model's objective and investor figures.""",
     ),
     (
         "code",
-        """timeline = pd.read_csv(io.StringIO(out.timeline.to_csv(index=False)))  # = timeline.csv of `siting run`
+        """timeline = run.timeline  # timeline.csv
 cols = ["year", "row", "it_mw_online", "firm_mw", "bridge_mw", "flexible_mw", "capex_usd", "opex_usd",
         "revenue_usd", "debt_drawn_usd", "debt_service_usd", "cash_flow_start_usd", "cash_flow_end_usd"]
 tl = timeline[cols].copy()
@@ -516,6 +550,18 @@ rate = inv["discount_rate"]
 display(pd.DataFrame({"t (years)": times, "net cash flow ($bn)": flows / 1e9, "discount factor": (1 + rate) ** -times}).round(4))
 print(f"from the table: NPV ${npv(times, flows, rate) / 1e9:,.3f}bn, IRR {pct(irr(times, flows))}")
 print(f"the model:      NPV ${s['objective'] / 1e9:,.3f}bn (objective), IRR {pct(inv['irr'])}")""",
+    ),
+    (
+        "md",
+        """The same run as figures by year (`run.statistics(groupby="year")`: timeline.csv's columns per calendar year,
+and summary.json's by-year series), and the run's totals, the investor figures among them:""",
+    ),
+    (
+        "code",
+        """by_year = run.statistics(groupby="year")["value"].unstack("year")
+display((by_year.loc[["it_mw_online", "capex_usd", "revenue_usd", "opex_usd", "debt_service_usd"]]).round(1))
+totals = run.statistics()
+totals.loc[[f for f in totals.index if f.startswith("investor.") or f in ("capex_usd", "sites_built")]]""",
     ),
     (
         "md",

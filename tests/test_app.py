@@ -552,8 +552,8 @@ def test_cancel_a_national_run_keeps_the_incumbent(served: Path) -> None:
 
 
 def test_pathway_folders_are_runs_too(client: TestClient, served: Path) -> None:
-    # `siting run` on a [pathway] scenario writes a folder of kind 'pathway': listed, served, and its
-    # name checked against that kind when the form starts from a pathway scenario.
+    # Earlier versions wrote a [pathway] scenario's run as a folder of kind 'pathway': still listed and
+    # served; `siting run` now writes kind 'run' for every scenario, so the form checks names against that.
     fake_run(served, "plain-run", {"scenario": "plain-run", "status": "optimal"})
     phased = served / "phased"
     phased.mkdir()
@@ -565,6 +565,6 @@ def test_pathway_folders_are_runs_too(client: TestClient, served: Path) -> None:
     assert "it_mw_online_by_year" in page and "100 MW" in page
     shutil.copy(REPO / "runs" / "aip-2030.toml", served / "aip-2030.toml")
     form = wy_form(client, base="aip-2030.toml", name="plain-run", **{"budget.equity_usd": "30e9", "budget.debt_usd": "70e9"})
-    assert "not a 'pathway' output" in errors(client.post("/new", data=form).text)["err-f-name"]
-    form["name"] = "phased"
     assert "tick 'replace it'" in errors(client.post("/new", data=form).text)["err-f-name"]
+    form["name"] = "phased"
+    assert "not a 'run' output" in errors(client.post("/new", data=form).text)["err-f-name"]

@@ -121,7 +121,7 @@ def test_translation_follows_params_and_changes() -> None:
     the translation still equals Pyomo's compiler (the arrays refresh, or Pyomo compiles what changed)."""
     inputs = _inputs(["DE", "MD"], costs={"min_campus_mw": 10.0})
     sm = build_model(inputs)
-    m = sm.m
+    root, m = sm.m, sm.final.m
     sc = inputs.scenario
     raw = sc.model_dump(mode="json", exclude_unset=True)
     raw["budget"] = {"equity_usd": 35e9, "include_opex": True}
@@ -129,16 +129,16 @@ def test_translation_follows_params_and_changes() -> None:
     moved = replace(inputs, scenario=scenario_from_dict(raw, "tests/test_benchmarks.py"))
     update_params(sm, replace(moved, costs=replace_costs(inputs, 120.0)))
     assert pyo.value(m.carbon_price_usd_per_tco2) == 120.0
-    assert_same_form(m)
+    assert_same_form(root)
     first = m.SITES.first()
     m.campus_min[first].deactivate()  # as the robust workflow strands a site
-    assert_same_form(m)
+    assert_same_form(root)
     m.campus_min[first].activate()
     m.connection_mw[first].set_value(m.facility_mw[first] <= 50.0)  # a row set anew
-    form = assert_same_form(m)
+    form = assert_same_form(root)
     assert any(c is m.connection_mw[first] for c in form.row_constraints)
     m.build[first].fix(0)  # as the hourly seed fixes sites: Pyomo substitutes fixed variables itself
-    assert assert_same_form(m).rows_from_arrays == 0
+    assert assert_same_form(root).rows_from_arrays == 0
 
 
 def replace_costs(inputs: Any, carbon_price: float) -> Any:
@@ -155,7 +155,8 @@ def test_translation_with_sub_blocks_and_new_objective() -> None:
     parent.add_component("scenario_1", b)
     a.objective.deactivate()
     b.objective.deactivate()
-    parent.tie = pyo.Constraint(expr=a.build[a.SITES.first()] - b.build[b.SITES.first()] == 0)
+    ya, yb = a.year[a.YEARS.first()], b.year[b.YEARS.first()]
+    parent.tie = pyo.Constraint(expr=ya.build[ya.SITES.first()] - yb.build[yb.SITES.first()] == 0)
     parent.objective = pyo.Objective(expr=0.5 * a.objective.expr + 0.5 * b.objective.expr, sense=pyo.maximize)
     assert assert_same_form(parent).rows_from_arrays > 0
     parent.del_component("scenario_0")
@@ -163,14 +164,15 @@ def test_translation_with_sub_blocks_and_new_objective() -> None:
     a.objective.activate()
     a.near_optimal = pyo.Constraint(expr=a.objective.expr >= 1.0)
     a.objective.deactivate()
-    a.mga_objective = pyo.Objective(expr=sum(a.facility_mw[s] for s in a.SITES), sense=pyo.minimize)
+    a.mga_objective = pyo.Objective(expr=sum(ya.facility_mw[s] for s in ya.SITES), sense=pyo.minimize)
     assert assert_same_form(a).rows_from_arrays > 0
 
 
 def test_translation_with_only_the_objective_left_to_pyomo() -> None:
     """Every row from arrays, the objective (a new one) compiled by Pyomo."""
-    m = build_model(_inputs(["DE"])).m
+    sm = build_model(_inputs(["DE"]))
+    m = sm.m
     m.objective.deactivate()
-    m.other_objective = pyo.Objective(expr=2.0 * m.compute_pflops + 1.0, sense=pyo.maximize)
+    m.other_objective = pyo.Objective(expr=2.0 * sm.final.m.compute_pflops + 1.0, sense=pyo.maximize)
     form = assert_same_form(m)
     assert form.rows_from_arrays == form.rows and form.lp.offset_ == 1.0

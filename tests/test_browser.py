@@ -16,7 +16,7 @@ import pytest
 from matplotlib.image import imread
 from shapely.geometry import box
 
-from model.plot.maps import folium_map, save_map
+from model.plot.maps import GPU_COLOURS, dominant_gpu, folium_map, save_map
 from tests.conftest import solve_tiny, tiny_sites
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
@@ -38,8 +38,12 @@ window.addEventListener("load", function () { setTimeout(function () {
     return Array.prototype.slice.call(c.getImageData(p.x, p.y, 1, 1).data);
   }
   map.eachLayer(function (layer) {
-    if (layer instanceof L.CircleMarker) {
-      layers.push({kind: "site", fill: layer.options.fillColor, rgba: pixel(layer, layer.getLatLng())});
+    if (layer instanceof L.Marker && layer._icon && layer._icon.classList.contains("siting-site")) {
+      // A site is an HTML circle in its own pane: its colour, and whether it is what the mouse finds there.
+      var box = layer._icon.getBoundingClientRect();
+      var hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+      layers.push({kind: "site", colour: getComputedStyle(layer._icon.firstChild).backgroundColor,
+                   on_top: layer._icon.contains(hit), pane: layer.options.pane});
       first = first || layer;
     } else if (layer instanceof L.Polygon && layer.feature && "county" in layer.feature.properties) {
       var b = layer.getBounds();  // a point inside the square county, away from the site at its centre
@@ -59,7 +63,8 @@ window.addEventListener("load", function () { setTimeout(function () {
     popup: popup,
     resources: performance.getEntriesByType("resource").map(function (e) { return e.name; }),
     controls: Array.prototype.map.call(document.querySelectorAll(".leaflet-control-layers-overlays label"),
-                                       function (l) { return l.textContent.trim(); })
+                                       function (l) { return l.textContent.trim(); }),
+    labels: Array.prototype.map.call(document.querySelectorAll(".siting-label"), function (l) { return l.textContent.trim(); })
   });
   document.body.appendChild(out);
 }, 1500); });
@@ -111,9 +116,12 @@ def test_offline_map_draws_counties_and_sites(tmp_path: Path, tiny_map: tuple[fo
     assert len(drawn["county"]) == len(counties) and len(drawn["site"]) == len(sites)
     for county in drawn["county"]:  # fill at 0.75 opacity on a transparent canvas: the colour itself
         assert county["parts"] > 0 and _close(county["rgba"], county["fill"], 4), county
-    for site in drawn["site"]:  # fill at 0.85 opacity over the county
-        assert _close(site["rgba"], site["fill"], 40), site
+    colours = [f"rgb({', '.join(str(c) for c in _rgb(GPU_COLOURS.get(g, '#555555')))})" for g in dominant_gpu(sites)]
+    assert sorted(site["colour"] for site in drawn["site"]) == sorted(colours)
+    assert all(site["on_top"] and site["pane"] == "siting-sites" for site in drawn["site"]), drawn["site"]
     assert f"Built sites ({len(sites)})" in probe["controls"]
+    # Offline labels: each built site by name (and the largest places near these made-up counties).
+    assert {f"{r.county_name}, {r.state}" for r in sites.itertuples()} <= set(probe["labels"])
     assert any(c.startswith("Counties: Grid headroom") for c in probe["controls"])
     assert "County, XB" in probe["popup"] and "Capex: $" in probe["popup"]
     assert 'class="siting-legend"' in dom and "tiny offline" in dom

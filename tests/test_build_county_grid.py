@@ -83,7 +83,7 @@ def test_aggregate_county_grid(fixture_grid: dict[str, pd.DataFrame]) -> None:
     g = fixture_grid
     sub_fips = bcg.assign_points_to_counties(g["sub"], g["counties"])
     df = bcg.aggregate_county_grid(g["counties"], sub_fips, g["bus"], g["bus2sub"], g["plant"], g["branch"])
-    assert list(df.columns) == bcg.OUTPUT_COLUMNS
+    assert list(df.columns) == bcg.GRID_COLUMNS
     assert list(df["fips"]) == ["00001", "00002", "00003"]
     r = df.set_index("fips")
 

@@ -51,17 +51,22 @@ def _assert_candidates(sites: gpd.GeoDataFrame) -> None:
 def test_csv_points_get_county_facts_and_default_headroom(tmp_path: Path) -> None:
     path = tmp_path / "pts.csv"
     pd.DataFrame({"lon": [p[0] for p in LONLAT], "lat": [p[1] for p in LONLAT]}).to_csv(path, index=False)
-    sites = cand.file_candidates(path, [], COSTS)
+    # The ocean point cannot be used: the file is refused, naming the row and why ...
+    with pytest.raises(InputDataError, match=r"pts\.csv: 1 of 3 rows cannot be used: row 3: lon/lat \(-60, 35\) is not in the contiguous US"):
+        cand.file_candidates(path, [], COSTS)
+    # ... unless the scenario asks to drop such rows: then it is left out, counted and listed.
+    sites = cand.file_candidates(path, [], COSTS, drop_invalid_rows=True)
     _assert_candidates(sites)
-    assert list(sites.index) == ["row-1", "row-2"]  # the ocean point is dropped and counted
+    assert list(sites.index) == ["row-1", "row-2"]
     assert sites.attrs["dropped_points"] == 1
+    assert [r["row"] for r in sites.attrs["invalid_rows"]] == [3]
     assert list(sites["county_fips"]) == ["51107", "48453"]
     assert list(sites["state"]) == ["VA", "TX"]
     grid = load_county_grid()
     assert sites.loc["row-1", "headroom_mw"] == pytest.approx(grid.loc["51107", "headroom_mw"])
     circle_acres = math.pi * (cand.SITE_RADIUS_KM * 1000) ** 2 / 4046.8564224 * COSTS.developable_land_share
     assert sites["land_available_acres"].to_numpy() == pytest.approx([circle_acres] * 2)
-    assert list(cand.file_candidates(path, ["tx"], COSTS).index) == ["row-2"]
+    assert list(cand.file_candidates(path, ["tx"], COSTS, drop_invalid_rows=True).index) == ["row-2"]
 
 
 def test_geopackage_with_ids_headroom_and_land(tmp_path: Path) -> None:
@@ -90,7 +95,7 @@ def test_csv_missing_lon_is_refused(tmp_path: Path) -> None:
 def test_nan_headroom_is_refused_with_row(tmp_path: Path) -> None:
     path = tmp_path / "pts.csv"
     pd.DataFrame({"lon": [-77.5, -97.7], "lat": [39.0, 30.3], "headroom_mw": [100.0, np.nan]}).to_csv(path, index=False)
-    with pytest.raises(InputDataError, match=r"pts\.csv: column 'headroom_mw' has a missing value \(row 2\)"):
+    with pytest.raises(InputDataError, match=r"pts\.csv: 1 of 2 rows cannot be used: row 2: headroom_mw is missing"):
         cand.file_candidates(path, [], COSTS)
 
 
@@ -107,7 +112,7 @@ def test_polygons_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "poly.gpkg"
     square = Polygon([(-77.6, 39.0), (-77.5, 39.0), (-77.5, 39.1), (-77.6, 39.1)])
     gpd.GeoDataFrame({"v": [1]}, geometry=[square], crs="EPSG:4326").to_file(path, driver="GPKG")
-    with pytest.raises(InputDataError, match=r"poly\.gpkg: geometries must be points \(found Polygon\)"):
+    with pytest.raises(InputDataError, match=r"poly\.gpkg: geometries must be points \(found Polygon, row 1\)"):
         cand.file_candidates(path, [], COSTS)
 
 

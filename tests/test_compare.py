@@ -32,9 +32,9 @@ def test_budget_dual_is_marginal_compute_per_dollar() -> None:
     def lp_optimum(equity_usd: float) -> float:
         sc = tiny_scenario(budget={"equity_usd": equity_usd})
         sm = build_model(tiny_inputs(sc))
-        for s in sm.m.SITES:
-            sm.m.build[s].fix(1 if s == "S2" else 0)
-        for var in sm.m.blocks.values():
+        for s in sm.final.m.SITES:
+            sm.final.m.build[s].fix(1 if s == "S2" else 0)
+        for var in sm.final.m.blocks.values():
             var.domain = pyo.NonNegativeReals
         result = solve_model(sm.m, sc.solver)
         return float(result.objective)

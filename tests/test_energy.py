@@ -227,9 +227,10 @@ def test_lp_solver_auto_is_interior_point_only_in_hourly_mode() -> None:
     hourly = build_model(tiny_inputs(hourly_sc, tiny_sites().iloc[:1], energy=energy()))  # S1, zone XA
     annual_sc = tiny_scenario()
     annual = build_model(tiny_inputs(annual_sc))
-    assert lp_solver_setting(hourly_sc.solver, hourly.m) == "ipm"
-    assert lp_solver_setting(annual_sc.solver, annual.m) == "choose"
-    assert lp_solver_setting(hourly_sc.solver.model_copy(update={"lp_solver": "simplex"}), hourly.m) == "simplex"
+    assert hourly.hourly and not annual.hourly  # the build says whether it made a dispatch block
+    assert lp_solver_setting(hourly_sc.solver, hourly.hourly) == "ipm"
+    assert lp_solver_setting(annual_sc.solver, annual.hourly) == "choose"
+    assert lp_solver_setting(hourly_sc.solver.model_copy(update={"lp_solver": "simplex"}), hourly.hourly) == "simplex"
 
 
 def test_zone_price_comes_from_the_built_site_not_the_first_one() -> None:
@@ -289,7 +290,7 @@ def test_hourly_mode_has_no_headroom_row_only_the_firm_and_nonfirm_pair() -> Non
         energy={"enabled": True, "onsite": ["solar", "battery"]},
         policies=[{"type": "exclude", "counties": ["00002", "00003"]}],
     )
-    m = build_model(tiny_inputs(sc, tiny_sites(headroom_mw=[10.0, 6.0, 0.0]), energy=energy())).m
+    m = build_model(tiny_inputs(sc, tiny_sites(headroom_mw=[10.0, 6.0, 0.0]), energy=energy())).final.m
     assert m.find_component("headroom") is None
     assert list(m.grid_firm) == list(m.SITES_GRID_LIMITED) and len(m.grid_firm) > 0
     assert all(c.active for c in m.component_objects(pyo.Constraint))

@@ -22,7 +22,7 @@ from tests.conftest import REPO
 GOLDEN = {
     # full solve: 6,378,944.6 PFLOPS at a 0.12 % gap (Chelan WA 2,000 MW, Campbell WY 584, Denver CO 51;
     # 565 MW of new gas CC); with those sites fixed HiGHS proves 6,380,477.52
-    "us-default": (["08031", "53007", "56005"], 6380477.519999999),
+    "us-snapshot": (["08031", "53007", "56005"], 6380477.519999999),
     # full solve: 6,556,397.84 PFLOPS at a 0.06 % gap (King WA 2,000 MW, Cook IL 737)
     "aip-30bn-equity": (["17031", "53033"], 6556397.840000003),
     # full solve: $214,473.1M at a 0.02 % gap (Adams, Chelan, Cowlitz WA; 3.2 GW of new gas CC); with its
@@ -37,8 +37,8 @@ def test_shipped_scenario_objective(name: str) -> None:
     sites, objective = GOLDEN[name]
     sc = load_scenario(REPO / "runs" / f"{name}.toml").with_solver(mip_gap=0.0, time_limit_s=300.0, threads=2)
     sm = build_model(load_inputs(sc))
-    for s in sm.m.SITES:
-        sm.m.build[s].fix(1 if s in sites else 0)
+    for s in sm.final.m.SITES:
+        sm.final.m.build[s].fix(1 if s in sites else 0)
     result = solve_model(sm.m, sc.solver)
     assert result.status == "optimal"
     assert result.objective == pytest.approx(objective, rel=1e-6)

@@ -52,7 +52,7 @@ def test_sigterm_during_national_run(tmp_path: Path) -> None:
     # HiGHS, write the complete directory with that incumbent, and exit 130.
     out = tmp_path / "out"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "model.cli", "run", str(REPO / "runs" / "us-default.toml"), "--out", str(out), "--gap", "0"],
+        [sys.executable, "-m", "model.cli", "run", str(REPO / "runs" / "us-snapshot.toml"), "--out", str(out), "--gap", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -1,9 +1,11 @@
-"""The phased build-out (docs/pathway.md): hand-solved tiny instances, the one-year special case against
-the one-period engine, NPV / IRR recomputed from timeline.csv alone, and the bad-input contract."""
+"""The phased build-out over years (docs/pathway.md) in the one model: hand-solved tiny instances, the
+one-year special case against the snapshot, NPV / IRR recomputed from timeline.csv alone, and the
+bad-input contract."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +17,11 @@ from typer.testing import CliRunner
 from model.cli import app
 from model.config import scenario_from_dict
 from model.core.errors import InputDataError, ScenarioError, SitingError
+from model.inputs.roadmap import check_roadmap, load_gpu_roadmap
 from model.inputs.supply import SupplyData
-from model.milp.pathway import BridgeCosts, check_roadmap, load_gpu_roadmap
-from model.workflows.engine import solve_scenario
-from model.workflows.pathway import PATHWAY_FILES, run_pathway, solve_pathway
+from model.results.report import run_context
+from model.results.timeline import pathway_context
+from model.workflows.engine import run_scenario, solve_scenario
 from tests.conftest import REPO, TINY_GPUS, tiny_inputs, tiny_scenario, tiny_sites
 
 # GPU "A": 10 GPUs and 1 MW of IT per block, $10M, 100 PFLOPS (FP8). Rental $200/GPU-hour at 100 % sold:
@@ -28,10 +31,18 @@ ROADMAP = check_roadmap(
                      rental_usd_per_gpu_hour=200.0, rental_year=2026, rental_decline_per_year=0.0),
     "roadmap",
 )
-FREE_FUEL = dict(fom_usd_per_kw_yr=0.0, usd_per_mwh=0.0, co2_t_per_mwh=0.0, life_years=30.0, flexible_usd_per_mwh=0.0)
 # Everything free but what a test prices: no energy bill, O&M, reserve turbines or terminal value.
 QUIET = {"bridge": False, "flexible": False, "phase_mw": 0, "integer_blocks": True, "om_share_of_capex_per_year": 0.0,
          "utilisation": 1.0, "terminal_value": "none", "discount_rate": 0.0, "bridge_reserve_share": 0.0}
+# The run files of every scenario, plus the timeline files of a multi-year one.
+TIME_FILES = {"timeline.csv", "sites_timeline.csv", "pathway_sites.csv", "installs.csv", "timeline.png", "gantt.png"}
+
+
+def bridge_costs(capex_usd_per_kw: float) -> dict[str, float]:
+    """data/energy_costs.csv's names: turbines at this capex, with free fuel, O&M and curtailment."""
+    return {"gas_capex_usd_per_kw": capex_usd_per_kw, "gas_fom_usd_per_kw_yr": 0.0, "gas_heat_rate_mmbtu_per_mwh": 0.0,
+            "gas_fuel_usd_per_mmbtu": 0.0, "gas_vom_usd_per_mwh": 0.0, "gas_co2_kg_per_mmbtu": 0.0, "gas_life_years": 30.0,
+            "curtailment_cost_usd_per_mwh": 0.0, "max_curtailment_share_of_annual_energy": 0.0}
 
 
 def pathway_scenario(pathway: dict[str, Any], **raw: Any) -> Any:
@@ -39,12 +50,29 @@ def pathway_scenario(pathway: dict[str, Any], **raw: Any) -> Any:
                          pathway=QUIET | {"years": [2026, 2027, 2028]} | pathway)
 
 
-def solve_tiny_pathway(sc: Any, sites: Any, bridge_usd_per_kw: float = 1000.0, roadmap: pd.DataFrame = ROADMAP, **costs: float):
+def pathway_inputs(sc: Any, sites: Any, bridge_usd_per_kw: float = 1000.0, roadmap: pd.DataFrame = ROADMAP, **costs: float) -> Any:
+    """Tiny inputs with the roadmap rows of the scenario's types and the bridge's costs (as load_inputs does)."""
     inputs = tiny_inputs(sc, sites, **costs)
-    bridge = BridgeCosts(capex_usd_per_kw=bridge_usd_per_kw, **FREE_FUEL)
-    out = solve_pathway(sc, inputs, roadmap=roadmap, bridge=bridge, screen=False)
+    types = [g for g in sc.gpus.types if g in roadmap.index]
+    return replace(inputs, roadmap=roadmap, gpus=roadmap.loc[types] if types else inputs.gpus,
+                   energy_costs=bridge_costs(bridge_usd_per_kw))
+
+
+@dataclass
+class Out:
+    summary: dict[str, Any]
+    site_years: pd.DataFrame
+    sites: pd.DataFrame
+    installs: pd.DataFrame
+    timeline: pd.DataFrame
+
+
+def solve_tiny_pathway(sc: Any, sites: Any, bridge_usd_per_kw: float = 1000.0, roadmap: pd.DataFrame = ROADMAP, **costs: float) -> Out:
+    out = solve_scenario(sc, pathway_inputs(sc, sites, bridge_usd_per_kw, roadmap, **costs))
     assert out.summary["status"] == "optimal", out.summary["status"]
-    return out
+    assert out.timeline is not None
+    tl = out.timeline
+    return Out(dict(out.summary), tl.site_years, tl.sites, tl.installs, tl.timeline)
 
 
 def free_sites(queue_years: list[float], headroom_mw: list[float]) -> Any:
@@ -69,7 +97,8 @@ def test_one_year_pathway_equals_the_one_period_model() -> None:
     one = solve_scenario(one_sc, tiny_inputs(one_sc, sites))
     sc = tiny_scenario(supply={"model": "legacy"}, pathway=QUIET | {"years": [2026]})
     road = check_roadmap(ROADMAP.reset_index().assign(rental_usd_per_gpu_hour=[200.0, 200.0]), "roadmap")
-    path = solve_pathway(sc, tiny_inputs(sc, sites), roadmap=road, bridge=BridgeCosts(capex_usd_per_kw=1.0, **FREE_FUEL), screen=False)
+    path = solve_tiny_pathway(sc, sites, bridge_usd_per_kw=1.0, roadmap=road)
+    assert one.summary["kind"] == "snapshot" and path.summary["kind"] == "multi_year"
     assert one.summary["compute_pflops"] == pytest.approx(560.0)
     assert path.summary["pflops_online_by_year"] == {2026: pytest.approx(one.summary["compute_pflops"])}
     assert path.summary["capex_usd"] == pytest.approx(one.summary["capex_usd"])
@@ -152,16 +181,30 @@ def test_npv_and_irr_recomputed_from_timeline_csv(tmp_path: Path) -> None:
          "discount_rate": 0.08, "interest_rate": 0.05, "debt_tenor_years": 2, "terminal_value": "book"},
         budget={"equity_usd": 200e6, "debt_usd": 100e6},
     )
-    inputs = tiny_inputs(sc, free_sites([2.0], [10.0]), max_campus_mw=10.0)
-    out = run_pathway(sc, tmp_path / "run", inputs=inputs, roadmap=ROADMAP,
-                      bridge=BridgeCosts(capex_usd_per_kw=20_000.0, **FREE_FUEL), screen=False)
+    inputs = pathway_inputs(sc, free_sites([2.0], [10.0]), bridge_usd_per_kw=20_000.0, max_campus_mw=10.0)
+    out = run_scenario(sc, tmp_path / "run", inputs=inputs)
     assert out.summary["status"] == "optimal"
     files = {p.name for p in (tmp_path / "run").iterdir()}
-    assert set(PATHWAY_FILES) | {".siting-output.json"} == files
+    assert TIME_FILES | {"sites.gpkg", "map.html", "report.html", "rank.csv", "summary.json"} <= files
     value, series = _npv_from_csv(tmp_path / "run" / "timeline.csv", 0.08)
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert value == pytest.approx(summary["objective"], rel=1e-9)
-    assert value == pytest.approx(summary["investor"]["npv_usd"], rel=1e-9)
+    assert value == pytest.approx(summary["npv_usd"], rel=1e-9)
+    # The horizon value (book value at the end, discounted) is shown apart: NPV = NPV without it + it.
+    assert summary["npv_excl_horizon_value_usd"] + summary["horizon_value_usd"] == pytest.approx(summary["npv_usd"], rel=1e-9)
+    assert summary["horizon_value_usd"] > 0
+    # report.html's contexts: the finance cards and the pathway's NPV card are summary.json's figures, the
+    # timeline rows are timeline.csv's years.
+    finance = run_context(summary, None)["finance"]
+    assert {c["key"]: c["value"] for c in finance["cards"]} == {
+        "NPV": summary["npv_usd"], "NPV without horizon value": summary["npv_excl_horizon_value_usd"],
+        "Horizon value": summary["horizon_value_usd"], "IRR": summary["irr"]}
+    timeline = pd.read_csv(tmp_path / "run" / "timeline.csv")
+    ctx = pathway_context(summary, timeline, pd.read_csv(tmp_path / "run" / "pathway_sites.csv"), None, None)
+    assert {c["key"]: c["value"] for c in ctx["cards"]}["NPV"] == summary["investor"]["npv_usd"]
+    years = timeline.query("row == 'year'")
+    assert [r["cells"]["year"] for r in ctx["timeline"]["table"]["rows"]] == [str(y) for y in years["year"]]
+    assert [r["cells"]["cash_flow_usd"] for r in ctx["timeline"]["table"]["rows"]] == years["cash_flow_usd"].tolist()
     # IRR: the root of the cash polynomial in x = 1 / (1 + irr), found by numpy, not by the tool's bisection.
     roots = np.roots(series[::-1])
     real = [1 / x.real - 1 for x in roots if abs(x.imag) < 1e-9 and x.real > 0]
@@ -192,35 +235,37 @@ def tiny_zonal_supply() -> SupplyData:
     )
 
 
-@pytest.mark.parametrize("target_year, feasible", [(2028, True), (2027, False)])
+@pytest.mark.parametrize("target_year, feasible", [(2029, True), (2028, False)])
 def test_new_zone_generation_comes_online_after_its_construction_years(target_year: int, feasible: bool) -> None:
-    # Zone Z1 has no spare firm MW: 10 MW of IT needs 20 MW of gas CT (credit 0.5), which takes 2 years to
-    # build (data/time_to_power.csv's construction level: ceil(1.5) = 2). Built in 2026, online 2028:
+    # Zone Z1 has no spare firm MW: 10 MW of IT needs 20 MW of gas CT (credit 0.5), which takes 3 years to
+    # build (data/time_to_power.csv's construction level, ReEDS: 3). Built in 2026, online 2029:
     # least cost $5M site + 10 blocks $100M + $2M connection + 20 MW x $1M = $127M (no discounting).
     from model.inputs.datasets import load_construction_years
     from model.inputs.load import inputs_from_frames
-    from model.milp.pathway import pathway_data
+    from model.milp.model_data import model_data
     from tests.conftest import TINY_COSTS, TINY_TIERS
 
     sc = tiny_scenario(supply={"model": "zonal"}, gpus={"types": ["A"]}, budget=None,
                        objective={"sense": "min_cost", "target_it_mw": 10.0},
-                       pathway=QUIET | {"years": [2026, 2027, 2028], "objective": "min_cost",
+                       pathway=QUIET | {"years": [2026, 2027, 2028, 2029], "objective": "min_cost",
                                         "target_it_mw_by_year": {str(target_year): 10.0}})
     sites = tiny_sites(price_usd_per_mwh=[0.0] * 3, co2_kg_per_mwh=[0.0] * 3, queue_years=[0.0] * 3).iloc[:1].assign(zone=["Z1"])
-    inputs = inputs_from_frames(sites, TINY_GPUS, TINY_TIERS, TINY_COSTS, sc, supply=tiny_zonal_supply())
-    assert load_construction_years()["gas_ct"] == 1.5
-    bridge = BridgeCosts(capex_usd_per_kw=1.0, **FREE_FUEL)
-    data = pathway_data(inputs, inputs.sites, ROADMAP, bridge, load_construction_years().to_dict())
-    assert data.gen_online_lag == {"gas_ct": 2}
-    out = solve_pathway(sc, inputs, roadmap=ROADMAP, bridge=bridge, screen=False)
+    assert load_construction_years()["gas_ct"] == 3.0
+    supply = tiny_zonal_supply()
+    supply = replace(supply, generation=supply.generation.assign(construction_years=load_construction_years()["gas_ct"]))
+    inputs = inputs_from_frames(sites, TINY_GPUS, TINY_TIERS, TINY_COSTS, sc, supply=supply)
+    inputs = replace(inputs, roadmap=ROADMAP, gpus=ROADMAP.loc[["A"]], energy_costs=bridge_costs(1.0))
+    data = model_data(inputs)
+    assert data.time is not None and data.time.gen_lag == {"gas_ct": 3}
+    run = solve_scenario(sc, inputs)
     if not feasible:
-        assert out.summary["status"] in ("infeasible", "infeasible_or_unbounded")
+        assert run.summary["status"] in ("infeasible", "infeasible_or_unbounded")
         return
-    assert out.summary["status"] == "optimal"
-    assert out.summary["objective"] == pytest.approx(127e6)
-    tl = out.timeline.set_index("year")
-    assert tl.loc[2026, "capex_gen_usd"] == pytest.approx(20e6)
-    assert tl.loc[2028, "it_mw_online"] == pytest.approx(10.0)
+    assert run.summary["status"] == "optimal" and run.timeline is not None
+    assert run.summary["objective"] == pytest.approx(127e6)
+    tl = run.timeline.timeline.set_index("year")
+    assert tl.loc[2026, "capex_generation_usd"] == pytest.approx(20e6)
+    assert tl.loc[2029, "it_mw_online"] == pytest.approx(10.0)
 
 
 def test_rounding_of_continuous_blocks_is_measured() -> None:
@@ -278,12 +323,11 @@ def test_bad_inputs_are_refused_before_any_solve() -> None:
         check_roadmap(ROADMAP.reset_index().assign(rental_decline_per_year=1.5), "roadmap")
     with pytest.raises(InputDataError, match="missing value"):
         check_roadmap(ROADMAP.reset_index().assign(life_years=np.nan), "roadmap")
-    policy = pathway_scenario({"years": [2026]}, budget={"equity_usd": 1e9}, policies=[{"type": "max_sites", "count": 1}])
-    with pytest.raises(ScenarioError, match="not modelled in pathway runs"):
-        solve_tiny_pathway(policy, sites)
     unknown = pathway_scenario({"years": [2026]}, budget={"equity_usd": 1e9}, gpus={"types": ["A", "B"]})
+    inputs = replace(tiny_inputs(unknown, sites), roadmap=check_roadmap(ROADMAP.reset_index().iloc[:1], "roadmap"),
+                     energy_costs=bridge_costs(1.0))
     with pytest.raises(SitingError, match="'B' is not in the GPU roadmap"):
-        solve_tiny_pathway(unknown, sites, roadmap=check_roadmap(ROADMAP.reset_index().iloc[:1], "roadmap"))
+        solve_scenario(unknown, inputs)
 
 
 def _write(path: Path, text: str) -> Path:
@@ -305,13 +349,13 @@ def test_cli_runs_a_small_pathway_and_keeps_the_exit_contract(tmp_path: Path) ->
         '[supply]', 'model = "legacy"', '[solver]', 'threads = 1', 'mip_gap = 0.001',
         '[pathway]', 'years = [2026, 2027]', 'objective = "max_npv"', 'bridge_lead_years = 0', '']))
     res = runner.invoke(app, ["validate", str(good)])
-    assert res.exit_code == 0 and "pathway 2026-2027" in res.output
+    assert res.exit_code == 0 and "2026-2027" in res.output
     res = runner.invoke(app, ["run", str(good)])
     assert res.exit_code == 0, res.output
     out = tmp_path / "de"
-    assert {p.name for p in out.iterdir()} == set(PATHWAY_FILES) | {".siting-output.json"}
+    assert TIME_FILES | {"sites.gpkg", "map.html", "report.html", "rank.csv", "summary.json", ".siting-output.json"} <= {p.name for p in out.iterdir()}
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["status"] == "optimal" and summary["kind"] == "pathway"
+    assert summary["status"] == "optimal" and summary["kind"] == "multi_year"
     # 2026 is served by the bridge alone (the firm grid is years away), capped by the permit per site.
     tl = pd.read_csv(out / "timeline.csv")
     first = tl.loc[tl["year"] == 2026].iloc[0]
@@ -367,18 +411,25 @@ def test_coarse_steps_stand_for_every_calendar_year() -> None:
     tl = out.timeline
     assert tl["year"].tolist() == [2026, 2027, 2028, 2029, 2030]
     assert tl["it_mw_online"].tolist()[:4] == pytest.approx([2.0, 2.0, 3.0, 3.0])
-    assert tl["capex_usd"].tolist() == pytest.approx([25e6, 0.0, 15e6, 0.0, 0.0])
+    # Capex falls at the start of a model year only: $25M for S1 and its 2 blocks, $15M for S2 and 1 block
+    # (opening S2 in 2026 or 2028 ties without discounting, so only the total and the calendar split are fixed).
+    capex = tl["capex_usd"].tolist()
+    assert sum(capex) == pytest.approx(40e6) and capex[1] == capex[3] == capex[4] == 0.0
 
 
-def test_one_period_commands_refuse_a_pathway_scenario(tmp_path: Path) -> None:
-    # compare, sweep, export, rank, alternatives and robust answer the one-period question: one line, exit 2.
-    from typer.testing import CliRunner
-
-    from model.cli import app
-
-    src = Path(__file__).resolve().parents[1] / "runs" / "aip-2030.toml"
-    for args in (["rank", str(src), "--no-solve"], ["alternatives", str(src)], ["robust", str(src), "--risks", str(src)], ["export", str(src)]):
-        out = tmp_path / (args[0] + (".mps" if args[0] == "export" else ""))
-        result = CliRunner().invoke(app, [*args, "--out", str(out)])
-        assert result.exit_code == 2, (args, result.output)
-        assert "works on one-period scenarios" in result.output and not out.exists()
+def test_every_command_takes_a_multi_year_scenario(tmp_path: Path) -> None:
+    # One model over time: validate, rank (without solving) and export accept a multi-year scenario.
+    good = _write(tmp_path / "de.toml", "\n".join([
+        'name = "de"', '[candidates]', 'states = ["DE"]', '[gpus]', 'types = ["B200"]', '[budget]', 'equity_usd = 5e9',
+        '[solver]', 'threads = 1', '[pathway]', 'years = [2026, 2027, 2028]', 'objective = "max_npv"', '']))
+    runner = CliRunner()
+    one = _write(tmp_path / "de1.toml", good.read_text().replace("years = [2026, 2027, 2028]", "years = [2026]").replace('"de"', '"de1"'))
+    sizes = []
+    for src in (one, good):
+        res = runner.invoke(app, ["export", str(src), "--out", str(tmp_path / f"{src.stem}.lp"), "--format", "lp"])
+        assert res.exit_code == 0, res.output
+        sizes.append(len((tmp_path / f"{src.stem}.lp").read_text()))
+    assert sizes[1] > 2.5 * sizes[0]  # three years: three year blocks and the links between them
+    res = runner.invoke(app, ["rank", str(good), "--no-solve", "--out", str(tmp_path / "rank")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "rank" / "rank.csv").is_file()

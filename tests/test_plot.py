@@ -40,6 +40,8 @@ from model.workflows.engine import write_run
 from tests.conftest import solve_tiny
 
 GPUS = ("H100_SXM", "B200", "GB200_NVL72")
+# A built site on the interactive maps: an HTML circle in the sites pane (model.plot.maps._site_marker).
+SITE_ICON = '"className": "siting-site"'
 
 
 def make_sites(rows: list[tuple[str, str, str, float, str, float, float]]) -> gpd.GeoDataFrame:
@@ -147,7 +149,8 @@ def test_static_map_circles_legends_and_title() -> None:
 
 @pytest.mark.parametrize("sites", [None, EMPTY], ids=["none", "empty"])
 def test_static_map_without_sites(sites: gpd.GeoDataFrame | None) -> None:
-    fig = static_map(sites, synthetic_candidates(), shade="price_usd_per_mwh")
+    # Without the existing data centers (their legend is tested in test_map_context.py): no legend at all.
+    fig = static_map(sites, synthetic_candidates(), shade="price_usd_per_mwh", existing=False)
     draw(fig)
     assert site_collections(fig) == []
     assert legend_texts(fig) == []
@@ -186,7 +189,7 @@ def test_static_map_real_counties_shaded() -> None:
 
 def test_folium_map_markers_layers_and_legend() -> None:
     html = folium_map(SITES, "demo run", candidates=synthetic_candidates()).get_root().render()
-    assert len(re.findall(r"L\.circleMarker\(\s*\[", html)) == len(SITES)
+    assert html.count(SITE_ICON) == len(SITES)
     assert "Built sites (4)" in html
     assert "State borders" in html
     assert "Counties: Grid headroom for new load, legacy model (MW)" in html
@@ -201,7 +204,7 @@ def test_folium_map_pipeline_call_and_empty_sites() -> None:
     assert isinstance(folium_map(SITES, "pipeline call"), folium.Map)
     html = folium_map(EMPTY, "nothing built").get_root().render()
     assert "Built sites (0)" in html
-    assert re.findall(r"L\.circleMarker\(\s*\[", html) == []
+    assert html.count(SITE_ICON) == 0
     html = folium_map(None, "inputs only", candidates=synthetic_candidates(), shade="price_usd_per_mwh").get_root().render()
     assert "Built sites (0)" in html and "Counties: Industrial electricity price" in html
 
@@ -215,7 +218,7 @@ def test_folium_map_point_layers() -> None:
     html = folium_map(SITES, "with points", points={"Substations": substations}).get_root().render()
     assert "Substations (3)" in html
     assert html.count('"Sub ') == 3  # one GeoJSON feature per point
-    assert len(re.findall(r"L\.circleMarker\(\s*\[", html)) == len(SITES)
+    assert html.count(SITE_ICON) == len(SITES)
 
 
 def test_folium_map_national_counties_stay_small() -> None:
@@ -318,7 +321,7 @@ def test_saved_map_html_is_self_contained(tmp_path: Path) -> None:
     write_run(tmp_path, solve_tiny(), "tiny")
     page = (tmp_path / "map.html").read_text(encoding="utf-8")
     assert_self_contained(page)
-    assert "Built sites (" in page and "L.circleMarker(" in page
+    assert "Built sites (" in page and SITE_ICON in page
     # The synthetic counties, the way pipeline.py and compare.py call .save().
     path = tmp_path / "counties.html"
     folium_map(SITES, "demo run", candidates=synthetic_candidates()).save(str(path))

@@ -182,9 +182,9 @@ def test_blocks_do_not_edit_each_others_rows() -> None:
     from tests.conftest import tiny_inputs
 
     sm = build_model(tiny_inputs(tiny_scenario(policies=[{"type": "water_cap", "max_m3_per_year": 1e3}])))
-    m = sm.m
+    m = sm.final.m
     assert sm.data.sets.SITES_DRY_OPTION == list(m.SITES_DRY_OPTION)
     for s in m.SITES_DRY_OPTION:
         assert "dry_it_mw" in str(m.facility_mw[s].expr) and "dry_it_mw" in str(m.water_m3_per_year[s].expr)
     assert m.find_component("headroom") is not None
-    assert all(c.active for c in m.component_objects(pyo.Constraint))
+    assert all(c.active for c in sm.m.component_objects(pyo.Constraint))

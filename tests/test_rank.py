@@ -118,7 +118,7 @@ def test_gap_against_worst_built_site_and_budget_dual() -> None:
     inputs = tiny_inputs(sc)
     sm = build_model(inputs)
     solve_model(sm.m, sc.solver)
-    sites = sites_table(sm)
+    sites = sites_table(sm.final)
     # Without duals: the optimum's only site S2 spends $60M on 560 PFLOPS = 107,142.9 $/PFLOPS;
     # S1's 109,375 is 2,232.1 above it (2.08 %), S3's 171,875 is 64,732.1 above (60.4 %).
     r = rank_candidates(inputs, sites)

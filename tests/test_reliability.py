@@ -162,6 +162,7 @@ def test_sweep_refuses_before_solving(tmp_path: Path, param: str, needle: str) -
 def test_sweep_bad_scheduler_address(tmp_path: Path) -> None:
     path = _scenario(tmp_path)
     _refused(runner.invoke(app, ["sweep", str(path), "--param", "budget_usd=1e9,2e9", "--scheduler", "not-an-address"]), "--scheduler")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.toml"]  # no sweep folder left behind
 
 
 def test_min_sites_diagnosis_says_lower() -> None:
@@ -237,3 +238,110 @@ def test_cflp_edge_cases(tmp_path: Path) -> None:
     (tmp_path / "mine.json").write_text("{}")
     (tmp_path / "d.csv").write_text("customer,demand\nc1,1\n")
     _refused(runner.invoke(app, [*args, "--out", str(tmp_path / "mine.json")]), "not written by siting")
+
+
+# --- messages are safe to print (issue 26) ------------------------------------------------------------
+
+
+def test_control_characters_in_a_key_are_escaped(tmp_path: Path) -> None:
+    # An unknown key holding escape sequences (clear screen, set the window title, a newline) is
+    # echoed escaped, on one line: the terminal never receives a control character.
+    path = _scenario(tmp_path, '[costs]\n"\\u001b[2J\\u001b]0;owned\\u0007\\nsecond line" = 1\n')
+    message = _refused(runner.invoke(app, ["validate", str(path)]), "unknown key")
+    assert not any(ord(c) < 32 or ord(c) == 127 for c in message), repr(message)
+    assert "costs.\\x1b[2J\\x1b]0;owned\\x07\\x0asecond line: unknown key" in message
+
+
+def test_a_huge_key_is_cut(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(BASE + f'[costs]\n{"k" * 2_000_000} = 1\n')
+    message = _refused(runner.invoke(app, ["validate", str(path)]), str(path))
+    assert len(message) <= 700 and message.endswith("…"), len(message)
+
+
+def test_one_line_helpers() -> None:
+    from model.core.errors import MAX_VALUE_CHARS, InputDataError, one_line, shown
+
+    assert one_line("a\x1b[31mb\r\nc\u202ed") == "a\\x1b[31mb\\x0d\\x0ac\\u202ed"
+    assert shown("x" * 500) == "'" + "x" * (MAX_VALUE_CHARS - 2) + "…"
+    assert len(shown("x" * 500)) == MAX_VALUE_CHARS
+    assert shown(1.5) == "1.5" and shown("ok") == "'ok'"
+    err = InputDataError("f.csv: bad value '\x1b]0;t\x07'\nsecond")
+    assert "\n" not in str(err) and "\x1b" not in str(err)
+    assert str(InputDataError(str(err))) == str(err)  # escaping twice changes nothing
+
+
+# --- candidate files (issue 26) ---------------------------------------------------------------------
+
+FILE_BASE = BASE.replace('[candidates]\nstates = ["DE"]\n', "")
+
+
+def _file_scenario(tmp_path: Path, name: str) -> Path:
+    return _scenario(tmp_path, f'[candidates]\nkind = "file"\npath = "{name}"\n', FILE_BASE)
+
+
+def _nothing_written(tmp_path: Path, *inputs: str) -> None:
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["s.toml", *inputs])
+
+
+def test_empty_candidate_files_are_refused_by_name(tmp_path: Path) -> None:
+    cases = {
+        "empty.geojson": '{"type": "FeatureCollection", "features": []}',
+        "zero.geojson": "",
+        "empty.csv": "",
+        "header.csv": "lon,lat\n",
+    }
+    for name, text in cases.items():
+        (tmp_path / name).write_text(text)
+    for name in cases:
+        path = _file_scenario(tmp_path, name)
+        message = _refused(runner.invoke(app, ["run", str(path)]), name)
+        assert any(w in message for w in ("empty", "no features", "no rows")), message
+    _nothing_written(tmp_path, *cases)
+
+
+def test_degrees_in_a_projected_crs_are_refused(tmp_path: Path) -> None:
+    # One feature in degrees in a file declaring EPSG:5070 (metres): it used to be dropped silently.
+    albers = gpd.GeoSeries([Point(-75.5, 39.2)], crs="EPSG:4326").to_crs("EPSG:5070").iloc[0]
+    points = gpd.GeoDataFrame({"site_id": ["good", "degrees"]}, geometry=[albers, Point(-75.5, 39.2)], crs="EPSG:5070")
+    points.to_file(tmp_path / "pts.geojson")
+    path = _file_scenario(tmp_path, "pts.geojson")
+    _refused(runner.invoke(app, ["validate", str(path)]), "pts.geojson", "row 2", "'degrees'", "area of use of EPSG:5070",
+             "degrees in a file that declares a projected CRS")
+    _refused(runner.invoke(app, ["run", str(path)]), "pts.geojson")
+    _nothing_written(tmp_path, "pts.geojson")
+
+
+def test_swapped_row_in_a_csv_is_reported(tmp_path: Path) -> None:
+    # lat -75.5 is a valid latitude (Antarctica): the row used to vanish without a word.
+    (tmp_path / "pts.csv").write_text("site_id,lon,lat\na,-75.5,39.2\nb,39.2,-75.5\n")
+    path = _file_scenario(tmp_path, "pts.csv")
+    _refused(runner.invoke(app, ["validate", str(path)]), "pts.csv", "1 of 2 rows", "row 2 (site_id 'b')", "swapped",
+             "drop_invalid_rows = true")
+
+
+def test_every_bad_row_is_counted_and_the_first_named(tmp_path: Path) -> None:
+    rows = ["site_id,lon,lat,headroom_mw", "a,-75.5,39.2,100"] + [f"bad{i},-75.5,39.2,-{i + 1}" for i in range(40)]
+    (tmp_path / "pts.csv").write_text("\n".join(rows) + "\n")
+    path = _file_scenario(tmp_path, "pts.csv")
+    _refused(runner.invoke(app, ["validate", str(path)]), "40 of 41 rows cannot be used", "row 2 (site_id 'bad0'): headroom_mw is negative (-1)",
+             "row 4 (site_id 'bad2')", "and 37 more")
+
+
+def test_candidate_file_above_the_row_limit_is_refused_up_front(tmp_path: Path) -> None:
+    from model.inputs.candidates import MAX_CANDIDATE_ROWS
+
+    with (tmp_path / "big.csv").open("w") as fh:
+        fh.write("lon,lat\n")
+        fh.write("-75.5,39.2\n" * (MAX_CANDIDATE_ROWS + 1))
+    path = _file_scenario(tmp_path, "big.csv")
+    _refused(runner.invoke(app, ["validate", str(path)]), "big.csv", f"{MAX_CANDIDATE_ROWS + 1:,} rows", f"({MAX_CANDIDATE_ROWS:,})")
+
+
+def test_candidate_file_above_the_size_limit_is_refused_before_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import model.inputs.candidates as cand
+
+    monkeypatch.setattr(cand, "MAX_CANDIDATE_FILE_BYTES", 1000)
+    (tmp_path / "pts.csv").write_text("lon,lat\n" + "-75.5,39.2\n" * 200)
+    path = _file_scenario(tmp_path, "pts.csv")
+    _refused(runner.invoke(app, ["validate", str(path)]), "pts.csv", "MB is more than a candidate file may be")

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from model.core.errors import ScenarioError
-from model.workflows.robust import load_risks, robust_report_section, run_robust
+from model.workflows.robust import load_risks, robust_context, robust_report_section, run_robust
 from tests.conftest import solve_tiny, tiny_inputs, tiny_scenario
 
 BAN = '[[scenarios.policies]]\ntype = "moratorium"\nstates = ["XB"]\n'
@@ -105,6 +105,14 @@ def test_vss_and_evpi_by_hand(tmp_path: Path) -> None:
     page = (out / "report.html").read_text(encoding="utf-8")  # the robust section as a page of its own
     assert page.startswith("<!DOCTYPE html>") and "VSS" in page and "src=\"http" not in page
     assert "VSS" in robust_report_section(r) and "<section" in robust_report_section(r)
+    # The page's context holds these numbers (model/templates/robust_section.html.j2 prints them).
+    ctx = robust_context(r)
+    assert {c["key"]: c["value"] for c in ctx["cards"]} == {k: r[k] for k in ("RP", "EEV", "VSS", "WS", "EVPI")}
+    assert [(row["name"], row["probability"]) for row in ctx["rows"]] == [("calm", 0.7), ("ban", 0.3)]
+    calm = dict(zip(ctx["solution_labels"], ctx["rows"][0]["cells"]))
+    assert calm["stochastic (RP)"]["objective"] == pytest.approx(520.0) and calm["stochastic (RP)"]["regret"] == pytest.approx(40.0)
+    assert ctx["expected"][0] == {"objective": r["RP"], "max_regret": st["max_regret"]}
+    assert ctx["first_stages"][:2] == [{"label": "stochastic (RP)", "sites": ["S1", "S2"]}, {"label": "mean-value (EEV)", "sites": ["S2"]}]
 
 
 def test_minmax_regret_by_hand(tmp_path: Path) -> None:

@@ -118,7 +118,7 @@ def test_answer_from_orders_sites_and_drops_zero_generation() -> None:
 def test_national_scenario_sets_supply_model_explicitly(mode: str) -> None:
     sc = vs.national_scenario(mode, threads=1)
     assert sc.supply.model == mode and sc.solver.threads == 1
-    assert sc.name == "us-default" and sc.budget.equity_usd == 100e9 and sc.budget.include_opex
+    assert sc.name == "us-snapshot" and sc.budget.equity_usd == 100e9 and sc.budget.include_opex
 
 
 def test_main_without_shared_data_exits_cleanly(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

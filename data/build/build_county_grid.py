@@ -77,10 +77,43 @@ and 0 for counties with no substation.
 
 The summary printed at the end of the run is reproduced in ``docs/grid_headroom.md``.
 
+CO2 by eGRID subregion (issue 24, item 9)
+-----------------------------------------
+The three last columns come from files in ``../shared/data`` (read, never copied) and one small EPA table
+held in ``data/egrid_ba_subregion.csv``; nothing in them depends on the synthetic grid:
+
+* ``co2_kg_per_mwh``: the US EPA eGRID2022 CO2 output emission rate (``SRCO2RTA``, lb/MWh x 0.45359237,
+  rounded to 0.01) of the eGRID subregion that serves the county, or the county's eGRID2022 STATE rate
+  (``STCO2RTA``, the value in ``data/state_facts.csv``) where no subregion is found;
+* ``co2_source``: ``subregion:<SUBRGN>`` or ``state_fallback``;
+* ``co2_method``: which step below placed the county.
+
+The serving utility is the county's utility with the highest ``Total_Sales_MWh`` in the PNNL IM3 entity
+mapping (``pnnl_electricity_entity_mapping_2018.csv``, EIA-861 2018; the repository's own convention;
+ties broken by the lower utility number). Its 2018 NERC region, balancing authority (BA) and EIA utility
+number go through eGRID's own subregion assignment for plants, in EPA's order (USEPA/egrid,
+``scripts/1_production_model/plant_file_create.R``), with the utility as its own T/D system owner:
+
+1. ``nerc``: NERC region TRE -> ERCT, FRCC -> FRCC (EPA's first rule);
+2. ``ba``: the BA's subregion in EPA's BA table (``data/egrid_ba_subregion.csv``; blank for the BAs that
+   span several subregions: MISO, PJM, SWPP, SPA, NYIS, NEVP, WACM, WALC, WAUW, ...);
+3. ``utility_xwalk``: ``egrid/xwalk_subregion_utility.csv`` rows with the utility's NERC region, BA and
+   utility ID (any T/D owner), if they name one subregion;
+4. ``transmission_xwalk``: ``egrid/xwalk_subregion_transmission.csv`` rows with the utility's NERC region
+   and BA and the utility as T/D owner, if they name one subregion;
+5. ``transmission_xwalk_ba``: as 4 without the NERC region (the mapping's regions are 2018's, the
+   crosswalk's 2023's: SPP became MRO/SERC), if one subregion;
+6. ``next_utility``: the county's largest other utility that steps 1-5 place (the serving utility is
+   often a cooperative or municipal that is not a T/D owner in the ISO crosswalk);
+7. ``state_fallback``: none placed -- the state rate.
+
+County codes follow ``build_county_prices.FIPS_RECODE`` (PNNL 2018 codes -> Census 2016).
+
 Usage::
 
     python data/build/build_county_grid.py [--wheel powersimdata-0.5.5-py3-none-any.whl] \
-        [--out data/county_grid.csv]
+        [--out data/county_grid.csv] [--shared ../shared/data]
+    python data/build/build_county_grid.py --co2-only   # recompute only the CO2 columns of --out
 """
 
 from __future__ import annotations
@@ -145,11 +178,25 @@ FUEL_GROUP: dict[str, str] = {
 }
 FUEL_GROUPS = ("gas", "coal", "nuclear", "hydro", "wind", "solar", "other")
 
-OUTPUT_COLUMNS = [
+GRID_COLUMNS = [
     "fips", "state", "substations", "substations_ge_230kv", "max_kv",
     "gen_mw_total", *[f"gen_mw_{g}" for g in FUEL_GROUPS],
     "load_mw", "hv_branch_rating_mw", "headroom_mw", "source",
 ]  # fmt: skip
+# Appended after the grid columns so that the grid part of the table is unchanged byte for byte.
+CO2_COLUMNS = ["co2_kg_per_mwh", "co2_source", "co2_method"]
+OUTPUT_COLUMNS = GRID_COLUMNS + CO2_COLUMNS
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SHARED = REPO_ROOT.parent / "shared" / "data"
+BA_TABLE = REPO_ROOT / "data" / "egrid_ba_subregion.csv"
+LB_TO_KG = 0.45359237  # exact, by definition of the avoirdupois pound
+# PNNL 2018 county codes -> Census 2016 (as data/build/build_county_prices.py, which explains each).
+FIPS_RECODE = {"11000": "11001", "46113": "46102", "51515": "51019"}
+CO2_METHODS = (
+    "nerc", "ba", "utility_xwalk", "transmission_xwalk", "transmission_xwalk_ba", "next_utility", "state_fallback",
+)  # fmt: skip
+NERC_SUBREGION = {"TRE": "ERCT", "FRCC": "FRCC"}  # EPA's first rule (plant_file_create.R)
 
 
 # --------------------------------------------------------------------------- inputs
@@ -338,7 +385,7 @@ def aggregate_county_grid(
     out = out.join(generation_stats(plant, buses))
     out = out.join(buses.dropna(subset=["fips"]).groupby("fips")["Pd"].sum().rename("load_mw"))
     out = out.join(hv_branch_rating(hv_lines(branch, buses)))
-    num = [c for c in OUTPUT_COLUMNS if c not in ("fips", "state", "source")]
+    num = [c for c in GRID_COLUMNS if c not in ("fips", "state", "source")]
     for c in num:
         if c not in out.columns:
             out[c] = 0.0
@@ -353,7 +400,161 @@ def aggregate_county_grid(
     )
     out["max_kv"] = out["max_kv"].astype(float)
     out["source"] = source
-    return out.reset_index()[OUTPUT_COLUMNS].sort_values("fips").reset_index(drop=True)
+    return out.reset_index()[GRID_COLUMNS].sort_values("fips").reset_index(drop=True)
+
+
+# ------------------------------------------------------------ CO2 by eGRID subregion
+
+
+def read_entity_mapping(shared: Path) -> pd.DataFrame:
+    """PNNL county x utility rows: ``fips`` (Census 2016 code), ``utility_id``, ``utility_name``,
+    ``sales_mwh`` (the utility's total 2018 sales, repeated on each of its counties), ``nerc``, ``ba``."""
+    raw = pd.read_csv(shared / "pnnl_electricity_entity_mapping_2018.csv", dtype=str, keep_default_na=False)
+    out = pd.DataFrame(
+        {
+            "fips": raw["County_FIPS"].str.zfill(5).replace(FIPS_RECODE),
+            "utility_id": pd.to_numeric(raw["Utility_Number"]).astype(int),
+            "utility_name": raw["Utility_Name"],
+            # '.' (not reported) in 3 rows: ranked below every reported utility
+            "sales_mwh": pd.to_numeric(raw["Total_Sales_MWh"], errors="coerce"),
+            "nerc": raw["NERC_Region_Short_Name"],
+            "ba": raw["BA_Short_Name"],
+        }
+    )
+    return out.loc[out["utility_id"] > 0].reset_index(drop=True)  # -9999 = no utility (2 rows)
+
+
+def read_subregion_crosswalks(shared: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """EPA's per-utility and per-T/D-owner subregion lookups, deduplicated, with short column names.
+
+    Read with ``keep_default_na=False``: ``NA`` is a balancing-authority code in these files."""
+    names = {
+        "NERC Region": "nerc",
+        "Balancing Authority Code": "ba",
+        "Transmission or Distribution System Owner ID": "owner_id",
+        "Utility ID": "utility_id",
+        "SUBRGN": "subregion",
+    }
+    tables = []
+    for name in ("xwalk_subregion_utility.csv", "xwalk_subregion_transmission.csv"):
+        df = pd.read_csv(shared / "egrid" / name, dtype=str, keep_default_na=False).rename(columns=names)
+        for col in ("owner_id", "utility_id"):
+            if col in df:
+                df[col] = pd.to_numeric(df[col]).astype(int)
+        tables.append(df.drop_duplicates().reset_index(drop=True))
+    return tables[0], tables[1]
+
+
+def read_ba_subregions(path: Path = BA_TABLE) -> pd.Series:
+    """BA code -> eGRID subregion from EPA's BA table; BAs spanning several subregions are left out."""
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df = df.loc[df["subregion"] != ""]
+    return df.set_index("ba_code")["subregion"]
+
+
+def _unique_match(keys: pd.DataFrame, table: pd.DataFrame, on: list[str]) -> pd.Series:
+    """Per row of ``keys``: the one subregion of the ``table`` rows that share the ``on`` columns (NaN if
+    there are none, or more than one subregion)."""
+    hits = keys[on].reset_index().merge(table[[*on, "subregion"]], on=on, how="inner")
+    subs = hits.groupby("index")["subregion"].agg(["nunique", "first"])
+    one = subs.loc[subs["nunique"] == 1, "first"]
+    return one.reindex(keys.index)
+
+
+def place_utilities(
+    utilities: pd.DataFrame, ba_subregion: pd.Series, xw_utility: pd.DataFrame, xw_transmission: pd.DataFrame
+) -> pd.DataFrame:
+    """eGRID subregion and the step that found it (module docstring, steps 1-5) for each distinct
+    (``utility_id``, ``nerc``, ``ba``) in ``utilities``; ``subregion`` NaN where no step applies."""
+    u = utilities[["utility_id", "nerc", "ba"]].drop_duplicates().reset_index(drop=True)
+    owner = u.rename(columns={"utility_id": "owner_id"})
+    steps = [
+        ("nerc", u["nerc"].map(NERC_SUBREGION)),
+        ("ba", u["ba"].map(ba_subregion)),
+        ("utility_xwalk", _unique_match(u, xw_utility, ["nerc", "ba", "utility_id"])),
+        ("transmission_xwalk", _unique_match(owner, xw_transmission, ["nerc", "ba", "owner_id"])),
+        ("transmission_xwalk_ba", _unique_match(owner, xw_transmission, ["ba", "owner_id"])),
+    ]
+    u["subregion"] = pd.Series(np.nan, index=u.index, dtype=object)
+    u["method"] = pd.Series(np.nan, index=u.index, dtype=object)
+    for method, found in steps:  # earlier steps win, as EPA's rows_patch chain
+        take = u["subregion"].isna() & found.notna()
+        u.loc[take, "subregion"] = found[take]
+        u.loc[take, "method"] = method
+    return u
+
+
+def read_co2_rates(shared: Path) -> tuple[pd.Series, pd.Series]:
+    """eGRID2022 CO2 output emission rates in kg/MWh (rounded to 0.01): by subregion and by state."""
+    sub = pd.read_csv(shared / "egrid2022_subregion.csv").set_index("SUBRGN")["SRCO2RTA"].astype(float)
+    st = pd.read_csv(shared / "egrid2022_state.csv").set_index("PSTATABB")["STCO2RTA"].astype(float)
+    return (sub * LB_TO_KG).round(2), (st * LB_TO_KG).round(2)
+
+
+def county_co2(
+    counties: pd.DataFrame,
+    mapping: pd.DataFrame,
+    placed: pd.DataFrame,
+    subregion_kg: pd.Series,
+    state_kg: pd.Series,
+) -> pd.DataFrame:
+    """Per county (``fips``, ``state``): ``co2_kg_per_mwh``, ``co2_source``, ``co2_method``, plus the
+    serving utility and its subregion for the report (``serving_utility``, ``subregion``)."""
+    m = mapping.merge(placed, on=["utility_id", "nerc", "ba"], how="left")
+    m = m.sort_values(["fips", "sales_mwh", "utility_id"], ascending=[True, False, True], na_position="last")
+    serving = m.drop_duplicates("fips").set_index("fips")
+    next_placed = m.dropna(subset=["subregion"]).drop_duplicates("fips").set_index("fips")["subregion"]
+    out = counties[["fips", "state"]].drop_duplicates("fips").set_index("fips")
+    out["serving_utility"] = serving["utility_name"].reindex(out.index)
+    out["subregion"] = serving["subregion"].reindex(out.index)
+    out["co2_method"] = serving["method"].reindex(out.index)
+    nxt = out["subregion"].isna() & next_placed.reindex(out.index).notna()
+    out.loc[nxt, "subregion"] = next_placed.reindex(out.index)[nxt]
+    out.loc[nxt, "co2_method"] = "next_utility"
+    unknown = sorted(set(out["subregion"].dropna()) - set(subregion_kg.index))
+    if unknown:
+        raise ValueError(f"egrid2022_subregion.csv: no row for subregion {unknown[0]}")
+    has = out["subregion"].notna()
+    out["co2_kg_per_mwh"] = out["subregion"].map(subregion_kg).where(has, out["state"].map(state_kg))
+    if out["co2_kg_per_mwh"].isna().any():
+        raise ValueError(f"egrid2022_state.csv: no row for state {out.loc[out['co2_kg_per_mwh'].isna(), 'state'].iloc[0]}")
+    out["co2_source"] = ("subregion:" + out["subregion"].astype(str)).where(has, "state_fallback")
+    out["co2_method"] = out["co2_method"].where(has, "state_fallback")
+    return out.reset_index()
+
+
+def build_co2(counties: pd.DataFrame, shared: Path, ba_table: Path = BA_TABLE) -> pd.DataFrame:
+    """:func:`county_co2` from the files in ``shared`` and ``ba_table``."""
+    mapping = read_entity_mapping(shared)
+    xw_utility, xw_transmission = read_subregion_crosswalks(shared)
+    placed = place_utilities(mapping, read_ba_subregions(ba_table), xw_utility, xw_transmission)
+    subregion_kg, state_kg = read_co2_rates(shared)
+    return county_co2(counties, mapping, placed, subregion_kg, state_kg)
+
+
+def with_co2(grid: pd.DataFrame, co2: pd.DataFrame) -> pd.DataFrame:
+    """The grid columns unchanged, then the CO2 columns (one row per county, same order)."""
+    out = grid[GRID_COLUMNS].merge(co2[["fips", *CO2_COLUMNS]], on="fips", how="left", validate="one_to_one")
+    if out[CO2_COLUMNS].isna().any().any():
+        raise ValueError(f"no CO2 rate for county {out.loc[out[CO2_COLUMNS].isna().any(axis=1), 'fips'].iloc[0]}")
+    return out[OUTPUT_COLUMNS]
+
+
+def summarize_co2(co2: pd.DataFrame, state_kg: pd.Series, top: int = 12) -> str:
+    """Counts by method and source, and the largest changes from the state rate."""
+    d = co2.assign(state_kg=co2["state"].map(state_kg))
+    d["change_kg"] = (d["co2_kg_per_mwh"] - d["state_kg"]).round(2)
+    lines = [f"CO2: {len(d):,} counties; subregion {int((d['co2_source'] != 'state_fallback').sum()):,}, "
+             f"state_fallback {int((d['co2_source'] == 'state_fallback').sum()):,}"]  # fmt: skip
+    lines.append("by method: " + ", ".join(f"{k}={v:,}" for k, v in d["co2_method"].value_counts().items()))
+    by_state = d.groupby("state")["change_kg"].agg(["size", "min", "mean", "max"]).round(1)
+    lines.append("change from the state rate (kg/MWh) by state:")
+    lines.append(by_state.to_string())
+    cols = ["fips", "state", "serving_utility", "co2_source", "co2_method", "state_kg", "co2_kg_per_mwh", "change_kg"]
+    order = d["change_kg"].abs().sort_values(ascending=False, kind="mergesort").index[:top]
+    lines.append(f"largest {top} |changes|:")
+    lines.append(d.loc[order, cols].to_string(index=False))
+    return "\n".join(lines)
 
 
 # ------------------------------------------------------------------ reporting
@@ -390,22 +591,30 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--wheel", type=Path, default=None, help="downloaded powersimdata .whl")
     ap.add_argument("--out", type=Path, default=Path("data/county_grid.csv"))
+    ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="the real datasets (for the CO2 columns)")
+    ap.add_argument("--co2-only", action="store_true", help="keep --out's grid columns, recompute the CO2 columns")
     args = ap.parse_args(argv)
 
-    with tempfile.TemporaryDirectory() as tmp:
-        wheel = args.wheel or download_wheel(POWERSIMDATA_VERSION, Path(tmp))
-        tables = read_wheel_tables(wheel)
-
-    counties = load_counties()
-    subs = tables["sub"].set_index("sub_id")[["lon", "lat"]]
-    sub_fips = assign_points_to_counties(subs, counties)
-    df = aggregate_county_grid(
-        counties, sub_fips, tables["bus"], tables["bus2sub"], tables["plant"], tables["branch"]
-    )
+    if args.co2_only:
+        df = pd.read_csv(args.out, dtype={"fips": str})[GRID_COLUMNS]
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            wheel = args.wheel or download_wheel(POWERSIMDATA_VERSION, Path(tmp))
+            tables = read_wheel_tables(wheel)
+        counties = load_counties()
+        subs = tables["sub"].set_index("sub_id")[["lon", "lat"]]
+        sub_fips = assign_points_to_counties(subs, counties)
+        df = aggregate_county_grid(
+            counties, sub_fips, tables["bus"], tables["bus2sub"], tables["plant"], tables["branch"]
+        )
+    co2 = build_co2(df[["fips", "state"]], args.shared)
+    out = with_co2(df, co2)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(args.out, index=False)
-    print(f"wrote {args.out} ({len(df):,} rows)")
-    print(summarize(df, tables, dropped_subs=len(subs) - len(sub_fips)))
+    out.to_csv(args.out, index=False)
+    print(f"wrote {args.out} ({len(out):,} rows)")
+    if not args.co2_only:
+        print(summarize(out, tables, dropped_subs=len(subs) - len(sub_fips)))
+    print(summarize_co2(co2, read_co2_rates(args.shared)[1]))
     return 0
 
 

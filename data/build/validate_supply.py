@@ -46,7 +46,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DATA = REPO_ROOT / "data"
 DEFAULT_SHARED = Path(os.environ.get("SITING_DATA_DIR", REPO_ROOT.parent / "shared" / "data"))
 DEFAULT_DOC = REPO_ROOT / "docs" / "validation.md"
-SCENARIO = REPO_ROOT / "runs" / "us-default.toml"
+SCENARIO = REPO_ROOT / "runs" / "us-snapshot.toml"
 
 LB_TO_KG = 0.45359237  # exact
 # Publication figures as quoted in issue 14 (not re-read from the publications here).
@@ -428,7 +428,7 @@ def section_ttp(d: dict[str, pd.DataFrame]) -> tuple[str, dict]:
 
 # ============================================================================ national solves
 def national_scenario(supply_model: str, threads: int):
-    """runs/us-default.toml with ``supply.model`` set explicitly (the default is not relied on) and
+    """runs/us-snapshot.toml with ``supply.model`` set explicitly (the default is not relied on) and
     ``threads`` HiGHS threads; every other setting as in the file."""
     from model.config import load_scenario
 
@@ -456,8 +456,8 @@ def fixed_siting_lp(sm, budget_per_usd: float | None) -> dict[str, Any]:
 
     from model.solve.duals import solve_fixed_siting_lp
 
-    m, data = sm.m, sm.data
-    form, h = solve_fixed_siting_lp(m)
+    root, m, data = sm.m, sm.final.m, sm.data
+    form, h = solve_fixed_siting_lp(root)
     lp = form.lp
     up = np.asarray(lp.col_upper_, float)  # the bounds the LP solved with (binaries fixed)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
@@ -470,8 +470,8 @@ def fixed_siting_lp(sm, budget_per_usd: float | None) -> dict[str, Any]:
     col_of = {id(v): j for j, v in enumerate(form.columns)}
     usd = (lambda v: v / budget_per_usd) if budget_per_usd else (lambda v: float("nan"))
 
-    def rows_of(name: str, keys: Iterable) -> list[dict[str, Any]]:
-        comp = m.find_component(name)
+    def rows_of(name: str, keys: Iterable, block: Any = m) -> list[dict[str, Any]]:
+        comp = block.find_component(name)
         out = []
         if comp is None:
             return out
@@ -506,7 +506,7 @@ def fixed_siting_lp(sm, budget_per_usd: float | None) -> dict[str, Any]:
         keep = [z for z in m.ZONES if z in with_campus | {k[0] for k in gen_built}]
         zones = rows_of("zone_firm", keep) + rows_of("new_gen_energy_use", [z for z in keep if z in with_campus])
         zones += rows_of("new_gen_energy_max", [k for k in gen_built if k in m.ZONES_GEN_ENERGY and k[0] in with_campus])
-    scalar = rows_of("budget", [None]) if m.find_component("budget") is not None and not m.budget.is_indexed() else []
+    scalar = rows_of("budget", [None], root) if root.find_component("budget") is not None and not root.budget.is_indexed() else []
     return {"status": "optimal", "lp_objective": float(h.getInfo().objective_function_value), "sites": sites,
             "zones": zones, "budget_row": scalar}
 

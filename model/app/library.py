@@ -45,7 +45,7 @@ SITE_COLUMNS = [
     "price_usd_per_mwh", "co2_t_per_year", "time_to_power_years", "first_year",
 ]
 IMAGES = ["map.png", "timeline.png", "gantt.png", "tornado.png", "compare.png", "pareto.png"]
-# What `siting run` writes: a run folder, or a pathway folder for a scenario with [pathway].
+# What `siting run` writes: a run folder ('pathway' folders were written by earlier versions for [pathway] scenarios).
 RunKind = Literal["run", "pathway"]
 RUN_KINDS: tuple[RunKind, ...] = ("run", "pathway")
 _YEAR = re.compile(r"^(19|20|21)\d\d$")
@@ -139,8 +139,8 @@ def read_summary(path: Path) -> dict[str, Any]:
 
 
 def run_files(path: Path) -> tuple[RunKind, set[str]] | None:
-    """The kind of a run folder ('run', or 'pathway' for a [pathway] scenario's run) and the files the
-    tool wrote in it, from its marker (or an earlier version's run files); None for anything else."""
+    """The kind of a run folder ('run', or an earlier version's 'pathway') and the files the tool wrote
+    in it, from its marker (or an earlier version's run files); None for anything else."""
     if not path.is_dir():
         return None
     for kind in RUN_KINDS:

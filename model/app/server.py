@@ -146,7 +146,7 @@ class SitingApp:
         failed = {"base": base_rel, "errors": result.errors, "raw": base_raw, "values": result.values}
         if scenario is None:
             return None, failed
-        kind: RunKind = "pathway" if scenario.pathway is not None else "run"  # what `siting run` will write
+        kind: RunKind = "run"  # what `siting run` writes, one-year or over several years
         with self.queue.lock:  # two tabs: check, write and queue as one step
             out_dir = self.root / scenario.name
             try:

@@ -30,4 +30,14 @@ def register_rule(m: pyo.ConcreteModel, component: str, label: str, unit: str, t
 
 
 def rules_of(m: pyo.ConcreteModel) -> list[Rule]:
-    return list(getattr(m, "_rules", {}).values())
+    """Every rule registered on ``m`` or a block inside it; a block's rules name their component by its
+    full name (e.g. ``year[2030].carbon_cap_0``) and, in a multi-year model, carry the year in the label."""
+    out = list(getattr(m, "_rules", {}).values())
+    blocks = [b for b in m.block_data_objects(active=True, descend_into=True) if b is not m]
+    several = len(blocks) > 1
+    for b in blocks:
+        year = b.index()
+        for rule in getattr(b, "_rules", {}).values():
+            label = f"{rule.label} {year}" if several and year is not None else rule.label
+            out.append(Rule(f"{b.name}.{rule.component}", label, rule.unit, rule.to_unit))
+    return out

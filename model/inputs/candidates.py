@@ -17,14 +17,15 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from model.config import CostAssumptions
-from model.core.errors import InputDataError
+from model.core.errors import InputDataError, shown
 from model.core.geo import to_project_crs
-from model.core.tables import validate_table
+from model.core.tables import read_table, validate_table
 from model.core.units import HOURS_PER_YEAR, KW_PER_MW, acres_from_m2
 from model.inputs import realdata as rd
 from model.inputs.datasets import (
     CANDIDATE_SCHEMA,
     STATE_PRICE_SOURCE,
+    attach_county_co2,
     attach_state_facts,
     load_counties,
     load_county_grid,
@@ -165,11 +166,14 @@ def attach_site_facts(
     costs: CostAssumptions,
     county_price: pd.Series | None = None,
     counties: gpd.GeoDataFrame | None = None,
+    fips: pd.Series | None = None,
 ) -> gpd.GeoDataFrame:
-    """Add county (fips, name, state) and state facts (pue, price, CO2, land value, water, queue) to points.
+    """Add county (fips, name, state), state facts (pue, price, land value, water, queue) and the county's
+    CO2 rate (its eGRID subregion's, data/county_grid.csv) to points.
 
     Points outside every county polygon take the nearest county within 25 km; the rest are dropped and
-    counted in ``attrs["dropped_points"]``. ``county_price`` ($/MWh by county FIPS, e.g. EIA-861 county
+    counted in ``attrs["dropped_points"]`` (``fips``, index-aligned, skips the lookup when the caller
+    has done it). ``county_price`` ($/MWh by county FIPS, e.g. EIA-861 county
     industrial prices) replaces the state price where present, clipped to 30-250 $/MWh
     (``price_source`` says which). ``costs`` is accepted for a uniform signature (facts need no costs).
     """
@@ -177,7 +181,7 @@ def attach_site_facts(
     points = to_project_crs(points, "points")
     counties = load_counties() if counties is None else counties
     facts = load_state_facts()
-    fips = county_of_points(points, counties)
+    fips = county_of_points(points, counties) if fips is None else fips
     keep = fips.notna().to_numpy()
     out = points.loc[keep].copy()
     out["county_fips"] = fips[keep].astype(str)
@@ -185,6 +189,7 @@ def attach_site_facts(
     state_of_fips = facts.reset_index().set_index("state_fips")["state"]
     out["state"] = out["county_fips"].str[:2].map(state_of_fips)
     out = attach_state_facts(out, facts)
+    out = attach_county_co2(out, load_county_grid())
     out = apply_county_price(out, county_price)
     out.attrs["dropped_points"] = int((~keep).sum())
     return out
@@ -337,6 +342,7 @@ def real_county_candidates(states: list[str], costs: CostAssumptions, data_dir: 
     sites["state"] = sites["state_fips"].map(facts.reset_index().set_index("state_fips")["state"])
     sites = attach_state_facts(sites, facts)
     sites["county_fips"] = sites.index
+    sites = attach_county_co2(sites, load_county_grid())
     sites = apply_county_price(sites, county_price_series(data_dir))
     sites["land_available_acres"] = acres_from_m2(sites["land_m2"]) * costs.developable_land_share
     sites["headroom_source"] = "HIFLD stations + GPPD - population load (docs/real_data.md)"
@@ -348,60 +354,232 @@ def real_county_candidates(states: list[str], costs: CostAssumptions, data_dir: 
 # 4. user files
 
 _VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".parquet", ".geoparquet", ".shp", ".zip"}
+# Limits checked before a candidate file is parsed (a larger file used to end in a MemoryError after
+# minutes). 60,000 rows: above the 51,338 HIFLD substations, the largest candidate set the model is
+# run on (docs/real_data.md); 256 MB holds 60,000 rows of any reasonable width many times over.
+MAX_CANDIDATE_ROWS = 60_000
+MAX_CANDIDATE_FILE_BYTES = 256 * 1024 * 1024
+# Rows named in the one-line message when a file has unusable rows (all of them are counted).
+SHOWN_INVALID_ROWS = 3
+# A point this far outside the declared CRS's area of use (degrees) cannot be in that CRS.
+AREA_OF_USE_MARGIN_DEG = 1.0
+DROP_HINT = "set [candidates] drop_invalid_rows = true to leave them out"
 
 
-def _read_points(path: Path) -> gpd.GeoDataFrame:
-    """A user point file as a GeoDataFrame with a CRS (CSV lon/lat in EPSG:4326)."""
+def check_candidate_file_size(path: Path) -> None:
+    """Refuse, before reading it, a candidate file above :data:`MAX_CANDIDATE_FILE_BYTES` or
+    :data:`MAX_CANDIDATE_ROWS` rows (counted from the file's metadata or its line breaks)."""
+    path = Path(path)
     if not path.is_file():
         raise InputDataError(f"{path}: file not found")
+    size = path.stat().st_size
+    if size == 0:
+        raise InputDataError(f"{path}: the file is empty")
+    if size > MAX_CANDIDATE_FILE_BYTES:
+        raise InputDataError(
+            f"{path}: {size / 2**20:,.0f} MB is more than a candidate file may be ({MAX_CANDIDATE_FILE_BYTES / 2**20:,.0f} MB)"
+        )
+    rows = _count_rows(path)
+    if rows is not None and rows > MAX_CANDIDATE_ROWS:
+        raise InputDataError(
+            f"{path}: {rows:,} rows is more than a candidate file may hold ({MAX_CANDIDATE_ROWS:,}); "
+            "split the file or pre-select the sites"
+        )
+
+
+def _count_rows(path: Path) -> int | None:
+    """Rows of a candidate file without parsing it (None if the format does not say)."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            with path.open("rb") as fh:
+                lines = sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b""))
+            return max(lines - 1, 0)  # the header
+        if suffix in (".parquet", ".geoparquet"):
+            import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+            return int(pq.read_metadata(path).num_rows)
+        if suffix in _VECTOR_SUFFIXES:
+            import pyogrio  # type: ignore[import-untyped]
+
+            features = int(pyogrio.read_info(path)["features"])
+            return features if features >= 0 else None
+    except Exception:  # unreadable: _read_points names the file and the problem
+        return None
+    return None
+
+
+RawLonLat = tuple[np.ndarray, np.ndarray] | None  # a CSV's lon and lat cells as written (None: a vector file)
+
+
+def _read_points(path: Path) -> tuple[gpd.GeoDataFrame, RawLonLat]:
+    """A user point file as a GeoDataFrame with a CRS (CSV lon/lat in EPSG:4326), one row per file row
+    in file order (a CSV row without usable lon/lat gets an empty point; :func:`invalid_rows` says why),
+    and for a CSV its lon/lat cells as written."""
+    check_candidate_file_size(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        try:
-            df = pd.read_csv(path, dtype={"site_id": str})
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-            raise InputDataError(f"{path}: cannot read as CSV ({str(err).splitlines()[0]})") from err
+        df = read_table(path, {}, dtype={"site_id": str})
         for col in ("lon", "lat"):
             if col not in df.columns:
                 raise InputDataError(f"{path}: missing column '{col}'")
-        df = validate_table(df, {"lon": "float", "lat": "float"}, str(path))
-        bad = ~(df["lon"].between(-180, 180) & df["lat"].between(-90, 90))
-        if bad.any():
-            raise InputDataError(f"{path}: row {int(np.flatnonzero(bad.to_numpy())[0]) + 1} has lon/lat outside -180..180/-90..90")
-        return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs="EPSG:4326")
+        lon = pd.to_numeric(df["lon"], errors="coerce").to_numpy(dtype=float)
+        lat = pd.to_numeric(df["lat"], errors="coerce").to_numpy(dtype=float)
+        gdf = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+        return gdf.reset_index(drop=True), (df["lon"].to_numpy(), df["lat"].to_numpy())
     if suffix not in _VECTOR_SUFFIXES:
-        raise InputDataError(f"{path}: unsupported file type '{suffix}' (use .csv, .gpkg, .geojson or .parquet)")
+        raise InputDataError(f"{path}: unsupported file type {shown(suffix)} (use .csv, .gpkg, .geojson or .parquet)")
     try:
         gdf = gpd.read_parquet(path) if suffix in (".parquet", ".geoparquet") else gpd.read_file(path, engine="pyogrio")
     except Exception as err:  # pyogrio / pyarrow errors
-        raise InputDataError(f"{path}: cannot read ({type(err).__name__}: {str(err).splitlines()[0]})") from err
+        detail = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        raise InputDataError(f"{path}: cannot read ({type(err).__name__}: {shown(detail, 160)})") from err
+    if len(gdf) == 0:
+        raise InputDataError(f"{path}: the file has no features (no candidate sites)")
+    if len(gdf) > MAX_CANDIDATE_ROWS:
+        raise InputDataError(f"{path}: {len(gdf):,} rows is more than a candidate file may hold ({MAX_CANDIDATE_ROWS:,})")
     if gdf.crs is None:
         raise InputDataError(f"{path}: geometry has no CRS")
-    if gdf.geometry.isna().any() or gdf.geometry.is_empty.any():
-        row = int(np.flatnonzero((gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy())[0])
-        raise InputDataError(f"{path}: row {row + 1} has no geometry")
-    kinds = set(gdf.geom_type)
-    if kinds != {"Point"}:
+    present = gdf.geometry.notna() & ~gdf.geometry.is_empty
+    kinds = set(gdf.geom_type[present.to_numpy()])
+    if kinds - {"Point"}:
         other = sorted(kinds - {"Point"})[0]
-        raise InputDataError(f"{path}: geometries must be points (found {other}); use centroids or one point per site")
-    _check_lonlat(gdf, path)
-    return gdf.reset_index(drop=True)
-
-
-def _check_lonlat(gdf: gpd.GeoDataFrame, path: Path) -> None:
-    """Coordinates must be real places: out-of-range or swapped lon/lat would otherwise project to
-    infinity and the row would silently vanish."""
-    if gdf.crs.is_geographic:
-        x, y = gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy()
-    else:
-        lonlat = gdf.geometry.to_crs("EPSG:4326")
-        x, y = lonlat.x.to_numpy(), lonlat.y.to_numpy()
-    bad = ~(np.isfinite(x) & np.isfinite(y) & (np.abs(x) <= 180) & (np.abs(y) <= 90))
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
+        row = int(np.flatnonzero((gdf.geom_type == other).to_numpy())[0])
         raise InputDataError(
-            f"{path}: row {row + 1} has coordinates outside lon -180..180 / lat -90..90 ({x[row]:g}, {y[row]:g}); "
-            "are lon and lat swapped, or is the CRS wrong?"
+            f"{path}: geometries must be points (found {other}, row {row + 1}); use centroids or one point per site"
         )
+    return gdf.reset_index(drop=True), None
+
+
+def _reason(mask: np.ndarray, reasons: np.ndarray, text: str | np.ndarray) -> None:
+    """Give ``text`` to the rows of ``mask`` that have no reason yet (the first problem of a row wins)."""
+    take = mask & (reasons == "")
+    if take.any():
+        reasons[take] = text[take] if isinstance(text, np.ndarray) else text
+
+
+def _fmt_xy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.array([f"({a:.6g}, {b:.6g})" for a, b in zip(x, y)], dtype=object)
+
+
+def _in_conus_box(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    lon0, lat0, lon1, lat1 = rd.CONUS_BOX
+    with np.errstate(invalid="ignore"):
+        return (lon >= lon0) & (lon <= lon1) & (lat >= lat0) & (lat <= lat1)
+
+
+def invalid_rows(gdf: gpd.GeoDataFrame, raw: RawLonLat = None) -> tuple[np.ndarray, np.ndarray]:
+    """Why each row of a user point file cannot be used ("" if it can), before any county lookup,
+    and each row's lon/lat (NaN where unknown). ``raw``: a CSV's lon/lat cells, to say which is
+    missing or not a number."""
+    n = len(gdf)
+    reasons = np.full(n, "", dtype=object)
+    geom = gdf.geometry
+    empty = (geom.isna() | geom.is_empty).to_numpy()
+    if raw is not None:  # CSV: say which coordinate is missing or not a number
+        for col, values in zip(("lon", "lat"), raw):
+            text = pd.Series(values, dtype=object)
+            missing = text.isna().to_numpy() | (text.astype(str).str.strip() == "").to_numpy()
+            _reason(missing, reasons, f"{col} is missing")
+            bad = ~missing & pd.to_numeric(text, errors="coerce").isna().to_numpy()
+            if bad.any():
+                _reason(bad, reasons, np.array([f"{col} is not a number ({shown(str(v), 30)})" for v in values], dtype=object))
+    _reason(empty, reasons, "no geometry")
+    x = np.full(n, np.nan)
+    y = np.full(n, np.nan)
+    ok = ~empty
+    x[ok] = geom[ok].x.to_numpy()
+    y[ok] = geom[ok].y.to_numpy()
+    finite = np.isfinite(x) & np.isfinite(y)
+    _reason(ok & ~finite, reasons, "coordinates are not finite numbers")
+    crs = gdf.crs
+    lon, lat = np.full(n, np.nan), np.full(n, np.nan)
+    if crs.is_geographic:
+        in_range = finite & (np.abs(x) <= 180) & (np.abs(y) <= 90)
+        if (finite & ~in_range).any():
+            swapped = _in_conus_box(y, x)
+            text = np.where(
+                swapped,
+                "lon/lat " + _fmt_xy(x, y) + " are outside -180..180 / -90..90; are lon and lat swapped?",
+                "lon/lat " + _fmt_xy(x, y) + " are outside -180..180 / -90..90; is the CRS wrong?",
+            )
+            _reason(finite & ~in_range, reasons, text)
+        lon[in_range], lat[in_range] = x[in_range], y[in_range]
+    elif finite.any():
+        lonlat = gpd.GeoSeries(geom[finite].values, crs=crs).to_crs("EPSG:4326")
+        lon[finite], lat[finite] = lonlat.x.to_numpy(), lonlat.y.to_numpy()
+        unprojectable = finite & ~(np.isfinite(lon) & np.isfinite(lat))
+        _reason(unprojectable, reasons, "coordinates " + _fmt_xy(x, y) + f" are not valid in {crs.to_string()}")
+    area = crs.area_of_use
+    if area is not None:
+        west, south, east, north = area.bounds
+        m = AREA_OF_USE_MARGIN_DEG
+        # An area of use that crosses the antimeridian (EPSG:4269: 167.65 .. -40.73) is split in two.
+        with np.errstate(invalid="ignore"):
+            in_lon = (lon >= west - m) & (lon <= east + m) if west <= east else (lon >= west - m) | (lon <= east + m)
+            outside = np.isfinite(lon) & ~(in_lon & (lat >= south - m) & (lat <= north + m))
+        if outside.any():
+            degrees_hint = "" if crs.is_geographic else np.where(
+                (np.abs(x) <= 180) & (np.abs(y) <= 90), "; degrees in a file that declares a projected CRS?", ""
+            )
+            text = (
+                "coordinates " + _fmt_xy(x, y) + f" are outside the area of use of {crs.to_string()} "
+                f"(lon {west:g}..{east:g}, lat {south:g}..{north:g})" + degrees_hint
+            )
+            _reason(outside, reasons, np.asarray(text, dtype=object) if isinstance(text, np.ndarray) else text)
+    return reasons, np.column_stack([lon, lat])
+
+
+def _numeric_column(gdf: gpd.GeoDataFrame, col: str, reasons: np.ndarray) -> pd.Series:
+    """An optional numeric column (headroom_mw, land_available_acres): every value a finite number >= 0."""
+    text = gdf[col]
+    values = pd.to_numeric(text, errors="coerce")
+    arr = values.to_numpy(dtype=float)
+    missing = text.isna().to_numpy()
+    _reason(missing, reasons, f"{col} is missing")
+    if (~missing & np.isnan(arr)).any():
+        _reason(~missing & np.isnan(arr), reasons, np.array([f"{col} is not a number ({shown(str(v), 30)})" for v in text], dtype=object))
+    with np.errstate(invalid="ignore"):
+        if np.isinf(arr).any():
+            _reason(np.isinf(arr), reasons, np.array([f"{col} is not finite ({v:g})" for v in arr], dtype=object))
+        negative = np.isfinite(arr) & (arr < 0)
+    if negative.any():
+        _reason(negative, reasons, np.array([f"{col} is negative ({v:g})" for v in arr], dtype=object))
+    return values
+
+
+def _site_ids(gdf: gpd.GeoDataFrame, reasons: np.ndarray) -> pd.Series:
+    """``site_id`` column (stripped; empty ones are bad rows), else ``row-<n>``; duplicates are bad rows."""
+    if "site_id" not in gdf.columns:
+        return pd.Series([f"row-{i + 1}" for i in range(len(gdf))])
+    raw = gdf["site_id"]
+    ids = raw.astype(str).str.strip().where(raw.notna(), "")
+    _reason((ids == "").to_numpy(), reasons, "site_id is empty")
+    dup = (ids.duplicated(keep="first") & (ids != "")).to_numpy()
+    if dup.any():
+        first_row = pd.Series(np.arange(len(ids)), index=ids.index).groupby(ids.to_numpy()).transform("min").to_numpy()
+        _reason(dup, reasons, np.array([f"duplicate site_id {shown(i, 40)} (first on row {r + 1})" for i, r in zip(ids, first_row)], dtype=object))
+    return ids.reset_index(drop=True)
+
+
+def _refuse_or_drop(path: Path, reasons: np.ndarray, ids: pd.Series, drop: bool) -> np.ndarray:
+    """Boolean mask of usable rows; without ``drop`` any unusable row refuses the file (one line
+    naming the count and the first rows, with their ids and reasons)."""
+    bad = reasons != ""
+    if not bad.any():
+        return ~bad
+    rows = np.flatnonzero(bad)
+    shown_rows = []
+    for r in rows[:SHOWN_INVALID_ROWS]:
+        who = f"row {r + 1}" + ("" if ids.iloc[r] in ("", f"row-{r + 1}") else f" (site_id {shown(ids.iloc[r], 40)})")
+        shown_rows.append(f"{who}: {reasons[r]}")
+    more = f"; and {len(rows) - SHOWN_INVALID_ROWS:,} more" if len(rows) > SHOWN_INVALID_ROWS else ""
+    head = f"{path}: {len(rows):,} of {len(reasons):,} rows cannot be used: " + "; ".join(shown_rows) + more
+    if bad.all():
+        raise InputDataError(f"{head} (no usable row left)")
+    if not drop:
+        raise InputDataError(f"{head} (fix them, or {DROP_HINT})")
+    return ~bad
 
 
 def file_candidates(
@@ -409,27 +587,52 @@ def file_candidates(
     states: list[str],
     costs: CostAssumptions,
     site_radius_km: float = SITE_RADIUS_KM,
+    drop_invalid_rows: bool = False,
 ) -> gpd.GeoDataFrame:
     """User candidate points. Optional columns: ``site_id`` (else ``row-<n>``, 1-based), ``headroom_mw``
     (else the containing county's default headroom from data/county_grid.csv: every point in a county
     gets the whole county figure), ``land_available_acres`` (else developable share x a 10 km circle).
-    Needs only the default dataset. ``attrs["dropped_points"]`` counts points > 25 km from any county."""
+    Needs only the default dataset.
+
+    Every row that cannot be used (no or non-numeric coordinates, lon/lat out of range or swapped,
+    outside the declared CRS's area of use, more than 25 km from any contiguous-US county, a missing,
+    negative or non-finite headroom or land value, an empty or repeated site_id) is reported with its
+    row number, id and reason, and the file is refused, unless ``drop_invalid_rows`` (the scenario's
+    ``[candidates] drop_invalid_rows``): then those rows are left out, counted in
+    ``attrs["dropped_points"]`` and listed in ``attrs["invalid_rows"]`` (row, site_id, reason).
+    Files above :data:`MAX_CANDIDATE_ROWS` rows or :data:`MAX_CANDIDATE_FILE_BYTES` are refused before
+    they are read."""
     path = Path(path)
-    gdf = _read_points(path)
-    for col in ("headroom_mw", "land_available_acres"):
-        if col in gdf.columns:
-            gdf = gdf.assign(**{col: validate_table(pd.DataFrame(gdf[[col]]), {col: "float"}, str(path))[col]})
-            if (gdf[col] < 0).any():
-                raise InputDataError(f"{path}: column '{col}' is negative (row {int(np.flatnonzero((gdf[col] < 0).to_numpy())[0]) + 1})")
-    if "site_id" in gdf.columns:
-        ids = validate_table(pd.DataFrame(gdf[["site_id"]]), {"site_id": "str"}, str(path))["site_id"].str.strip()
-    else:
-        ids = pd.Series([f"row-{i + 1}" for i in range(len(gdf))])
-    if ids.duplicated().any():
-        raise InputDataError(f"{path}: duplicate site_id '{ids[ids.duplicated()].iloc[0]}'")
-    gdf.index = pd.Index(ids.to_numpy(), name="site_id")
-    gdf = gdf.drop(columns=[c for c in ("site_id", "state", "county_fips", "county_name") if c in gdf.columns])
-    sites = attach_site_facts(to_project_crs(gdf, str(path)), costs)
+    gdf, raw = _read_points(path)
+    reasons, lonlat = invalid_rows(gdf, raw)
+    values = {col: _numeric_column(gdf, col, reasons) for col in ("headroom_mw", "land_available_acres") if col in gdf.columns}
+    ids = _site_ids(gdf, reasons)
+    # County of every row whose point is usable: rows > 25 km from any county are not in the contiguous US.
+    counties = load_counties()
+    usable = reasons == ""
+    fips = pd.Series(np.nan, index=gdf.index, dtype=object)
+    if usable.any():
+        points = to_project_crs(gpd.GeoDataFrame(geometry=gdf.geometry[usable].values, crs=gdf.crs), str(path))
+        fips.iloc[np.flatnonzero(usable)] = county_of_points(points, counties).to_numpy()
+    no_county = usable & fips.isna().to_numpy()
+    if no_county.any():
+        lon, lat = lonlat[:, 0], lonlat[:, 1]
+        swapped = _in_conus_box(lat, lon)
+        text = np.where(
+            swapped,
+            "lon/lat " + _fmt_xy(lon, lat) + " is not in the contiguous US; are lon and lat swapped?",
+            "lon/lat " + _fmt_xy(lon, lat) + f" is not in the contiguous US (more than {NEAREST_COUNTY_MAX_M / 1000:g} km from any county)",
+        )
+        _reason(no_county, reasons, text)
+    keep = _refuse_or_drop(path, reasons, ids, drop_invalid_rows)
+    dropped = [
+        {"row": int(r) + 1, "site_id": str(ids.iloc[r]), "reason": str(reasons[r])} for r in np.flatnonzero(~keep)
+    ]
+    out = gdf.loc[keep].drop(columns=[c for c in ("site_id", "state", "county_fips", "county_name") if c in gdf.columns])
+    for col, series in values.items():
+        out[col] = series[keep].astype(float)
+    out.index = pd.Index(ids[keep].to_numpy(), name="site_id")
+    sites = attach_site_facts(to_project_crs(out, str(path)), costs, counties=counties, fips=pd.Series(fips[keep].to_numpy(), index=out.index))
     if "headroom_mw" not in sites.columns:
         sites["headroom_mw"] = sites["county_fips"].map(load_county_grid()["headroom_mw"])
         sites["headroom_source"] = "county default (data/county_grid.csv, whole county per point)"
@@ -438,7 +641,10 @@ def file_candidates(
     if "land_available_acres" not in sites.columns:
         sites["land_m2"] = _circle_m2(site_radius_km)
         sites["land_available_acres"] = acres_from_m2(sites["land_m2"]) * costs.developable_land_share
-    return _finish(_state_filter(sites, states), str(path))
+    result = _finish(_state_filter(sites, states), str(path))
+    result.attrs["dropped_points"] = len(dropped)
+    result.attrs["invalid_rows"] = dropped
+    return result
 
 
 # --------------------------------------------------------------------------------------------------

@@ -14,9 +14,10 @@ import pandas as pd
 from pydantic import ValidationError
 
 from model.config import CostAssumptions
-from model.core.errors import InputDataError, ScenarioError
+from model.core.errors import InputDataError, ScenarioError, shown
 from model.core.geo import to_project_crs
-from model.core.tables import Schema, indexed_by, read_csv
+from model.core.schema import CONTIGUOUS_STATES
+from model.core.tables import Schema, check_columns, indexed_by, read_csv, require_keys
 from model.core.units import acres_from_m2
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"  # model/inputs/ -> the repo root
@@ -71,22 +72,34 @@ COUNTY_GRID_SCHEMA: Schema = {
     "load_mw": "float",
     "headroom_mw": "float",
     "source": "str",
+    # eGRID2022 CO2 rate of the county's eGRID subregion, or its state's (data/build/build_county_grid.py)
+    "co2_kg_per_mwh": "float",
+    "co2_source": "str",
 }
+# Row counts the tables keyed by county, state or zone must have: a table cut short (whole rows lost)
+# is refused by name instead of leaving candidates without a price or a zone.
+N_COUNTIES = 3108  # contiguous-US counties and DC in the Census 2016 file (load_counties)
+COUNTY_ROWS = {"rows": N_COUNTIES, "rows_why": "one per contiguous-US county"}
+N_REEDS_ZONES = 134  # ReEDS zones p1..p134 (docs/supply_data.md)
+N_VOLTAGE_CLASSES = 7  # CERF voltage classes 0..6 (model.inputs.candidates.CLASS_KV)
+
 # Every cost assumption without a default must be in data/cost_assumptions.csv (one list of names:
 # CostAssumptions'; the scenario's CostOverrides use the same names); the GPU price multiplier defaults to 1.
 REQUIRED_COSTS = tuple(name for name, f in CostAssumptions.model_fields.items() if f.is_required())
 
 
 def load_state_facts(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
-    df = read_csv(data_dir / "state_facts.csv", STATE_FACTS_SCHEMA)
-    return indexed_by(df, "state", str(data_dir / "state_facts.csv"))
+    path = data_dir / "state_facts.csv"
+    df = read_csv(path, STATE_FACTS_SCHEMA)
+    require_keys(df, "state", CONTIGUOUS_STATES, str(path), "state")
+    return indexed_by(df, "state", str(path))
 
 
 def load_gpu_catalog(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
     df = read_csv(data_dir / "gpu_catalog.csv", GPU_SCHEMA)
     bad = df.loc[(df[["gpus_per_block", "it_kw_per_block", "price_usd_per_block"]] <= 0).any(axis=1), "gpu"]
     if len(bad):
-        raise InputDataError(f"{data_dir / 'gpu_catalog.csv'}: GPU '{bad.iloc[0]}' has a non-positive size, power or price")
+        raise InputDataError(f"{data_dir / 'gpu_catalog.csv'}: GPU {shown(bad.iloc[0])} has a non-positive size, power or price")
     return indexed_by(df, "gpu", str(data_dir / "gpu_catalog.csv"))
 
 
@@ -121,7 +134,7 @@ def load_cooling(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
 
 
 def load_county_grid(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
-    df = read_csv(data_dir / "county_grid.csv", COUNTY_GRID_SCHEMA)
+    df = read_csv(data_dir / "county_grid.csv", COUNTY_GRID_SCHEMA, **COUNTY_ROWS)
     df["fips"] = df["fips"].str.zfill(5)
     if (df["headroom_mw"] < 0).any():
         raise InputDataError(f"{data_dir / 'county_grid.csv'}: column 'headroom_mw' has negative values")
@@ -130,7 +143,7 @@ def load_county_grid(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
 
 def load_county_price(data_dir: Path = DEFAULT_DATA_DIR) -> pd.Series:
     """Industrial $/MWh by county FIPS (data/county_price.csv, EIA-861 utilities scaled to 2023)."""
-    df = read_csv(data_dir / "county_price.csv", COUNTY_PRICE_SCHEMA)
+    df = read_csv(data_dir / "county_price.csv", COUNTY_PRICE_SCHEMA, **COUNTY_ROWS)
     df["county_fips"] = df["county_fips"].str.zfill(5)
     return indexed_by(df, "county_fips", str(data_dir / "county_price.csv"))["price_usd_per_mwh"]
 
@@ -175,6 +188,23 @@ def attach_state_facts(sites: pd.DataFrame, states: pd.DataFrame) -> pd.DataFram
     return out
 
 
+# co2_source of a site whose county has no row in data/county_grid.csv (its state's eGRID2022 rate).
+STATE_CO2_SOURCE = "state"
+
+
+def attach_county_co2(sites: pd.DataFrame, grid: pd.DataFrame) -> pd.DataFrame:
+    """The CO2 rate of each site's county (``county_fips``; data/county_grid.csv: the eGRID2022 rate of
+    the subregion that serves the county, or its state's), with ``co2_source`` saying which
+    (``subregion:<code>``, ``state_fallback``, or ``state`` for a county the table does not hold)."""
+    out = sites.copy()
+    fips = out["county_fips"].astype(str)
+    rate = fips.map(grid["co2_kg_per_mwh"])
+    has = rate.notna()
+    out.loc[has, "co2_kg_per_mwh"] = rate[has].astype(float)
+    out["co2_source"] = fips.map(grid["co2_source"]).where(has, STATE_CO2_SOURCE)
+    return out
+
+
 def county_candidates(
     counties: gpd.GeoDataFrame,
     grid: pd.DataFrame,
@@ -183,7 +213,8 @@ def county_candidates(
     county_price: pd.Series | None = None,
 ) -> gpd.GeoDataFrame:
     """One candidate per county with its grid, price, carbon, land, water and climate facts; the
-    county's own industrial price (``county_price``, data/county_price.csv) where given, else the state's."""
+    county's own industrial price (``county_price``, data/county_price.csv) where given, else the state's;
+    the CO2 rate of the county's eGRID subregion (data/county_grid.csv) where found, else the state's."""
     fips_to_state = states.reset_index().set_index("state_fips")["state"]
     sites = counties.copy()
     sites["state"] = sites["state_fips"].map(fips_to_state)
@@ -203,15 +234,17 @@ def county_candidates(
         sites.loc[has, "price_usd_per_mwh"] = local[has].astype(float)
         sites.loc[has, "price_source"] = "county utilities (EIA-861 2018 x state 2023/2018)"
     sites["county_fips"] = sites.index
+    sites = attach_county_co2(sites, grid)
     sites["land_available_acres"] = acres_from_m2(sites["land_m2"]) * costs.developable_land_share
     sites.index.name = "site_id"
     return sites
 
 
-def select_gpus(catalog: pd.DataFrame, types: list[str], origin: str) -> pd.DataFrame:
+def select_gpus(catalog: pd.DataFrame, types: list[str], origin: str, catalog_name: str = "the GPU catalog") -> pd.DataFrame:
     unknown = [t for t in types if t not in catalog.index]
     if unknown:
-        raise ScenarioError(f"{origin}: gpus.types: unknown GPU '{unknown[0]}' (known: {', '.join(catalog.index)})")
+        known = ", ".join(catalog.index)
+        raise ScenarioError(f"{origin}: gpus.types: unknown GPU {shown(unknown[0])} (known in {catalog_name}: {shown(known, 200)})")
     return catalog.loc[list(dict.fromkeys(types))]
 
 
@@ -270,13 +303,13 @@ def _nonnegative(df: pd.DataFrame, cols: list[str], path: Path) -> pd.DataFrame:
 def load_county_zone(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
     """County FIPS -> ReEDS zone (p1..p134) and the zone's state."""
     path = data_dir / "county_zone.csv"
-    return indexed_by(read_csv(path, COUNTY_ZONE_SCHEMA), "county_fips", str(path))
+    return indexed_by(read_csv(path, COUNTY_ZONE_SCHEMA, **COUNTY_ROWS), "county_fips", str(path))
 
 
 def load_zone_supply(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
     """Per ReEDS zone: accredited and peak MW and spare firm MW."""
     path = data_dir / "zone_supply.csv"
-    df = indexed_by(read_csv(path, ZONE_SUPPLY_SCHEMA), "zone", str(path))
+    df = indexed_by(read_csv(path, ZONE_SUPPLY_SCHEMA, rows=N_REEDS_ZONES, rows_why="one per ReEDS zone"), "zone", str(path))
     return _nonnegative(df, ["accredited_mw", "peak_mw", "spare_firm_mw"], path)
 
 
@@ -290,9 +323,8 @@ def load_zone_transfers(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
 def load_new_generation_costs(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
     """Per new-generation type: ATB 2025 costs, life, capacity credit, energy availability (NaN: zone CF)."""
     path = data_dir / "new_generation_costs.csv"
-    df = read_csv(path, NEW_GENERATION_SCHEMA)
-    raw = pd.read_csv(path, dtype={"type": str})
-    df["max_energy_share"] = pd.to_numeric(raw["max_energy_share"], errors="coerce")
+    # max_energy_share may be empty (NaN: the zone's capacity factor caps the energy instead).
+    df = read_csv(path, NEW_GENERATION_SCHEMA, optional={"max_energy_share": "float"})
     df = _nonnegative(df, ["capex_usd_per_kw", "fom_usd_per_kw_yr", "vom_usd_per_mwh", "life_years"], path)
     if not df["capacity_credit"].between(0.0, 1.0).all():
         raise InputDataError(f"{path}: column 'capacity_credit' must lie in [0, 1]")
@@ -302,7 +334,7 @@ def load_new_generation_costs(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame
 def load_connection_classes(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
     """Per CERF voltage class: spur $/km (2023 $), substation cost and deliverable MW."""
     path = data_dir / "connection_classes.csv"
-    df = read_csv(path, CONNECTION_CLASS_SCHEMA)
+    df = read_csv(path, CONNECTION_CLASS_SCHEMA, rows=N_VOLTAGE_CLASSES, rows_why="one per CERF voltage class 0..6")
     df = _nonnegative(df, ["spur_usd_per_km", "substation_usd", "deliverable_mw"], path)
     return indexed_by(df, "voltage_class", str(path))
 
@@ -310,16 +342,16 @@ def load_connection_classes(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
 def load_county_substations(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
     """Per county: km to the nearest HIFLD substation of class >= k (columns ``km_class_<k>``)."""
     path = data_dir / "county_substation.csv"
-    raw = pd.read_csv(path, dtype={"county_fips": str}, nrows=0)
-    schema: dict[str, str] = {"county_fips": "str"} | {c: "float" for c in raw.columns if c.startswith("km_class_")}
-    df = _nonnegative(read_csv(path, schema), [c for c in schema if c != "county_fips"], path)
-    return indexed_by(df, "county_fips", str(path))
+    df = read_csv(path, {"county_fips": "str"}, **COUNTY_ROWS)
+    km_cols = [f"km_class_{k}" for k in range(N_VOLTAGE_CLASSES)]
+    df = check_columns(df, {c: "float" for c in km_cols}, str(path))
+    return indexed_by(_nonnegative(df, km_cols, path), "county_fips", str(path))
 
 
 def load_county_time_to_power(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
     """Per county: median years from queue entry to operation (zone, ISO or non-ISO default)."""
     path = data_dir / "county_time_to_power.csv"
-    df = _nonnegative(read_csv(path, COUNTY_TIME_TO_POWER_SCHEMA), ["median_years"], path)
+    df = _nonnegative(read_csv(path, COUNTY_TIME_TO_POWER_SCHEMA, **COUNTY_ROWS), ["median_years"], path)
     return indexed_by(df, "county_fips", str(path))
 
 

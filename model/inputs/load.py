@@ -41,9 +41,11 @@ from model.inputs.datasets import (
     select_gpus,
 )
 from model.inputs.energy_data import load_energy_data
-from model.inputs.realdata import default_shared_dir
+from model.inputs.realdata import default_shared_dir, recording_reads
 from model.inputs.supply import SupplyData, load_supply
-from model.inputs.timeseries import ENERGY_COST_SCHEMA, load_energy_profiles
+from model.inputs.roadmap import load_gpu_roadmap, roadmap_path, select_roadmap
+from model.inputs.tax import construction_tax_rate, equipment_tax_rate, load_tax_tables
+from model.inputs.timeseries import ENERGY_COST_SCHEMA, load_energy_costs, load_energy_profiles
 
 if TYPE_CHECKING:
     from model.inputs.energy_data import EnergyData
@@ -63,13 +65,25 @@ class SitingData:
     existing: gpd.GeoDataFrame | None = None  # existing data centers, for maps (data.existing_datacenters)
     energy: "EnergyData | None" = None  # hourly inputs when scenario.energy.enabled
     supply: SupplyData | None = None  # zonal supply when scenario.supply.model == "zonal"
+    # Multi-year horizons ([pathway]): the GPU roadmap rows of the scenario's types (``gpus`` is the same
+    # rows) and data/energy_costs.csv (the on-site gas bridge's costs).
+    roadmap: pd.DataFrame | None = None
+    energy_costs: dict[str, float] | None = None
+    # Sales and use tax (data/state_tax.csv, [tax]): rate on IT equipment and on construction (the materials
+    # share included) bought at each candidate (rows) in each model year (columns); None: untaxed.
+    tax_equipment: pd.DataFrame | None = None
+    tax_construction: pd.DataFrame | None = None
 
     @property
     def precision_col(self) -> str:
         return f"{self.scenario.gpus.precision}_dense_tflops_per_gpu"
 
 
+SNAPSHOT_TAX_YEAR = 2026  # the year a one-period scenario stands for (model.milp.model_data.SNAPSHOT_YEAR)
+
+
 def _data_digest(data_dir: Path) -> str:
+    """Every table in ``data/`` by name and content (what a default run may read)."""
     digest = hashlib.sha256()
     for path in sorted(data_dir.glob("*.csv")):
         digest.update(path.name.encode())
@@ -143,7 +157,14 @@ def load_inputs(scenario: Scenario, data_dir: Path | None = None, origin: str | 
     data_dir = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
     origin = origin or scenario.origin
     states = load_state_facts(data_dir)
-    gpus = select_gpus(load_gpu_catalog(data_dir), scenario.gpus.types, origin)
+    roadmap, energy_costs = None, None
+    if scenario.pathway is not None:
+        # Multi-year: the roadmap names the types (newer ones than the catalog's, e.g. Rubin) and their paths.
+        path = roadmap_path(scenario.pathway.roadmap, origin, data_dir)
+        roadmap = gpus = select_roadmap(load_gpu_roadmap(path), scenario.gpus.types, scenario.pathway.years[-1], origin, path)
+        energy_costs = load_energy_costs(data_dir)
+    else:
+        gpus = select_gpus(load_gpu_catalog(data_dir), scenario.gpus.types, origin, str(data_dir / "gpu_catalog.csv"))
     costs = cost_assumptions(load_cost_assumptions(data_dir).model_dump() | scenario.costs.as_dict(), origin)
     grid = load_county_grid(data_dir)  # read once: its FIPS check the rules, its rows are the default candidates
     check_scenario_names(scenario, set(states.index), set(grid.index.astype(str)), origin)
@@ -158,6 +179,12 @@ def load_inputs(scenario: Scenario, data_dir: Path | None = None, origin: str | 
         energy = load_energy_data(sorted(set(sites["state"])), cfg_e.rep_days, cfg_e.seed, data_dir, cfg_e.hours_per_period)
         if supply is not None:
             energy = energy.at_zones(zone_states(sites))
+    tax_equipment = tax_construction = None
+    if scenario.tax.sales_tax:
+        years = list(scenario.pathway.years) if scenario.pathway is not None else [SNAPSHOT_TAX_YEAR]
+        tables = load_tax_tables(data_dir)
+        tax_equipment = equipment_tax_rate(sites, years, scenario.tax.exemptions, tables=tables)
+        tax_construction = construction_tax_rate(sites, years, scenario.tax.exemptions, tables=tables)
     return SitingData(
         sites=sites,
         gpus=gpus,
@@ -169,6 +196,10 @@ def load_inputs(scenario: Scenario, data_dir: Path | None = None, origin: str | 
         existing=existing,
         energy=energy,
         supply=supply,
+        roadmap=roadmap,
+        energy_costs=energy_costs,
+        tax_equipment=tax_equipment,
+        tax_construction=tax_construction,
     )
 
 
@@ -217,15 +248,27 @@ def _candidates(
     scenario: Scenario, costs: CostAssumptions, states: pd.DataFrame, grid: pd.DataFrame, data_dir: Path, origin: str
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None, str]:
     """Candidate sites for ``scenario.candidates`` and ``scenario.data``, the existing data centers
-    to draw (if asked for), and a digest of every file that went in."""
+    to draw (if asked for), and a digest of every file that went in: the tables of ``data/``, the
+    candidate file, and each file of ``../shared/data`` read (by name and verified SHA-256)."""
 
-    cfg, data_cfg = scenario.candidates, scenario.data
     digest = hashlib.sha256(_data_digest(data_dir).encode())
+    with recording_reads() as shared_reads:
+        sites, existing, file_bytes = _candidate_frames(scenario, costs, states, grid, data_dir, origin)
+    digest.update(file_bytes)
+    for name, sha in sorted(shared_reads.items()):
+        digest.update(f"shared/{name}:{sha}\n".encode())
+    return sites, existing, digest.hexdigest()
+
+
+def _candidate_frames(
+    scenario: Scenario, costs: CostAssumptions, states: pd.DataFrame, grid: pd.DataFrame, data_dir: Path, origin: str
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None, bytes]:
+    """The candidates, the existing data centers, and the bytes of the user's candidate file (if any)."""
+    cfg, data_cfg = scenario.candidates, scenario.data
+    file_bytes = b""
     wanted = cfg.states
     needs_shared = cfg.kind == "substations" or data_cfg.dataset == "real" or data_cfg.existing_datacenters != "ignore"
     shared = shared_dir_for(scenario, origin) if needs_shared else None
-    if shared is not None and (shared / "SHA256SUMS").is_file():
-        digest.update((shared / "SHA256SUMS").read_bytes())
     if cfg.kind == "substations":
         sites = cand.substation_candidates(
             wanted, costs, cfg.min_voltage_kv, shared, dataset=data_cfg.dataset, site_radius_km=cfg.site_radius_km
@@ -234,8 +277,12 @@ def _candidates(
         path = _scenario_dir(origin) / str(cfg.path)
         if not path.is_file():
             raise ScenarioError(f"{origin}: candidates.path: file not found: {cfg.path}")
-        digest.update(path.read_bytes())
-        sites = cand.file_candidates(path, wanted, costs, site_radius_km=cfg.site_radius_km)
+        # Refused before it is read (or hashed) whole when larger than a candidate file may be.
+        cand.check_candidate_file_size(path)
+        file_bytes = path.read_bytes()
+        # [candidates] drop_invalid_rows: the scenario field the schema adds (False until it exists).
+        drop = bool(getattr(cfg, "drop_invalid_rows", False))
+        sites = cand.file_candidates(path, wanted, costs, site_radius_km=cfg.site_radius_km, drop_invalid_rows=drop)
     elif data_cfg.dataset == "real":
         sites = cand.real_county_candidates(wanted, costs, shared)
     else:
@@ -252,7 +299,7 @@ def _candidates(
             sites = sites.assign(capex_adjust_usd_per_mw=-bonus.reindex(sites.index).fillna(0.0))
     if sites.empty:
         raise ScenarioError(f"{origin}: candidates: no candidate sites in states {wanted or 'all'}")
-    return sites, existing, digest.hexdigest()
+    return sites, existing, file_bytes
 
 
 def _first_source(df: pd.DataFrame) -> str:

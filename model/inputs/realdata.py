@@ -2,27 +2,41 @@
 
 The folder is read-only and lives outside the repository (see its README.md for sources, licenses and
 caveats). Every loader takes ``data_dir`` (``None``: :func:`default_shared_dir`), checks the columns it
-relies on with :func:`model.core.tables.validate_table`, and returns a GeoDataFrame in
-:data:`model.core.geo.PROJECT_CRS` (spatial data) or a DataFrame. Problems raise :class:`InputDataError`
-with a one-line message naming the file and column.
+relies on with :func:`model.core.tables.check_columns` (CSV files are read by
+:func:`model.core.tables.read_table`), and returns a GeoDataFrame in :data:`model.core.geo.PROJECT_CRS`
+(spatial data) or a DataFrame. Problems raise :class:`InputDataError` with a one-line message naming
+the file and column.
+
+Integrity: when the folder holds ``SHA256SUMS`` (the shared folder does), every file a loader opens
+must be listed there and match its digest, else the run stops with one line naming the file; a
+shapefile's side files (.shx, .dbf, .prj, .cpg) are checked with it. Only the files a run reads are
+hashed, once per process and file version (path, size, mtime). :func:`recording_reads` collects the
+digests of the files read, which ``load_inputs`` puts into ``data_sha256``. A folder without
+``SHA256SUMS`` (a test fixture, a user's own copy) is read unverified but still recorded by digest;
+to use a changed file on purpose, update its line in ``SHA256SUMS`` (``sha256sum FILE``).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Callable, Iterator, Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from model.core.errors import InputDataError
+from model.core.errors import InputDataError, shown
 from model.core.geo import to_project_crs
-from model.core.tables import Schema, validate_table
+from model.core.tables import Schema, check_columns, read_table
 
 ENV_VAR = "SITING_DATA_DIR"
+SUMS_FILE = "SHA256SUMS"
+SHAPEFILE_SIDECARS = (".shx", ".dbf", ".prj", ".cpg")
 
 SUBSTATIONS_FILE = "hifld_substations_conus_albers.zip"
 SUBSTATION_COSTS_FILE = "cerf_costs_per_kv_substation.yml"
@@ -75,34 +89,106 @@ def default_shared_dir() -> Path | None:
     return candidate if candidate.is_dir() else None
 
 
+# Process-wide caches, keyed by file version so a changed file is hashed again: the digest of a file
+# (path, size, mtime_ns) and the parsed SHA256SUMS of a folder.
+_DIGESTS: dict[tuple[str, int, int], str] = {}
+_SUMS: dict[tuple[str, int, int], dict[str, str]] = {}
+# The digests of the shared files read inside recording_reads() (relative name -> sha256).
+_READS: ContextVar[dict[str, str] | None] = ContextVar("shared_reads", default=None)
+
+
+def _version(path: Path) -> tuple[str, int, int]:
+    st = path.stat()
+    return (str(path.resolve()), st.st_size, st.st_mtime_ns)
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, computed once per process and file version."""
+    key = _version(path)
+    digest = _DIGESTS.get(key)
+    if digest is None:
+        h = hashlib.sha256()
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        digest = _DIGESTS[key] = h.hexdigest()
+    return digest
+
+
+def expected_digests(base: Path) -> dict[str, str] | None:
+    """``base/SHA256SUMS`` as {relative path: sha256}, or None if the folder has no such file."""
+    sums = base / SUMS_FILE
+    if not sums.is_file():
+        return None
+    key = _version(sums)
+    cached = _SUMS.get(key)
+    if cached is not None:
+        return cached
+    out: dict[str, str] = {}
+    for number, line in enumerate(sums.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
+        if not line.strip():
+            continue
+        digest, sep, name = line.partition(" ")
+        name = name.strip().removeprefix("*")  # "*name": sha256sum's binary mode
+        if not sep or len(digest) != 64 or not name or any(c not in "0123456789abcdefABCDEF" for c in digest):
+            raise InputDataError(f"{sums}: line {number} is not '<sha256>  <file>': {shown(line)}")
+        out[name] = digest.lower()
+    _SUMS[key] = out
+    return out
+
+
+def verify_shared_file(path: Path, base: Path) -> str:
+    """Check ``path`` (and a shapefile's side files) against ``base/SHA256SUMS``; record and return its digest."""
+    files = [path] + ([p for p in (path.with_suffix(s) for s in SHAPEFILE_SIDECARS) if p.is_file()] if path.suffix == ".shp" else [])
+    expected = expected_digests(base)
+    reads = _READS.get()
+    digest = ""
+    for file in files:
+        try:
+            rel = file.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            rel = file.name
+        digest_f = file_sha256(file)
+        if expected is not None:
+            want = expected.get(rel)
+            if want is None:
+                raise InputDataError(f"{file}: not listed in {base / SUMS_FILE}; add its line (sha256sum) to use it")
+            if want != digest_f:
+                raise InputDataError(
+                    f"{file}: does not match {base / SUMS_FILE} (sha256 {digest_f[:12]}..., expected {want[:12]}...): "
+                    "the file is damaged or was changed; restore it, or update its line if the change is intended"
+                )
+        if reads is not None:
+            reads[rel] = digest_f
+        digest = digest or digest_f
+    return digest
+
+
+@contextmanager
+def recording_reads() -> Iterator[dict[str, str]]:
+    """Collect {relative path: sha256} of every shared file the loaders open inside the block."""
+    reads: dict[str, str] = {}
+    token = _READS.set(reads)
+    try:
+        yield reads
+    finally:
+        _READS.reset(token)
+
+
 def _path(data_dir: Path | str | None, filename: str) -> Path:
-    """The file's path in ``data_dir`` (or the default folder); refuse a missing file clearly."""
+    """The file's path in ``data_dir`` (or the default folder), verified (see the module doc);
+    refuse a missing or damaged file clearly."""
     if data_dir is not None and not isinstance(data_dir, (str, os.PathLike)):
         raise TypeError(f"data_dir must be a path, not {type(data_dir).__name__} (pass other options by keyword)")
     base = Path(data_dir) if data_dir is not None else default_shared_dir()
     path = base / filename if base is not None else Path(filename)
     if base is None or not path.is_file():
         raise InputDataError(f"{path}: file not found (set {ENV_VAR} or pass data_dir)")
+    verify_shared_file(path, base)
     return path
 
 
-def _check(df: pd.DataFrame, required: Schema, name: str, optional: Schema | None = None) -> pd.DataFrame:
-    """``validate_table`` on the key columns; optional columns must exist and be numeric where numeric."""
-    optional = optional or {}
-    missing = [c for c in [*required, *optional] if c not in df.columns]
-    if missing:
-        raise InputDataError(f"{name}: missing column '{missing[0]}'")
-    out = validate_table(df, required, name)
-    for col, kind in optional.items():
-        if kind == "str":
-            continue
-        values = pd.to_numeric(out[col], errors="coerce")
-        bad = values.isna() & out[col].notna()
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputDataError(f"{name}: column '{col}' is not numeric (row {row + 1}: {out[col].iloc[row]!r})")
-        out[col] = values.astype(float)
-    return out
+_check = check_columns  # the loaders below: key columns typed, optional ones numeric where numeric
 
 
 def _geo(gdf: gpd.GeoDataFrame, frame: pd.DataFrame, name: str) -> gpd.GeoDataFrame:
@@ -120,10 +206,8 @@ def _read_vector(path: Path, columns: list[str] | None = None) -> gpd.GeoDataFra
 
 
 def _read_csv(path: Path, **kwargs: object) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path, **kwargs)  # type: ignore[arg-type]
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise InputDataError(f"{path}: cannot read as CSV ({str(err).splitlines()[0]})") from err
+    """The file read and checked as text by the one CSV reader (columns are checked by the caller)."""
+    return read_table(path, {}, **kwargs)  # type: ignore[arg-type]
 
 
 @functools.lru_cache(maxsize=8)

@@ -1,6 +1,8 @@
 """Zonal supply inputs (``[supply] model = "zonal"``, docs/supply_model.md): each candidate's ReEDS zone,
 time to power and grid-connection options, and per zone the spare firm MW, the NARIS interface limits
-and the new generation an investor may build there.
+and the new generation an investor may build there; per zone and model year (2026-2035) the peak,
+reserve margin, committed data-center load and spare firm MW, the delivered gas price, and per zone and
+type the regional capital-cost multiplier of new generation (docs/supply_data.md).
 
 Everything is computed here with pandas, once; the MILP block (model/milp/components/supply.py) only
 reads :class:`SupplyData`.
@@ -8,14 +10,14 @@ reads :class:`SupplyData`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from model.core.errors import InputDataError
-from model.core.tables import read_csv
+from model.core.tables import Schema, indexed_by, read_csv
 from model.inputs.datasets import (
     DEFAULT_DATA_DIR,
     load_connection_classes,
@@ -27,10 +29,19 @@ from model.inputs.datasets import (
     load_zone_supply,
     load_zone_transfers,
 )
-from model.inputs.timeseries import ENERGY_COST_SCHEMA, load_energy_profiles
+from model.inputs.timeseries import load_energy_costs, load_energy_profiles
 
 # Energy types whose annual output is capped by the zone's capacity factor (energy_profiles.csv).
 CF_COLUMN = {"solar": "solar_cf", "onshore_wind": "wind_cf"}
+
+ZONE_YEAR_FILE = "zone_supply_by_year.csv"
+GAS_PRICE_FILE = "zone_gas_price.csv"
+CAPEX_MULTIPLIER_FILE = "zone_capex_multiplier.csv"
+ZONE_YEAR_COLUMNS = ("energy_mwh", "peak_mw", "reserve_margin", "accredited_mw", "committed_dc_mw", "spare_firm_mw")
+ZONE_YEAR_SCHEMA: Schema = {"zone": "str", "year": "int", **dict.fromkeys(ZONE_YEAR_COLUMNS, "float"), "source": "str"}
+GAS_PRICE_SCHEMA: Schema = {
+    "zone": "str", "year": "int", "gas_usd_per_mmbtu": "float", "gas_usd2024_per_mmbtu": "float", "source": "str",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,18 @@ class SupplyData:
     import_share: float  # share of each interface limit firm imports may use
     gas_fuel_usd_per_mmbtu: float
     gas_co2_kg_per_mmbtu: float
+    # Per zone and model year (empty when built by hand, e.g. in tests). Index (zone, year): energy_mwh,
+    # peak_mw, reserve_margin, accredited_mw, committed_dc_mw, spare_firm_mw (zone_supply_by_year.csv).
+    zone_years: pd.DataFrame = field(default_factory=pd.DataFrame)
+    spare_firm_mw_by_year: pd.DataFrame = field(default_factory=pd.DataFrame)  # index zone, columns year (int)
+    gas_usd_per_mmbtu_by_year: pd.DataFrame = field(default_factory=pd.DataFrame)  # index zone, columns year; 2023 $
+    capex_multiplier: pd.DataFrame = field(default_factory=pd.DataFrame)  # index zone, columns type (x capex_usd_per_kw)
+    base_year: int | None = None  # the model year zones["spare_firm_mw"] is for (zone_supply.csv base_year)
+    # The marginal energy cost and CO2 the campuses' new generation displaces, per zone (and year): the
+    # variable cost of a gas combined cycle at the zone's gas price (docs/supply_model.md). Empty: the
+    # model falls back to the scenario's gas_cc type if it has one, else no energy credit.
+    marginal_usd_per_mwh_by_year: pd.DataFrame = field(default_factory=pd.DataFrame)  # index zone, columns year
+    marginal_co2_kg_per_mwh: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))  # index zone
 
 
 def connection_options(sites: pd.DataFrame, classes: pd.DataFrame, km_by_class: pd.DataFrame) -> pd.DataFrame:
@@ -128,22 +151,89 @@ def site_km_by_class(sites: pd.DataFrame, county_km: pd.DataFrame) -> pd.DataFra
     return km
 
 
+def _zone_year_frame(path: Path, df: pd.DataFrame, zones: pd.Index) -> pd.DataFrame:
+    """Index (zone, year); every zone of ``zones`` has a row for every year of the table and no other zone."""
+    dup = df.duplicated(["zone", "year"])
+    if dup.any():
+        r = df.loc[dup].iloc[0]
+        raise InputDataError(f"{path}: columns 'zone', 'year': duplicate row ({r['zone']}, {r['year']})")
+    unknown = ~df["zone"].isin(zones)
+    if unknown.any():
+        raise InputDataError(f"{path}: column 'zone': '{df.loc[unknown, 'zone'].iloc[0]}' is not a zone of zone_supply.csv")
+    years = sorted(df["year"].unique())
+    full = pd.MultiIndex.from_product([zones, years], names=["zone", "year"])
+    out = df.set_index(["zone", "year"])
+    missing = full.difference(out.index)
+    if len(missing):
+        z, y = missing[0]
+        raise InputDataError(f"{path}: column 'year': zone '{z}' has no row for {y}")
+    return out.reindex(full)
+
+
+def by_year(values: pd.Series, zones: pd.Index) -> pd.DataFrame:
+    """A (zone, year) series as a frame with index zone (in the order of ``zones``) and one column per year."""
+    return values.unstack("year").reindex(zones)
+
+
+def load_zone_years(zones: pd.Index, data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
+    """Per zone and model year: energy, peak, reserve margin, accredited and committed MW, spare firm MW
+    (``zone_supply_by_year.csv``), index (zone, year)."""
+    path = data_dir / ZONE_YEAR_FILE
+    df = read_csv(path, ZONE_YEAR_SCHEMA)
+    for col in ZONE_YEAR_COLUMNS:
+        if (df[col] < 0).any():
+            raise InputDataError(f"{path}: column '{col}' has negative values")
+    return _zone_year_frame(path, df, zones)[list(ZONE_YEAR_COLUMNS)]
+
+
+def load_gas_prices(zones: pd.Index, data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
+    """Delivered gas to power plants, 2023 $/MMBtu, index zone, columns model years (``zone_gas_price.csv``)."""
+    path = data_dir / GAS_PRICE_FILE
+    df = read_csv(path, GAS_PRICE_SCHEMA)
+    if (df["gas_usd_per_mmbtu"] <= 0).any():
+        raise InputDataError(f"{path}: column 'gas_usd_per_mmbtu' must be positive")
+    return by_year(_zone_year_frame(path, df, zones)["gas_usd_per_mmbtu"], zones)
+
+
+def load_capex_multipliers(zones: pd.Index, types: list[str], data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
+    """Regional capital-cost multiplier of new generation, index zone, one column per type in ``types``
+    (``zone_capex_multiplier.csv``); every zone of ``zones`` must have a row."""
+    path = data_dir / CAPEX_MULTIPLIER_FILE
+    schema: Schema = {"zone": "str", **dict.fromkeys(types, "float"), "source": "str"}
+    df = read_csv(path, schema)
+    for t in types:
+        if (df[t] <= 0).any():
+            raise InputDataError(f"{path}: column '{t}' must be positive")
+    out = indexed_by(df, "zone", str(path))
+    missing = zones.difference(out.index)
+    if len(missing):
+        raise InputDataError(f"{path}: column 'zone': no row for zone '{missing[0]}'")
+    return out.loc[zones, list(types)]
+
+
 def load_supply(sites: pd.DataFrame, spare_share: float, import_share: float, types: list[str],
                 data_dir: Path = DEFAULT_DATA_DIR) -> tuple[pd.DataFrame, SupplyData]:
     """The candidates with their zone columns, and the zonal supply data, from the default tables."""
     zones = load_zone_supply(data_dir)
     sites = attach_zone_facts(sites, load_county_zone(data_dir), zones, load_county_time_to_power(data_dir))
-    generation = load_new_generation_costs(data_dir).loc[list(dict.fromkeys(types))]
+    generation_table = load_new_generation_costs(data_dir)
+    unknown = [t for t in types if t not in generation_table.index]
+    if unknown:
+        raise InputDataError(f"{data_dir / 'new_generation_costs.csv'}: no row for type '{unknown[0]}' (supply.new_generation names it)")
+    generation = generation_table.loc[list(dict.fromkeys(types))]
     # Years from notice to proceed to operation: what a time_to_power deadline compares (estimates).
     generation["construction_years"] = generation.index.map(load_construction_years(data_dir)).astype(float)
     if generation["construction_years"].isna().any():
-        raise InputDataError(f"time_to_power.csv: no construction row for '{generation.index[generation['construction_years'].isna()][0]}'")
+        missing = generation.index[generation["construction_years"].isna()][0]
+        raise InputDataError(f"time_to_power.csv: no construction row for '{missing}'")
     classes = load_connection_classes(data_dir)
     connections = connection_options(sites, classes, site_km_by_class(sites, load_county_substations(data_dir)))
     no_option = sites.index.difference(pd.Index(connections["site_id"].unique()))
     if len(no_option):
         raise InputDataError(f"county_substation.csv: no connection option for site '{no_option[0]}'")
-    energy_costs = read_csv(data_dir / "energy_costs.csv", ENERGY_COST_SCHEMA).set_index("name")["value"]
+    energy_costs = load_energy_costs(data_dir)
+    zone_years = load_zone_years(zones.index, data_dir)
+    base_year = _base_year(zones, zone_years, data_dir)
     supply = SupplyData(
         zones=zones,
         transfers=load_zone_transfers(data_dir),
@@ -154,5 +244,48 @@ def load_supply(sites: pd.DataFrame, spare_share: float, import_share: float, ty
         import_share=import_share,
         gas_fuel_usd_per_mmbtu=float(energy_costs["gas_fuel_usd_per_mmbtu"]),
         gas_co2_kg_per_mmbtu=float(energy_costs["gas_co2_kg_per_mmbtu"]),
+        zone_years=zone_years,
+        spare_firm_mw_by_year=by_year(zone_years["spare_firm_mw"], zones.index),
+        gas_usd_per_mmbtu_by_year=(gas_prices := load_gas_prices(zones.index, data_dir)),
+        capex_multiplier=load_capex_multipliers(zones.index, list(generation.index), data_dir),
+        base_year=base_year,
+        **marginal_energy(generation_table, gas_prices, float(energy_costs["gas_co2_kg_per_mmbtu"])),
     )
     return sites, supply
+
+
+MARGINAL_TYPE = "gas_cc"
+
+
+def marginal_energy(generation_table: pd.DataFrame, gas: pd.DataFrame, co2_kg_per_mmbtu: float) -> dict[str, object]:
+    """Per zone and year, the variable cost of a new gas combined cycle at the zone's gas price (heat rate x gas
+    + VOM, data/new_generation_costs.csv), and its CO2: the energy a zone's new generation displaces at the
+    margin. Whether or not the scenario lets the investor build gas CC, it prices the zone's marginal energy."""
+    if MARGINAL_TYPE not in generation_table.index or gas.empty:
+        return {}
+    row = generation_table.loc[MARGINAL_TYPE]
+    heat, vom = float(row["heat_rate_mmbtu_per_mwh"]), float(row["vom_usd_per_mwh"])
+    return {
+        "marginal_usd_per_mwh_by_year": gas * heat + vom,
+        "marginal_co2_kg_per_mwh": pd.Series(heat * co2_kg_per_mmbtu, index=gas.index),
+    }
+
+
+def _base_year(zones: pd.DataFrame, zone_years: pd.DataFrame, data_dir: Path) -> int:
+    """zone_supply.csv's base year; its spare_firm_mw must equal that year's in zone_supply_by_year.csv."""
+    path = data_dir / "zone_supply.csv"
+    if "base_year" not in zones:
+        raise InputDataError(f"{path}: missing column 'base_year'")
+    years = pd.to_numeric(zones["base_year"], errors="coerce")
+    if years.isna().any() or years.nunique() != 1:
+        raise InputDataError(f"{path}: column 'base_year' must hold one year for every zone")
+    year = int(years.iloc[0])
+    if year not in zone_years.index.get_level_values("year"):
+        raise InputDataError(f"{data_dir / ZONE_YEAR_FILE}: column 'year': no rows for the base year {year}")
+    by_year = zone_years.xs(year, level="year")["spare_firm_mw"].reindex(zones.index)
+    off = (by_year - zones["spare_firm_mw"]).abs() > 1e-3
+    if off.any():
+        raise InputDataError(
+            f"{path}: column 'spare_firm_mw' of zone '{zones.index[off][0]}' differs from {ZONE_YEAR_FILE}'s {year} value"
+        )
+    return year

@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from model.core.errors import InputDataError
-from model.core.tables import Schema, indexed_by, validate_table
+from model.core.schema import CONTIGUOUS_STATES
+from model.core.tables import Schema, indexed_by, read_csv, require_keys
 from model.core.units import DAYS_PER_YEAR, HOURS_PER_DAY, HOURS_PER_YEAR
 from model.inputs.datasets import DEFAULT_DATA_DIR, load_counties, load_state_facts
 
@@ -50,6 +51,18 @@ ENERGY_PROFILE_SCHEMA: Schema = {
     "grid_clean_source": "str",
 }
 ENERGY_COST_SCHEMA: Schema = {"name": "str", "value": "float", "unit": "str", "source": "str"}
+# The rows of data/energy_costs.csv the hourly block, the zonal supply and the pathway bridge read.
+REQUIRED_ENERGY_COSTS = frozenset(
+    {
+        "solar_capex_usd_per_kw_ac", "solar_fom_usd_per_kw_ac_yr", "solar_life_years",
+        "wind_capex_usd_per_kw", "wind_fom_usd_per_kw_yr", "wind_life_years",
+        "battery_power_capex_usd_per_kw", "battery_energy_capex_usd_per_kwh", "battery_fom_share_of_capex_per_yr",
+        "battery_round_trip_efficiency", "battery_life_years",
+        "gas_capex_usd_per_kw", "gas_fom_usd_per_kw_yr", "gas_vom_usd_per_mwh", "gas_heat_rate_mmbtu_per_mwh",
+        "gas_fuel_usd_per_mmbtu", "gas_co2_kg_per_mmbtu", "gas_life_years",
+        "curtailment_cost_usd_per_mwh", "max_flexible_share", "max_curtailment_share_of_annual_energy",
+    }
+)  # fmt: skip
 
 # --- solar: PV plant and cloudiness -----------------------------------------------------------
 PV_DC_TO_AC_RATIO = 1.3  # inverter loading ratio of new US trackers (LBNL Utility-Scale Solar 2023)
@@ -82,10 +95,9 @@ CO2_SUMMER_BUMP = 0.04
 def load_energy_profiles(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
     """``data/energy_profiles.csv`` validated and indexed by state."""
     path = data_dir / "energy_profiles.csv"
-    if not path.is_file():
-        raise InputDataError(f"{path}: file not found")
-    str_cols = {c: str for c, k in ENERGY_PROFILE_SCHEMA.items() if k == "str"}
-    df = indexed_by(validate_table(pd.read_csv(path, dtype=str_cols), ENERGY_PROFILE_SCHEMA, str(path)), "state", str(path))
+    raw = read_csv(path, ENERGY_PROFILE_SCHEMA)
+    require_keys(raw, "state", CONTIGUOUS_STATES, str(path), "state")
+    df = indexed_by(raw, "state", str(path))
     for col in ("solar_cf", "wind_cf"):
         if not df[col].between(0.0, 0.6, inclusive="neither").all():
             raise InputDataError(f"{path}: column '{col}' must lie in (0, 0.6)")
@@ -97,9 +109,8 @@ def load_energy_profiles(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
 def load_energy_costs(data_dir: Path = DEFAULT_DATA_DIR) -> dict[str, float]:
     """``data/energy_costs.csv`` as ``{name: value}``."""
     path = data_dir / "energy_costs.csv"
-    if not path.is_file():
-        raise InputDataError(f"{path}: file not found")
-    df = validate_table(pd.read_csv(path, dtype={"name": str, "unit": str, "source": str}), ENERGY_COST_SCHEMA, str(path))
+    df = read_csv(path, ENERGY_COST_SCHEMA)
+    require_keys(df, "name", REQUIRED_ENERGY_COSTS, str(path), "cost")
     return dict(zip(df["name"], df["value"].astype(float)))
 
 

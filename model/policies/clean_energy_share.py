@@ -13,8 +13,7 @@ from pydantic import Field
 
 from model.core.errors import ScenarioError
 from model.core.rules import register_rule
-from model.core.schema import StrictModel
-from model.policies.base import REL_TOL, CheckContext, PolicyData
+from model.policies.base import CheckContext, PolicyData, PolicyParams, REL_TOL
 
 if TYPE_CHECKING:
     import pyomo.environ as pyo
@@ -29,7 +28,7 @@ ONCE = True
 # Only meaningful with hourly energy: refused at validation in an annual scenario.
 NEEDS_ENERGY = True
 
-class Params(StrictModel):
+class Params(PolicyParams):
     type: Literal["clean_energy_share"]
     share: float = Field(ge=0, le=1)
 

@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 
 from model.core.rules import register_rule
-from model.core.schema import StrictModel
-from model.policies.base import REL_TOL, CheckContext, PolicyData
+from model.policies.base import CheckContext, PolicyData, PolicyParams, REL_TOL
 from model.policies.clean_energy_share import require_hourly
 
 if TYPE_CHECKING:
@@ -23,7 +22,7 @@ ONCE = True
 # Only meaningful with hourly energy: refused at validation in an annual scenario.
 NEEDS_ENERGY = True
 
-class Params(StrictModel):
+class Params(PolicyParams):
     type: Literal["hourly_clean_share"]
     share: float = Field(ge=0, le=1)
 

@@ -16,8 +16,8 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from model.core.rules import register_rule
-from model.core.schema import StrictModel, upper_codes
-from model.policies.base import CheckContext, PolicyData
+from model.core.schema import upper_codes
+from model.policies.base import CheckContext, PolicyData, PolicyParams
 
 if TYPE_CHECKING:
     import pyomo.environ as pyo
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 # At most one per scenario: a second would silently override or stack on the first.
 ONCE = True
 
-class Params(StrictModel):
+class Params(PolicyParams):
     type: Literal["latency"]
     max_ms: float = Field(gt=0)  # one way
     share_of_compute: float = Field(gt=0, le=1)

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field, field_validator
 
 from model.core.rules import register_rule
-from model.core.schema import StrictModel, upper_codes
-from model.policies.base import ABS_MW, CheckContext, PolicyData
+from model.core.schema import upper_codes
+from model.policies.base import ABS_MW, CheckContext, PolicyData, PolicyParams
 
 if TYPE_CHECKING:
     import pyomo.environ as pyo
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 # At most one per scenario: a second would silently override or stack on the first.
 ONCE = True
 
-class Params(StrictModel):
+class Params(PolicyParams):
     type: Literal["max_share_per_state"]
     share: float = Field(gt=0, le=1)
     states: list[str] = []  # states the limit applies to; empty means every state

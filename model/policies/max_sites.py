@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 
 from model.core.rules import register_rule
-from model.core.schema import StrictModel
-from model.policies.base import CheckContext, PolicyData
+from model.policies.base import CheckContext, PolicyData, PolicyParams
 
 if TYPE_CHECKING:
     import pyomo.environ as pyo
@@ -18,7 +17,7 @@ if TYPE_CHECKING:
 # At most one per scenario: a second would silently override or stack on the first.
 ONCE = True
 
-class Params(StrictModel):
+class Params(PolicyParams):
     type: Literal["max_sites"]
     count: int = Field(ge=0)
 

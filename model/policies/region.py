@@ -10,13 +10,14 @@ import pandas as pd
 from pydantic import field_validator, model_validator
 
 from model.core.errors import InputDataError
-from model.core.schema import StrictModel, fips_codes, upper_codes
+from model.core.schema import fips_codes, upper_codes
+from model.policies.base import PolicyParams
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
 
-class RegionFields(StrictModel):
+class RegionFields(PolicyParams):
     states: list[str] = []
     counties: list[str] = []  # 5-digit FIPS
     # Polygons (GeoPackage, GeoJSON, shapefile, GeoParquet) e.g. protected land; relative to the scenario file.

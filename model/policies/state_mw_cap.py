@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import field_validator
 
 from model.core.rules import register_rule
-from model.core.schema import StrictModel, upper_keys
-from model.policies.base import ABS_MW, CheckContext, PolicyData
+from model.core.schema import upper_keys
+from model.policies.base import ABS_MW, CheckContext, PolicyData, PolicyParams
 
 if TYPE_CHECKING:
     import pyomo.environ as pyo
@@ -18,7 +18,7 @@ MUTABLE = ("caps_mw",)
 SWEEPABLE = ("caps_mw",)
 
 
-class Params(StrictModel):
+class Params(PolicyParams):
     type: Literal["state_mw_cap"]
     caps_mw: dict[str, float]
 

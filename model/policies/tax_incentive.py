@@ -12,11 +12,11 @@ from typing import Literal
 import pandas as pd
 from pydantic import Field, field_validator
 
-from model.core.schema import StrictModel, upper_codes
-from model.policies.base import CheckContext, PolicyData
+from model.core.schema import upper_codes
+from model.policies.base import CheckContext, PolicyData, PolicyParams
 
 
-class Params(StrictModel):
+class Params(PolicyParams):
     type: Literal["tax_incentive"]
     states: list[str]
     gpu_capex_discount_share: float = Field(default=0.0, ge=0, lt=1)

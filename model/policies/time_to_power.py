@@ -17,14 +17,13 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from model.core.schema import StrictModel
 from model.core.units import USD_PER_MUSD
-from model.policies.base import ABS_MW, CheckContext, PolicyContext, PolicyData
+from model.policies.base import ABS_MW, CheckContext, PolicyContext, PolicyData, PolicyParams
 
 # At most one per scenario: a second would silently override or stack on the first.
 ONCE = True
 
-class Params(StrictModel):
+class Params(PolicyParams):
     type: Literal["time_to_power"]
     max_years: float = Field(gt=0)
     mode: Literal["exclude", "penalty"] = "exclude"

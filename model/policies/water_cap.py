@@ -17,8 +17,8 @@ import pandas as pd
 from pydantic import Field, field_validator
 
 from model.core.rules import register_rule
-from model.core.schema import StrictModel, upper_codes
-from model.policies.base import REL_TOL, CheckContext, PolicyData
+from model.core.schema import upper_codes
+from model.policies.base import CheckContext, PolicyData, PolicyParams, REL_TOL
 
 if TYPE_CHECKING:
     import pyomo.environ as pyo
@@ -28,7 +28,7 @@ MUTABLE = ("max_m3_per_year",)
 SWEEPABLE = ("max_m3_per_year",)
 
 
-class Params(StrictModel):
+class Params(PolicyParams):
     type: Literal["water_cap"]
     max_m3_per_year: float = Field(ge=0)  # total over the stressed counties' campuses
     min_water_stress: float = Field(default=3.0, ge=0, le=5)  # Aqueduct "high" starts at 3

@@ -239,7 +239,10 @@ def zone_supply(inputs: SitingData, data: ModelData | None, opex_counts: bool, c
     credits = {str(t): float(c) for t, c in z.gen_credit.items() if c > 0} if z is not None else {}
     if z is None or not credits:  # nothing may be built (or every candidate is excluded): the free MW is all
         return ZoneSupply(spare, imports, np.inf)
-    cost_usd_per_mw = {str(t): v * USD_PER_MUSD for t, v in z.gen_cost_pv_musd_per_mw.items()}
+    # The firm top-up type is chosen on the mean over zones of its cost (capital multipliers differ by zone);
+    # each zone's own cost prices its energy plant below.
+    zone_cost = {k: v * USD_PER_MUSD for k, v in z.gen_cost_pv_musd_per_mw.items()}
+    cost_usd_per_mw = pd.Series(zone_cost, dtype=float).groupby(level=1).mean().to_dict()
     per_firm = {t: cost_usd_per_mw[t] / c for t, c in credits.items()}
     firm = min(per_firm, key=lambda t: (per_firm[t], t))
     out = ZoneSupply(spare, imports, float(per_firm[firm]), firm, credits[firm])
@@ -254,8 +257,8 @@ def zone_supply(inputs: SitingData, data: ModelData | None, opex_counts: bool, c
         if mwh_per_mw <= 0 or zn not in z.ref_price_usd_per_mwh:
             continue
         ref = z.ref_price_usd_per_mwh[zn] + carbon_usd_per_t * z.ref_co2_t_per_mwh[zn]
-        margin = annuity * (ref - z.gen_usd_per_mwh[t] - carbon_usd_per_t * z.gen_co2_t_per_mwh[t])
-        capex = cost_usd_per_mw[str(t)] / mwh_per_mw
+        margin = annuity * (ref - z.gen_usd_per_mwh[zn, t] - carbon_usd_per_t * z.gen_co2_t_per_mwh[t])
+        capex = zone_cost[zn, t] / mwh_per_mw
         in_zone = (zone == zn).to_numpy()
         at = in_zone & (margin - capex > best[0])
         best_type[at] = str(t)

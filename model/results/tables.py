@@ -16,7 +16,7 @@ import pyomo.environ as pyo
 from model.core.geo import OUTPUT_CRS
 from model.core.units import USD_PER_MUSD
 from model.milp.components.dispatch import provided
-from model.milp.model_data import SitingModel
+from model.milp.model_data import YearModel
 from model.solve.highs import SolveResult
 
 _MW_DECIMALS = 3
@@ -27,7 +27,7 @@ def _values(component: Any, index: list) -> np.ndarray:
     return np.array([pyo.value(component[i]) for i in index], dtype=float)
 
 
-def sites_table(sm: SitingModel) -> gpd.GeoDataFrame:
+def sites_table(sm: YearModel) -> gpd.GeoDataFrame:
     """One row per built site with its GPUs, power, costs, energy and emissions (EPSG:4326 points)."""
     m, data = sm.m, sm.data
     site_ids = data.sets.SITES
@@ -92,7 +92,7 @@ def sites_table(sm: SitingModel) -> gpd.GeoDataFrame:
     return gdf.to_crs(OUTPUT_CRS)
 
 
-def _zonal_columns(sm: SitingModel, ids: list[str], sites: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
+def _zonal_columns(sm: YearModel, ids: list[str], sites: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
     """Zonal supply: zone, its spare firm MW, time to power and the chosen connection."""
     m, z = sm.m, sm.data.supply
     assert z is not None
@@ -109,7 +109,7 @@ def _zonal_columns(sm: SitingModel, ids: list[str], sites: pd.DataFrame, out: pd
     return out
 
 
-def supply_tables(sm: SitingModel) -> tuple[pd.DataFrame, pd.DataFrame]:
+def supply_tables(sm: YearModel) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Zonal supply: new generation per zone and type (non-zero rows) and firm imports per interface."""
     m, z = sm.m, sm.data.supply
     gen_cols = ["zone", "type", "new_mw", "firm_mw", "energy_mwh_per_year", "capex_usd", "cost_pv_usd", "co2_t_per_year"]
@@ -124,8 +124,8 @@ def supply_tables(sm: SitingModel) -> tuple[pd.DataFrame, pd.DataFrame]:
             continue
         rows.append({
             "zone": zone, "type": t, "new_mw": round(mw, 6), "firm_mw": round(mw * z.gen_credit[t], 6),
-            "energy_mwh_per_year": round(mwh, 3), "capex_usd": round(mw * z.gen_capex_musd_per_mw[t] * USD_PER_MUSD, 0),
-            "cost_pv_usd": round(mw * z.gen_cost_pv_musd_per_mw[t] * USD_PER_MUSD, 0),
+            "energy_mwh_per_year": round(mwh, 3), "capex_usd": round(mw * z.gen_capex_musd_per_mw[zone, t] * USD_PER_MUSD, 0),
+            "cost_pv_usd": round(mw * z.gen_cost_pv_musd_per_mw[zone, t] * USD_PER_MUSD, 0),
             "co2_t_per_year": round(mwh * z.gen_co2_t_per_mwh[t], 1),
         })
     mw = minimal_imports(sm)
@@ -133,7 +133,7 @@ def supply_tables(sm: SitingModel) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.DataFrame(rows, columns=gen_cols), pd.DataFrame(flows, columns=["from_zone", "to_zone", "mw"])
 
 
-def minimal_imports(sm: SitingModel) -> dict[tuple[str, str], float]:
+def minimal_imports(sm: YearModel) -> dict[tuple[str, str], float]:
     """The smallest firm imports (total MW) that keep every zone's firm balance with the solution's
     campuses and new generation: imports cost nothing in the model, so the solver's own flows may
     circulate (GW through zones that need none); this LP reports one flow without such loops.
@@ -163,7 +163,7 @@ def minimal_imports(sm: SitingModel) -> dict[tuple[str, str], float]:
     return {k: max(0.0, float(x)) for k, x in zip(keys, res.x)}
 
 
-def new_gen_energy_mwh(sm: SitingModel) -> dict[tuple[str, str], float]:
+def new_gen_energy_mwh(sm: YearModel) -> dict[tuple[str, str], float]:
     """MWh per year of each new plant: annual mode its energy variable; hourly mode the new gas output
     dispatched, and for new solar / wind their output before spill (CF x MW over the weighted hours)."""
     m, data = sm.m, sm.data
@@ -183,7 +183,7 @@ def new_gen_energy_mwh(sm: SitingModel) -> dict[tuple[str, str], float]:
     return out
 
 
-def _new_gen_energy_terms(sm: SitingModel) -> tuple[float, float]:
+def _new_gen_energy_terms(sm: YearModel) -> tuple[float, float]:
     """New generation's energy cost (M$/yr, carbon included) and CO2 (t/yr): annual mode net of the grid
     energy it displaces (model/milp/components/supply.py); hourly mode the new gas plants' own fuel, VOM
     and CO2 (the grid energy they displace is simply not bought in the dispatch)."""
@@ -194,11 +194,11 @@ def _new_gen_energy_terms(sm: SitingModel) -> tuple[float, float]:
     energy = new_gen_energy_mwh(sm)
     gas = {k: v for k, v in energy.items() if k[1] in ("gas_cc", "gas_ct")}
     co2 = sum(z.gen_co2_t_per_mwh[t] * mwh for (_, t), mwh in gas.items())
-    usd = sum(z.gen_usd_per_mwh[t] * mwh for (_, t), mwh in gas.items())
+    usd = sum(z.gen_usd_per_mwh[k] * mwh for k, mwh in gas.items())
     return (usd + float(pyo.value(m.carbon_price_usd_per_tco2)) * co2) / USD_PER_MUSD, co2
 
 
-def _supply_summary(sm: SitingModel | None, sites: pd.DataFrame | None, has: bool) -> dict[str, Any]:
+def _supply_summary(sm: YearModel | None, sites: pd.DataFrame | None, has: bool) -> dict[str, Any]:
     """Summary keys of the zonal supply (empty or null in legacy mode and without a solution)."""
     if not has or sm is None or sm.data.supply is None or sites is None:
         return {"supply_model": sm.data.inputs.scenario.supply.model if sm else None, "new_generation_mw_by_type": {},
@@ -222,7 +222,7 @@ def _supply_summary(sm: SitingModel | None, sites: pd.DataFrame | None, has: boo
     }
 
 
-def _site_energy(sm: SitingModel, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _site_energy(sm: YearModel, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Annual energy cost (M$) and CO2 (t) per built site. In hourly mode these are zone totals,
     shared among the zone's campuses in proportion to the energy each draws."""
     m = sm.m
@@ -256,7 +256,7 @@ MIX_SOURCES = {
 }
 
 
-def _site_energy_mix(sm: SitingModel, ids: list[str]) -> dict[str, np.ndarray]:
+def _site_energy_mix(sm: YearModel, ids: list[str]) -> dict[str, np.ndarray]:
     """Annual MWh by source per built site: the whole load from the grid in annual mode; in hourly
     mode the zone's supply, shared in proportion to each campus' energy (dispatch is per zone)."""
     m = sm.m
@@ -286,7 +286,7 @@ def _site_energy_mix(sm: SitingModel, ids: list[str]) -> dict[str, np.ndarray]:
     return mix
 
 
-def dispatch_table(sm: SitingModel) -> pd.DataFrame | None:
+def dispatch_table(sm: YearModel) -> pd.DataFrame | None:
     """Hourly dispatch per zone and representative hour (hourly mode only), in MW."""
     m = sm.m
     energy = sm.data.energy
@@ -371,6 +371,7 @@ class _SummaryCore(TypedDict):
     The engine adds the ``explain`` keys (marginal_values, runner_ups, near_tie) and ``seed``."""
 
     scenario: str | None
+    kind: str | None  # snapshot (one period) | multi_year ([pathway] years: the by-year keys below are present)
     status: str | None  # optimal, time_limit, time_limit_no_solution, interrupted, infeasible, ...
     objective_sense: str | None  # max_compute | min_cost
     objective: float | None  # in objective_unit: equals compute_pflops or total_cost_usd
@@ -425,21 +426,59 @@ class RunSummary(_SummaryCore, total=False):
     runner_ups: list[dict[str, Any]]
     near_tie: bool
     seed: dict[str, Any]
+    # Multi-year runs (model.results.timeline.time_summary): physical keys above are at the horizon end,
+    # money keys (capex_usd, capex_usd_by_part, energy_opex_pv_usd, total_cost_usd) over the horizon.
+    years: list[int]
+    first_year: int
+    last_year: int
+    horizon_end: float
+    it_mw_online_by_year: dict[int, float]
+    facility_mw_online_by_year: dict[int, float]
+    pflops_online_by_year: dict[int, float]
+    capex_usd_by_year: dict[int, float]
+    revenue_usd_by_year: dict[int, float]
+    opex_usd_by_year: dict[int, float]
+    co2_t_by_year: dict[int, float]
+    investor: dict[str, Any]
+    npv_usd: float | None  # levered equity NPV incl. the discounted horizon value
+    npv_excl_horizon_value_usd: float | None
+    horizon_value_usd: float | None  # residual value less nothing, discounted to the start
+    horizon_value_basis: str
+    irr: float | None
+    npv_model_usd: float | None
+    cost_pv_usd: float | None
+    pflops_years_discounted: float | None
+    final_it_mw_online: float | None
+    sites_by_first_source: dict[str, int]
+    gpus_installed_by_type: dict[str, float]
+    revenue_usd: float | None
+    opex_usd: float | None
+    co2_t: float | None
+    rounding: dict[str, Any]
+    candidates_screened: int  # multi-year runs over screened candidates (model/workflows/screening.py)
+    candidate_certificate: dict[str, Any]
 
 
 # The summary reports the objective in the unit of the figure it equals (the model works in M$).
-OBJECTIVE_UNIT = {"max_compute": "PFLOPS", "min_cost": "USD"}
+OBJECTIVE_UNIT = {"max_compute": "PFLOPS", "min_cost": "USD", "max_npv": "USD",
+                  "max_compute_years": "PFLOPS-years (discounted)"}
+
+
+def objective_sense(scenario: Any) -> str:
+    """The objective the model optimises: ``[pathway] objective`` over several years, else ``[objective] sense``."""
+    return scenario.pathway.objective if scenario.pathway is not None else scenario.objective.sense
 
 
 def objective_in_unit(scenario: Any, model_value: float | None) -> float | None:
-    """A value of the model's objective (PFLOPS, or M$ of cost) in the summary's unit (PFLOPS or USD)."""
+    """A value of the model's objective (PFLOPS or PFLOPS-years, or M$) in the summary's unit (the same, or USD)."""
     if model_value is None:
         return None
-    return model_value if scenario.objective.sense == "max_compute" else model_value * USD_PER_MUSD
+    unit = OBJECTIVE_UNIT[objective_sense(scenario)]
+    return model_value * USD_PER_MUSD if unit == "USD" else model_value
 
 
 def summary_dict(
-    sm: SitingModel | None,
+    sm: YearModel | None,
     result: SolveResult | None,
     sites: gpd.GeoDataFrame | None,
     seconds: dict[str, float],
@@ -454,11 +493,12 @@ def summary_dict(
     gpus_by_type = {g: int(sites[f"gpus_{g}"].sum()) for g in sm.data.sets.GPUS} if has else {}
     summary: RunSummary = {  # type: ignore[typeddict-item]  # the supply keys are added below
         "scenario": sc.name if sc else None,
+        "kind": ("snapshot" if sm.data.horizon is None or sm.data.horizon.snapshot else "multi_year") if sm else None,
         "status": result.status if result else None,
-        "objective_sense": sc.objective.sense if sc else None,
+        "objective_sense": objective_sense(sc) if sc else None,
         # In the unit of the figure the objective equals: compute_pflops (PFLOPS) or total_cost_usd (USD).
         "objective": objective_in_unit(sc, _finite(result.objective)) if result and sc else None,
-        "objective_unit": OBJECTIVE_UNIT[sc.objective.sense] if sc else None,
+        "objective_unit": OBJECTIVE_UNIT[objective_sense(sc)] if sc else None,
         "mip_gap": _finite(result.mip_gap) if result else None,
         "dual_bound": objective_in_unit(sc, _finite(result.dual_bound)) if result and sc else None,
         "precision": sc.gpus.precision if sc else None,

@@ -1,18 +1,19 @@
-"""Results of a pathway run (docs/pathway.md): the timeline per calendar year, each site's energisation
-and source of power, the investor's NPV / IRR / payback / peak capital, the plots and the report page.
+"""Results over time of a multi-year run (docs/pathway.md): the timeline per calendar year, each site's
+energisation and route to power, the investor's NPV / IRR / payback / peak capital, the plots and the
+report section. Everything is read from the one model (the root's money, the year blocks' campuses).
 
 The cash flows in ``timeline.csv`` are what the NPV is made of: per calendar year, at its start debt
 drawn less capex (``cash_flow_start_usd``), at its end revenue less opex less debt service
-(``cash_flow_end_usd``), and at the horizon end the book value of the assets less the debt still
+(``cash_flow_end_usd``), and at the horizon end the residual value of the assets less the debt still
 owed (the ``horizon end`` row). :func:`npv_irr` reads exactly these columns, so anyone can recompute
 the figures from the CSV alone.
 """
 
 from __future__ import annotations
 
-import html
 import io
 import math
+from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 import matplotlib
@@ -25,8 +26,11 @@ import pyomo.environ as pyo
 
 from model.core.geo import OUTPUT_CRS
 from model.core.units import USD_PER_MUSD, annuity_factor, capital_recovery_factor
-from model.milp.pathway import PathwayData, debt_terms
-from model.results.report import _card, _page, _table, data_uri_png, fmt_usd
+from model.milp.components.routes import routes_of
+from model.milp.components.time import connection_years, debt_terms
+from model.milp.model_data import SitingModel
+from model.results.html import data_uri_png, render
+from model.results.report import card, timeline_context
 
 SOURCES = ("firm", "bridge", "flexible")
 
@@ -36,45 +40,65 @@ def _v(x: Any) -> float:
     return 0.0 if value is None else float(value)
 
 
-def site_years_table(m: pyo.ConcreteModel, data: PathwayData) -> pd.DataFrame:
-    """One row per site and model year: capacity, MW online by source, GPUs and PFLOPS online."""
-    firm, flex, bridge = set(data.FIRM), set(data.FLEX), set(data.BRIDGE)
+def opened_sites(sm: SitingModel) -> list[str]:
+    """Sites open at the horizon end (sites stay open once opened)."""
+    last = sm.final.m
+    return [s for s in sm.data.sets.SITES if round(_v(last.build[s])) == 1]
+
+
+def site_years_table(sm: SitingModel) -> pd.DataFrame:
+    """One row per opened site and model year: capacity, MW online by route, GPUs and PFLOPS online."""
+    data, m = sm.data, sm.m
+    t = data.time
+    assert t is not None
     rows = []
-    zone_of = data.zonal.zone_of if data.zonal is not None else {}
-    for s, y in data.SITE_YEARS:
-        blocks = {(g, v): _v(m.install[s, g, v]) for g, v in data.ALIVE[s, y]}
-        row = {
-            "site_id": s, "year": y, "state": str(data.sites.at[s, "state"]), "zone": zone_of.get(s, ""),
-            "open": round(_v(m.open[s, y])), "capacity_mw": _v(m.cap_mw[s, y]), "it_mw": _v(m.it_mw[s, y]),
-            "facility_mw": _v(m.facility_mw[s, y]),
-            "firm_mw": _v(m.firm_mw[s, y]) if (s, y) in firm else 0.0,
-            "bridge_mw": _v(m.bridge_mw[s, y]) if (s, y) in bridge else 0.0,
-            "flexible_mw": _v(m.flex_mw[s, y]) if (s, y) in flex else 0.0,
-            "bridge_capacity_mw": _v(m.bridge_cap_mw[s, y]) if (s, y) in bridge else 0.0,
-            "pflops_online": _v(m.pflops_online[s, y]),
-            "gpus_online": sum(data.block_gpus[g] * b for (g, _), b in blocks.items()),
-        }
-        for g in data.GPUS:
-            row[f"gpus_{g}"] = sum(data.block_gpus[g] * b for (g2, _), b in blocks.items() if g2 == g)
-        rows.append(row)
+    zone_of = data.supply.zone_of if data.supply is not None else {}
+    state = data.sites["state"].astype(str)
+    for s in opened_sites(sm):
+        for y, ym in sm.years.items():
+            b = ym.m
+            r = routes_of(ym.data)  # the year's routes (none in an hourly year): what the block created
+            on_bridge = r is not None and r.bridge_ok(y)
+            bridge = _v(b.bridge_mw[s]) if on_bridge else 0.0
+            flex = _v(b.flex_mw[s]) if r is not None and r.flex_ok(s, y) else 0.0
+            facility = _v(b.facility_mw[s])
+            row = {
+                "site_id": s, "year": y, "state": state[s], "zone": zone_of.get(s, ""),
+                "open": round(_v(b.build[s])), "capacity_mw": _v(m.cap_mw[s, y]), "it_mw": _v(b.it_mw[s]),
+                "facility_mw": facility, "firm_mw": max(0.0, facility - bridge - flex), "bridge_mw": bridge,
+                "flexible_mw": flex,
+                "bridge_capacity_mw": _v(b.bridge_cap_mw[s]) if on_bridge else 0.0,
+                "pflops_online": _v(b.site_pflops[s]),
+            }
+            gpus = 0.0
+            for g in data.sets.GPUS:
+                n = data.block_gpus[g] * _v(b.blocks[s, g])
+                row[f"gpus_{g}"] = n
+                gpus += n
+            row["gpus_online"] = gpus
+            rows.append(row)
     out = pd.DataFrame(rows)
-    num = out.select_dtypes("number").columns
-    out[num] = out[num].where(out[num].abs() > 1e-7, 0.0)
+    if len(out):
+        num = out.select_dtypes("number").columns
+        out[num] = out[num].where(out[num].abs() > 1e-7, 0.0)
     return out
 
 
-def installs_table(m: pyo.ConcreteModel, data: PathwayData) -> pd.DataFrame:
+def installs_table(sm: SitingModel) -> pd.DataFrame:
     """Every GPU vintage installed: site, type, year, blocks (continuous and rounded down), retirement year."""
+    data, m = sm.data, sm.m
+    t = data.time
+    assert t is not None
+    life = data.inputs.gpus["life_years"].astype(float)
     rows = []
-    for s, g, v in data.INSTALLS:
+    for s, g, v in m.INSTALLS:
         blocks = _v(m.install[s, g, v])
         if blocks <= 1e-7:
             continue
-        life = float(data.gpus.at[g, "life_years"])
         rows.append({
             "site_id": s, "gpu": g, "vintage": v, "blocks": blocks, "blocks_rounded": math.floor(blocks + 1e-6),
-            "gpus": blocks * data.block_gpus[g], "retires": int(math.ceil(v + life - 1e-9)),
-            "capex_usd": blocks * data.block_price_musd[g, v] * USD_PER_MUSD,
+            "gpus": blocks * data.block_gpus[g], "retires": int(math.ceil(v + life[g] - 1e-9)),
+            "capex_usd": blocks * sm.at(v).data.gpu_price_factor[s] * t.price_musd[g, v] * USD_PER_MUSD,
         })
     return pd.DataFrame(rows, columns=["site_id", "gpu", "vintage", "blocks", "blocks_rounded", "gpus", "retires", "capex_usd"])
 
@@ -94,65 +118,76 @@ def equity_schedule(capex: np.ndarray, debt: np.ndarray, net_end: np.ndarray) ->
     return out
 
 
-def timeline_table(m: pyo.ConcreteModel, data: PathwayData, site_years: pd.DataFrame) -> pd.DataFrame:
+CAPEX_PARTS = ("gpu", "site", "build", "connection", "bridge", "generation")
+
+
+def timeline_table(sm: SitingModel, site_years: pd.DataFrame) -> pd.DataFrame:
     """Per calendar year (a model year's flows repeat for the calendar years it stands for; capex at its
     first): MW online by state and zone, GPUs online by vintage, capex, opex, revenue, debt and the
-    cash flows, then a ``horizon end`` row with the terminal value less the debt left."""
+    cash flows, then a ``horizon end`` row with the residual value less the debt left."""
+    m, data = sm.m, sm.data
+    t = data.time
+    assert t is not None
+    cfg = t.cfg
+    horizon = sm.horizon
+    years = horizon.years
+    pay, left = debt_terms(sm)
     rows = []
-    cfg = data.cfg
-    pay, left = debt_terms(data)
-    y0 = data.years[0]
-    by_state = site_years.pivot_table(index="year", columns="state", values="facility_mw", aggfunc="sum", fill_value=0.0)
-    by_zone = (site_years.loc[site_years["zone"] != ""]
-               .pivot_table(index="year", columns="zone", values="facility_mw", aggfunc="sum", fill_value=0.0))
-    vintage_cols = {}
-    for s, g, v in data.INSTALLS:
-        vintage_cols.setdefault(f"gpus_{g}_{v}", (g, v))
-    debt_draw = {y: _v(m.debt_musd[y]) * USD_PER_MUSD for y in data.years}
-    for c in data.calendar:
-        y = data.period_of[c]
+    if len(site_years):
+        by_state = site_years.pivot_table(index="year", columns="state", values="facility_mw", aggfunc="sum", fill_value=0.0)
+        zoned = site_years.loc[site_years["zone"] != ""]
+        by_zone = zoned.pivot_table(index="year", columns="zone", values="facility_mw", aggfunc="sum", fill_value=0.0) if len(zoned) else pd.DataFrame()
+    else:
+        by_state = by_zone = pd.DataFrame()
+    installs = [(s, g, v) for s, g, v in m.INSTALLS if _v(m.install[s, g, v]) > 1e-7]
+    vintage_cols = {f"gpus_{g}_{v}": (g, v) for _, g, v in installs}
+    debt_draw = {y: _v(m.debt_musd[y]) * USD_PER_MUSD for y in years}
+    capex_parts = {"gpu": m.capex_gpu_musd, "site": m.capex_site_musd, "build": m.capex_build_musd,
+                   "connection": m.capex_connection_musd, "bridge": m.capex_bridge_musd, "generation": m.capex_generation_musd}
+    for c in horizon.calendar:
+        y = horizon.period_of[c]
         first = c == y
+        here = site_years.loc[site_years["year"] == y] if len(site_years) else site_years
         row: dict[str, Any] = {"year": c, "model_year": y}
         row["it_mw_online"] = _v(m.it_mw_online[y])
-        row["facility_mw_online"] = float(site_years.loc[site_years["year"] == y, "facility_mw"].sum())
+        row["facility_mw_online"] = float(here["facility_mw"].sum()) if len(here) else 0.0
         for src, col in zip(SOURCES, ("firm_mw", "bridge_mw", "flexible_mw")):
-            row[f"{src}_mw"] = float(site_years.loc[site_years["year"] == y, col].sum())
-        row["pflops_online"] = _v(m.pflops_online_total[y])
-        row["sites_open"] = int(site_years.loc[site_years["year"] == y, "open"].sum())
-        for part in ("gpu", "site", "build", "grid", "bridge", "gen"):
-            row[f"capex_{part}_usd"] = _v(getattr(m, f"capex_{part}_musd")[y]) * USD_PER_MUSD if first else 0.0
+            row[f"{src}_mw"] = float(here[col].sum()) if len(here) else 0.0
+        row["pflops_online"] = _v(m.pflops_online[y])
+        row["sites_open"] = int(here["open"].sum()) if len(here) else 0
+        for part in CAPEX_PARTS:
+            row[f"capex_{part}_usd"] = _v(capex_parts[part][y]) * USD_PER_MUSD if first else 0.0
         row["capex_usd"] = _v(m.capex_musd[y]) * USD_PER_MUSD if first else 0.0
-        row["energy_usd"] = _v(m.energy_musd_per_year[y]) * USD_PER_MUSD
+        row["energy_usd"] = _v(sm.at(y).m.energy_cost_musd_per_year_total) * USD_PER_MUSD
         row["om_usd"] = _v(m.om_musd_per_year[y]) * USD_PER_MUSD
-        row["new_generation_opex_usd"] = _v(m.opex_gen_musd[y]) * USD_PER_MUSD
         row["opex_usd"] = _v(m.opex_musd_per_year[y]) * USD_PER_MUSD
         row["revenue_usd"] = _v(m.revenue_musd_per_year[y]) * USD_PER_MUSD
         row["debt_drawn_usd"] = debt_draw[y] if first else 0.0
-        row["debt_service_usd"] = sum(pay.get((v, c), 0.0) * debt_draw[v] for v in data.years)
+        row["debt_service_usd"] = sum(pay.get((v, c), 0.0) * debt_draw[v] for v in years)
         row["co2_t"] = _v(m.co2_t_per_year[y])
         row["cash_flow_start_usd"] = row["debt_drawn_usd"] - row["capex_usd"]
         row["cash_flow_end_usd"] = row["revenue_usd"] - row["opex_usd"] - row["debt_service_usd"]
         row["cash_flow_usd"] = row["cash_flow_start_usd"] + row["cash_flow_end_usd"]
-        row["discount_factor_start"] = data.df_start[c]
-        row["discount_factor_end"] = data.df_end[c]
+        row["discount_factor_start"] = horizon.df_start(c)
+        row["discount_factor_end"] = horizon.df_end(c)
         for st in by_state.columns:
             row[f"mw_{st}"] = float(by_state.at[y, st]) if y in by_state.index else 0.0
         for zn in by_zone.columns:
             row[f"mw_zone_{zn}"] = float(by_zone.at[y, zn]) if y in by_zone.index else 0.0
-        alive = {(g, v) for s in data.SITES for g, v in data.ALIVE[s, y]}
         for col, (g, v) in vintage_cols.items():
-            row[col] = (sum(data.block_gpus[g] * _v(m.install[s, g, v]) for s in data.SITES) if (g, v) in alive else 0.0)
+            alive = v in t.alive[g, y]
+            row[col] = sum(data.block_gpus[g] * _v(m.install[s, g, v]) for s, g2, v2 in installs if g2 == g and v2 == v) if alive else 0.0
         rows.append(row)
     out = pd.DataFrame(rows)
     equity = equity_schedule(out["capex_usd"].to_numpy(), out["debt_drawn_usd"].to_numpy(), out["cash_flow_end_usd"].to_numpy())
     out.insert(out.columns.get_loc("debt_drawn_usd"), "equity_drawn_usd", equity)
-    terminal = _v(m.terminal_musd) * USD_PER_MUSD
-    debt_left = sum(left[v] * debt_draw[v] for v in data.years)
+    residual = _v(m.residual_musd) * USD_PER_MUSD
+    debt_left = sum(left[v] * debt_draw[v] for v in years)
     end = {c: 0.0 for c in out.columns if c not in ("year", "model_year")}
-    end |= {"year": data.horizon_end, "model_year": data.horizon_end, "terminal_value_usd": terminal, "debt_repaid_usd": debt_left,
-            "cash_flow_start_usd": terminal - debt_left, "cash_flow_usd": terminal - debt_left,
-            "discount_factor_start": (1.0 + data.discount_rate) ** -(data.horizon_end - y0), "discount_factor_end": 0.0}
-    out["terminal_value_usd"] = 0.0
+    end |= {"year": horizon.horizon_end, "model_year": horizon.horizon_end, "residual_value_usd": residual,
+            "debt_repaid_usd": debt_left, "cash_flow_start_usd": residual - debt_left, "cash_flow_usd": residual - debt_left,
+            "discount_factor_start": horizon.df_start(horizon.horizon_end), "discount_factor_end": 0.0}
+    out["residual_value_usd"] = 0.0
     out["debt_repaid_usd"] = 0.0
     out = pd.concat([out, pd.DataFrame([end])], ignore_index=True)
     out.insert(2, "row", ["year"] * (len(out) - 1) + ["horizon end"])
@@ -164,8 +199,8 @@ def timeline_table(m: pyo.ConcreteModel, data: PathwayData, site_years: pd.DataF
     balance = []
     for c in out["year"]:
         bal = 0.0
-        for v in data.years:
-            if v <= c < data.horizon_end:
+        for v in years:
+            if v <= c < horizon.horizon_end:
                 paid = min(cfg.debt_tenor_years, c - v + 1)
                 bal += debt_draw[v] * crf * annuity_factor(cfg.interest_rate, cfg.debt_tenor_years - paid)
         balance.append(bal)
@@ -206,6 +241,155 @@ def irr(times: np.ndarray, flows: np.ndarray) -> float | None:
     return 0.5 * (lo + hi)
 
 
+def site_capex_table(sm: SitingModel, sites: list[str]) -> pd.DataFrame:
+    """Capex per opened site over the horizon, by part (undiscounted; the parts of sites.gpkg)."""
+    m, data = sm.m, sm.data
+    t = data.time
+    assert t is not None
+    horizon = sm.horizon
+    prev = horizon.previous
+    costs = data.costs
+    pue = data.sites["pue"].astype(float)
+    pay_year = connection_years(sm)
+    last = sm.final.m
+    rows = []
+    for s in sites:
+        cap = {y: _v(m.cap_mw[s, y]) for y in horizon.years}
+        added = {y: max(0.0, cap[y] - (cap[prev[y]] if prev[y] is not None else 0.0)) for y in horizon.years}
+        shell_per_mw = costs.shell_usd_per_mw / float(pue[s])
+        build_per_mw = t.build_musd_per_mw[s] * USD_PER_MUSD
+        # Tax and policy factors of the year each purchase is made in.
+        other = {y: sm.at(y).data.facility_capex_factor[s] for y in horizon.years}
+        shell = sum(added[y] * shell_per_mw * other[y] for y in horizon.years)
+        opened = next((y for y in horizon.years if round(_v(sm.at(y).m.build[s])) == 1), horizon.first)
+        gpu = sum(sm.at(v).data.gpu_price_factor[s] * t.price_musd[g, v] * _v(m.install[s, g, v]) for g, v in t.vintages) * USD_PER_MUSD
+        conn = 0.0
+        if data.supply is not None:
+            conn = sum(data.supply.connection_cost_musd[s, c] * _v(last.connect[s, c]) for s2, c in data.sets.SITES_CONNECTIONS if s2 == s)
+        conn += sum(data.tier_cost_musd[k] * _v(last.upgrade[s, k]) for s2, k in data.sets.SITES_TIERS if s2 == s)
+        bridge = 0.0
+        if t.routes is not None and t.routes.bridge_year is not None:
+            peak = max((_v(sm.at(y).m.bridge_cap_mw[s]) for y in horizon.years if t.routes.bridge_ok(y)), default=0.0)
+            bridge = peak * t.routes.bridge.capex_usd_per_kw * 1000.0
+        rows.append({
+            "site_id": s,
+            "capex_site_usd": other[opened] * costs.site_fixed_usd,
+            "capex_shell_usd": shell,
+            "capex_land_usd": sum(added.values()) * (build_per_mw - shell_per_mw),
+            "capex_gpu_usd": gpu,
+            "capex_interconnect_usd": conn * USD_PER_MUSD,
+            "capex_bridge_usd": bridge,
+            "first_year_online": next((y for y in horizon.years if _v(sm.at(y).m.facility_mw[s]) > 1e-6), None),
+            "connection_year": pay_year[s],
+        })
+    out = pd.DataFrame(rows).set_index("site_id") if rows else pd.DataFrame(columns=["site_id"]).set_index("site_id")
+    parts = [c for c in out.columns if c.startswith("capex_")]
+    out["capex_usd"] = out[parts].sum(axis=1) if len(out) else 0.0
+    return out
+
+
+@dataclass(frozen=True)
+class TimelineResults:
+    """The tables of a multi-year solution (written as timeline.csv, sites_timeline.csv, pathway_sites.csv,
+    installs.csv)."""
+
+    site_years: pd.DataFrame
+    timeline: pd.DataFrame
+    sites: pd.DataFrame
+    installs: pd.DataFrame
+
+
+def timeline_results(sm: SitingModel) -> TimelineResults:
+    site_years = site_years_table(sm)
+    timeline = timeline_table(sm, site_years)
+    return TimelineResults(site_years=site_years, timeline=timeline, sites=sites_summary(site_years, sm),
+                           installs=installs_table(sm))
+
+
+def time_summary(sm: SitingModel, tl: TimelineResults) -> dict[str, Any]:
+    """The summary keys of a multi-year run: by-year series, the investor's figures and money totals
+    over the horizon (they replace the one-period money keys; physical keys are at the horizon end)."""
+    m = sm.m
+    horizon = sm.horizon
+    timeline = tl.timeline
+    body = timeline.loc[timeline["row"] == "year"]
+    model_years = body.drop_duplicates("model_year")
+    by_year = lambda col: {int(r.model_year): round(float(getattr(r, col)), 6) for r in model_years.itertuples()}  # noqa: E731
+    inv = investor_figures(timeline, horizon.discount_rate)
+    df_end = horizon.df_start(horizon.horizon_end)
+    horizon_value = float(_v(m.residual_musd)) * USD_PER_MUSD * df_end
+    sites = tl.sites
+    installs = tl.installs
+    t = sm.data.time
+    assert t is not None
+    capex_parts = {part: float(body[f"capex_{part}_usd"].sum()) for part in CAPEX_PARTS}
+    return {
+        "kind": "multi_year",
+        "years": list(horizon.years),
+        "first_year": horizon.first,
+        "last_year": horizon.last,
+        "horizon_end": horizon.horizon_end,
+        "it_mw_online_by_year": by_year("it_mw_online"),
+        "facility_mw_online_by_year": by_year("facility_mw_online"),
+        "pflops_online_by_year": by_year("pflops_online"),
+        "capex_usd_by_year": {int(r.model_year): float(r.capex_usd) for r in model_years.itertuples()},
+        "revenue_usd_by_year": by_year("revenue_usd"),
+        "opex_usd_by_year": by_year("opex_usd"),
+        "co2_t_by_year": by_year("co2_t"),
+        "investor": inv,
+        "npv_usd": inv["npv_usd"],
+        "npv_excl_horizon_value_usd": inv["npv_usd"] - horizon_value,
+        "horizon_value_usd": horizon_value,
+        "horizon_value_basis": "straight-line book value of every asset at the horizon end, discounted to the start",
+        "irr": inv["irr"],
+        "npv_model_usd": float(_v(m.npv_musd)) * USD_PER_MUSD,
+        "cost_pv_usd": float(_v(m.cost_pv_musd)) * USD_PER_MUSD,
+        "pflops_years_discounted": float(_v(m.pflops_years_discounted)),
+        "final_it_mw_online": float(model_years["it_mw_online"].iloc[-1]) if len(model_years) else 0.0,
+        "sites_by_first_source": sites["first_source"].value_counts().sort_index().to_dict() if len(sites) else {},
+        "gpus_installed_by_type": installs.groupby("gpu")["gpus"].sum().round(3).to_dict() if len(installs) else {},
+        "capex_usd": float(body["capex_usd"].sum()),
+        "capex_usd_by_part": capex_parts,
+        "energy_opex_pv_usd": float((body["opex_usd"] * body["discount_factor_end"]).sum()),
+        "total_cost_usd": float(_v(m.cost_pv_musd)) * USD_PER_MUSD,  # PV of capex + opex less residual value
+        "revenue_usd": float(body["revenue_usd"].sum()),
+        "opex_usd": float(body["opex_usd"].sum()),
+        "co2_t": float(body["co2_t"].sum()),
+        "rounding": rounding_error(installs, sm) if not t.cfg.integer_blocks else {"integer_blocks": True},
+    }
+
+
+def sites_over_time(sites: Any, sm: SitingModel, tl: TimelineResults) -> Any:
+    """The horizon-end sites table (sites.gpkg) with each site's capex over the horizon by part, its first
+    year online, the year its connection is paid, and its facility MW in every model year."""
+    capex = site_capex_table(sm, list(sites.index))
+    out = sites.copy()
+    for col in capex.columns:
+        out[col] = capex[col].reindex(out.index).to_numpy()
+    if len(tl.site_years):
+        mw = tl.site_years.pivot_table(index="site_id", columns="year", values="facility_mw", aggfunc="sum", fill_value=0.0)
+        for y in sm.horizon.years:
+            out[f"facility_mw_{y}"] = mw[y].reindex(out.index).fillna(0.0).round(3).to_numpy() if y in mw.columns else 0.0
+    if len(tl.sites):
+        route = tl.sites.set_index("site_id")["first_source"]
+        out["first_route"] = route.reindex(out.index).fillna("").to_numpy()
+    return out
+
+
+def write_timeline(out_dir: Any, summary: Mapping[str, Any], tl: TimelineResults) -> str:
+    """timeline.csv, sites_timeline.csv, pathway_sites.csv, installs.csv, timeline.png and gantt.png in
+    ``out_dir``; returns the report's timeline section (HTML the tool made, values escaped)."""
+    tl.timeline.to_csv(out_dir / "timeline.csv", index=False)
+    tl.site_years.to_csv(out_dir / "sites_timeline.csv", index=False)
+    tl.sites.to_csv(out_dir / "pathway_sites.csv", index=False)
+    tl.installs.to_csv(out_dir / "installs.csv", index=False)
+    tl_png = timeline_png(tl.timeline)
+    gt_png = gantt_png(tl.sites, tl.site_years)
+    (out_dir / "timeline.png").write_bytes(tl_png)
+    (out_dir / "gantt.png").write_bytes(gt_png)
+    return pathway_section(summary, tl.timeline, tl.sites, tl_png, gt_png)
+
+
 def investor_figures(timeline: pd.DataFrame, rate: float) -> dict[str, Any]:
     """NPV, IRR, payback year and peak capital drawn, from the timeline's columns only."""
     times, flows = cash_instants(timeline)
@@ -230,28 +414,31 @@ def investor_figures(timeline: pd.DataFrame, rate: float) -> dict[str, Any]:
     }
 
 
-def sites_summary(site_years: pd.DataFrame, data: PathwayData, m: pyo.ConcreteModel) -> pd.DataFrame:
-    """One row per site that opens: open year, first year with MW online and its source, the firm year,
+def sites_summary(site_years: pd.DataFrame, sm: SitingModel) -> pd.DataFrame:
+    """One row per site that opens: open year, first year with MW online and its route, the firm year,
     the capacity and MW reached, the bridge capacity and the grid connection chosen."""
+    data = sm.data
+    t = data.time
+    assert t is not None
+    routes = t.routes
     rows = []
     pts = data.sites.geometry.representative_point().to_crs(OUTPUT_CRS) if hasattr(data.sites, "geometry") else None
+    cols = {"firm": "firm_mw", "bridge": "bridge_mw", "flexible": "flexible_mw"}
     for s, g in site_years.groupby("site_id", sort=False):
         if g["open"].max() < 1:
             continue
         on = g.loc[g["facility_mw"] > 1e-6]
         first = on.iloc[0] if len(on) else None
-        source = ""
-        if first is not None:
-            source = max(SOURCES, key=lambda k: float(first[{"firm": "firm_mw", "bridge": "bridge_mw", "flexible": "flexible_mw"}[k]]))
-        used = [k for k, col in zip(SOURCES, ("firm_mw", "bridge_mw", "flexible_mw")) if g[col].max() > 1e-6]
+        source = max(SOURCES, key=lambda k: float(first[cols[k]])) if first is not None else ""
+        used = [k for k in SOURCES if g[cols[k]].max() > 1e-6]
         row = {
             "site_id": s, "state": g["state"].iloc[0], "county_name": str(data.sites.at[s, "county_name"]),
             "zone": g["zone"].iloc[0], "open_year": int(g.loc[g["open"] >= 1, "year"].min()),
             "energised_year": int(first["year"]) if first is not None else None, "first_source": source,
-            "sources": "+".join(used), "firm_year": data.firm_year[s],
+            "sources": "+".join(used), "firm_year": routes.firm_year[s] if routes is not None else None,
             "capacity_mw": float(g["capacity_mw"].max()), "max_facility_mw": float(g["facility_mw"].max()),
             "max_it_mw": float(g["it_mw"].max()), "bridge_capacity_mw": float(g["bridge_capacity_mw"].max()),
-            "connection": _connection(m, data, s),
+            "connection": _connection(sm, s),
         }
         if pts is not None:
             row["lon"], row["lat"] = float(pts[s].x), float(pts[s].y)
@@ -259,23 +446,23 @@ def sites_summary(site_years: pd.DataFrame, data: PathwayData, m: pyo.ConcreteMo
     return pd.DataFrame(rows)
 
 
-def _connection(m: pyo.ConcreteModel, data: PathwayData, s: str) -> str:
-    if data.zonal is not None and hasattr(m, "connect"):
-        chosen = [c for s2, c in m.SITES_CONNECTIONS if s2 == s and _v(m.connect[s2, c]) > 0.5]
+def _connection(sm: SitingModel, s: str) -> str:
+    last, sets = sm.final.m, sm.data.sets
+    if sm.data.supply is not None:
+        chosen = [c for s2, c in sets.SITES_CONNECTIONS if s2 == s and _v(last.connect[s2, c]) > 0.5]
         return chosen[0] if chosen else ""
-    if hasattr(m, "upgrade"):
-        chosen = [t for s2, t in m.SITES_TIERS if s2 == s and _v(m.upgrade[s2, t]) > 0.5]
-        return f"headroom+{chosen[0]}" if chosen else "headroom"
-    return ""
+    chosen = [k for s2, k in sets.SITES_TIERS if s2 == s and _v(last.upgrade[s2, k]) > 0.5]
+    return f"headroom+{chosen[0]}" if chosen else "headroom"
 
 
-def rounding_error(installs: pd.DataFrame, data: PathwayData) -> dict[str, float]:
+def rounding_error(installs: pd.DataFrame, sm: SitingModel) -> dict[str, float]:
     """Continuous block counts rounded down to whole blocks: what that costs in PFLOPS-years (undiscounted,
     over the vintages' lives inside the horizon) and saves in GPU capex, as shares."""
     if installs.empty:
         return {"blocks": 0.0, "blocks_rounded": 0.0, "pflops_years_share_lost": 0.0, "gpu_capex_share_saved": 0.0}
-    years_alive = installs.apply(lambda r: sum(1 for c in data.calendar if r["vintage"] <= c < r["retires"]), axis=1)
-    pflops = installs["gpu"].map(data.block_pflops)
+    calendar = sm.horizon.calendar
+    years_alive = installs.apply(lambda r: sum(1 for c in calendar if r["vintage"] <= c < r["retires"]), axis=1)
+    pflops = installs["gpu"].map(sm.data.block_pflops)
     full = float((installs["blocks"] * pflops * years_alive).sum())
     rounded = float((installs["blocks_rounded"] * pflops * years_alive).sum())
     capex = float(installs["capex_usd"].sum())
@@ -354,52 +541,53 @@ def _png(fig: Any, dpi: int) -> bytes:
     return buf.getvalue()
 
 
-# --- report -------------------------------------------------------------------------------------------
+# --- report: model/templates/pathway_section.html.j2 (autoescaped) ------------------------------------------
+
+
+def pathway_context(summary: Mapping[str, Any], timeline: pd.DataFrame, sites: pd.DataFrame,
+                    timeline_png_bytes: bytes | None, gantt_png_bytes: bytes | None) -> dict[str, Any]:
+    """The pathway section: headline cards, the two plots, sites and the yearly timeline (numbers, not text)."""
+    inv = summary.get("investor", {})
+    last = summary.get("last_year")
+    cards = [
+        card("NPV", inv.get("npv_usd"), "usd", sub=[f"at {100 * float(inv.get('discount_rate', 0)):.1f} % (equity, levered)"]),
+        card("IRR", inv.get("irr"), "share"),
+        card("Payback", inv.get("payback_year"), "text", sub=["year-end cumulative cash turns positive"]),
+        card("Peak capital", inv.get("peak_capital_drawn_usd"), "usd", sub=["equity drawn + debt outstanding"]),
+        card("MW online", float(summary.get("final_it_mw_online") or 0), "dec0", sub=[f"IT MW in {last}"]),
+        card("Sites", summary.get("sites_built", 0), "int", sub=[f"of {summary.get('candidates_screened', 0)} screened candidates"]),
+    ]
+    images = [{"title": t, "uri": data_uri_png(png)} for t, png in (("MW online by state", timeline_png_bytes),
+                                                                    ("Sites over time", gantt_png_bytes)) if png]
+    site_table = None
+    if len(sites):
+        columns = [{"key": k, "header": h, "kind": kind, "fmt": f} for k, h, kind, f in (
+            ("site", "site", "", "str"), ("zone", "zone", "", "str"), ("open_year", "opens", "n", "str"),
+            ("energised_year", "energised", "n", "text"), ("first_source", "first power", "", "str"),
+            ("sources", "sources", "", "str"), ("firm_year", "firm grid from", "n", "str"),
+            ("max_facility_mw", "max facility MW", "n", "dec0"), ("bridge_capacity_mw", "bridge MW", "n", "dec0"))]
+        rows = [{"cls": "", "cells": {"site": f"{r.county_name}, {r.state}", "zone": str(r.zone), "open_year": str(r.open_year),
+                                      "energised_year": r.energised_year or None, "first_source": str(r.first_source),
+                                      "sources": str(r.sources), "firm_year": str(r.firm_year),
+                                      "max_facility_mw": r.max_facility_mw, "bridge_capacity_mw": r.bridge_capacity_mw}}
+                for r in sites.itertuples()]
+        site_table = {"columns": columns, "rows": rows, "foot": None, "narrow": False}
+    years = timeline.loc[timeline["row"] == "year", ["year", "it_mw_online", "firm_mw", "bridge_mw", "flexible_mw", "capex_usd",
+                                                      "opex_usd", "revenue_usd", "cash_flow_usd"]]
+    return {
+        "first_year": summary.get("first_year"),
+        "last_year": last,
+        "cards": cards,
+        "images": images,
+        "sites": site_table,
+        "timeline": timeline_context(years),
+    }
+
 
 def pathway_section(summary: Mapping[str, Any], timeline: pd.DataFrame, sites: pd.DataFrame,
                     timeline_png_bytes: bytes | None, gantt_png_bytes: bytes | None) -> str:
-    """The pathway section of a report: headline cards, the two plots, sites and the yearly table."""
-    inv = summary.get("investor", {})
-    irr_value = inv.get("irr")
-    cards = "".join([
-        _card("NPV", fmt_usd(inv.get("npv_usd")), f"at {100 * float(inv.get('discount_rate', 0)):.1f} % (equity, levered)"),
-        _card("IRR", "-" if irr_value is None else f"{100 * irr_value:.1f} %"),
-        _card("Payback", "-" if inv.get("payback_year") is None else str(inv["payback_year"]), "year-end cumulative cash turns positive"),
-        _card("Peak capital", fmt_usd(inv.get("peak_capital_drawn_usd")), "equity drawn + debt outstanding"),
-        _card("MW online", f"{float(summary.get('final_it_mw_online') or 0):,.0f}", f"IT MW in {summary.get('last_year')}"),
-        _card("Sites", str(summary.get("sites_built", 0)), f"of {summary.get('candidates_screened', 0)} screened candidates"),
-    ])
-    parts = [f"<h2>Pathway {html.escape(str(summary.get('first_year')))}–{html.escape(str(summary.get('last_year')))}</h2>",
-             f'<div class="cards">{cards}</div>']
-    for title, png in (("MW online by state", timeline_png_bytes), ("Sites over time", gantt_png_bytes)):
-        if png:
-            parts.append(f'<h3>{title}</h3><img alt="{title}" style="max-width:100%" src="{data_uri_png(png)}">')
-    if len(sites):
-        rows = [("", [html.escape(f"{r.county_name}, {r.state}"), html.escape(str(r.zone)), str(r.open_year),
-                      str(r.energised_year or "-"), html.escape(str(r.first_source)), html.escape(str(r.sources)),
-                      str(r.firm_year), f"{r.max_facility_mw:,.0f}", f"{r.bridge_capacity_mw:,.0f}"])
-                for r in sites.itertuples()]
-        parts.append("<h3>Sites</h3>" + _table(
-            [("site", False), ("zone", False), ("opens", "n"), ("energised", "n"), ("first power", False),
-             ("sources", False), ("firm grid from", "n"), ("max facility MW", "n"), ("bridge MW", "n")], rows))
-    body = timeline.loc[timeline["row"] == "year"]
-    rows = [("", [str(int(r.year)), f"{r.it_mw_online:,.0f}", f"{r.firm_mw:,.0f}", f"{r.bridge_mw:,.0f}", f"{r.flexible_mw:,.0f}",
-                  fmt_usd(r.capex_usd), fmt_usd(r.opex_usd), fmt_usd(r.revenue_usd), fmt_usd(r.cash_flow_usd)])
-            for r in body.itertuples()]
-    parts.append("<h3>Timeline</h3>" + _table(
-        [("year", "n"), ("IT MW", "n"), ("firm MW", "n"), ("bridge MW", "n"), ("flexible MW", "n"), ("capex", "n"),
-         ("opex", "n"), ("revenue", "n"), ("cash flow", "n")], rows))
-    return "\n".join(parts)
-
-
-def pathway_report_html(summary: Mapping[str, Any], timeline: pd.DataFrame, sites: pd.DataFrame,
-                        timeline_png_bytes: bytes | None, gantt_png_bytes: bytes | None) -> str:
-    title = f"{summary.get('scenario')}: pathway ({summary.get('status')})"
-    lead = (f"<h1>{html.escape(title)}</h1><p>Objective {html.escape(str(summary.get('objective_sense')))}, "
-            f"gap {100 * float(summary.get('mip_gap') or 0):.3f} %. Timing: capex and new capital at the start of "
-            "each year, revenue, opex and debt service at its end; book value less debt at the horizon end "
-            "(docs/pathway.md).</p>")
-    return _page(title, lead + pathway_section(summary, timeline, sites, timeline_png_bytes, gantt_png_bytes))
+    """The pathway section of a report (``pathway_section.html.j2`` with :func:`pathway_context`, autoescaped)."""
+    return render("pathway_section.html.j2", pathway_context(summary, timeline, sites, timeline_png_bytes, gantt_png_bytes))
 
 
 def year_list(values: Sequence[int]) -> str:

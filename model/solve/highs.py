@@ -491,10 +491,10 @@ def presolve_setting(options: SolverConfig, n_columns: int) -> str:
     return options.presolve
 
 
-def lp_solver_setting(options: SolverConfig, m: pyo.ConcreteModel) -> str:
-    """HiGHS' mip_lp_solver for this model (see SolverConfig.lp_solver)."""
+def lp_solver_setting(options: SolverConfig, hourly: bool) -> str:
+    """HiGHS' mip_lp_solver for a model with (``hourly``) or without hourly dispatch (see SolverConfig.lp_solver)."""
     if options.lp_solver == "auto":
-        return "ipm" if m.find_component("HOURS") is not None else "choose"
+        return "ipm" if hourly else "choose"
     return options.lp_solver
 
 
@@ -542,8 +542,10 @@ def solve_highspy(
     log_path: Path | None = None,
     warm_start: bool = False,
     progress: ProgressFn | None = None,
+    hourly: bool = False,
 ) -> SolveResult:
     """Solve ``m``; with ``warm_start`` the variables' current values seed HiGHS' MIP search.
+    ``hourly``: the model has an hourly dispatch block (the build says so: ``SitingModel.hourly``).
 
     ``log_path``: HiGHS writes its log there itself as it runs (one flushed line at a time), so the
     file can be tailed during the solve. ``progress``: called with a ``Progress`` on each new
@@ -569,7 +571,7 @@ def solve_highspy(
     h.setOptionValue("threads", int(options.threads))
     h.setOptionValue("random_seed", 0)
     h.setOptionValue("presolve", presolve_setting(options, len(form.columns)))
-    h.setOptionValue("mip_lp_solver", lp_solver_setting(options, m))
+    h.setOptionValue("mip_lp_solver", lp_solver_setting(options, hourly))
     h.passModel(form.lp)
     start = _current_values(form.columns) if warm_start else None
     if start is not None:
@@ -675,8 +677,9 @@ def solve_model(
     log_path: Path | None = None,
     warm_start: bool = False,
     progress: ProgressFn | None = None,
+    hourly: bool = False,
 ) -> SolveResult:
     """Solve ``m`` by ``options.route``; ``progress`` is reported on the highspy route only."""
     if options.route == "highspy":
-        return solve_highspy(m, options, log_path, warm_start, progress=progress)
+        return solve_highspy(m, options, log_path, warm_start, progress=progress, hourly=hourly)
     return _pyomo_route(m, options, options.route)

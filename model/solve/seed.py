@@ -52,14 +52,15 @@ def seed_hourly_model(sm: SitingModel, options: SolverConfig) -> Seed | None:
     first = solve_model(annual.m, quick)
     if not first.has_solution or first.objective is None:
         return None
-    built = {s: int(round(pyo.value(annual.m.build[s]))) for s in annual.m.build}
+    annual_build = annual.final.m.build
+    built = {s: int(round(pyo.value(annual_build[s]))) for s in annual_build}
     del annual  # only its sites are needed; free it before the larger solve
-    build = sm.m.build
+    build = sm.final.m.build
     for s, value in built.items():
         build[s].fix(value)
     try:
         # Presolve is what makes this solve small (it drops the unbuilt sites and idle zones).
-        second = solve_model(sm.m, quick.model_copy(update={"presolve": "on"}))
+        second = solve_model(sm.m, quick.model_copy(update={"presolve": "on"}), hourly=sm.hourly)
     finally:
         for s in built:
             build[s].unfix()

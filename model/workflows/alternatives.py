@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -32,7 +32,7 @@ from model.core.errors import ScenarioError
 from model.core.units import USD_PER_MUSD
 from model.inputs.load import SitingData, load_inputs
 from model.milp.model_data import SitingModel
-from model.plot.maps import frequency_map
+from model.plot.maps import alternatives_folium, frequency_map, save_map
 from model.results.outputs import output_dir
 from model.results.report import alternatives_report_html
 from model.results.tables import objective_in_unit, sites_table, write_json
@@ -89,11 +89,12 @@ def solve_direction(sm: SitingModel, direction: Direction) -> Alternative:
     if hasattr(m, "mga_objective"):
         m.del_component("mga_objective")
     weights = {s: w for s, w in direction.site_weights.items() if w != 0.0}
-    m.mga_objective = pyo.Objective(expr=sum(w * m.facility_mw[s] for s, w in weights.items()), sense=pyo.minimize)
-    result = solve_model(m, sm.data.inputs.scenario.solver, warm_start=True)
+    facility = sm.final.m.facility_mw
+    m.mga_objective = pyo.Objective(expr=sum(w * facility[s] for s, w in weights.items()), sense=pyo.minimize)
+    result = solve_model(m, sm.data.inputs.scenario.solver, warm_start=True, hourly=sm.hourly)
     if not result.has_solution:
         return Alternative(direction.name, result.status, None, {}, {})
-    sites = sites_table(sm)
+    sites = sites_table(sm.final)
     return Alternative(
         direction.name,
         result.status,
@@ -118,14 +119,18 @@ def find_alternatives(
     scheduler: str | None = None,
     seed: int = 0,
     inputs: SitingData | None = None,
+    on_step: Callable[[str], None] = lambda _: None,
 ) -> tuple[Any, list[Alternative]]:
-    """The optimum (a RunOutcome) and ``n`` near-optimal alternatives within ``slack`` of it."""
+    """The optimum (a RunOutcome) and ``n`` near-optimal alternatives within ``slack`` of it; ``on_step`` is
+    told what is being solved (the optimum, then each alternative as it starts or, on Dask, finishes)."""
     if not 0 < slack < 1:
         raise ScenarioError(f"--slack: must be between 0 and 1 (a share of the optimum), got {slack}")
     if not 1 <= n <= MAX_ALTERNATIVES:
         raise ScenarioError(f"--n: must be between 1 and {MAX_ALTERNATIVES}, got {n}")
+    on_step("loading inputs")
     inputs = inputs if inputs is not None else load_inputs(scenario)
     engine = Engine(max_models=1)
+    on_step("solving the optimum")
     best, _ = engine.solve(scenario, inputs)
     if best.sites is None or best.summary["objective"] is None:
         raise ScenarioError(f"{scenario.origin}: no optimum to generate alternatives from ({best.summary['status']})")
@@ -135,7 +140,10 @@ def find_alternatives(
     plan = directions(sm, best.sites["facility_mw"].to_dict(), n, seed)
     if workers <= 1 and scheduler is None:
         add_near_optimal(sm, optimum_model, slack)
-        found = [solve_direction(sm, d) for d in plan]
+        found = []
+        for i, d in enumerate(plan, start=1):
+            on_step(f"solving alternative {i} of {len(plan)} ({d.name}) within {slack:.1%} of the optimum")
+            found.append(solve_direction(sm, d))
     else:
         from dask.distributed import as_completed
 
@@ -146,9 +154,11 @@ def find_alternatives(
             n_workers = len(client.scheduler_info()["workers"]) or workers
             chunks = [[plan[i] for i in c] for c in contiguous_chunks(len(plan), n_workers)]
             futures = [client.submit(_solve_chunk, scenario, c, optimum_model, slack, pure=False) for c in chunks]
+            on_step(f"solving {len(plan)} alternatives on {n_workers} Dask workers")
             for future in as_completed(futures):
                 for alt in future.result():
                     found_by_name[alt.name] = alt
+                on_step(f"{len(found_by_name)} of {len(plan)} alternatives solved")
         found = [found_by_name[d.name] for d in plan]
     first = Alternative("optimum", best.summary["status"], float(best.summary["objective"]), best.sites["facility_mw"].round(3).to_dict(),
                         best.sites.groupby("state")["facility_mw"].sum().round(3).to_dict())
@@ -254,6 +264,10 @@ def write_alternatives(out_dir: Path, best: Any, alternatives: Sequence[Alternat
         candidates = inputs.sites if inputs.scenario.candidates.kind == "counties" else None
         figure = frequency_map(points, candidates, f"{inputs.scenario.name}: {len(alternatives)} plans within {slack:.0%}")
         figure.savefig(tmp / "alternatives.png", dpi=100)
+        # Interactive: one toggleable layer per plan, the optimum shown first (issue 25).
+        save_map(alternatives_folium({a.name: a.mw_by_site for a in alternatives}, inputs.sites,
+                                     f"{inputs.scenario.name}: {len(alternatives)} plans within {slack:.0%}",
+                                     summary["site_frequency"], summary["objective_share_of_optimum"]), tmp / "alternatives.html")
         page = alternatives_report_html(
             summary, alternatives_table(alternatives), (tmp / "alternatives.png").read_bytes(),
             f"{inputs.scenario.name}: near-optimal alternatives",

@@ -10,7 +10,9 @@ from typing import Callable
 
 import geopandas as gpd
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
+import pyomo.environ as pyo
 
 from model.config import Scenario
 from model.inputs.load import SitingData, load_inputs
@@ -19,7 +21,9 @@ from model.milp.model_data import SitingModel
 from model.plot.maps import folium_map, self_contained_html, static_map
 from model.results.outputs import output_dir
 from model.results.rank import near_tie, rank_candidates, runner_ups
-from model.results.report import write_run_report
+from model.workflows.screening import MAX_ROUNDS, certify, needs_screening, over_time_ranking, restrict, screen
+from model.results.report import run_report_html
+from model.results.timeline import TimelineResults, sites_over_time, time_summary, timeline_results, write_timeline
 from model.results.tables import (
     RunSummary,
     dispatch_table,
@@ -48,18 +52,46 @@ class RunOutcome:
     log: str = ""  # the HiGHS log, for run directories written after the solve (compare)
     ranking: gpd.GeoDataFrame | None = None  # every candidate's best campus (model/rank.py)
     marginal: list[MarginalValue] = field(default_factory=list)  # rule duals, integers fixed
+    timeline: TimelineResults | None = None  # multi-year runs: the tables over time
 
 
-def explain(sm: SitingModel, sites: gpd.GeoDataFrame, summary: RunSummary) -> tuple[gpd.GeoDataFrame, list[MarginalValue]]:
+def explain(
+    sm: SitingModel, sites: gpd.GeoDataFrame, summary: RunSummary, over_time: gpd.GeoDataFrame | None = None
+) -> tuple[gpd.GeoDataFrame, list[MarginalValue]]:
     """Marginal values of the rules (LP with the siting fixed), the ranking of every candidate and
-    the near-tie report; ``summary`` gains ``marginal_values``, ``runner_ups`` and ``near_tie``."""
+    the near-tie report; ``summary`` gains ``marginal_values``, ``runner_ups`` and ``near_tie``.
+
+    Multi-year runs rank by the objective's economics over time (``over_time``: every candidate,
+    computed once before any screening; model/results/campus_time.py), marked with what was built."""
     marginal = marginal_values(sm)
-    ranking = rank_candidates(sm.data.inputs, sites, marginal)
+    if sm.horizon.snapshot:
+        ranking = rank_candidates(sm.data.inputs, sites, marginal)
+    else:
+        base = over_time if over_time is not None else over_time_ranking(sm.data.inputs)
+        ranking = mark_solution(base, sites)
     ups = runner_ups(ranking)
     summary["marginal_values"] = [asdict(v) for v in marginal if v.value_per_unit != 0.0]
     summary["runner_ups"] = ups
     summary["near_tie"] = near_tie(ups, summary["mip_gap"])
     return ranking, marginal
+
+
+def mark_solution(ranking: gpd.GeoDataFrame, sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The over-time ranking with the solution: ``built``, ``built_facility_mw``, and for the others the gap
+    of their score to the worst built campus' (``gap_score``; ``gap_share`` relative to it)."""
+    out = ranking.copy()
+    built = out.index.astype(str).isin(set(sites.index.astype(str)))
+    out["built"] = built
+    out["built_facility_mw"] = sites["facility_mw"].reindex(out.index).to_numpy(dtype=float)
+    scores = out.loc[built, "score"].astype(float)
+    scores = scores[np.isfinite(scores)]
+    threshold = float(scores.min()) if len(scores) else np.nan
+    gap = (threshold - out["score"].astype(float)).where(~out["built"])
+    out["gap_score"] = gap
+    out["gap_share"] = gap / abs(threshold) if threshold and np.isfinite(threshold) else np.nan
+    out["gap_usd_per_pflops"] = np.nan
+    out.attrs.update(ranking.attrs, marginal_score=threshold)
+    return out
 
 
 def _noop(_: str) -> None:
@@ -73,13 +105,16 @@ def solve_built(
     warm_start: bool = False,
     on_step: Step = _noop,
     progress: ProgressFn | None = None,
+    over_time: gpd.GeoDataFrame | None = None,
+    explain_solution: bool = True,
 ) -> RunOutcome:
-    """Solve an already built model (fresh or re-pointed with ``update_params``) and read results."""
+    """Solve an already built model (fresh or re-pointed with ``update_params``) and read results
+    (``explain_solution`` false: no ranking or marginal values, e.g. an intermediate screening round)."""
     inputs = sm.data.inputs
     scenario = inputs.scenario
     options = scenario.solver
     seed = None
-    if sm.data.energy is not None and options.seed_incumbent and not warm_start:
+    if sm.hourly and sm.horizon.snapshot and options.seed_incumbent and not warm_start:
         on_step("seed")
         t = time.perf_counter()
         seed = seed_hourly_model(sm, options)
@@ -87,30 +122,37 @@ def solve_built(
         # The seed's time comes out of the scenario's limit.
         options = options.model_copy(update={"time_limit_s": max(options.time_limit_s - seconds["seed"], 1.0)})
     on_step("solve")
-    result = solve_model(sm.m, options, log_path, warm_start=warm_start or seed is not None, progress=progress)
+    result = solve_model(sm.m, options, log_path, warm_start=warm_start or seed is not None, progress=progress, hourly=sm.hourly)
     seconds = {k: round(v, 3) for k, v in seconds.items()} | {
         "translate": result.seconds_translate,
         "solve": result.seconds_solve,
     }
-    sites = sites_table(sm) if result.has_solution else None
-    dispatch = dispatch_table(sm) if result.has_solution else None
-    summary = summary_dict(sm, result, sites, seconds, scenario.sha256(), inputs.data_sha256, dispatch)
+    sites = sites_table(sm.final) if result.has_solution else None
+    hourly = [ym for ym in sm.years.values() if ym.data.energy is not None]
+    dispatch = dispatch_table(hourly[-1]) if result.has_solution and hourly else None
+    timeline = None
+    if sites is not None and not sm.horizon.snapshot:
+        timeline = timeline_results(sm)
+        sites = sites_over_time(sites, sm, timeline)
+    summary = summary_dict(sm.final, result, sites, seconds, scenario.sha256(), inputs.data_sha256, dispatch)
+    if timeline is not None:
+        summary.update(time_summary(sm, timeline))  # type: ignore[typeddict-item]
     if seed is not None:
         summary["seed"] = {"objective": objective_in_unit(scenario, seed.objective),
                            "annual_model_objective": objective_in_unit(scenario, seed.annual_objective),
                            "sites_built": seed.sites_built}
     ranking, marginal = None, []
-    if sites is not None:
+    if sites is not None and explain_solution:
         on_step("explain")
         t = time.perf_counter()
-        ranking, marginal = explain(sm, sites, summary)
+        ranking, marginal = explain(sm, sites, summary, over_time)
         summary["seconds"]["explain"] = round(time.perf_counter() - t, 3)
     if result.status in ("infeasible", "infeasible_or_unbounded"):
         on_step("diagnose")
         summary["diagnosis"] = diagnose(build_model(inputs), scenario.solver)
     return RunOutcome(
         summary=summary, sites=sites, out_dir=None, inputs=inputs, dispatch=dispatch, log=result.log,
-        ranking=ranking, marginal=marginal,
+        ranking=ranking, marginal=marginal, timeline=timeline,
     )
 
 
@@ -162,6 +204,8 @@ class Engine:
         on_step("load")
         inputs = inputs if inputs is not None else load_inputs(scenario)
         seconds = {"load": time.perf_counter() - t}
+        if needs_screening(inputs):
+            return self._solve_screened(inputs, seconds, log_path, on_step, progress), False
         on_step("build")
         t = time.perf_counter()
         sm, reused = self.prepare(inputs)
@@ -171,6 +215,61 @@ class Engine:
         except BaseException:
             self.forget(inputs)
             raise
+
+    def _solve_screened(
+        self, inputs: SitingData, seconds: dict[str, float], log_path: Path | None, on_step: Step, progress: ProgressFn | None
+    ) -> RunOutcome:
+        """A multi-year solve over screened candidates, certified (model/workflows/screening.py)."""
+        cfg = inputs.scenario.pathway
+        assert cfg is not None
+        on_step("screen")
+        t = time.perf_counter()
+        ranking = over_time_ranking(inputs)
+        kept = screen(ranking, inputs)
+        n_candidates = len(ranking)
+        seconds = seconds | {"screen": time.perf_counter() - t}
+        readmitted = 0
+        outcome: RunOutcome | None = None
+        start: dict[str, float] | None = None  # the previous round's solution, by variable name
+        # The scenario's time limit covers every round: each solve gets what is left.
+        deadline = time.perf_counter() + inputs.scenario.solver.time_limit_s
+        for round_ in range(1, MAX_ROUNDS + 1):
+            on_step("build")
+            t = time.perf_counter()
+            round_inputs = restrict(inputs, kept)
+            left = max(deadline - time.perf_counter(), 1.0)
+            solver = round_inputs.scenario.solver.model_copy(update={"time_limit_s": left})
+            round_inputs = replace(round_inputs, scenario=round_inputs.scenario.model_copy(update={"solver": solver}))
+            round_inputs.scenario._origin = inputs.scenario._origin
+            sm = build_checked(round_inputs)
+            if start is not None:
+                # The previous solution, with nothing at the re-admitted sites, is feasible here: start from it.
+                for v in sm.m.component_data_objects(pyo.Var, descend_into=True):
+                    v.set_value(start.get(v.name, 0.0), skip_validation=True)
+            round_seconds = seconds | {"build": time.perf_counter() - t}
+            outcome = solve_built(sm, round_seconds, log_path, warm_start=start is not None, on_step=on_step,
+                                  progress=progress, over_time=ranking, explain_solution=False)
+            if outcome.sites is None:
+                break
+            cert, better = certify(ranking, kept, list(outcome.sites.index.astype(str)), n_candidates, round_, readmitted)
+            outcome.summary["candidate_certificate"] = cert.as_dict()  # type: ignore[typeddict-unknown-key]
+            if cert.certified or round_ == MAX_ROUNDS or deadline - time.perf_counter() < 1.0:
+                on_step("explain")
+                t = time.perf_counter()
+                ranking_out, marginal = explain(sm, outcome.sites, outcome.summary, ranking)
+                outcome.summary["seconds"]["explain"] = round(time.perf_counter() - t, 3)
+                outcome = replace(outcome, ranking=ranking_out, marginal=marginal)
+                break
+            start = {v.name: float(v.value) for v in sm.m.component_data_objects(pyo.Var, descend_into=True) if v.value is not None}
+            add = better[: cfg.max_candidates]
+            readmitted += len(add)
+            keep = set(kept) | set(add)
+            kept = [s for s in ranking.index.astype(str) if s in keep]
+            del sm
+        assert outcome is not None
+        outcome.summary["candidates"] = n_candidates
+        outcome.summary["candidates_screened"] = len(kept)  # type: ignore[typeddict-unknown-key]
+        return replace(outcome, inputs=inputs)
 
     def run(
         self,
@@ -249,10 +348,13 @@ def write_run(out_dir: Path, outcome: RunOutcome, title: str) -> None:
         write_ranking(out_dir, outcome.ranking, gpkg=False)
     if not (out_dir / "solver.log").exists():
         (out_dir / "solver.log").write_text(outcome.log)
-    write_run_report(
-        out_dir / "report.html", outcome.summary, outcome.sites, fmap=page, static_png=png,
+    report = run_report_html(
+        outcome.summary, outcome.sites, fmap=page, static_png=png,
         ranking=outcome.ranking, marginal=outcome.marginal, candidates=candidates, build_map=False,
     )
+    if outcome.timeline is not None:
+        report = report.replace("</body>", write_timeline(out_dir, outcome.summary, outcome.timeline) + "</body>", 1)
+    (out_dir / "report.html").write_text(report, encoding="utf-8")
     write_json(out_dir / "summary.json", outcome.summary)
 
 

@@ -5,7 +5,7 @@ added moratorium, a carbon price, electricity or GPU price multipliers, a budget
 First stage, shared by every scenario: which sites are built and their grid connections
 (``build``, ``upgrade``, and with zonal supply ``connect`` and ``new_gen_mw``). Second stage, per
 scenario: GPUs, energy and spending. The extensive form is one Pyomo model holding every
-scenario's own model (built by :func:`model.milp.build.build_model`, untouched) as a sub-block,
+scenario's own model (built by the engine's :func:`model.workflows.engine.build_checked`, untouched) as a sub-block,
 with non-anticipativity rows tying their first-stage variables to scenario 0's, and the expected
 objective (or the maximum regret) as its objective; HiGHS solves it through
 :func:`model.solve.highs.solve_model`.
@@ -17,8 +17,6 @@ the per-scenario regret of each solution; optionally the min-max-regret first st
 
 from __future__ import annotations
 
-import base64
-import html
 import io
 import json
 import math
@@ -37,15 +35,14 @@ from model.core.errors import ScenarioError, SitingError
 from model.core.schema import StrictModel, upper_codes
 from model.core.units import USD_PER_MUSD
 from model.inputs.load import SitingData, load_inputs
-from model.milp.build import build_model
 from model.milp.model_data import SitingModel
 from model.policies import Policy
 from model.policies.region import region_mask
+from model.results.html import data_uri_png, fmt, render
 from model.results.outputs import check_name, output_dir
-from model.results.report import robust_report_html
-from model.results.tables import sites_flat, sites_table, write_json
-from model.solve.diagnose import check_target_reachable
+from model.results.tables import OBJECTIVE_UNIT, objective_in_unit, objective_sense, sites_flat, sites_table, write_json
 from model.solve.highs import SOLUTION_STATUSES, SolveResult, presolve_setting, solve_model
+from model.workflows.engine import build_checked
 
 # A national extensive form holds one full model per scenario (~28k columns each); beyond a handful
 # of scenarios use a decomposition (docs/robust.md).
@@ -53,12 +50,14 @@ MAX_SCENARIOS = 12
 PROBABILITY_TOLERANCE = 1e-6
 # First-stage variables, when the model has them: sites and their connections (legacy upgrade tiers,
 # zonal connection options) and new generation capacity (zonal supply).
-FIRST_STAGE_VARS = ("build", "upgrade", "connect", "new_gen_mw")
+# The first stage (decided once, before the risk is known): where to build (each model year's opening in a
+# multi-year model), the connection or upgrade tier, and the new zonal generation.
 # Structural risks (an added policy) enter the mean-value scenario when at least this likely.
 STRUCTURAL_THRESHOLD = 0.5
 # Policy types a risk may not add: they remove candidates, so the scenarios' first stages would differ.
 CANDIDATE_CHANGING = ("exclude",)
 SOLUTIONS = ("stochastic", "mean_value", "perfect_information", "minmax_regret")
+MAXIMISE = ("max_compute", "max_compute_years", "max_npv")
 SOLUTION_LABELS = {
     "stochastic": "stochastic (RP)",
     "mean_value": "mean-value (EEV)",
@@ -173,7 +172,7 @@ def load_risks(path: str | Path) -> RiskFile:
 
 
 def load_risk_base(path: str | Path) -> Scenario:
-    """The base scenario a risk file names (``base = "../us-default.toml"``)."""
+    """The base scenario a risk file names (``base = "../us-snapshot.toml"``)."""
     path = Path(path)
     risks = load_risks(path)
     if risks.base is None:
@@ -341,7 +340,7 @@ def _moratorium_sites(sm: SitingModel, policies: list[Any]) -> list[str]:
 
 def _strand(sm: SitingModel, sites: list[str]) -> None:
     """A site built before a moratorium lands may stay empty: lift its minimum campus size."""
-    campus_min = getattr(sm.m, "campus_min", None)
+    campus_min = sm.final.m.component("campus_min")
     if campus_min is None:
         return
     for s in sites:
@@ -349,27 +348,41 @@ def _strand(sm: SitingModel, sites: list[str]) -> None:
             campus_min[s].deactivate()
 
 
-def first_stage(m: pyo.Block) -> dict[str, pyo.Var]:
-    return {name: getattr(m, name) for name in FIRST_STAGE_VARS if m.find_component(name) is not None}
+def first_stage(sm: SitingModel) -> dict[str, pyo.Var]:
+    """The first-stage variables by name, from the build's typed handles (the year blocks and the root)."""
+    out: dict[str, pyo.Var] = {}
+    multi = not sm.horizon.snapshot
+    for y, ym in sm.years.items():
+        tag = f"[{y}]" if multi else ""
+        out[f"build{tag}"] = ym.m.build
+        if y == sm.horizon.last:  # one connection choice for the whole horizon
+            out["upgrade"] = ym.m.upgrade
+            if ym.data.supply is not None:
+                out["connect"] = ym.m.connect
+                if not multi:
+                    out["new_gen_mw"] = ym.m.new_gen_mw
+    if multi and sm.data.supply is not None:
+        out["gen_build_mw"] = sm.m.gen_build_mw
+    return out
 
 
-def first_stage_keys(m: pyo.Block) -> dict[str, list[Any]]:
-    return {name: list(var.keys()) for name, var in first_stage(m).items()}
+def first_stage_keys(sm: SitingModel) -> dict[str, list[Any]]:
+    return {name: list(var.keys()) for name, var in first_stage(sm).items()}
 
 
-def first_stage_values(m: pyo.Block) -> dict[str, dict[Any, float]]:
-    return {name: {k: float(pyo.value(var[k])) for k in var} for name, var in first_stage(m).items()}
+def first_stage_values(sm: SitingModel) -> dict[str, dict[Any, float]]:
+    return {name: {k: float(pyo.value(var[k])) for k in var} for name, var in first_stage(sm).items()}
 
 
-def fix_first_stage(m: pyo.Block, values: dict[str, dict[Any, float]]) -> None:
-    for name, var in first_stage(m).items():
+def fix_first_stage(sm: SitingModel, values: dict[str, dict[Any, float]]) -> None:
+    for name, var in first_stage(sm).items():
         for k in var:
             value = values[name][k]
             var[k].fix(float(round(value)) if var[k].is_integer() else value)
 
 
-def unfix_first_stage(m: pyo.Block) -> None:
-    for var in first_stage(m).values():
+def unfix_first_stage(sm: SitingModel) -> None:
+    for var in first_stage(sm).values():
         for k in var:
             var[k].unfix()
 
@@ -397,9 +410,9 @@ class Evaluation:
 
 
 def _metrics(sm: SitingModel) -> tuple[dict[str, Any], pd.DataFrame]:
-    table = sites_table(sm)
+    table = sites_table(sm.final)
     flat = sites_flat(table)
-    m = sm.m
+    m = sm.final.m
     metrics = {
         "compute_pflops": round(float(table["compute_pflops"].sum()), 3),
         "gpus": int(table["gpus"].sum()),
@@ -422,7 +435,7 @@ def _require(result: SolveResult, what: str) -> None:
 
 def solve_alone(sm: SitingModel, options: Any, what: str, required: bool = True) -> tuple[Evaluation, SolveResult]:
     """Solve one scenario's own model (its objective active)."""
-    result = solve_model(sm.m, options)
+    result = solve_model(sm.m, options, hourly=sm.hourly)
     if required:
         _require(result, what)
     elif result.status in ("interrupted", "interrupted_no_solution"):
@@ -430,16 +443,18 @@ def solve_alone(sm: SitingModel, options: Any, what: str, required: bool = True)
     if not result.has_solution:
         return Evaluation(result.status, None, None, {}, None), result
     metrics, flat = _metrics(sm)
-    return Evaluation(result.status, float(pyo.value(sm.m.objective.expr)), result.mip_gap, metrics, flat), result
+    # Objectives in the summary's unit (PFLOPS, PFLOPS-years or USD), as summary.json reports them.
+    value = objective_in_unit(sm.data.inputs.scenario, float(pyo.value(sm.m.objective.expr)))
+    return Evaluation(result.status, value, result.mip_gap, metrics, flat), result
 
 
 def evaluate(sm: SitingModel, values: dict[str, dict[Any, float]], options: Any, what: str) -> Evaluation:
     """A first stage fixed in one scenario: the best second stage there (may be infeasible)."""
-    fix_first_stage(sm.m, values)
+    fix_first_stage(sm, values)
     try:
         evaluation, _ = solve_alone(sm, options, what, required=False)
     finally:
-        unfix_first_stage(sm.m)
+        unfix_first_stage(sm)
     return evaluation
 
 
@@ -462,14 +477,14 @@ def extensive_form(models: list[ScenarioModel], sense: str, objective: Objective
     for i, sc in enumerate(models):
         parent.add_component(f"scenario_{i}", sc.sm.m)
         sc.sm.m.objective.deactivate()
-    ref = first_stage(models[0].sm.m)
+    ref = first_stage(models[0].sm)
     parent.nonanticipativity = pyo.ConstraintList()
     for sc in models[1:]:
-        own = first_stage(sc.sm.m)
+        own = first_stage(sc.sm)
         for name, var in ref.items():
             for k in var:
                 parent.nonanticipativity.add(own[name][k] - var[k] == 0)
-    maximize = sense == "max_compute"
+    maximize = sense in MAXIMISE
     if objective == "expected":
         parent.objective = pyo.Objective(
             expr=sum(sc.probability * sc.sm.m.objective.expr for sc in models),
@@ -496,7 +511,7 @@ def ef_options(options: Any, models: list[ScenarioModel]) -> Any:
 def regret(sense: str, best: float | None, value: float | None) -> float | None:
     if best is None or value is None:
         return None
-    return (best - value) if sense == "max_compute" else (value - best)
+    return (best - value) if sense in MAXIMISE else (value - best)
 
 
 def expectation(probabilities: list[float], values: list[float | None]) -> float | None:
@@ -527,8 +542,7 @@ def build_scenarios(
             inputs = inputs_for(scenario)
             mult = price_multipliers(inputs.sites, risk.electricity_price, where)
             inputs = with_prices(inputs, mult)
-            sm = build_model(inputs)
-            check_target_reachable(sm.data)
+            sm = build_checked(inputs)  # the engine's build: targets no candidate set can host are refused
         except ScenarioError as err:
             if str(err).startswith(origin):
                 raise
@@ -547,9 +561,9 @@ def build_scenarios(
                 "stranded_sites_allowed": len(stranded),
             }
         )
-    keys = first_stage_keys(models[0].sm.m)
+    keys = first_stage_keys(models[0].sm)
     for sc in models[1:]:
-        if first_stage_keys(sc.sm.m) != keys:
+        if first_stage_keys(sc.sm) != keys:
             raise ScenarioError(
                 f"{origin}: scenarios.{models.index(sc)} ({sc.name}): changes the candidate sites or their "
                 "connection options; every scenario must share one first stage (use moratorium rather than exclusions)"
@@ -559,9 +573,8 @@ def build_scenarios(
     mean_inputs = inputs_for(mean_scenario)
     p = np.array([r.probability for r in risks.scenarios])
     mean_mult = sum(pi * m.reindex(mean_inputs.sites.index).fillna(1.0).to_numpy() for pi, m in zip(p, multipliers))
-    mean_sm = build_model(with_prices(mean_inputs, np.asarray(mean_mult)))
-    check_target_reachable(mean_sm.data)
-    if first_stage_keys(mean_sm.m) != keys:
+    mean_sm = build_checked(with_prices(mean_inputs, np.asarray(mean_mult)))
+    if first_stage_keys(mean_sm) != keys:
         raise ScenarioError(f"{origin}: the mean-value scenario changes the candidate sites; use moratorium rather than exclusions")
     mean = ScenarioModel("mean-value", 1.0, mean_scenario, mean_sm, [])
     return models, mean, mean_info, described
@@ -586,7 +599,7 @@ def robust_analysis(
     on_step("build")
     models, mean, mean_info, described = build_scenarios(base, risks, origin, inputs_for)
     seconds["build"] = time.perf_counter() - t
-    sense = base.objective.sense
+    sense = objective_sense(base)  # [pathway] objective over several years
     options = base.solver
     probs = [sc.probability for sc in models]
     names = [sc.name for sc in models]
@@ -601,7 +614,7 @@ def robust_analysis(
         ev, _ = solve_alone(sc.sm, options, f"{origin}: scenario '{sc.name}' solved alone")
         tables["perfect_information"][sc.name] = ev.sites
         per["perfect_information"][sc.name] = _record(ev, sense, ev.objective)
-        ws_first[sc.name] = built_sites(sc.sm.m)
+        ws_first[sc.name] = built_sites(sc.sm.final.m)
     ws = [per["perfect_information"][n]["objective"] for n in names]
     seconds["wait_and_see"] = time.perf_counter() - t
 
@@ -609,8 +622,8 @@ def robust_analysis(
     t = time.perf_counter()
     on_step("mean-value")
     mv_eval, _ = solve_alone(mean.sm, options, f"{origin}: the mean-value scenario")
-    mv_values = first_stage_values(mean.sm.m)
-    mv_first = built_sites(mean.sm.m)
+    mv_values = first_stage_values(mean.sm)
+    mv_first = built_sites(mean.sm.final.m)
     for sc, best in zip(models, ws):
         ev = evaluate(sc.sm, mv_values, options, sc.name)
         tables["mean_value"][sc.name] = ev.sites
@@ -624,12 +637,12 @@ def robust_analysis(
     opts = ef_options(options, models)
     try:
         feasible_start = all(per["mean_value"][n]["status"] in SOLUTION_STATUSES for n in names)
-        rp_result = solve_model(ef.parent, opts, log_path, warm_start=feasible_start)
+        rp_result = solve_model(ef.parent, opts, log_path, warm_start=feasible_start, hourly=models[0].sm.hourly)
         _require(rp_result, f"{origin}: the extensive form")
-        rp_first = built_sites(models[0].sm.m)
+        rp_first = built_sites(models[0].sm.final.m)
         for sc, best in zip(models, ws):
             metrics, flat = _metrics(sc.sm)
-            value = float(pyo.value(sc.sm.m.objective.expr))
+            value = objective_in_unit(sc.scenario, float(pyo.value(sc.sm.m.objective.expr)))
             tables["stochastic"][sc.name] = flat
             per["stochastic"][sc.name] = _record(Evaluation(rp_result.status, value, rp_result.mip_gap, metrics, flat), sense, best)
     finally:
@@ -643,10 +656,10 @@ def robust_analysis(
         try:
             # Start from the stochastic solution (still loaded), with its worst regret.
             ef.parent.max_regret.set_value(max(per["stochastic"][n]["regret"] for n in names))
-            mm_result = solve_model(ef.parent, opts, None, warm_start=True)
+            mm_result = solve_model(ef.parent, opts, None, warm_start=True, hourly=models[0].sm.hourly)
             _require(mm_result, f"{origin}: the min-max-regret extensive form")
-            mm_values = first_stage_values(models[0].sm.m)
-            mm_first = built_sites(models[0].sm.m)
+            mm_values = first_stage_values(models[0].sm)
+            mm_first = built_sites(models[0].sm.final.m)
         finally:
             ef.close()
     if objective == "minmax_regret":
@@ -660,18 +673,18 @@ def robust_analysis(
     rp = expectation(probs, [per["stochastic"][n]["objective"] for n in names])
     eev = expectation(probs, [per["mean_value"][n]["objective"] for n in names])
     ws_value = expectation(probs, ws)
-    maximize = sense == "max_compute"
+    maximize = sense in MAXIMISE
     vss = None if rp is None or eev is None else (rp - eev if maximize else eev - rp)
     evpi = None if rp is None or ws_value is None else (ws_value - rp if maximize else rp - ws_value)
     solutions: dict[str, Any] = {
-        "stochastic": _solution(per["stochastic"], names, probs, rp_first, rp_result),
+        "stochastic": _solution(per["stochastic"], names, probs, rp_first, rp_result, base),
         "mean_value": _solution(per["mean_value"], names, probs, mv_first, None)
         | {"mean_scenario_objective": _round(mv_eval.objective), "mean_scenario_metrics": mv_eval.metrics},
         "perfect_information": _solution(per["perfect_information"], names, probs, None, None)
         | {"first_stage_sites_by_scenario": ws_first},
     }
     if objective == "minmax_regret":
-        solutions["minmax_regret"] = _solution(per["minmax_regret"], names, probs, mm_first, mm_result)
+        solutions["minmax_regret"] = _solution(per["minmax_regret"], names, probs, mm_first, mm_result, base)
     all_first = sorted(set(rp_first) | set(mv_first) | {s for v in ws_first.values() for s in v}
                        | (set(mm_first) if objective == "minmax_regret" else set()))
     site_info = models[0].sm.data.sites
@@ -695,7 +708,7 @@ def robust_analysis(
         "risks_file": origin,
         "objective": objective,
         "objective_sense": sense,
-        "objective_unit": "PFLOPS" if maximize else "MUSD",
+        "objective_unit": OBJECTIVE_UNIT[sense],
         "scenarios": described,
         "mean_value_scenario": mean_info,
         "RP": _round(rp),
@@ -704,7 +717,7 @@ def robust_analysis(
         "WS": _round(ws_value),
         "EVPI": _round(evpi),
         "notes": _notes(per, names, sense, rp_result),
-        "first_stage_variables": list(first_stage(models[0].sm.m)),
+        "first_stage_variables": list(first_stage(models[0].sm)),
         "solutions": solutions,
         "model_size": {
             "scenarios": len(models),
@@ -729,7 +742,7 @@ def _record(ev: Evaluation, sense: str, best: float | None) -> dict[str, Any]:
 
 
 def _solution(per: dict[str, dict[str, Any]], names: list[str], probs: list[float], first: list[str] | None,
-              result: SolveResult | None) -> dict[str, Any]:
+              result: SolveResult | None, scenario: Scenario | None = None) -> dict[str, Any]:
     objectives = [per[n]["objective"] for n in names]
     regrets = [per[n]["regret"] for n in names]
     out: dict[str, Any] = {
@@ -743,7 +756,7 @@ def _solution(per: dict[str, dict[str, Any]], names: list[str], probs: list[floa
     if result is not None:
         out["status"] = result.status
         out["mip_gap"] = _round(result.mip_gap, 8)
-        out["dual_bound"] = _round(result.dual_bound)
+        out["dual_bound"] = _round(objective_in_unit(scenario, result.dual_bound) if scenario is not None else result.dual_bound)
     return out
 
 
@@ -807,70 +820,62 @@ def robust_png(result: dict[str, Any], dpi: int = 100) -> bytes:
 
 
 def _fmt(x: Any) -> str:
-    if x is None:
-        return "n/a"
-    x = float(x)
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.4g}"
+    return fmt(x, "sig4")
+
+
+# --- report HTML: model/templates/robust_section.html.j2 and robust_report.html.j2 (autoescaped) -----------
+
+
+def robust_context(result: dict[str, Any], chart_png: bytes | None = None) -> dict[str, Any]:
+    """The robust section's context: headline numbers, per-scenario rows, first stages (numbers, not text)."""
+    names = [s["name"] for s in result["scenarios"]]
+    kinds = [k for k in SOLUTIONS if k in result["solutions"]]
+    maximize = result["objective_sense"] in MAXIMISE
+    subs = (
+        ("RP", "stochastic solution, expected"),
+        ("EEV", "mean-value first stage, expected"),
+        ("VSS", "RP − EEV" if maximize else "EEV − RP"),
+        ("WS", "perfect information, expected"),
+        ("EVPI", "WS − RP" if maximize else "RP − WS"),
+    )
+    rows = [
+        {
+            "name": s["name"],
+            "probability": s["probability"],
+            "imitates": s.get("imitates", ""),
+            "cells": [{k2: result["solutions"][k]["per_scenario"][s["name"]][k2] for k2 in ("objective", "regret", "status")} for k in kinds],
+        }
+        for s in result["scenarios"]
+    ]
+    return {
+        "scenarios_count": len(names),
+        "risks_file": str(result["risks_file"]),
+        "first_stage_variables": list(result["first_stage_variables"]),
+        "objective": result["objective"],
+        "unit": result["objective_unit"],
+        "maximize": maximize,
+        "cards": [{"key": k, "value": result.get(k), "sub": sub} for k, sub in subs],
+        "chart_uri": data_uri_png(chart_png) if chart_png is not None else None,
+        "solution_labels": [SOLUTION_LABELS[k] for k in kinds],
+        "rows": rows,
+        "expected": [{"objective": result["solutions"][k]["expected_objective"], "max_regret": result["solutions"][k]["max_regret"]}
+                     for k in kinds],
+        "first_stages": [{"label": SOLUTION_LABELS[k], "sites": list(result["solutions"][k]["first_stage_sites"])}
+                         for k in kinds if "first_stage_sites" in result["solutions"][k]],
+        "mean_value_rule": result["mean_value_scenario"]["rule"],
+        "notes": list(result.get("notes", [])),
+    }
 
 
 def robust_report_section(result: dict[str, Any], chart_png: bytes | None = None) -> str:
     """An HTML fragment (a <section>) for the report: headline numbers, per-scenario table, first stages."""
-    e = html.escape
-    unit = result["objective_unit"]
-    names = [s["name"] for s in result["scenarios"]]
-    kinds = [k for k in SOLUTIONS if k in result["solutions"]]
-    maximize = result["objective_sense"] == "max_compute"
-    cards = "".join(
-        f"<div class=card><div class=k>{e(k)}</div><div class=v>{e(_fmt(result.get(k)))} {e(unit)}</div>"
-        f"<div class=s>{e(sub)}</div></div>"
-        for k, sub in (
-            ("RP", "stochastic solution, expected"),
-            ("EEV", "mean-value first stage, expected"),
-            ("VSS", "RP − EEV" if maximize else "EEV − RP"),
-            ("WS", "perfect information, expected"),
-            ("EVPI", "WS − RP" if maximize else "RP − WS"),
-        )
-    )
-    head = "<tr><th>scenario</th><th>p</th><th>imitates</th>" + "".join(
-        f"<th>{e(SOLUTION_LABELS[k])}</th><th>regret</th>" for k in kinds
-    ) + "</tr>"
-    rows = []
-    for s in result["scenarios"]:
-        cells = [f"<td>{e(s['name'])}</td><td>{s['probability']:.0%}</td><td>{e(s.get('imitates', ''))}</td>"]
-        for k in kinds:
-            rec = result["solutions"][k]["per_scenario"][s["name"]]
-            obj = e(_fmt(rec["objective"])) if rec["objective"] is not None else e(rec["status"])
-            cells.append(f"<td class=n>{obj}</td><td class=n>{e(_fmt(rec['regret']))}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    exp = "".join(
-        f"<td class=n><b>{e(_fmt(result['solutions'][k]['expected_objective']))}</b></td>"
-        f"<td class=n>max {e(_fmt(result['solutions'][k]['max_regret']))}</td>"
-        for k in kinds
-    )
-    rows.append(f"<tr><td><b>expected</b></td><td>100%</td><td></td>{exp}</tr>")
-    firsts = "".join(
-        f"<li><b>{e(SOLUTION_LABELS[k])}</b>: {e(', '.join(result['solutions'][k]['first_stage_sites']) or 'none')}</li>"
-        for k in kinds
-        if "first_stage_sites" in result["solutions"][k]
-    )
-    chart = ""
-    if chart_png is not None:
-        chart = f'<img alt="objective by scenario" src="data:image/png;base64,{base64.b64encode(chart_png).decode()}">'
-    notes = "".join(f"<li>{e(n)}</li>" for n in result.get("notes", []))
-    mean = result["mean_value_scenario"]
-    return (
-        '<section id="robust"><h2>Policy risk: the stochastic solution</h2>'
-        f"<p>{len(names)} weighted scenarios from <code>{e(str(result['risks_file']))}</code>; the sites and their grid "
-        f"connections are chosen once for all of them ({e(', '.join(result['first_stage_variables']))}), GPUs, energy "
-        f"and spending per scenario. Objective: {e(result['objective'])} ({e(unit)}).</p>"
-        f"<div class=cards>{cards}</div>{chart}"
-        f"<table>{head}{''.join(rows)}</table>"
-        f"<p>Regret: the scenario's own optimum {'minus' if maximize else 'subtracted from'} the solution's value there.</p>"
-        f"<ul>{firsts}</ul>"
-        f"<p>Mean-value scenario: {e(mean['rule'])}.</p>"
-        + (f"<ul>{notes}</ul>" if notes else "")
-        + "</section>"
-    )
+    return render("robust_section.html.j2", robust_context(result, chart_png))
+
+
+def robust_report_html(result: dict[str, Any], chart_png: bytes | None = None) -> str:
+    """report.html of `siting robust`: the robust section as a self-contained page."""
+    title = f"{result['base']}: decisions under policy risk"
+    return render("robust_report.html.j2", robust_context(result, chart_png) | {"title": title})
 
 
 def write_robust(out_dir: Path, result: dict[str, Any], tables: dict[str, dict[str, Any]]) -> None:
@@ -885,11 +890,9 @@ def write_robust(out_dir: Path, result: dict[str, Any], tables: dict[str, dict[s
             folder = out_dir / "sites" / kind
             folder.mkdir(parents=True, exist_ok=True)
             flat.to_csv(folder / f"{name}.csv", index=False)
-    section = robust_report_section(result, png)
-    (out_dir / "robust_section.html").write_text(section, encoding="utf-8")
+    (out_dir / "robust_section.html").write_text(robust_report_section(result, png), encoding="utf-8")
     # The same section as a page of its own: report.html opens offline like a run's.
-    page = robust_report_html(section, f"{result['base']}: decisions under policy risk")
-    (out_dir / "report.html").write_text(page, encoding="utf-8")
+    (out_dir / "report.html").write_text(robust_report_html(result, png), encoding="utf-8")
 
 
 def run_robust(

@@ -357,8 +357,10 @@ def run_sweep(
     progress: bool = True,
     inputs_loader: InputsLoader = load_inputs,
     force: bool = False,
+    on_points: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
-    """Solve every point on Dask, write ``out_dir/<point>/``, ``sweep.csv`` and ``pareto.png``.
+    """Solve every point on Dask, write ``out_dir/<point>/``, ``sweep.csv`` and ``pareto.png``;
+    ``on_points(done, total)`` is told each time a worker's chunk of points finishes.
 
     With ``scheduler`` (an address such as ``tcp://host:8786``) the workers must see ``out_dir``
     (a shared filesystem) and have this package installed.
@@ -401,6 +403,8 @@ def run_sweep(
                         row.update(status="failed", error=f"{type(err).__name__}: {err}".splitlines()[0])
                         rows.append(row)
                 bar.advance(task, len(chunk))
+                if on_points is not None:
+                    on_points(len(rows), len(points))
     table = pd.DataFrame(rows).sort_values("point").reset_index(drop=True)
     for name in ("sweep.csv", "pareto.png"):
         check_own_file(out_dir, name, "sweep")

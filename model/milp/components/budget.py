@@ -1,12 +1,17 @@
-"""Capital cost per site and the budget (equity + debt) it must fit in, optionally with energy opex.
+r"""Capital cost per site in a model year (:func:`add_capex`, in the year's block) and the one-period
+budget (:func:`add_budget`, on the root model of a snapshot): equity + debt, optionally with energy opex.
 
 Reads the energy block's on-site assets (``capex_energy_musd``, hourly mode: ``data.energy`` set) and
 the supply block's new generation (``new_gen_cost_pv_musd``, zonal mode: ``data.supply`` set).
 
-Provides: ``capex_<part>_musd`` per site (site, shell, land, gpu, interconnect), ``capex_musd``,
-``total_capex_musd``, ``total_opex_pv_musd``, ``total_cost_musd`` (the min-cost objective) and, with a
-budget, the mutable ``budget_musd`` and the ``budget`` row. :func:`cost_coefficients` states total
-capex (and cost) as arrays for the budget row and the min-cost objective.
+Provides: per year block ``capex_<part>_musd`` per site (site, shell, land, gpu, interconnect),
+``capex_musd``, ``total_capex_musd``, ``total_opex_pv_musd``, ``total_cost_musd`` (the min-cost
+objective); on the root of a snapshot with a budget, the mutable ``budget_musd`` and the ``budget`` row.
+:func:`cost_coefficients` states total capex (and cost) as arrays for the budget row and the min-cost
+objective.
+
+Math (snapshot): :math:`\sum_s capex_s + \sum_{z,t} c^{gen}_{t} x_{z,t} \; [+ A \cdot opex] \le B`,
+with :math:`A` the annuity factor over the energy horizon.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from model.milp.model_data import (
 )
 
 if TYPE_CHECKING:
-    from model.milp.model_data import ModelData
+    from model.milp.model_data import ModelData, YearModel
 
 
 def _plus(a: Any, b: Any) -> Any:
@@ -47,7 +52,8 @@ def _plus(a: Any, b: Any) -> Any:
     return a + b
 
 
-def add_budget(m: pyo.ConcreteModel, data: ModelData) -> None:
+def add_capex(m: pyo.Block, data: ModelData) -> None:
+    """Per-site capex parts and the year's totals (if everything online this year were bought now)."""
     costs = data.costs
     sets = data.sets
     sites = sets.SITES
@@ -107,25 +113,29 @@ def add_budget(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.total_opex_pv_musd = pyo.Expression(expr=m.energy_opex_pv_musd_total)
     m.total_cost_musd = pyo.Expression(expr=m.total_capex_musd + m.total_opex_pv_musd)
 
+
+def add_budget(root: pyo.ConcreteModel, year: YearModel) -> None:
+    """The one-period budget row on the root model, over the (only) year's capex (and energy PV)."""
+    m, data = year.m, year.data
     budget = data.inputs.scenario.budget
     if budget is None:
         return
-    m.budget_musd = pyo.Param(initialize=budget.total_usd / USD_PER_MUSD, mutable=True)
+    root.budget_musd = pyo.Param(initialize=budget.total_usd / USD_PER_MUSD, mutable=True)
     spend = m.total_cost_musd if budget.include_opex else m.total_capex_musd
-    m.budget = pyo.Constraint(expr=spend <= m.budget_musd)
-    register_rule(m, "budget", "budget", "USD", USD_PER_MUSD)
+    root.budget = pyo.Constraint(expr=spend <= root.budget_musd)
+    register_rule(root, "budget", "budget", "USD", USD_PER_MUSD)
     coefficients = cost_coefficients(m, data, budget.include_opex)
     if coefficients is not None:
         variables, cols, values = coefficients
 
         def refresh() -> tuple[np.ndarray, np.ndarray]:
-            return values(), np.array([float(pyo.value(m.budget_musd))])
+            return values(), np.array([float(pyo.value(root.budget_musd))])
 
         vals, rhs = refresh()
         register_linear(
-            m,
+            root,
             LinearRows(
-                constraint=m.budget, members=[m.budget], exprs=[m.budget.expr], variables=variables,
+                constraint=root.budget, members=[root.budget], exprs=[root.budget.expr], variables=variables,
                 rows=np.zeros(len(cols), dtype=np.int64), cols=cols, vals=vals, senses=np.ones(1, dtype=np.int8),
                 rhs=rhs, refresh=refresh,
             ),
@@ -179,7 +189,7 @@ def cost_coefficients(
     if z is not None:
         variables = variables + (members(m.connect), members(m.new_gen_mw))
         pieces.append(arr((z.connection_cost_musd[k] for k in sets.SITES_CONNECTIONS), len(sets.SITES_CONNECTIONS)))
-        pieces.append(arr((z.gen_cost_pv_musd_per_mw[t] for _, t in sets.ZONES_GEN), len(sets.ZONES_GEN)))
+        pieces.append(arr((z.gen_cost_pv_musd_per_mw[k] for k in sets.ZONES_GEN), len(sets.ZONES_GEN)))
     capex = np.concatenate(pieces)
     if not include_opex:
         return variables, np.arange(len(capex)), lambda: capex
@@ -192,7 +202,7 @@ def cost_coefficients(
     if z is not None:
         variables = variables + (members(m.new_gen_mwh),)
         keys = sets.ZONES_GEN_ENERGY
-        net_usd = arr((z.gen_usd_per_mwh[t] - z.ref_price_usd_per_mwh[k] for k, t in keys), len(keys))
+        net_usd = arr((z.gen_usd_per_mwh[k, t] - z.ref_price_usd_per_mwh[k] for k, t in keys), len(keys))
         net_co2 = arr((z.gen_co2_t_per_mwh[t] - z.ref_co2_t_per_mwh[k] for k, t in keys), len(keys))
         energy = [net_usd, net_co2]
     cols = np.arange(sum(map(len, variables)))

@@ -231,6 +231,14 @@ def _add_capacities(m: pyo.ConcreteModel, data: ModelData, st: DispatchSettings)
             m.SITES, rule=lambda m, s: battery(s) + gas(s) <= 2 * costs.max_campus_mw * m.build[s]
         )
     per_mw = annual_costs_musd_per_mw(energy.costs, costs.discount_rate)
+    # Their annual cost (capital recovery + FOM): what a multi-year model charges per year they serve.
+    m.onsite_annual_musd = pyo.Expression(
+        expr=sum(
+            per_mw["solar"] * solar(s) + per_mw["wind"] * wind(s) + per_mw["battery"] * battery(s)
+            + per_mw["battery_energy"] * battery_mwh(s) + per_mw["gas"] * gas(s)
+            for s in data.sets.SITES
+        )
+    )
     m.capex_energy_musd = pyo.Expression(
         m.SITES,
         rule=lambda m, s: m.annuity_years
@@ -503,7 +511,7 @@ def _new_gas_rates(m: pyo.ConcreteModel, data: ModelData, gas_in: dict[str, list
         return NewGasRates(cost=_none, co2=_none)
     gas_in = defaultdict(list, gas_in)
     return NewGasRates(
-        cost=lambda zone, d, h: sum(z.gen_usd_per_mwh[t] * m.new_gas_gen_mw[zone, t, d, h] for t in gas_in[zone]),
+        cost=lambda zone, d, h: sum(z.gen_usd_per_mwh[zone, t] * m.new_gas_gen_mw[zone, t, d, h] for t in gas_in[zone]),
         co2=lambda zone, d, h: sum(z.gen_co2_t_per_mwh[t] * m.new_gas_gen_mw[zone, t, d, h] for t in gas_in[zone]),
     )
 

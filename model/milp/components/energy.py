@@ -21,6 +21,7 @@ from pyomo.core.expr.numeric_expr import DivisionExpression, NPV_ProductExpressi
 
 from model.core.units import HOURS_PER_YEAR, USD_PER_MUSD, annuity_factor
 from model.milp.components.dispatch import add_dispatch
+from model.milp.components.routes import add_route_energy, routes_of
 from model.milp.components.supply import add_supply, add_supply_capacity, add_zone_firm
 from model.milp.model_data import by_index, named_sum, rule_from, scaled
 
@@ -96,5 +97,9 @@ def add_annual_energy(m: pyo.ConcreteModel, data: ModelData) -> None:
         add_supply(m, data)
         grid_cost.append(m.new_gen_energy_cost_musd_per_year)
         grid_co2.append(m.new_gen_co2_t_per_year)
+    if routes_of(data) is not None:  # multi-year: bridge fuel instead of grid energy, flexible curtailment
+        add_route_energy(m, data)
+        grid_cost.append(m.route_energy_cost_musd_per_year)
+        grid_co2.append(m.route_co2_t_per_year)
     m.energy_cost_musd_per_year_total = pyo.Expression(expr=named_sum(grid_cost))
     m.co2_t_per_year_total = pyo.Expression(expr=named_sum(grid_co2))

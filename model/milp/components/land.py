@@ -11,7 +11,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from model.milp.components.siting import facility_terms
-from model.milp.model_data import add_linear_rows, by_index, le, scaled
+from model.milp.model_data import add_linear_rows
 
 if TYPE_CHECKING:
     from model.milp.model_data import ModelData
@@ -27,8 +27,4 @@ def add_land(m: pyo.ConcreteModel, data: ModelData) -> None:
     fac = facility_terms(m, data)
     r, c, v = fac.rows(row_of_site, scale=data.costs.acres_per_mw)
     acres = data.sites["land_available_acres"].to_numpy(dtype=float)[lim_pos]
-    acres_per_mw = data.costs.acres_per_mw
-    land_acres = data.sites["land_available_acres"].to_dict()
-    facility = by_index(m.facility_mw, sites)
-    exprs = [le(scaled(acres_per_mw, facility[s]), land_acres[s]) for s in limited]
-    add_linear_rows(m, "land", m.SITES_LAND_LIMITED, limited, fac.variables, r, c, v, acres, exprs=exprs)
+    add_linear_rows(m, "land", m.SITES_LAND_LIMITED, limited, fac.variables, r, c, v, acres)

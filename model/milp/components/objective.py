@@ -1,6 +1,7 @@
-"""Objectives: most compute for the budget, or least cost for a compute / GPU / IT-MW target.
+"""The one-period objectives: most compute for the budget, or least cost for a compute / GPU / IT-MW target.
 
-Provides: ``compute_pflops``, ``gpus_total``, ``it_mw_total``, ``objective`` and, with a target, ``target``.
+:func:`add_year_totals` (every year block) provides ``compute_pflops``, ``gpus_total``, ``it_mw_total``;
+:func:`add_objective` (the root of a snapshot) ``objective`` and, with a target, ``target``.
 """
 
 from __future__ import annotations
@@ -15,18 +16,26 @@ from model.milp.components.budget import cost_coefficients
 from model.milp.model_data import LinearObjective, LinearRows, Segments, linear_sum, members, named_sum, register_linear
 
 if TYPE_CHECKING:
-    from model.milp.model_data import ModelData
+    from model.milp.model_data import ModelData, YearModel
 
 
-def add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
+def add_year_totals(m: pyo.Block, data: ModelData) -> None:
+    """The year's totals: PFLOPS, GPUs and MW of IT online."""
+    n_s = len(data.sets.SITES)
+    gpus_per_block = [data.block_gpus[g] for g in data.sets.GPUS]
+    m.compute_pflops = pyo.Expression(expr=named_sum(list(m.site_pflops.values())))
+    m.gpus_total = pyo.Expression(expr=linear_sum(gpus_per_block * n_s, members(m.blocks)))
+    m.it_mw_total = pyo.Expression(expr=named_sum(list(m.it_mw.values())))
+
+
+def add_objective(root: pyo.ConcreteModel, year: YearModel) -> None:
+    """Snapshot objective on the root: max PFLOPS, or min total cost with a target row."""
+    m, data = year.m, year.data
     sets = data.sets
     sites, gpus = sets.SITES, sets.GPUS
     n_s = len(sites)
     blocks = members(m.blocks)
-    m.compute_pflops = pyo.Expression(expr=named_sum(list(m.site_pflops.values())))
     gpus_per_block = [data.block_gpus[g] for g in gpus]
-    m.gpus_total = pyo.Expression(expr=linear_sum(gpus_per_block * n_s, blocks))
-    m.it_mw_total = pyo.Expression(expr=named_sum(list(m.it_mw.values())))
     # The same sums as arrays over the blocks (site-major), for the translation to HiGHS.
     per_block = {
         "PFLOPS": np.tile(np.array([data.block_pflops[g] for g in gpus], dtype=float), n_s),
@@ -36,8 +45,8 @@ def add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
     cols = np.arange(len(blocks))
     goal = data.inputs.scenario.objective
     if goal.sense == "max_compute":
-        m.objective = pyo.Objective(expr=m.compute_pflops, sense=pyo.maximize)
-        _register_objective(m, (blocks,), cols, lambda: per_block["PFLOPS"])
+        root.objective = pyo.Objective(expr=m.compute_pflops, sense=pyo.maximize)
+        _register_objective(root, (blocks,), cols, lambda: per_block["PFLOPS"])
         return
     if goal.target_pflops is not None:
         target, unit, bound = m.compute_pflops, "PFLOPS", goal.target_pflops
@@ -45,21 +54,21 @@ def add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
         target, unit, bound = m.gpus_total, "GPUs", goal.target_gpus
     else:
         target, unit, bound = m.it_mw_total, "MW of IT", goal.target_it_mw
-    m.target = pyo.Constraint(expr=target >= bound)
-    register_rule(m, "target", "target", unit)
+    root.target = pyo.Constraint(expr=target >= bound)
+    register_rule(root, "target", "target", unit)
     register_linear(
-        m,
+        root,
         LinearRows(
-            constraint=m.target, members=[m.target], exprs=[m.target.expr], variables=(blocks,),
+            constraint=root.target, members=[root.target], exprs=[root.target.expr], variables=(blocks,),
             rows=np.zeros(len(blocks), dtype=np.int64), cols=cols, vals=per_block[unit],
             senses=np.full(1, -1, dtype=np.int8), rhs=np.array([float(bound)]),
         ),
     )
-    m.objective = pyo.Objective(expr=m.total_cost_musd, sense=pyo.minimize)
+    root.objective = pyo.Objective(expr=m.total_cost_musd, sense=pyo.minimize)
     coefficients = cost_coefficients(m, data, include_opex=True)
     if coefficients is not None:
         variables, cost_cols, values = coefficients
-        _register_objective(m, variables, cost_cols, values)
+        _register_objective(root, variables, cost_cols, values)
 
 
 def _register_objective(m: pyo.ConcreteModel, variables: Segments, cols: np.ndarray, values: Any) -> None:

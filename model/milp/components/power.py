@@ -15,7 +15,8 @@ import numpy as np
 import pyomo.environ as pyo
 
 from model.milp.components.siting import facility_terms
-from model.milp.model_data import add_linear_rows, by_index, le, linear_sum, members, members_by_first, term
+from model.milp.components.routes import route_terms, routes_of
+from model.milp.model_data import add_linear_rows, members
 
 if TYPE_CHECKING:
     from model.milp.model_data import ModelData
@@ -28,10 +29,9 @@ def _pairs_at(pairs: list[tuple[str, str]], sites: list[str]) -> np.ndarray:
 
 
 def _choice_rows(
-    m: pyo.ConcreteModel, name: str, index: Any, keys: list[str], sites: list[str], pair_site: np.ndarray, options: list[Any]
+    m: pyo.Block, name: str, index: Any, keys: list[str], sites: list[str], pair_site: np.ndarray, options: list[Any]
 ) -> None:
-    """``sum(option) <= build`` per site in ``keys``: ``sum(options) - build <= 0``; a site without options
-    gets Pyomo's ``0 <= build`` (a >= row on its build binary alone)."""
+    """``sum(option) - build <= 0`` per site in ``keys``; a site without options gets ``build >= 0``."""
     pos = {s: i for i, s in enumerate(sites)}
     key_pos = np.fromiter((pos[s] for s in keys), dtype=np.int64, count=len(keys))
     row_of_site = np.full(len(sites), -1)
@@ -41,29 +41,17 @@ def _choice_rows(
     has[row_of_site[pair_site[keep]]] = True
     n_opt = len(options)
     build = members(m.build)
-    variables = (options, build)
-    # Pyomo's own expression: sum of the options (bare variables) <= build
-    grouped: list[list[Any]] = [[] for _ in keys]
-    for k, j in zip(row_of_site[pair_site[keep]].tolist(), np.flatnonzero(keep).tolist()):
-        grouped[k].append(options[j])
-    exprs = [le(linear_sum([1] * len(g), g), build[i]) for g, i in zip(grouped, key_pos.tolist())]
     add_linear_rows(
-        m, name, index, keys, variables,
+        m, name, index, keys, (options, build),
         np.concatenate([row_of_site[pair_site[keep]], np.arange(len(keys))]),
         np.concatenate([np.flatnonzero(keep), n_opt + key_pos]),
         np.concatenate([np.ones(int(keep.sum())), np.where(has, -1.0, 1.0)]),
         np.zeros(len(keys)),
         sense=np.where(has, 1, -1),
-        exprs=exprs,
     )
 
 
-def _plus(a: Any, b: Any) -> Any:
-    """``a + b`` where ``b`` may be the 0 an empty ``sum`` gives."""
-    return a if isinstance(b, int) and b == 0 else a + b
-
-
-def add_power(m: pyo.ConcreteModel, data: ModelData) -> None:
+def add_power(m: pyo.Block, data: ModelData) -> None:
     if data.supply is not None:
         add_connections(m, data)
         return
@@ -72,44 +60,42 @@ def add_power(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.upgrade = pyo.Var(m.SITES_TIERS, within=pyo.Binary)
     upgrades = members(m.upgrade)
     tier_site = _pairs_at(sets.SITES_TIERS, sites)
-    # Where headroom already covers the campus cap the row is redundant with campus_max.
-    m.SITES_GRID_LIMITED = pyo.Set(within=m.SITES, initialize=sets.SITES_GRID_LIMITED, ordered=True)
+    # Where headroom already covers the campus cap the row is redundant with campus_max (snapshot); with
+    # routes every site has one (before its firm year only the bridge and the flexible connection serve).
+    r = routes_of(data)
+    limited = sets.SITES_GRID_LIMITED if r is None or data.energy is not None else list(sites)
+    m.SITES_GRID_LIMITED = pyo.Set(within=m.SITES, initialize=limited, ordered=True)
     if data.energy is None:
-        # headroom: facility - headroom x build - sum(tier MW x upgrade) <= 0
-        limited = sets.SITES_GRID_LIMITED
+        # headroom: facility - bridge - flex - [firm] (headroom x build + sum(tier MW x upgrade)) <= 0
         pos = {s: i for i, s in enumerate(sites)}
         lim_pos = np.fromiter((pos[s] for s in limited), dtype=np.int64, count=len(limited))
         row_of_site = np.full(len(sites), -1)
         row_of_site[lim_pos] = np.arange(len(limited))
-        fac = facility_terms(m, data)
-        r, c, v = fac.rows(row_of_site)
+        fac = facility_terms(m, data).plus(*route_terms(m, data, flex=True))
+        rr, cc, vv = fac.rows(row_of_site)
         n_fac, n_up = sum(map(len, fac.variables)), len(upgrades)
-        keep = row_of_site[tier_site] >= 0
+        firm = np.array([r is None or r.firm_ok(s, data.year) for s in sites], dtype=bool)
+        keep = (row_of_site[tier_site] >= 0) & firm[tier_site]
         tier_mw = np.fromiter((data.tier_mw[t] for _, t in sets.SITES_TIERS), dtype=float, count=len(sets.SITES_TIERS))
-        headroom = np.fromiter((data.headroom_mw[s] for s in limited), dtype=float, count=len(limited))
-        build = members(m.build)
-        tiers_at, upgrade_at = sets.TIERS_AT, members_by_first(m.upgrade, sets.SITES_TIERS)
-        facility = by_index(m.facility_mw, sites)
-        exprs = [
-            le(facility[s], _plus(term(h, build[i]), linear_sum([data.tier_mw[t] for t in tiers_at[s]], upgrade_at.get(s, []))))
-            for s, h, i in zip(limited, headroom.tolist(), lim_pos.tolist())
-        ]
+        head = np.fromiter((data.headroom_mw[s] for s in limited), dtype=float, count=len(limited))
+        head_on = firm[lim_pos] & (head > 0)
         add_linear_rows(
-            m, "headroom", m.SITES_GRID_LIMITED, limited, fac.variables + (upgrades, build),
-            np.concatenate([r, np.arange(len(limited)), row_of_site[tier_site[keep]]]),
-            np.concatenate([c, n_fac + n_up + lim_pos, n_fac + np.flatnonzero(keep)]),
-            np.concatenate([v, -headroom, -tier_mw[keep]]),
+            m, "headroom", m.SITES_GRID_LIMITED, limited, fac.variables + (upgrades, members(m.build)),
+            np.concatenate([rr, np.arange(len(limited))[head_on], row_of_site[tier_site[keep]]]),
+            np.concatenate([cc, n_fac + n_up + lim_pos[head_on], n_fac + np.flatnonzero(keep)]),
+            np.concatenate([vv, -head[head_on], -tier_mw[keep]]),
             np.zeros(len(limited)),
-            exprs=exprs,
         )
     m.SITES_WITH_TIERS = pyo.Set(within=m.SITES, initialize=sets.SITES_WITH_TIERS, ordered=True)
-    _choice_rows(m, "one_tier", m.SITES_WITH_TIERS, sets.SITES_WITH_TIERS, sites, tier_site, upgrades)
+    if r is None or data.horizon is None or data.year == data.horizon.last:
+        _choice_rows(m, "one_tier", m.SITES_WITH_TIERS, sets.SITES_WITH_TIERS, sites, tier_site, upgrades)
 
 
-def add_connections(m: pyo.ConcreteModel, data: ModelData) -> None:
+def add_connections(m: pyo.Block, data: ModelData) -> None:
     """Zonal supply: each built site picks at most one connection (substation class, spur km) and its
-    facility MW stays within what that connection delivers; firm supply is the zone balance's job
-    (model/milp/components/supply.py). No headroom row and no upgrade tiers (SITES_TIERS is empty)."""
+    facility MW less its routes (bridge, flexible) stays within what that connection delivers once it
+    can deliver firm power; firm supply is the zone balance's job (model/milp/components/supply.py).
+    No headroom row and no upgrade tiers (SITES_TIERS is empty)."""
     z = data.supply
     assert z is not None
     sets = data.sets
@@ -119,19 +105,21 @@ def add_connections(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.connect = pyo.Var(m.SITES_CONNECTIONS, within=pyo.Binary)
     connects = members(m.connect)
     pair_site = _pairs_at(sets.SITES_CONNECTIONS, sites)
-    # connection_mw: facility - sum(option MW x connect) <= 0, every site
-    fac = facility_terms(m, data)
+    # connection_mw: facility - bridge - flex - [firm] sum(option MW x connect) <= 0, every site
+    r = routes_of(data)
+    fac = facility_terms(m, data).plus(*route_terms(m, data, flex=True))
     all_rows = np.arange(len(sites))
-    r, c, v = fac.rows(all_rows)
+    rr, cc, vv = fac.rows(all_rows)
+    firm = np.array([r is None or r.firm_ok(s, data.year) for s in sites], dtype=bool)
+    keep = firm[pair_site]
     mw = np.fromiter((z.connection_mw[k] for k in sets.SITES_CONNECTIONS), dtype=float, count=len(connects))
-    options_at, connect_at = sets.CONNECTIONS_AT, members_by_first(m.connect, sets.SITES_CONNECTIONS)
-    exprs = [
-        le(f, linear_sum([z.connection_mw[s, c] for c in options_at[s]], connect_at.get(s, [])))
-        for s, f in zip(sites, m.facility_mw.values())
-    ]
     add_linear_rows(
         m, "connection_mw", m.SITES, sites, fac.variables + (connects,),
-        np.concatenate([r, pair_site]), np.concatenate([c, sum(map(len, fac.variables)) + np.arange(len(connects))]),
-        np.concatenate([v, -mw]), np.zeros(len(sites)), exprs=exprs,
+        np.concatenate([rr, pair_site[keep]]),
+        np.concatenate([cc, sum(map(len, fac.variables)) + np.flatnonzero(keep)]),
+        np.concatenate([vv, -mw[keep]]), np.zeros(len(sites)),
     )
-    _choice_rows(m, "one_connection", m.SITES, sites, sites, pair_site, connects)
+    if r is None or data.horizon is None or data.year == data.horizon.last:
+        # Multi-year: the choice is one across years (model/milp/components/time.py links them), made
+        # for the campus as built at the horizon end.
+        _choice_rows(m, "one_connection", m.SITES, sites, sites, pair_site, connects)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyomo.environ as pyo
 
-from model.milp.model_data import Segments, add_linear_rows, le, linear_sum, members, rule_from, term
+from model.milp.model_data import Segments, add_linear_rows, linear_sum, members, rule_from
 
 if TYPE_CHECKING:
     from model.milp.model_data import ModelData
@@ -32,6 +32,19 @@ class FacilityTerms:
     site: np.ndarray  # row (site position) of each term
     col: np.ndarray  # position in ``variables``
     coef: np.ndarray  # pue x IT MW per block, or the dry-cooling PUE delta
+
+    def plus(self, variables: Segments, site: np.ndarray, coef: np.ndarray) -> FacilityTerms:
+        """These terms and more (e.g. a route's ``-bridge_mw[s]``): facility MW less what else serves it."""
+        if not len(variables):
+            return self
+        offset = sum(map(len, self.variables))
+        col = offset + np.arange(len(site))
+        return FacilityTerms(
+            variables=self.variables + tuple(variables),
+            site=np.concatenate([self.site, site]),
+            col=np.concatenate([self.col, col]),
+            coef=np.concatenate([self.coef, coef]),
+        )
 
     def rows(self, row_of_site: np.ndarray, scale: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """COO (row, col, val) of ``scale x facility`` placed in row ``row_of_site[s]`` (sites with -1 left out).
@@ -74,7 +87,8 @@ def add_siting(m: pyo.ConcreteModel, data: ModelData) -> None:
     n_s, n_g = len(sites), len(gpus)
     assert len(sets.SITES_GPUS) == n_s * n_g  # every site x GPU type, site-major
     m.build = pyo.Var(m.SITES, within=pyo.Binary)
-    m.blocks = pyo.Var(m.SITES_GPUS, within=pyo.NonNegativeIntegers, bounds=(0, None))
+    # Whole GPU blocks, or (multi-year, pathway.integer_blocks false) continuous blocks rounded in the outputs.
+    m.blocks = pyo.Var(m.SITES_GPUS, within=pyo.NonNegativeIntegers if data.integer_blocks else pyo.NonNegativeReals, bounds=(0, None))
     blocks = members(m.blocks)
     for v, k in zip(blocks, sets.SITES_GPUS):
         v.setub(data.blocks_max[k])  # the largest count the campus cap allows (a tight bound helps presolve)
@@ -99,27 +113,21 @@ def add_siting(m: pyo.ConcreteModel, data: ModelData) -> None:
     pflops = [data.block_pflops[g] for g in gpus]
     m.site_pflops = pyo.Expression(m.SITES, rule=rule_from({s: linear_sum(pflops, row) for s, row in zip(sites, grid)}))
 
-    # campus_max: facility <= max x build; campus_min: facility >= min x build. Pyomo's expressions are
-    # the ones its operators would make; the arrays hold what its compiler reads from them
-    # (facility - max x build <= 0, min x build - facility <= 0).
+    # campus_max: facility - max x build <= 0; campus_min: min x build - facility <= 0.
     fac = facility_terms(m, data)
     all_rows = np.arange(n_s)
     r, c, v = fac.rows(all_rows)
     n_terms = sum(map(len, fac.variables))
     variables = fac.variables + (members(m.build),)
     build_col = n_terms + all_rows
-    build = members(m.build)
-    facility = list(m.facility_mw.values())
     add_linear_rows(
         m, "campus_max", m.SITES, sites, variables,
         np.concatenate([r, all_rows]), np.concatenate([c, build_col]),
         np.concatenate([v, np.full(n_s, -costs.max_campus_mw)]), np.zeros(n_s),
-        exprs=[le(f, term(costs.max_campus_mw, b)) for f, b in zip(facility, build)],
     )
     if costs.min_campus_mw > 0:
         add_linear_rows(
             m, "campus_min", m.SITES, sites, variables,
             np.concatenate([all_rows, r]), np.concatenate([build_col, c]),
             np.concatenate([np.full(n_s, float(costs.min_campus_mw)), -v]), np.zeros(n_s),
-            exprs=[le(term(costs.min_campus_mw, b), f) for f, b in zip(facility, build)],  # facility >= min x build
         )

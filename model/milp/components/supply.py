@@ -29,7 +29,8 @@ import pyomo.environ as pyo
 
 from model.core.units import HOURS_PER_YEAR, USD_PER_MUSD
 from model.milp.components.siting import facility_terms
-from model.milp.model_data import add_linear_rows, by_index, le, linear_sum, members, named_sum, term
+from model.milp.components.routes import route_terms
+from model.milp.model_data import add_linear_rows, linear_sum, members
 
 if TYPE_CHECKING:
     from model.milp.model_data import ModelData
@@ -57,9 +58,8 @@ def add_supply_capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
     for v, k in zip(members(m.import_mw), sets.INTERFACES):
         v.setub(z.interface_max_mw[k])
     gen = members(m.new_gen_mw)
-    types = [t for _, t in sets.ZONES_GEN]
-    m.new_gen_capex_musd = pyo.Expression(expr=linear_sum([z.gen_capex_musd_per_mw[t] for t in types], gen))
-    m.new_gen_cost_pv_musd = pyo.Expression(expr=linear_sum([z.gen_cost_pv_musd_per_mw[t] for t in types], gen))
+    m.new_gen_capex_musd = pyo.Expression(expr=linear_sum([z.gen_capex_musd_per_mw[k] for k in sets.ZONES_GEN], gen))
+    m.new_gen_cost_pv_musd = pyo.Expression(expr=linear_sum([z.gen_cost_pv_musd_per_mw[k] for k in sets.ZONES_GEN], gen))
 
 
 def add_zone_firm(m: pyo.ConcreteModel, data: ModelData, campus_firm_mw: SiteTerm | None = None) -> None:
@@ -74,33 +74,15 @@ def add_zone_firm(m: pyo.ConcreteModel, data: ModelData, campus_firm_mw: SiteTer
     sets = data.sets
     zones = sets.ZONES
     zpos = {k: i for i, k in enumerate(zones)}
-    # facility MW of each site in its zone's row, +1 per export, -1 per import, -credit per new MW
+    # firm MW of each site (facility less its bridge and flexible MW) in its zone's row, +1 per export,
+    # -1 per import, -credit per new MW
     site_row = np.fromiter((zpos[z.zone_of[s]] for s in sets.SITES), dtype=np.int64, count=len(sets.SITES))
-    fac = facility_terms(m, data)
+    fac = facility_terms(m, data).plus(*route_terms(m, data, flex=True))
     r, c, v = fac.rows(site_row)
     imports, gen = members(m.import_mw), members(m.new_gen_mw)
     n_fac, n_imp = sum(map(len, fac.variables)), len(imports)
     n_int = len(sets.INTERFACES)
     credit = np.fromiter((z.gen_credit[t] for _, t in sets.ZONES_GEN), dtype=float, count=len(gen))
-    out_of: dict[str, list] = defaultdict(list)
-    into: dict[str, list] = defaultdict(list)
-    for k, (a, b) in zip(imports, sets.INTERFACES):
-        out_of[a].append(k)
-        into[b].append(k)
-    gen_in: dict[str, list] = defaultdict(list)
-    for var, (zone, t) in zip(gen, sets.ZONES_GEN):
-        gen_in[zone].append((z.gen_credit[t], var))
-
-    facility = by_index(m.facility_mw, sets.SITES)
-
-    def firm(zone: str) -> object:
-        # Pyomo's expression as its operators build it: sums (as Python's sum gives them), then + - <=
-        expr = named_sum([facility[s] for s in z.sites_in.get(zone, [])])
-        expr = _add(expr, linear_sum([1] * len(out_of[zone]), out_of[zone]))
-        expr = _sub(expr, linear_sum([1] * len(into[zone]), into[zone]))
-        expr = _sub(expr, linear_sum([k for k, _ in gen_in[zone]], [g for _, g in gen_in[zone]]))
-        return expr <= z.spare_mw[zone]
-
     add_linear_rows(
         m, "zone_firm", m.ZONES, zones, fac.variables + (imports, gen),
         np.concatenate([
@@ -112,16 +94,7 @@ def add_zone_firm(m: pyo.ConcreteModel, data: ModelData, campus_firm_mw: SiteTer
         np.concatenate([c, n_fac + np.arange(n_int), n_fac + np.arange(n_int), n_fac + n_imp + np.arange(len(gen))]),
         np.concatenate([v, np.ones(n_int), -np.ones(n_int), -credit]),
         np.fromiter((z.spare_mw[k] for k in zones), dtype=float, count=len(zones)),
-        exprs=[firm(zone) for zone in zones],
     )
-
-
-def _add(a: object, b: object) -> object:
-    return a if isinstance(b, int) and b == 0 else b if isinstance(a, int) and a == 0 else a + b
-
-
-def _sub(a: object, b: object) -> object:
-    return a if isinstance(b, int) and b == 0 else a - b
 
 
 def _add_zone_firm_rule(m: pyo.ConcreteModel, data: ModelData, campus_firm_mw: SiteTerm) -> None:
@@ -167,29 +140,22 @@ def add_new_energy_annual(m: pyo.ConcreteModel, data: ModelData) -> None:
         m, "new_gen_energy_max", m.ZONES_GEN_ENERGY, sets.ZONES_GEN_ENERGY, (mwh, gen),
         np.concatenate([rows, rows]), np.concatenate([rows, n_e + gen_cols]),
         np.concatenate([np.ones(n_e), -emax]), np.zeros(n_e),
-        exprs=[le(x, term(e, gen[j])) for x, e, j in zip(mwh, emax.tolist(), gen_cols.tolist())],
     )
     energy_zones = sorted({zone for zone, _ in sets.ZONES_GEN_ENERGY}, key=sets.ZONES.index)
     m.ZONES_ENERGY = pyo.Set(within=m.ZONES, initialize=energy_zones, ordered=True)
     row_of_zone = {k: i for i, k in enumerate(energy_zones)}
     site_row = np.fromiter((row_of_zone.get(z.zone_of[s], -1) for s in sets.SITES), dtype=np.int64, count=len(sets.SITES))
-    fac = facility_terms(m, data)
+    # The campuses' grid energy (multi-year: less what on-site bridge turbines serve): new energy displaces
+    # only energy bought from the grid.
+    fac = facility_terms(m, data).plus(*route_terms(m, data, flex=False))
     # A campus' MWh is hours x facility: Pyomo's compiler writes -(hours x coefficient) for it on the right.
     hours = data.costs.load_factor * HOURS_PER_YEAR
     r, c, v = fac.rows(site_row, scale=hours)
-    mwh_in: dict[str, list] = defaultdict(list)
-    for var, (zone, _) in zip(mwh, sets.ZONES_GEN_ENERGY):
-        mwh_in[zone].append(var)
-    campus_mwh = by_index(m.energy_mwh_per_year, sets.SITES)
-    exprs = [
-        le(linear_sum([1] * len(mwh_in[zone]), mwh_in[zone]), named_sum([campus_mwh[s] for s in z.sites_in.get(zone, [])]))
-        for zone in energy_zones
-    ]
     add_linear_rows(
         m, "new_gen_energy_use", m.ZONES_ENERGY, energy_zones, (mwh,) + fac.variables,
         np.concatenate([np.fromiter((row_of_zone[k] for k, _ in sets.ZONES_GEN_ENERGY), dtype=np.int64, count=n_e), r]),
         np.concatenate([np.arange(n_e), n_e + c]),
-        np.concatenate([np.ones(n_e), -v]), np.zeros(len(energy_zones)), exprs=exprs,
+        np.concatenate([np.ones(n_e), -v]), np.zeros(len(energy_zones)),
     )
     cp = m.carbon_price_usd_per_tco2
     m.new_gen_co2_t_per_year = pyo.Expression(
@@ -198,7 +164,7 @@ def add_new_energy_annual(m: pyo.ConcreteModel, data: ModelData) -> None:
     # Fuel + VOM (+ carbon) of new energy, less the grid energy (and carbon) it displaces.
     m.new_gen_energy_cost_musd_per_year = pyo.Expression(
         expr=sum(
-            (z.gen_usd_per_mwh[t] - z.ref_price_usd_per_mwh[k]) * m.new_gen_mwh[k, t] for k, t in sets.ZONES_GEN_ENERGY
+            (z.gen_usd_per_mwh[k, t] - z.ref_price_usd_per_mwh[k]) * m.new_gen_mwh[k, t] for k, t in sets.ZONES_GEN_ENERGY
         ) / USD_PER_MUSD
         + cp * m.new_gen_co2_t_per_year / USD_PER_MUSD
     )

@@ -1,0 +1,391 @@
+r"""Links between model years, and the money over time (multi-year horizons, docs/pathway.md).
+
+Each model year is a block built by the same per-year blocks as a snapshot (siting, routes, power, land,
+energy and supply, capex, policies). What ties the years together lives here, on the root model, and
+is stated once per row family, with the year in every index:
+
+* ``add_links``: sites stay open (:math:`b_{s,y} \ge b_{s,y-1}`); campus capacity grows in phases and
+  holds the facility load (:math:`f_{s,y} \le K_{s,y}`, :math:`K_{s,y} \ge K_{s,y-1}`,
+  :math:`K_{s,y} \le \bar K_s b_{s,y}`); GPU blocks online are the vintages alive
+  (:math:`n_{s,g,y} = \sum_{v \le y < v + L_g} x_{s,g,v}`), so a retired vintage is replaced only by
+  a new purchase; a chosen connection stays chosen; new zonal generation comes online
+  :math:`\lambda_t` years after it is built (:math:`G_{z,t,y} = \sum_{v + \lambda_t \le y} g_{z,t,v}`);
+  bridge turbines once bought stay.
+* ``add_cash``: per model year the capex of what is new that year, the opex and revenue per calendar
+  year, and the residual value of every asset at the horizon end.
+* ``add_finance``: equity and debt drawn at the start of each year (caps per year and in total),
+  level-annuity debt service, cash never negative, the levered equity NPV and the PV of cost.
+* ``add_goal``: discounted PFLOPS-years, equity NPV, or least PV cost for an IT-MW trajectory.
+
+Provides (root): ``install``, ``cap_mw``, ``gen_build_mw``, ``capex_musd``, ``opex_musd_per_year``,
+``revenue_musd_per_year``, ``residual_musd``, ``equity_musd``, ``debt_musd``, ``debt_service_musd``,
+``npv_musd``, ``cost_pv_musd``, ``pflops_years_discounted``, ``it_mw_online``, ``objective``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+import pyomo.environ as pyo
+
+from model.core.rules import register_rule
+from model.core.units import KW_PER_MW, USD_PER_MUSD, annuity_factor, capital_recovery_factor
+from model.milp.index_sets import frozen_from
+from model.policies import component_name, module_for
+
+if TYPE_CHECKING:
+    from model.milp.model_data import SitingModel, YearModel
+
+EPS = 1e-9
+
+
+def add_time(sm: SitingModel) -> None:
+    """Every multi-year block on the root, in dependency order."""
+    add_links(sm)
+    add_rules_over_time(sm)
+    add_cash(sm)
+    add_finance(sm)
+    add_goal(sm)
+
+
+def _pairs(years: list[int]) -> list[tuple[int, int]]:
+    return list(zip(years[1:], years[:-1]))
+
+
+def add_links(sm: SitingModel) -> None:
+    m, data = sm.m, sm.data
+    t = data.time
+    assert t is not None
+    horizon = sm.horizon
+    years = horizon.years
+    Y = sm.years
+    sites = data.sets.SITES
+    pairs = _pairs(years)
+    # Sites stay open once opened.
+    m.open_stays = pyo.Constraint(
+        [(s, y) for s in sites for y, _ in pairs], rule=lambda m, s, y: Y[y].m.build[s] >= Y[horizon.previous[y]].m.build[s]
+    )
+    # Campus capacity (facility MW) in phases: it holds the load, grows, and needs the site open.
+    phase = t.cfg.phase_mw
+    m.SITE_YEARS = pyo.Set(dimen=2, initialize=[(s, y) for s in sites for y in years], ordered=True)
+    if phase > 0:
+        n_max = {s: int(math.floor(t.max_mw[s] / phase + EPS)) for s in sites}
+        m.phases = pyo.Var(m.SITE_YEARS, within=pyo.NonNegativeIntegers, bounds=lambda m, s, y: (0, n_max[s]))
+        m.cap_mw = pyo.Expression(m.SITE_YEARS, rule=lambda m, s, y: phase * m.phases[s, y])
+        grow = m.phases
+    else:
+        m.cap_var_mw = pyo.Var(m.SITE_YEARS, within=pyo.NonNegativeReals, bounds=lambda m, s, y: (0.0, t.max_mw[s]))
+        m.cap_mw = pyo.Expression(m.SITE_YEARS, rule=lambda m, s, y: m.cap_var_mw[s, y])
+        grow = m.cap_var_mw
+    m.cap_holds = pyo.Constraint(m.SITE_YEARS, rule=lambda m, s, y: Y[y].m.facility_mw[s] <= m.cap_mw[s, y])
+    m.cap_grows = pyo.Constraint([(s, y) for s in sites for y, _ in pairs], rule=lambda m, s, y: grow[s, y] >= grow[s, horizon.previous[y]])
+    m.cap_if_open = pyo.Constraint(m.SITE_YEARS, rule=lambda m, s, y: m.cap_mw[s, y] <= t.max_mw[s] * Y[y].m.build[s])
+
+    # GPU vintages: blocks bought at the start of v, online while v <= y < v + life.
+    installs = [(s, g, v) for s in sites for g, v in t.vintages]
+    m.INSTALLS = pyo.Set(dimen=3, initialize=installs, ordered=True)
+    domain = pyo.NonNegativeIntegers if t.cfg.integer_blocks else pyo.NonNegativeReals
+    blocks_max = data.blocks_max
+    m.install = pyo.Var(m.INSTALLS, within=domain, bounds=lambda m, s, g, v: (0, blocks_max[s, g]))
+    m.vintages_online = pyo.Constraint(
+        [(s, g, y) for s in sites for g in t.gpus for y in years],
+        rule=lambda m, s, g, y: Y[y].m.blocks[s, g] == sum(m.install[s, g, v] for v in t.alive[g, y]),
+    )
+
+    # The connection (or legacy upgrade tier) is one choice for the whole horizon (the grid request is
+    # filed at the start); it is paid in the year the site can first use the grid (TimeData.connection_year).
+    sets = data.sets
+    if data.supply is not None:
+        m.connect_same = pyo.Constraint(
+            [(s, c, y) for s, c in sets.SITES_CONNECTIONS for y, _ in pairs],
+            rule=lambda m, s, c, y: Y[y].m.connect[s, c] == Y[horizon.previous[y]].m.connect[s, c],
+        )
+    m.upgrade_same = pyo.Constraint(
+        [(s, k, y) for s, k in sets.SITES_TIERS for y, _ in pairs],
+        rule=lambda m, s, k, y: Y[y].m.upgrade[s, k] == Y[horizon.previous[y]].m.upgrade[s, k],
+    )
+
+    # New zonal generation: built in v, online from v + construction years.
+    if data.supply is not None:
+        builds = [(z, g, v) for z, g in sets.ZONES_GEN for v in years if v + t.gen_lag.get(g, 0) <= years[-1]]
+        m.GEN_BUILDS = pyo.Set(dimen=3, initialize=builds, ordered=True)
+        m.gen_build_mw = pyo.Var(m.GEN_BUILDS, within=pyo.NonNegativeReals)
+        online: dict[tuple[str, str, int], list[int]] = defaultdict(list)
+        for z, g, v in builds:
+            for y in years:
+                if y >= v + t.gen_lag.get(g, 0):
+                    online[z, g, y].append(v)
+        m.gen_online = pyo.Constraint(
+            [(z, g, y) for z, g in sets.ZONES_GEN for y in years],
+            rule=lambda m, z, g, y: Y[y].m.new_gen_mw[z, g] == sum(m.gen_build_mw[z, g, v] for v in online.get((z, g, y), [])),
+        )
+    # Bridge turbines once bought stay (their capacity only grows).
+    r = t.routes
+    if r is not None and r.bridge_year is not None:
+        later = [(s, y) for s in sites for y, p in pairs if r.bridge_ok(p)]
+        m.bridge_stays = pyo.Constraint(
+            later, rule=lambda m, s, y: Y[y].m.bridge_cap_mw[s] >= Y[horizon.previous[y]].m.bridge_cap_mw[s]
+        )
+
+
+def add_rules_over_time(sm: SitingModel) -> None:
+    """Policies that link years: candidates a masking policy closes from a later year take no new site or
+    capacity from then on (``frozen``: :math:`b_{s,y} \\le b_{s,y-1}`, :math:`K_{s,y} \\le K_{s,y-1}`), and each
+    type's own ``add_over_time`` rows (e.g. a moratorium from a year on)."""
+    m, data = sm.m, sm.data
+    horizon = sm.horizon
+    prev = horizon.previous
+    Y = sm.years
+    frozen = frozen_from(data.sites, data.inputs)
+    keys = [(s, y) for s, start in frozen.items() if s in data.sets.SITES for y in horizon.years if y >= start and prev[y] is not None]
+    if keys:
+        m.FROZEN = pyo.Set(dimen=2, initialize=keys, ordered=True)
+        m.frozen_open = pyo.Constraint(m.FROZEN, rule=lambda m, s, y: Y[y].m.build[s] <= Y[prev[y]].m.build[s])
+        m.frozen_capacity = pyo.Constraint(m.FROZEN, rule=lambda m, s, y: m.cap_mw[s, y] <= m.cap_mw[s, prev[y]])
+    for i, policy in enumerate(data.inputs.scenario.policies):
+        over_time = getattr(module_for(policy), "add_over_time", None)
+        if over_time is not None:
+            over_time(m, sm, policy, component_name(policy, i))
+
+
+def _increase(var_of: dict[int, object], y: int, prev: int | None) -> object:
+    return var_of[y] if prev is None else var_of[y] - var_of[prev]
+
+
+def add_cash(sm: SitingModel) -> None:
+    """Capex of what is new each model year, opex and revenue per calendar year, residual values."""
+    m, data = sm.m, sm.data
+    t = data.time
+    assert t is not None
+    horizon = sm.horizon
+    years, prev = horizon.years, horizon.previous
+    Y = sm.years
+    sites, sets = data.sets.SITES, data.sets
+    fixed = data.costs.site_fixed_usd / USD_PER_MUSD
+    # Tax and policy factors of the year a purchase is made in (sales tax differs by year: sunsets, pauses).
+    other = {y: Y[y].data.facility_capex_factor for y in years}
+    gpu_factor = {y: Y[y].data.gpu_price_factor for y in years}
+    kw = KW_PER_MW / USD_PER_MUSD
+    r = t.routes
+    bridge_sites = {y: (sites if r is not None and r.bridge_ok(y) else []) for y in years}
+
+    def opened(s: str, y: int) -> object:
+        return _increase({k: Y[k].m.build[s] for k in (y, prev[y]) if k is not None}, y, prev[y])
+
+    def added_mw(s: str, y: int) -> object:
+        return m.cap_mw[s, y] - (m.cap_mw[s, prev[y]] if prev[y] is not None else 0.0)
+
+    def bridge_added(s: str, y: int) -> object:
+        p = prev[y]
+        if p is not None and s in bridge_sites[p]:
+            return Y[y].m.bridge_cap_mw[s] - Y[p].m.bridge_cap_mw[s]
+        return Y[y].m.bridge_cap_mw[s]
+
+    last = Y[horizon.last].m
+    pay_year = connection_years(sm)
+
+    def connection_paid(y: int) -> object:
+        """Cost of the connections (legacy: tiers) of the sites that first use the grid in year y."""
+        out: object = 0.0
+        if data.supply is not None:
+            cost = data.supply.connection_cost_musd
+            out = sum(cost[s, c] * last.connect[s, c] for s, c in sets.SITES_CONNECTIONS if pay_year[s] == y)
+        return out + sum(data.tier_cost_musd[k] * last.upgrade[s, k] for s, k in sets.SITES_TIERS if pay_year[s] == y)
+
+    m.capex_gpu_musd = pyo.Expression(
+        m.YEARS, rule=lambda m, y: sum(gpu_factor[y][s] * t.price_musd[g, y] * m.install[s, g, y] for s in sites for g in t.gpus if (g, y) in t.price_musd)
+    )
+    m.capex_site_musd = pyo.Expression(m.YEARS, rule=lambda m, y: sum(other[y][s] * fixed * opened(s, y) for s in sites))
+    build_cost = {(s, y): t.shell_musd_per_mw[s] * other[y][s] + t.build_musd_per_mw[s] - t.shell_musd_per_mw[s] for s in sites for y in years}
+    m.capex_build_musd = pyo.Expression(m.YEARS, rule=lambda m, y: sum(build_cost[s, y] * added_mw(s, y) for s in sites))
+    m.capex_connection_musd = pyo.Expression(m.YEARS, rule=lambda m, y: connection_paid(y))
+    bridge_capex = kw * r.bridge.capex_usd_per_kw if r is not None else 0.0
+    m.capex_bridge_musd = pyo.Expression(
+        m.YEARS, rule=lambda m, y: sum(bridge_capex * bridge_added(s, y) for s in bridge_sites[y])
+    )
+    z = data.supply
+    gen_keys = list(m.GEN_BUILDS) if z is not None else []
+    gen_in: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
+    for k in gen_keys:
+        gen_in[k[2]].append(k)
+    m.capex_generation_musd = pyo.Expression(
+        m.YEARS, rule=lambda m, y: sum(z.gen_capex_musd_per_mw[zz, g] * m.gen_build_mw[zz, g, v] for zz, g, v in gen_in[y]) if z is not None else 0.0
+    )
+    m.capex_musd = pyo.Expression(
+        m.YEARS,
+        rule=lambda m, y: m.capex_gpu_musd[y] + m.capex_site_musd[y] + m.capex_build_musd[y] + m.capex_connection_musd[y]
+        + m.capex_bridge_musd[y] + m.capex_generation_musd[y],
+    )
+    om = t.cfg.om_share_of_capex_per_year
+    bridge_fom = kw * r.bridge.fom_usd_per_kw_yr if r is not None else 0.0
+    # O&M on the GPUs online (at their purchase price) and the campus buildings, turbine and plant FOM.
+    m.om_musd_per_year = pyo.Expression(
+        m.YEARS,
+        rule=lambda m, y: om * sum(
+            sum(gpu_factor[v][s] * t.price_musd[g, v] * m.install[s, g, v] for g in t.gpus for v in t.alive[g, y])
+            + t.build_musd_per_mw[s] * m.cap_mw[s, y]
+            for s in sites
+        )
+        + sum(bridge_fom * Y[y].m.bridge_cap_mw[s] for s in bridge_sites[y])
+        + (sum(t.gen_fom_musd_per_mw_year[g] * Y[y].m.new_gen_mw[zz, g] for zz, g in sets.ZONES_GEN) if z is not None else 0.0),
+    )
+    # Energy: the year block's total (grid energy at each site's price and carbon, new generation's
+    # net energy cost, the routes' bridge fuel and flexible curtailment).
+    # Hourly years: on-site assets at their annual cost (capital recovery + FOM) in the years they serve.
+    m.opex_musd_per_year = pyo.Expression(
+        m.YEARS,
+        rule=lambda m, y: Y[y].m.energy_cost_musd_per_year_total + m.om_musd_per_year[y]
+        + (Y[y].m.onsite_annual_musd if Y[y].data.energy is not None else 0.0),
+    )
+    m.revenue_musd_per_year = pyo.Expression(
+        m.YEARS,
+        rule=lambda m, y: sum(t.revenue_musd_per_year[g, y] * Y[y].m.blocks[s, g] for s in sites for g in t.gpus),
+    )
+    m.co2_t_per_year = pyo.Expression(m.YEARS, rule=lambda m, y: Y[y].m.co2_t_per_year_total)
+    # Residual (straight-line book) value of everything at the horizon end (none: the assets are worth nothing).
+    if t.cfg.terminal_value == "none":
+        m.residual_musd = pyo.Expression(expr=0.0)
+    else:
+        m.residual_musd = pyo.Expression(
+            expr=sum(t.gpu_residual[g, v] * gpu_factor[v][s] * t.price_musd[g, v] * m.install[s, g, v] for s, g, v in m.INSTALLS)
+            + sum(t.shell_residual[y] * build_cost[s, y] * added_mw(s, y) for s in sites for y in years)
+            + sum(t.connection_residual[y] * m.capex_connection_musd[y] for y in years)
+            + sum(t.bridge_residual[y] * m.capex_bridge_musd[y] for y in years)
+            + (sum(t.gen_residual[g, v] * z.gen_capex_musd_per_mw[zz, g] * m.gen_build_mw[zz, g, v] for zz, g, v in gen_keys) if z is not None else 0.0)
+        )
+    m.it_mw_online = pyo.Expression(m.YEARS, rule=lambda m, y: Y[y].m.it_mw_total)
+    m.pflops_online = pyo.Expression(m.YEARS, rule=lambda m, y: Y[y].m.compute_pflops)
+
+
+def connection_years(sm: SitingModel) -> dict[str, int]:
+    """Model year in which each site's connection is paid: the first year it can draw from the grid
+    (flexible or firm), within the horizon."""
+    t = sm.data.time
+    assert t is not None and t.routes is not None
+    r = t.routes
+    years = sm.horizon.years
+    out = {}
+    for s in sm.data.sets.SITES:
+        first = next((y for y in years if r.firm_ok(s, y) or r.flex_ok(s, y)), years[-1])
+        out[s] = first
+    return out
+
+
+def debt_terms(sm: SitingModel) -> tuple[dict[tuple[int, int], float], dict[int, float]]:
+    """Per M$ of debt drawn at the start of model year v: its payment in each calendar year (level
+    annuity at the interest rate over the tenor) and the balance left at the horizon end."""
+    t = sm.data.time
+    assert t is not None
+    cfg, horizon = t.cfg, sm.horizon
+    crf = capital_recovery_factor(cfg.interest_rate, cfg.debt_tenor_years)
+    pay = {(v, c): crf for v in horizon.years for c in horizon.calendar if v <= c < v + cfg.debt_tenor_years}
+    left = {
+        v: crf * annuity_factor(cfg.interest_rate, max(0.0, cfg.debt_tenor_years - (horizon.horizon_end - v))) for v in horizon.years
+    }
+    return pay, left
+
+
+def add_finance(sm: SitingModel) -> None:
+    """Equity and debt at the start of each model year, debt service, cash carried and never negative,
+    surplus distributed; the levered equity NPV and the PV of cost.
+
+    .. math:: C^{s}_y = C^{e}_{y-1} + E_y + D_y - \\mathrm{capex}_y, \\quad
+              C^{e}_y = C^{s}_y + L_y (R_y - O_y) - \\sum_{c \\in y} DS_c - X_y, \\quad C \\ge 0
+    """
+    m, data = sm.m, sm.data
+    t = data.time
+    assert t is not None
+    cfg, horizon = t.cfg, sm.horizon
+    years, prev = horizon.years, horizon.previous
+    budget = data.inputs.scenario.budget
+    m.CALENDAR = pyo.Set(initialize=horizon.calendar, ordered=True)
+    eq_cap = cfg.equity_usd_by_year or [None] * len(years)
+    debt_cap = cfg.debt_usd_by_year or [None] * len(years)
+    has_debt = budget is not None and budget.debt_usd > 0
+    eq_bound = {y: (None if c is None else c / USD_PER_MUSD) for y, c in zip(years, eq_cap)}
+    debt_bound = {y: (0.0 if not has_debt else (None if c is None else c / USD_PER_MUSD)) for y, c in zip(years, debt_cap)}
+    m.equity_musd = pyo.Var(m.YEARS, within=pyo.NonNegativeReals, bounds=lambda m, y: (0.0, eq_bound[y]))
+    m.debt_musd = pyo.Var(m.YEARS, within=pyo.NonNegativeReals, bounds=lambda m, y: (0.0, debt_bound[y]))
+    m.distributed_musd = pyo.Var(m.YEARS, within=pyo.NonNegativeReals)
+    m.cash_start_musd = pyo.Var(m.YEARS, within=pyo.NonNegativeReals)
+    m.cash_end_musd = pyo.Var(m.YEARS, within=pyo.NonNegativeReals)
+    pay, left = debt_terms(sm)
+    pays_in: dict[int, list[int]] = defaultdict(list)
+    for v, c in pay:
+        pays_in[c].append(v)
+    m.debt_service_musd = pyo.Expression(m.CALENDAR, rule=lambda m, c: sum(pay[v, c] * m.debt_musd[v] for v in pays_in[c]))
+    m.debt_left_musd = pyo.Expression(expr=sum(left[v] * m.debt_musd[v] for v in years))
+    in_period: dict[int, list[int]] = defaultdict(list)
+    for c, y in horizon.period_of.items():
+        in_period[y].append(c)
+    m.cash_start_row = pyo.Constraint(
+        m.YEARS,
+        rule=lambda m, y: m.cash_start_musd[y]
+        == (m.cash_end_musd[prev[y]] if prev[y] is not None else 0.0) + m.equity_musd[y] + m.debt_musd[y] - m.capex_musd[y],
+    )
+    length = horizon.length_years
+    m.cash_end_row = pyo.Constraint(
+        m.YEARS,
+        rule=lambda m, y: m.cash_end_musd[y]
+        == m.cash_start_musd[y] + length[y] * (m.revenue_musd_per_year[y] - m.opex_musd_per_year[y])
+        - sum(m.debt_service_musd[c] for c in in_period[y]) - m.distributed_musd[y],
+    )
+    if budget is not None:
+        m.equity_total = pyo.Constraint(expr=sum(m.equity_musd[y] for y in years) <= budget.equity_usd / USD_PER_MUSD)
+        register_rule(m, "equity_total", "equity", "USD", USD_PER_MUSD)
+        if has_debt:
+            m.debt_total = pyo.Constraint(expr=sum(m.debt_musd[y] for y in years) <= budget.debt_usd / USD_PER_MUSD)
+            register_rule(m, "debt_total", "debt", "USD", USD_PER_MUSD)
+    period_of = horizon.period_of
+    first = {c: c == y for c, y in period_of.items()}
+    # Levered cash flow to equity per calendar year: at its start debt in less capex (first calendar year
+    # of a model year), at its end revenue less opex less debt service.
+    m.cash_flow_start_musd = pyo.Expression(m.CALENDAR, rule=lambda m, c: (m.debt_musd[c] - m.capex_musd[c]) if first[c] else 0.0)
+    m.cash_flow_end_musd = pyo.Expression(
+        m.CALENDAR,
+        rule=lambda m, c: m.revenue_musd_per_year[period_of[c]] - m.opex_musd_per_year[period_of[c]] - m.debt_service_musd[c],
+    )
+    df_end_horizon = horizon.df_start(horizon.horizon_end)
+    m.npv_excl_residual_musd = pyo.Expression(
+        expr=sum(horizon.df_start(c) * m.cash_flow_start_musd[c] + horizon.df_end(c) * m.cash_flow_end_musd[c] for c in horizon.calendar)
+        - df_end_horizon * m.debt_left_musd
+    )
+    m.npv_musd = pyo.Expression(expr=m.npv_excl_residual_musd + df_end_horizon * m.residual_musd)
+    # PV of what the programme costs (least cost): capex at the start, opex at the end of each year,
+    # less the value of the assets left at the horizon end.
+    m.cost_pv_musd = pyo.Expression(
+        expr=sum(horizon.df_start(y) * m.capex_musd[y] for y in years)
+        + sum(horizon.df_end(c) * m.opex_musd_per_year[period_of[c]] for c in horizon.calendar)
+        - df_end_horizon * m.residual_musd
+    )
+
+
+def add_goal(sm: SitingModel) -> None:
+    """Objective: discounted PFLOPS-years, the equity NPV, or the least PV cost for an IT-MW trajectory."""
+    m, data = sm.m, sm.data
+    t = data.time
+    assert t is not None
+    horizon = sm.horizon
+    in_period: dict[int, list[int]] = defaultdict(list)
+    for c, y in horizon.period_of.items():
+        in_period[y].append(c)
+    weight = {y: sum(horizon.df_end(c) for c in in_period[y]) for y in horizon.years}
+    m.pflops_years_discounted = pyo.Expression(expr=sum(weight[y] * m.pflops_online[y] for y in horizon.years))
+    targets = t.targets_it_mw
+    if targets:
+        m.TARGET_YEARS = pyo.Set(initialize=sorted(targets), ordered=True)
+        m.target = pyo.Constraint(m.TARGET_YEARS, rule=lambda m, y: m.it_mw_online[y] >= targets[y])
+        register_rule(m, "target", "target", "MW of IT")
+    goal = t.cfg.objective
+    if goal == "max_compute_years":
+        m.objective = pyo.Objective(expr=m.pflops_years_discounted, sense=pyo.maximize)
+    elif goal == "max_npv":
+        m.objective = pyo.Objective(expr=m.npv_musd, sense=pyo.maximize)
+    else:
+        m.objective = pyo.Objective(expr=m.cost_pv_musd, sense=pyo.minimize)
+
+
+def year_models(sm: SitingModel) -> list[YearModel]:
+    return [sm.years[y] for y in sm.horizon.years]

@@ -1,0 +1,202 @@
+"""Coefficients of the links between model years and of the money over time (multi-year horizons).
+
+Computed once with pandas from the scenario's ``[pathway]`` settings, the GPU roadmap and the candidate
+table; the blocks in model/milp/components/time.py and routes.py only read :class:`TimeData`.
+
+Timing convention (docs/pathway.md): a model year stands for the calendar years until the next one;
+capex, new equity and debt fall at the start of a calendar year, revenue, opex and debt service at its
+end. Every candidate's grid request is filed at the programme start, so its firm connection can serve
+it from ``first year + ceil(time_to_power_years)`` on, whenever it opens.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from model.config import CostAssumptions, PathwayConfig
+from model.core.units import HOURS_PER_YEAR, KG_PER_T, KW_PER_MW, USD_PER_MUSD
+
+EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class BridgeCosts:
+    """On-site gas turbines (data/energy_costs.csv, ATB Gas-CT) and the flexible connection's penalty."""
+
+    capex_usd_per_kw: float
+    fom_usd_per_kw_yr: float
+    usd_per_mwh: float  # fuel x heat rate + VOM
+    co2_t_per_mwh: float
+    life_years: float
+    flexible_usd_per_mwh: float  # curtailment cost x curtailed share of the flexible energy
+
+    @classmethod
+    def from_energy_costs(cls, values: dict[str, float]) -> "BridgeCosts":
+        heat = values["gas_heat_rate_mmbtu_per_mwh"]
+        return cls(
+            capex_usd_per_kw=values["gas_capex_usd_per_kw"],
+            fom_usd_per_kw_yr=values["gas_fom_usd_per_kw_yr"],
+            usd_per_mwh=heat * values["gas_fuel_usd_per_mmbtu"] + values["gas_vom_usd_per_mwh"],
+            co2_t_per_mwh=heat * values["gas_co2_kg_per_mmbtu"] / KG_PER_T,
+            life_years=values["gas_life_years"],
+            flexible_usd_per_mwh=values["curtailment_cost_usd_per_mwh"] * values["max_curtailment_share_of_annual_energy"],
+        )
+
+
+def residual_share(bought: float, life: float, horizon_end: float) -> float:
+    """Straight-line share of an asset's cost left at the horizon end, bought at the start of ``bought``."""
+    return float(min(1.0, max(0.0, (bought + life - horizon_end) / life)))
+
+
+@dataclass(frozen=True)
+class RouteData:
+    """How a site can be powered year by year (model/milp/components/routes.py): its grid connection
+    from its firm year, on-site gas turbines (a bridge) from ``bridge_year``, a flexible non-firm
+    connection from ``flex_year`` until the firm year."""
+
+    firm_year: dict[str, int]  # calendar year the site's connection can first deliver firm power
+    bridge_year: int | None  # None: no bridge
+    flex_year: int | None  # None: no flexible connection
+    bridge_permit_mw: float
+    bridge_reserve_share: float
+    flexible_share: float
+    flexible_peak_share: float
+    bridge: BridgeCosts
+    zone_peak_mw: dict[str, float] = field(default_factory=dict)
+
+    def firm_ok(self, site: str, year: int) -> bool:
+        return year >= self.firm_year[site]
+
+    def bridge_ok(self, year: int) -> bool:
+        return self.bridge_year is not None and year >= self.bridge_year
+
+    def flex_ok(self, site: str, year: int) -> bool:
+        return self.flex_year is not None and self.flex_year <= year < self.firm_year[site]
+
+
+@dataclass(frozen=True)
+class TimeData:
+    """Per-vintage prices and lives, revenue, capacity phases, residual values and targets."""
+
+    cfg: PathwayConfig
+    gpus: list[str]
+    vintages: list[tuple[str, int]]  # (gpu, model year bought): the type is available that year
+    alive: dict[tuple[str, int], list[int]]  # (gpu, model year) -> vintages online that year
+    price_musd: dict[tuple[str, int], float]  # (gpu, vintage) -> M$ per block bought
+    revenue_musd_per_year: dict[tuple[str, int], float]  # (gpu, year) -> M$ per block-year sold
+    gpu_residual: dict[tuple[str, int], float]  # (gpu, vintage) -> value share left at the horizon end
+    max_mw: dict[str, float]  # campus cap (with land), facility MW
+    build_musd_per_mw: dict[str, float]  # shell (per IT MW / PUE) + land + adders, per facility MW of capacity
+    shell_musd_per_mw: dict[str, float]  # its shell part (taxed as construction; the rest is land and adders)
+    shell_residual: dict[int, float]  # year built -> value share left
+    connection_residual: dict[int, float]
+    bridge_residual: dict[int, float]
+    gen_lag: dict[str, int] = field(default_factory=dict)  # type -> whole model-calendar years to build
+    gen_fom_musd_per_mw_year: dict[str, float] = field(default_factory=dict)
+    gen_residual: dict[tuple[str, int], float] = field(default_factory=dict)
+    targets_it_mw: dict[int, float] = field(default_factory=dict)  # model year -> IT MW online at least
+    routes: RouteData | None = None
+
+
+def time_data(
+    cfg: PathwayConfig,
+    costs: CostAssumptions,
+    sites: pd.DataFrame,
+    gpus: pd.DataFrame,
+    years: list[int],
+    horizon_end: float,
+    bridge: BridgeCosts,
+    generation: pd.DataFrame | None,
+    construction_years: dict[str, float],
+    zone_peak_mw: dict[str, float],
+    target_it_mw: float | None,
+) -> TimeData:
+    """Coefficients for ``sites`` (indexed by site id) and the roadmap rows ``gpus`` of the scenario."""
+    ids = sites.index.astype(str).to_list()
+    gpu_ids = gpus.index.to_list()
+    first = gpus["first_year"].astype(int)
+    life = gpus["life_years"].astype(float)
+    vintages = [(g, v) for g in gpu_ids for v in years if v >= first[g]]
+    price = {
+        (g, v): float(gpus.at[g, "price_usd_per_block"]) * costs.gpu_price_multiplier
+        * (1.0 - float(gpus.at[g, "price_decline_per_year"])) ** max(0, v - int(gpus.at[g, "price_year"])) / USD_PER_MUSD
+        for g, v in vintages
+    }
+    rental = {
+        (g, y): float(gpus.at[g, "rental_usd_per_gpu_hour"])
+        * (1.0 - float(gpus.at[g, "rental_decline_per_year"])) ** (y - int(gpus.at[g, "rental_year"]))
+        for g in gpu_ids for y in years
+    }
+    per_block = gpus["gpus_per_block"].astype(int).to_dict()
+    revenue = {(g, y): r * per_block[g] * HOURS_PER_YEAR * cfg.utilisation / USD_PER_MUSD for (g, y), r in rental.items()}
+    alive: dict[tuple[str, int], list[int]] = {(g, y): [] for g in gpu_ids for y in years}
+    for g, v in vintages:
+        for y in years:
+            if v <= y < v + life[g] - EPS:  # a vintage retires after its useful life
+                alive[g, y].append(v)
+
+    pue = sites["pue"].astype(float)
+    land_mw = sites["land_available_acres"].astype(float) / costs.acres_per_mw
+    adder = sites["capex_adjust_usd_per_mw"].astype(float) if "capex_adjust_usd_per_mw" in sites else pd.Series(0.0, index=sites.index)
+    build_usd = costs.shell_usd_per_mw / pue + sites["land_value_usd_per_acre"].astype(float) * costs.acres_per_mw + adder
+
+    gen_lag: dict[str, int] = {}
+    gen_fom: dict[str, float] = {}
+    gen_residual: dict[tuple[str, int], float] = {}
+    if generation is not None:
+        for t in generation.index:
+            gen_lag[t] = int(math.ceil(float(construction_years.get(t, 0.0)) - EPS))
+            gen_fom[t] = float(generation.at[t, "fom_usd_per_kw_yr"]) * KW_PER_MW / USD_PER_MUSD
+            for v in years:
+                gen_residual[t, v] = residual_share(v, float(generation.at[t, "life_years"]), horizon_end)
+
+    targets: dict[int, float] = {}
+    raw = {int(k): float(v) for k, v in cfg.target_it_mw_by_year.items()}
+    if cfg.objective == "min_cost" and not raw and target_it_mw is not None:
+        raw = {years[-1]: float(target_it_mw)}
+    level = 0.0
+    for y in years:  # a target holds from its year on (IT online does not fall back)
+        level = max(level, raw.get(y, 0.0))
+        if level > 0:
+            targets[y] = level
+
+    y0 = years[0]
+    ttp_col = "time_to_power_years" if "time_to_power_years" in sites else "queue_years"
+    ttp = sites[ttp_col].astype(float).clip(lower=0.0).to_numpy() if ttp_col in sites else np.zeros(len(sites))
+    bridge_on = cfg.bridge and cfg.bridge_permit_mw > 0
+    flex_on = cfg.flexible and cfg.flexible_share > 0
+    routes = RouteData(
+        firm_year={s: y0 + int(math.ceil(t - EPS)) for s, t in zip(ids, ttp.tolist())},
+        bridge_year=y0 + int(math.ceil(cfg.bridge_lead_years - EPS)) if bridge_on else None,
+        flex_year=y0 + int(math.ceil(cfg.flexible_lead_years - EPS)) if flex_on else None,
+        bridge_permit_mw=cfg.bridge_permit_mw,
+        bridge_reserve_share=cfg.bridge_reserve_share,
+        flexible_share=cfg.flexible_share,
+        flexible_peak_share=cfg.flexible_peak_share,
+        bridge=bridge,
+        zone_peak_mw=zone_peak_mw,
+    )
+    return TimeData(
+        cfg=cfg,
+        gpus=gpu_ids,
+        vintages=vintages,
+        alive=alive,
+        price_musd=price,
+        revenue_musd_per_year=revenue,
+        gpu_residual={(g, v): residual_share(v, life[g], horizon_end) for g, v in vintages},
+        max_mw=dict(zip(ids, np.minimum(land_mw.to_numpy(), costs.max_campus_mw).tolist())),
+        build_musd_per_mw=dict(zip(ids, (build_usd / USD_PER_MUSD).tolist())),
+        shell_musd_per_mw=dict(zip(ids, (costs.shell_usd_per_mw / pue / USD_PER_MUSD).tolist())),
+        shell_residual={y: residual_share(y, cfg.shell_life_years, horizon_end) for y in years},
+        connection_residual={y: residual_share(y, cfg.connection_life_years, horizon_end) for y in years},
+        bridge_residual={y: residual_share(y, bridge.life_years, horizon_end) for y in years},
+        gen_lag=gen_lag,
+        gen_fom_musd_per_mw_year=gen_fom,
+        gen_residual=gen_residual,
+        targets_it_mw=targets,
+        routes=routes,
+    )

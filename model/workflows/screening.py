@@ -1,0 +1,100 @@
+"""Certified candidate sets for multi-year solves: screen, solve, price what was left out, re-admit, repeat.
+
+A national multi-year model over every county is large; most counties are far from the answer. The
+screen keeps, by each candidate's single-campus value over the horizon (model/results/campus_time.py,
+the objective's own economics), the best ``candidates_per_zone`` of every ReEDS zone (state, legacy) and
+the best ``max_candidates`` overall. After the solve every candidate left out is priced against the
+solution: its score (value per dollar) against the worst score among the campuses the solution built, the
+solution's marginal use of capital. A left-out candidate that beats it could improve the objective; the
+best of them are re-admitted and the model is solved again, until none beats the threshold or
+``MAX_ROUNDS`` is reached. The certificate (rounds, re-admitted, the largest left-out score and its bound
+on the improvement, whether it certified) goes into summary.json as ``candidate_certificate``.
+
+The bound is the single-campus one (rank_candidates' approximations: one campus alone in its zone, one
+GPU type): a certificate says no left-out site is better than the solution's worst campus by that
+measure, not that the MILP over every county has the same optimum.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from model.inputs.load import SitingData
+from model.milp.index_sets import active_sites
+from model.results.campus_time import rank_over_time
+
+MAX_ROUNDS = 3
+
+
+@dataclass(frozen=True)
+class Certificate:
+    candidates: int  # candidates after exclusions
+    screened: int  # in the final model
+    rounds: int  # solves
+    readmitted: int  # candidates added after the first solve
+    threshold_score: float | None  # the worst built campus' score in the final solution
+    largest_excluded_score: float | None  # the best score left out
+    largest_excluded_site: str | None
+    largest_excluded_bound_usd: float | None  # (its score - threshold) x its capex: what it could add, at most
+    certified: bool  # no left-out candidate beats the threshold
+    score_unit: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def needs_screening(inputs: SitingData) -> bool:
+    cfg = inputs.scenario.pathway
+    return cfg is not None and len(active_sites(inputs)) > cfg.max_candidates
+
+
+def screen(ranking: pd.DataFrame, inputs: SitingData) -> list[str]:
+    """The best ``candidates_per_zone`` per zone (state in legacy mode), then the best ``max_candidates``."""
+    cfg = inputs.scenario.pathway
+    assert cfg is not None
+    sites = active_sites(inputs)
+    group_col = "zone" if inputs.supply is not None and "zone" in sites else "state"
+    score = ranking["score"].reindex(sites.index).astype(float)
+    frame = pd.DataFrame({"score": score.to_numpy(), "group": sites[group_col].astype(str).to_numpy()}, index=sites.index.astype(str))
+    frame = frame.loc[np.isfinite(frame["score"])].reset_index(names="site_id")
+    frame = frame.sort_values(["score", "site_id"], ascending=[False, True], kind="stable")
+    per_zone = frame.groupby("group", sort=False).head(cfg.candidates_per_zone)
+    keep = set(per_zone.head(cfg.max_candidates)["site_id"])
+    return [s for s in sites.index.astype(str) if s in keep]  # the data's order: deterministic
+
+
+def certify(ranking: pd.DataFrame, kept: list[str], built: list[str], n_candidates: int, rounds: int,
+            readmitted: int) -> tuple[Certificate, list[str]]:
+    """The certificate of a solution over ``kept`` and the left-out candidates that beat it (best first)."""
+    score = ranking["score"].astype(float)
+    capex = ranking["capex_at_online_usd"].astype(float)
+    built_scores = score.reindex(built).dropna()
+    built_scores = built_scores[np.isfinite(built_scores)]
+    threshold = float(built_scores.min()) if len(built_scores) else None
+    left = score.drop(index=[s for s in kept if s in score.index])
+    left = left[np.isfinite(left)].sort_values(ascending=False, kind="stable")
+    best_left = left.index[0] if len(left) else None
+    better = left[left > threshold].index.tolist() if threshold is not None else []
+    bound = None
+    if best_left is not None and threshold is not None:
+        bound = float(max(0.0, (left.iloc[0] - threshold) * capex.get(best_left, np.nan)))
+    cert = Certificate(
+        candidates=n_candidates, screened=len(kept), rounds=rounds, readmitted=readmitted,
+        threshold_score=threshold, largest_excluded_score=float(left.iloc[0]) if len(left) else None,
+        largest_excluded_site=None if best_left is None else str(best_left), largest_excluded_bound_usd=bound,
+        certified=not better, score_unit=str(ranking.attrs.get("score_unit", "")),
+    )
+    return cert, better
+
+
+def restrict(inputs: SitingData, kept: list[str]) -> SitingData:
+    """``inputs`` with only the ``kept`` candidates (every other table as it is)."""
+    return replace(inputs, sites=inputs.sites.loc[inputs.sites.index.astype(str).isin(set(kept))])
+
+
+def over_time_ranking(inputs: SitingData) -> pd.DataFrame:
+    return rank_over_time(replace(inputs, sites=active_sites(inputs)))
