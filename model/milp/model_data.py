@@ -190,6 +190,15 @@ def _time_data(inputs: SitingData, sites: pd.DataFrame, horizon: Horizon, zonal:
     missing = [g for g in inputs.gpus.index if g not in inputs.roadmap.index]
     if missing:
         raise ScenarioError(f"{sc.origin}: gpus.types: '{missing[0]}' is not in the GPU roadmap")
+    # Impossible settings are refused before any solve (an answer that builds nothing is not an answer).
+    cap = inputs.costs.max_campus_mw
+    if cfg.phase_mw > cap:
+        raise ScenarioError(
+            f"{sc.origin}: pathway.phase_mw: {cfg.phase_mw:,.0f} MW is more than a campus may hold (costs.max_campus_mw "
+            f"{cap:,.0f} MW): no phase could ever be built; lower phase_mw or raise max_campus_mw"
+        )
+    if cfg.phase_mw > 0 and cfg.phase_mw < inputs.costs.min_campus_mw and cap < inputs.costs.min_campus_mw:
+        raise ScenarioError(f"{sc.origin}: pathway.phase_mw: no number of {cfg.phase_mw:g} MW phases fits the campus size range")
     gpus = inputs.roadmap.loc[inputs.gpus.index]
     if (gpus["first_year"] > horizon.last).all():
         first = gpus.index[0]

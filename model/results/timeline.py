@@ -414,6 +414,10 @@ def investor_figures(timeline: pd.DataFrame, rate: float) -> dict[str, Any]:
     }
 
 
+SITE_SUMMARY_COLUMNS = ["site_id", "state", "county_name", "zone", "open_year", "energised_year", "first_source", "sources",
+                        "firm_year", "capacity_mw", "max_facility_mw", "max_it_mw", "bridge_capacity_mw", "connection"]
+
+
 def sites_summary(site_years: pd.DataFrame, sm: SitingModel) -> pd.DataFrame:
     """One row per site that opens: open year, first year with MW online and its route, the firm year,
     the capacity and MW reached, the bridge capacity and the grid connection chosen."""
@@ -424,6 +428,8 @@ def sites_summary(site_years: pd.DataFrame, sm: SitingModel) -> pd.DataFrame:
     rows = []
     pts = data.sites.geometry.representative_point().to_crs(OUTPUT_CRS) if hasattr(data.sites, "geometry") else None
     cols = {"firm": "firm_mw", "bridge": "bridge_mw", "flexible": "flexible_mw"}
+    if site_years.empty:  # nothing opened: an empty table with the columns readers expect
+        return pd.DataFrame(columns=SITE_SUMMARY_COLUMNS)
     for s, g in site_years.groupby("site_id", sort=False):
         if g["open"].max() < 1:
             continue

@@ -332,6 +332,9 @@ def add_finance(sm: SitingModel) -> None:
     in_period: dict[int, list[int]] = defaultdict(list)
     for c, y in horizon.period_of.items():
         in_period[y].append(c)
+    # Debt funds capex: a year draws no more than it invests (borrowing below the equity discount rate only to
+    # hand the cash back would be an NPV made of nothing).
+    m.debt_funds_capex = pyo.Constraint(m.YEARS, rule=lambda m, y: m.debt_musd[y] <= m.capex_musd[y])
     m.cash_start_row = pyo.Constraint(
         m.YEARS,
         rule=lambda m, y: m.cash_start_musd[y]
