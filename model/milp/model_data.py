@@ -181,7 +181,7 @@ def zonal_data(inputs: SitingData, sites: pd.DataFrame, sets: IndexSets, year: i
     )
 
 
-def _time_data(inputs: SitingData, sites: pd.DataFrame, horizon: Horizon, zonal: ZonalData | None) -> TimeData:
+def _time_data(inputs: SitingData, sites: pd.DataFrame, horizon: Horizon, zonal: ZonalData | None, adders: pd.Series) -> TimeData:
     sc = inputs.scenario
     cfg = sc.pathway
     assert cfg is not None
@@ -209,6 +209,7 @@ def _time_data(inputs: SitingData, sites: pd.DataFrame, horizon: Horizon, zonal:
     zones = supply.zones if supply is not None else None
     return time_data(
         cfg, inputs.costs, sites, gpus, horizon.years, horizon.horizon_end,
+        land_usd_per_facility_mw(sites, inputs.costs) + adders,
         BridgeCosts.from_energy_costs(inputs.energy_costs),
         supply.generation if supply is not None else None,
         zonal.gen_construction_years if zonal is not None else {},
@@ -258,6 +259,14 @@ def hourly_years(data: ModelData) -> list[int]:
         return []
     chosen = data.inputs.scenario.energy.years
     return list(chosen) if chosen is not None else [data.horizon.last]
+
+
+def land_usd_per_facility_mw(sites: pd.DataFrame, costs: CostAssumptions) -> pd.Series:
+    """The campus' land per facility MW at each candidate: the one definition of a site's per-MW cost besides
+    the building (``costs.shell_usd_per_mw`` per MW of IT, x the site's capex factor) and its per-MW adders
+    (``ModelData.capex_adder_musd_per_mw``, after policies). The snapshot's capex, the multi-year build cost
+    (model.milp.time_data) and the single-campus ranking (model.results.rank) all take it from here."""
+    return sites["land_value_usd_per_acre"].astype(float) * costs.acres_per_mw
 
 
 def as_dict(series: pd.Series) -> dict:
@@ -402,7 +411,7 @@ def model_data(inputs: SitingData) -> ModelData:
     facility_mw_per_block = np.outer(pue.to_numpy(), gpus["it_kw_per_block"].to_numpy() / KW_PER_MW)
     blocks_max = np.floor(costs.max_campus_mw / facility_mw_per_block + 1e-9).astype(int)
     blocks_max_map = dict(zip(sets.SITES_GPUS, blocks_max.ravel().tolist()))  # SITES_GPUS is site-major
-    land_cost = sites["land_value_usd_per_acre"] * costs.acres_per_mw / USD_PER_MUSD
+    land_cost = land_usd_per_facility_mw(sites, costs) / USD_PER_MUSD
     data = ModelData(
         inputs=inputs,
         sites=sites,
@@ -448,12 +457,16 @@ def model_data(inputs: SitingData) -> ModelData:
         horizon=(horizon := horizon_of(inputs)),
         year=horizon.first,
         integer_blocks=horizon.snapshot or bool(inputs.scenario.pathway and inputs.scenario.pathway.integer_blocks),
-        time=None if horizon.snapshot else _time_data(inputs, sites, horizon, zonal),
+        time=None,
     )
     for policy in inputs.scenario.policies:
         adjust = getattr(module_for(policy), "adjust", None)
         if adjust is not None:
             data = adjust(data, policy)
+    if not data.horizon.snapshot:
+        # Over years the build cost per MW carries the same per-MW adders, after the policies' adjustments.
+        adders = pd.Series(data.capex_adder_musd_per_mw, dtype=float).reindex(sites.index).fillna(0.0) * USD_PER_MUSD
+        data = replace(data, time=_time_data(inputs, sites, data.horizon, data.supply, adders))
     return data
 
 

@@ -178,6 +178,7 @@ def time_data(
     gpus: pd.DataFrame,
     years: list[int],
     horizon_end: float,
+    land_usd_per_mw: pd.Series,
     bridge: BridgeCosts,
     generation: pd.DataFrame | None,
     construction_years: dict[str, float],
@@ -211,8 +212,9 @@ def time_data(
 
     pue = sites["pue"].astype(float)
     land_mw = sites["land_available_acres"].astype(float) / costs.acres_per_mw
-    adder = sites["capex_adjust_usd_per_mw"].astype(float) if "capex_adjust_usd_per_mw" in sites else pd.Series(0.0, index=sites.index)
-    build_usd = costs.shell_usd_per_mw / pue + sites["land_value_usd_per_acre"].astype(float) * costs.acres_per_mw + adder
+    # Per facility MW of capacity: the building (priced per MW of IT) and the land with its adders
+    # (model.milp.model_data.land_usd_per_facility_mw, after policies).
+    build_usd = costs.shell_usd_per_mw / pue + land_usd_per_mw.reindex(sites.index).astype(float)
 
     gen_lag: dict[str, int] = {}
     gen_fom: dict[str, float] = {}

@@ -90,7 +90,7 @@ from model.core.geo import OUTPUT_CRS
 from model.core.units import HOURS_PER_YEAR, KG_PER_T, KW_PER_MW, TFLOPS_PER_PFLOPS, USD_PER_MUSD, annuity_factor
 from model.inputs.load import SitingData
 from model.milp.index_sets import policy_context
-from model.milp.model_data import ModelData, model_data
+from model.milp.model_data import ModelData, land_usd_per_facility_mw, model_data
 from model.policies import module_for
 from model.policies.region import region_mask
 
@@ -415,7 +415,7 @@ def rank_candidates(
     pflops_per_block = gpus["gpus_per_block"].to_numpy(dtype=float) * gpus[inputs.precision_col].to_numpy(dtype=float) / TFLOPS_PER_PFLOPS
     gpus_per_block = gpus["gpus_per_block"].to_numpy(dtype=int)
     gpu_factor, other_factor, adder_usd_per_mw = (s.to_numpy(dtype=float) for s in _site_factors(inputs, data))
-    land_usd_per_mw = sites["land_value_usd_per_acre"].to_numpy(dtype=float) * acres_per_mw + adder_usd_per_mw
+    land_usd_per_mw = land_usd_per_facility_mw(sites, costs).to_numpy(dtype=float) + adder_usd_per_mw
     mwh_per_mw_year = costs.load_factor * HOURS_PER_YEAR
     annuity_years = annuity_factor(costs.discount_rate, costs.horizon_years)
     energy_usd_per_mwh = sites["price_usd_per_mwh"].to_numpy(dtype=float) + _carbon_price_usd_per_tco2(inputs) * (
