@@ -55,6 +55,12 @@ from typing import Any
 import highspy
 import numpy as np
 
+# Run as a script, this folder (not the repository) is first on sys.path, so `model` would resolve to
+# whatever copy is installed; measure the repository this script sits in.
+_REPO = str(Path(__file__).resolve().parent.parent)
+if _REPO not in sys.path:
+    sys.path.insert(0, _REPO)
+
 from model.config import Scenario, scenario_from_dict
 from model.inputs.load import SitingData, load_inputs
 from model.milp.build import build_model
@@ -523,8 +529,10 @@ def render(results: list[dict[str, Any]], scenarios: list[dict[str, Any]], repea
         lines.append("- National end-to-end and peak RSS: not measured in this run (no national size).")
     if scenarios:
         worst = max(scenarios, key=lambda r: r["share_build_translate"])
+        shipped = len(shipped_scenarios())
+        measured = "every shipped national scenario" if len(scenarios) >= shipped else f"{len(scenarios)} of the {shipped} shipped national scenarios"
         lines.append(
-            f"- Build + translate ≤ {GOAL_SHARE:.0%} of end-to-end on every shipped national scenario: worst "
+            f"- Build + translate ≤ {GOAL_SHARE:.0%} of end-to-end on {measured}: worst "
             f"{worst['share_build_translate']:.1%} ({worst['scenario']}) — "
             f"{_goal(all(r['share_build_translate'] <= GOAL_SHARE for r in scenarios))}."
         )

@@ -16,7 +16,7 @@ import numpy as np
 import pyomo.environ as pyo
 import pytest
 
-from model.config import scenario_from_dict
+from model.config import load_scenario, scenario_from_dict
 from model.inputs.load import load_inputs
 from model.milp.build import build_model, update_params
 from model.solve.highs import StandardForm, pyomo_standard_form, to_standard_form
@@ -75,6 +75,54 @@ def test_benchmark_smallest_writes_table(tmp_path: Path) -> None:
     stock = _cells(text, "| size | a+b s | APPSI s | ratio | contrib s | ratio |", "DE")
     assert float(stock[1]) == pytest.approx(ab, abs=0.0015)
     assert all(x.endswith("×") and float(x.rstrip("×")) > 0 for x in (stock[3], stock[5]))
+
+
+def _time_horizon() -> Any:
+    """benchmarks/time_horizon.py as a module (it imports benchmarks/run.py as ``run``, its neighbour)."""
+    import importlib
+
+    folder = str(REPO / "benchmarks")
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    return importlib.import_module("time_horizon")
+
+
+def test_time_horizon_scenarios() -> None:
+    """The multi-year benchmark cuts the shipped scenario to the first N model years and the given states
+    (nothing else changed), and its snapshot is the one-period model of the same scenario."""
+    th = _time_horizon()
+    aip = REPO / "runs" / "aip-2030.toml"
+    full = load_scenario(aip)
+    two = th.horizon_scenario(aip, ["VA", "MD"], 2, 1)
+    assert two.pathway is not None and full.pathway is not None and two.pathway.years == [2026, 2027]
+    assert sorted(two.candidates.states) == ["MD", "VA"] and two.solver.threads == 1
+    assert two.budget == full.budget and two.gpus == full.gpus
+    assert two.pathway.model_dump(exclude={"years"}) == full.pathway.model_dump(exclude={"years"})
+    with pytest.raises(SystemExit):
+        th.horizon_scenario(aip, ["VA"], 6, 1)  # aip-2030 has five model years
+    snap = th.snapshot_scenario(aip, ["VA", "MD"], 1)
+    assert snap.pathway is None and snap.objective.sense == "max_compute" and snap.budget == full.budget
+    # Rubin_NVL144 is in the GPU roadmap only (no one-period catalog entry): the snapshot keeps the rest.
+    assert snap.gpus.types == [g for g in full.gpus.types if g != "Rubin_NVL144"]
+
+
+def test_time_horizon_two_years_writes_table(tmp_path: Path) -> None:
+    out = tmp_path / "time_horizon.md"
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "time_horizon.py"), "--states", "DE", "--years", "2", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=REPO,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    text = out.read_text()
+    row = _cells(text, "| states | years | candidates |", "DE")
+    assert row[1] == "2026–2027 (2)" and row[2] == "3"  # Delaware's three counties over two model years
+    assert int(row[3].replace(",", "")) > 0 and row[14].startswith("optimal")
+    assert row[16].endswith("USD")  # max_npv: the objective is the equity NPV in USD
+    routes = _cells(text, "## Build and translation", "DE")
+    assert routes[-1] == "yes" and float(routes[-2]) > 0  # same LP by both routes; the ratio is printed
 
 
 # --- the translation's arrays against Pyomo's standard-form compiler --------------------------------
