@@ -34,11 +34,19 @@ def _close(a: float, b: float, abs_tol: float) -> bool:
     return abs(a - b) <= max(abs_tol, _REL * max(abs(a), abs(b)))
 
 
+def _tax(rates: pd.DataFrame | None, index: pd.Index) -> pd.Series:
+    """1 + each site's tax rate in the first model year (the table's first column); 1 where untaxed."""
+    if rates is None or rates.empty:
+        return pd.Series(1.0, index=index)
+    return 1.0 + rates[min(rates.columns)].reindex(index).fillna(0.0).astype(float)
+
+
 def _factors(inputs: SitingData, facts: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """GPU price factor, other-capex factor and per-MW capex adder per site, from the policies
-    that change costs (each policy module's ``capex_factors``)."""
-    gpu = pd.Series(1.0, index=facts.index)
-    other = pd.Series(1.0, index=facts.index)
+    """GPU price factor, other-capex factor and per-MW capex adder per site: sales and use tax of the first
+    model year (on IT equipment; on construction) times the policies that change costs (each policy
+    module's ``capex_factors``)."""
+    gpu = _tax(inputs.tax_equipment, facts.index)
+    other = _tax(inputs.tax_construction, facts.index)
     adder_usd_per_mw = (
         facts["capex_adjust_usd_per_mw"].astype(float) if "capex_adjust_usd_per_mw" in facts else pd.Series(0.0, index=facts.index)
     )
@@ -267,6 +275,37 @@ def _check_zonal(
     return problems, conn_usd, cost_pv, d_usd, d_co2
 
 
+def _check_energy_at_scale(
+    inputs: SitingData, facts: pd.DataFrame, sites: pd.DataFrame, facility_mw: pd.Series, hours: float
+) -> tuple[list[str], pd.Series, pd.Series]:
+    """Energy at scale in the snapshot: every MWh at the price beyond the utility's tariff, and the tariff
+    tranche (``tariff_mw`` of the sites table) only where the county price is the cheaper, within the
+    campus' MW and, summed over one utility's campuses, within that utility's tariff MW.
+
+    Returns problems, the per-MWh price of each site and each site's annual tariff saving (USD, <= 0)."""
+    scale = inputs.energy_scale
+    assert scale is not None
+    problems: list[str] = []
+    county = facts["price_usd_per_mwh"].astype(float)
+    year = inputs.scenario.pathway.years[0] if inputs.scenario.pathway is not None else 2026
+    beyond = _snapshot_column(scale.beyond_tariff_usd_per_mwh, year).reindex(sites.index).fillna(county)
+    info = scale.sites.reindex(sites.index)
+    cap = info["tariff_mw"].fillna(0.0).astype(float)
+    tariff_mw = sites["tariff_mw"].astype(float) if "tariff_mw" in sites else pd.Series(0.0, index=sites.index)
+    offered = (county < beyond - 1e-9) & (cap > 0)
+    for s in sites.index[(tariff_mw > _ABS_MW) & ~offered]:
+        problems.append(f"{s}: tariff MW where the county price is not below the price beyond the tariff")
+    for s in sites.index[tariff_mw > facility_mw + _ABS_MW]:
+        problems.append(f"{s}: tariff MW {tariff_mw[s]:.1f} above the campus' {facility_mw[s]:.1f} MW")
+    uid = info["utility_id"].fillna(0).astype(int)
+    group = pd.Series(np.where(uid > 0, "u" + uid.astype(str), "s" + sites.index.astype(str)), index=sites.index)
+    used = tariff_mw.groupby(group).sum()
+    limit = cap.groupby(group).max()
+    for g in used.index[used > limit + _ABS_MW]:
+        problems.append(f"utility {g[1:]}: campuses take {used[g]:.1f} tariff MW, above its {limit[g]:.1f} MW")
+    return problems, beyond, tariff_mw * hours * (county - beyond)
+
+
 def _snapshot_column(table: pd.DataFrame, year: int) -> pd.Series:
     col = min(table.columns, key=lambda c: (abs(int(c) - year), int(c)))
     return table[col].astype(float)
@@ -366,7 +405,12 @@ def check_solution(
         evap["wue_l_per_kwh_it"] - dry_cool["wue_l_per_kwh_it"]
     ) * hours * dry
     annuity = annuity_factor(costs.discount_rate, costs.horizon_years)
-    opex_pv = energy_mwh * (facts["price_usd_per_mwh"] + carbon_price * facts["co2_kg_per_mwh"] / 1000.0) * annuity
+    price = facts["price_usd_per_mwh"].astype(float)
+    tariff_usd = pd.Series(0.0, index=sites.index)
+    if inputs.energy_scale is not None and inputs.energy is None:
+        scale_problems, price, tariff_usd = _check_energy_at_scale(inputs, facts, sites, facility_mw, hours)
+        problems += scale_problems
+    opex_pv = (energy_mwh * (price + carbon_price * facts["co2_kg_per_mwh"] / 1000.0) + tariff_usd) * annuity
     total_co2 = float(co2_t.sum())
     asset_usd = pd.Series(0.0, index=sites.index)
     gen, flows = _supply_frames(summary, generation, imports)
@@ -391,6 +435,9 @@ def check_solution(
         )
         problems += zonal_problems
         total_co2 += d_co2
+        if inputs.energy_scale is not None and len(flows):  # firm imports pay wheeling on the MWh they carry
+            wheel = inputs.energy_scale.wheeling_usd_per_mwh_between(flows["from_zone"].reset_index(drop=True), flows["to_zone"].reset_index(drop=True))
+            d_energy_usd += float((flows["mw"].to_numpy(dtype=float) * hours * wheel.to_numpy()).sum())
         # New energy's cost change is a zone total: spread it over the sites only to sum it.
         opex_pv = opex_pv + d_energy_usd * annuity / max(len(sites), 1)
 

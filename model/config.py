@@ -200,6 +200,12 @@ class SupplyConfig(StrictModel):
     # line), each with its own time to first power (data/county_routes.csv); "queue" — the same large
     # connection, firm only after the county's ISO generator-queue median (the basis before issue 24).
     firm_power: Literal["routes", "queue"] = "routes"
+    # Energy at scale (docs/supply_data.md section 8): a county's retail price applies only up to what its
+    # serving utility sells a new large load at its tariff (data/county_utility_scale.csv, shared by the
+    # utility's campuses) and only where it is the cheaper; the rest costs the zone's marginal energy plus
+    # large-load delivery (data/zone_marginal_price.csv). Firm imports pay wheeling between transmission
+    # providers. False: every MWh at the county price, imports free (the basis before issue 24).
+    energy_at_scale: bool = True
     # New generation types the investor may build per zone (data/new_generation_costs.csv).
     new_generation: list[Literal["gas_cc", "gas_ct", "solar", "onshore_wind", "battery_4h"]] = [
         "gas_cc", "gas_ct", "solar", "onshore_wind", "battery_4h",

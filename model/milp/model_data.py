@@ -69,6 +69,12 @@ class ModelData:
     horizon: Horizon | None = None  # the model years (set by model_data; None only in hand-made test data)
     year: int = 0  # the model year these coefficients are for
     integer_blocks: bool = True  # whole GPU blocks (multi-year: pathway.integer_blocks)
+    # Energy at scale ([supply] energy_at_scale): price_usd_per_mwh above is then the price beyond the tariff
+    # (zone marginal energy + delivery); sites whose county (tariff) price is below it get it on up to their
+    # utility's tariff MW, shared by the utility's campuses (group -> cap).
+    tariff_usd_per_mwh: dict[str, float] = field(default_factory=dict)
+    tariff_group_of: dict[str, str] = field(default_factory=dict)
+    tariff_cap_mw: dict[str, float] = field(default_factory=dict)
     time: TimeData | None = None  # multi-year: vintages, phases, routes, residual values (milp/time_data.py)
 
 
@@ -94,6 +100,7 @@ class ZonalData:
     # (site, option) -> existing_station | large_connection (by routes: at most one of each); empty: one choice
     connection_group: dict[tuple[str, str], str] = field(default_factory=dict)
     gas_usd_per_mmbtu: dict[str, float] = field(default_factory=dict)  # zone -> delivered gas price that year
+    wheeling_usd_per_mwh: dict[tuple[str, str], float] = field(default_factory=dict)  # interface -> per MWh imported
 
 
 MARGINAL_TYPE = "gas_cc"  # whose variable cost prices the energy a zone's new generation displaces
@@ -107,6 +114,42 @@ def zone_gas_usd_per_mmbtu(supply: Any, zones: list[str], year: int) -> dict[str
         return dict.fromkeys(zones, float(supply.gas_fuel_usd_per_mmbtu))
     col = min(table.columns, key=lambda c: (abs(int(c) - year), int(c)))
     return {z: float(table.at[z, col]) if z in table.index else float(supply.gas_fuel_usd_per_mmbtu) for z in zones}
+
+
+def _wheeling(inputs: SitingData, interfaces: list[tuple[str, str]]) -> dict[tuple[str, str], float]:
+    """Wheeling per MWh of each interface's firm imports (energy at scale), else nothing."""
+    scale = inputs.energy_scale
+    if scale is None or not interfaces:
+        return {}
+    a = pd.Series([i for i, _ in interfaces])
+    b = pd.Series([j for _, j in interfaces])
+    return dict(zip(interfaces, scale.wheeling_usd_per_mwh_between(a, b).tolist()))
+
+
+def energy_prices(inputs: SitingData, sites: pd.DataFrame, year: int) -> dict[str, Any]:
+    """Each site's energy price in ``year`` and, with energy at scale, its tariff tranche: the price beyond the
+    tariff (zone marginal energy + delivery) for every MWh, the county (tariff) price on up to the utility's
+    tariff MW where it is the cheaper (docs/supply_data.md section 8)."""
+    county = sites["price_usd_per_mwh"].astype(float)
+    scale = inputs.energy_scale
+    if scale is None:
+        return {"price_usd_per_mwh": as_dict(county)}
+    ids = sites.index
+    col = min(scale.beyond_tariff_usd_per_mwh.columns, key=lambda c: (abs(int(c) - year), int(c)))
+    beyond = scale.beyond_tariff_usd_per_mwh[col].reindex(ids).astype(float)
+    beyond = beyond.fillna(county)  # a candidate outside the table keeps its county price
+    facts = scale.sites.reindex(ids)
+    cheaper = (county < beyond - 1e-9) & (facts["tariff_mw"].fillna(0.0) > 0)
+    uid = facts["utility_id"].fillna(0).astype(int)
+    # Campuses of one utility share its tariff MW; a site with no reported utility has its own.
+    group = pd.Series(np.where(uid > 0, "u" + uid.astype(str), "s" + ids.astype(str)), index=ids)
+    chosen = ids[cheaper.to_numpy()]
+    return {
+        "price_usd_per_mwh": as_dict(beyond),
+        "tariff_usd_per_mwh": as_dict(county.loc[chosen]),
+        "tariff_group_of": as_dict(group.loc[chosen]),
+        "tariff_cap_mw": facts.loc[chosen].assign(group=group.loc[chosen]).groupby("group")["tariff_mw"].max().astype(float).to_dict(),
+    }
 
 
 def zonal_data(inputs: SitingData, sites: pd.DataFrame, sets: IndexSets, year: int | None = None) -> ZonalData:
@@ -166,6 +209,7 @@ def zonal_data(inputs: SitingData, sites: pd.DataFrame, sets: IndexSets, year: i
         connection_cost_musd=dict(zip(keys, (conn["cost_usd"].astype(float) / USD_PER_MUSD).tolist())),
         connection_group=dict(zip(keys, conn["group"].astype(str).tolist())) if "group" in conn else {},
         gas_usd_per_mmbtu=gas,
+        wheeling_usd_per_mwh=_wheeling(inputs, sets.INTERFACES),
         gen_credit=gen["capacity_credit"].astype(float).to_dict(),
         gen_capex_musd_per_mw=capex,
         gen_cost_pv_musd_per_mw={(z, t): capex[z, t] + fom_pv[t] for z, t in capex},
@@ -244,7 +288,7 @@ def data_for_year(data: ModelData, year: int) -> ModelData:
                      _tax_factor(inputs.tax_construction, sites, year))
     supply = zonal_data(inputs, data.sites, data.sets, year) if data.supply is not None else None
     return replace(data, year=year, block_price_musd=price, blocks_max=blocks_max, gpu_price_factor=gpu, facility_capex_factor=other,
-                   supply=supply,
+                   supply=supply, **energy_prices(inputs, data.sites, year),
                    energy=data.energy if data.energy is not None and year in hourly_years(data) else None)
 
 
@@ -434,7 +478,7 @@ def model_data(inputs: SitingData) -> ModelData:
         ),
         land_mw_max=as_dict(sites["land_available_acres"] / costs.acres_per_mw),
         land_cost_musd_per_mw=as_dict(land_cost),
-        price_usd_per_mwh=as_dict(sites["price_usd_per_mwh"].astype(float)),
+        **energy_prices(inputs, sites, horizon_of(inputs).first),
         co2_t_per_mwh=as_dict(sites["co2_kg_per_mwh"] / 1000.0),
         tier_mw={} if inputs.supply is not None else inputs.tiers["added_mw"].astype(float).to_dict(),
         tier_cost_musd={} if inputs.supply is not None else (inputs.tiers["cost_usd"] / USD_PER_MUSD).to_dict(),

@@ -98,7 +98,8 @@ def rank_over_time(inputs: SitingData, solution_sites: Any = None, duals: Any = 
     firm_year = y0 + np.ceil(ttp - EPS)
     bridge_year = y0 + math.ceil(cfg.bridge_lead_years - EPS) if cfg.bridge and cfg.bridge_permit_mw > 0 else math.inf
     flex_year = y0 + math.ceil(cfg.flexible_lead_years - EPS) if cfg.flexible and cfg.flexible_share > 0 else math.inf
-    price = sites["price_usd_per_mwh"].reindex(ids).astype(float).to_numpy()
+    # The ranking's per-MWh price (energy at scale: beyond the tariff, blended with the tariff tranche).
+    price = base["energy_price_usd_per_mwh"].astype(float).to_numpy()
     co2 = sites["co2_kg_per_mwh"].reindex(ids).astype(float).to_numpy() / KG_PER_T
     grid_usd_per_mwh = price + carbon * co2
     bridge_usd_per_mwh = (bridge.usd_per_mwh + carbon * bridge.co2_t_per_mwh) if bridge is not None else 0.0

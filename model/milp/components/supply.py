@@ -58,6 +58,12 @@ def add_supply_capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
     for v, k in zip(members(m.import_mw), sets.INTERFACES):
         v.setub(z.interface_max_mw[k])
     gen = members(m.new_gen_mw)
+    # Wheeling on firm imports (energy at scale): the MWh a firm MW carries at the campuses' load factor.
+    hours = data.costs.load_factor * HOURS_PER_YEAR
+    wheel = z.wheeling_usd_per_mwh
+    m.import_cost_musd_per_year = pyo.Expression(
+        expr=linear_sum([hours * wheel.get(k, 0.0) / USD_PER_MUSD for k in sets.INTERFACES], members(m.import_mw))
+    )
     m.new_gen_capex_musd = pyo.Expression(expr=linear_sum([z.gen_capex_musd_per_mw[k] for k in sets.ZONES_GEN], gen))
     m.new_gen_cost_pv_musd = pyo.Expression(expr=linear_sum([z.gen_cost_pv_musd_per_mw[k] for k in sets.ZONES_GEN], gen))
 
