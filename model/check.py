@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.core.units import HOURS_PER_YEAR, annuity_factor, capital_recovery_factor
+from model.core.units import HOURS_PER_YEAR, annuity_factor
 from model.inputs.load import SitingData
 from model.milp.components.dispatch import (
     NEW_BATTERY_HOURS,
@@ -34,11 +34,19 @@ def _close(a: float, b: float, abs_tol: float) -> bool:
     return abs(a - b) <= max(abs_tol, _REL * max(abs(a), abs(b)))
 
 
+def _tax(rates: pd.DataFrame | None, index: pd.Index) -> pd.Series:
+    """1 + each site's tax rate in the first model year (the table's first column); 1 where untaxed."""
+    if rates is None or rates.empty:
+        return pd.Series(1.0, index=index)
+    return 1.0 + rates[min(rates.columns)].reindex(index).fillna(0.0).astype(float)
+
+
 def _factors(inputs: SitingData, facts: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """GPU price factor, other-capex factor and per-MW capex adder per site, from the policies
-    that change costs (each policy module's ``capex_factors``)."""
-    gpu = pd.Series(1.0, index=facts.index)
-    other = pd.Series(1.0, index=facts.index)
+    """GPU price factor, other-capex factor and per-MW capex adder per site: sales and use tax of the first
+    model year (on IT equipment; on construction) times the policies that change costs (each policy
+    module's ``capex_factors``)."""
+    gpu = _tax(inputs.tax_equipment, facts.index)
+    other = _tax(inputs.tax_construction, facts.index)
     adder_usd_per_mw = (
         facts["capex_adjust_usd_per_mw"].astype(float) if "capex_adjust_usd_per_mw" in facts else pd.Series(0.0, index=facts.index)
     )
@@ -157,7 +165,8 @@ def _check_energy_mode(
         hr = gas_rows["type"].map(g["heat_rate_mmbtu_per_mwh"])
         mwh = gas_rows["energy_mwh_per_year"]
         co2 += float((mwh * hr * inputs.supply.gas_co2_kg_per_mmbtu / 1000.0).sum())
-        cost += float((mwh * (hr * inputs.supply.gas_fuel_usd_per_mmbtu + gas_rows["type"].map(g["vom_usd_per_mwh"]))).sum())
+        fuel = gas_rows["zone"].map(_zone_gas(inputs.supply)).fillna(inputs.supply.gas_fuel_usd_per_mmbtu)
+        cost += float((mwh * (hr * fuel + gas_rows["type"].map(g["vom_usd_per_mwh"]))).sum())
     # Sites dearer (or dirtier) than their zone's cheapest candidate pay the difference on their load.
 
     candidates = active_sites(inputs)
@@ -231,11 +240,16 @@ def _check_zonal(
     tol = _ABS_MW * (1 + len(flows) + len(gen))
     for zone in short.index[short > tol]:
         problems.append(f"zone {zone}: campus MW not covered by {supply.spare_share:g} x spare + imports + new generation (short {short[zone]:.1f} MW)")
+    # One finance basis: overnight capex in full (the zone's capital-cost multiplier) plus fixed O&M over the horizon.
     rate = costs.discount_rate
-    life = gen["type"].map(gen_types["life_years"]).astype(float)
-    crf = life.map(lambda years: capital_recovery_factor(rate, years))
-    per_kw_yr = gen["type"].map(gen_types["capex_usd_per_kw"]) * crf + gen["type"].map(gen_types["fom_usd_per_kw_yr"])
-    cost_pv = float((per_kw_yr * 1000.0 * gen["new_mw"]).sum()) * annuity_factor(rate, costs.horizon_years)
+    mult = supply.capex_multiplier
+    multiplier = np.array([
+        float(mult.at[z, t]) if not mult.empty and z in mult.index and t in mult.columns else 1.0
+        for z, t in gen[["zone", "type"]].itertuples(index=False)
+    ])
+    per_kw = gen["type"].map(gen_types["capex_usd_per_kw"]).to_numpy(dtype=float) * multiplier
+    fom = gen["type"].map(gen_types["fom_usd_per_kw_yr"]).to_numpy(dtype=float) * annuity_factor(rate, costs.horizon_years)
+    cost_pv = float(((per_kw + fom) * 1000.0 * gen["new_mw"].to_numpy(dtype=float)).sum())
     if firm_need_mw is not None:
         return problems, conn_usd, cost_pv, 0.0, 0.0
     # New energy: within the plant's annual maximum and the zone's campus energy.
@@ -250,17 +264,74 @@ def _check_zonal(
     zone_mwh = energy_mwh.groupby(zone_of).sum()
     for zone in used.index[used > zone_mwh.reindex(used.index, fill_value=0.0) + 1.0]:
         problems.append(f"zone {zone}: new generation energy above its campuses' energy")
-    # Costs: fuel + VOM + carbon less the grid energy displaced.
-    candidates = active_sites(inputs)
-    ref_price = candidates.groupby("zone")["price_usd_per_mwh"].min()
-    ref_co2 = candidates.groupby("zone")["co2_kg_per_mwh"].min() / 1000.0
+    # Costs: fuel at the zone's gas price + VOM + carbon, less the marginal energy and CO2 displaced.
+    ref_price, ref_co2 = _marginal_energy(supply)
     hr = gen["type"].map(gen_types["heat_rate_mmbtu_per_mwh"])
     co2_rate = hr * supply.gas_co2_kg_per_mmbtu / 1000.0
-    usd_rate = hr * supply.gas_fuel_usd_per_mmbtu + gen["type"].map(gen_types["vom_usd_per_mwh"])
+    usd_rate = hr * gen["zone"].map(_zone_gas(supply)).fillna(supply.gas_fuel_usd_per_mmbtu) + gen["type"].map(gen_types["vom_usd_per_mwh"])
     mwh = gen["energy_mwh_per_year"]
     d_co2 = float((mwh * (co2_rate - gen["zone"].map(ref_co2).fillna(0.0))).sum())
     d_usd = float((mwh * (usd_rate - gen["zone"].map(ref_price).fillna(0.0))).sum()) + carbon_price * d_co2
     return problems, conn_usd, cost_pv, d_usd, d_co2
+
+
+def _check_energy_at_scale(
+    inputs: SitingData, facts: pd.DataFrame, sites: pd.DataFrame, facility_mw: pd.Series, hours: float
+) -> tuple[list[str], pd.Series, pd.Series]:
+    """Energy at scale in the snapshot: every MWh at the price beyond the utility's tariff, and the tariff
+    tranche (``tariff_mw`` of the sites table) only where the county price is the cheaper, within the
+    campus' MW and, summed over one utility's campuses, within that utility's tariff MW.
+
+    Returns problems, the per-MWh price of each site and each site's annual tariff saving (USD, <= 0)."""
+    scale = inputs.energy_scale
+    assert scale is not None
+    problems: list[str] = []
+    county = facts["price_usd_per_mwh"].astype(float)
+    year = inputs.scenario.pathway.years[0] if inputs.scenario.pathway is not None else 2026
+    beyond = _snapshot_column(scale.beyond_tariff_usd_per_mwh, year).reindex(sites.index).fillna(county)
+    info = scale.sites.reindex(sites.index)
+    cap = info["tariff_mw"].fillna(0.0).astype(float)
+    tariff_mw = sites["tariff_mw"].astype(float) if "tariff_mw" in sites else pd.Series(0.0, index=sites.index)
+    offered = (county < beyond - 1e-9) & (cap > 0)
+    for s in sites.index[(tariff_mw > _ABS_MW) & ~offered]:
+        problems.append(f"{s}: tariff MW where the county price is not below the price beyond the tariff")
+    for s in sites.index[tariff_mw > facility_mw + _ABS_MW]:
+        problems.append(f"{s}: tariff MW {tariff_mw[s]:.1f} above the campus' {facility_mw[s]:.1f} MW")
+    uid = info["utility_id"].fillna(0).astype(int)
+    group = pd.Series(np.where(uid > 0, "u" + uid.astype(str), "s" + sites.index.astype(str)), index=sites.index)
+    used = tariff_mw.groupby(group).sum()
+    limit = cap.groupby(group).max()
+    for g in used.index[used > limit + _ABS_MW]:
+        problems.append(f"utility {g[1:]}: campuses take {used[g]:.1f} tariff MW, above its {limit[g]:.1f} MW")
+    return problems, beyond, tariff_mw * hours * (county - beyond)
+
+
+def _snapshot_column(table: pd.DataFrame, year: int) -> pd.Series:
+    col = min(table.columns, key=lambda c: (abs(int(c) - year), int(c)))
+    return table[col].astype(float)
+
+
+def _zone_gas(supply: Any) -> pd.Series:
+    """Each zone's gas price in the supply's base year (the national price where no table is held)."""
+    table = supply.gas_usd_per_mmbtu_by_year
+    if table is None or table.empty:
+        return pd.Series(dtype=float)
+    return _snapshot_column(table, supply.base_year or 2026)
+
+
+def _marginal_energy(supply: Any) -> tuple[pd.Series, pd.Series]:
+    """Per zone, the energy price ($/MWh) and CO2 (t/MWh) new energy displaces: the supply's marginal table,
+    else a new gas CC's variable cost and CO2 where the scenario offers gas CC, else nothing."""
+    table = supply.marginal_usd_per_mwh_by_year
+    if table is not None and not table.empty:
+        return _snapshot_column(table, supply.base_year or 2026), supply.marginal_co2_kg_per_mwh.astype(float) / 1000.0
+    g = supply.generation
+    if "gas_cc" not in g.index:
+        return pd.Series(dtype=float), pd.Series(dtype=float)
+    zones = supply.zones.index
+    gas = _zone_gas(supply).reindex(zones).fillna(supply.gas_fuel_usd_per_mmbtu)
+    heat = float(g.at["gas_cc", "heat_rate_mmbtu_per_mwh"])
+    return gas * heat + float(g.at["gas_cc", "vom_usd_per_mwh"]), pd.Series(heat * supply.gas_co2_kg_per_mmbtu / 1000.0, index=zones)
 
 
 def check_solution(
@@ -334,7 +405,12 @@ def check_solution(
         evap["wue_l_per_kwh_it"] - dry_cool["wue_l_per_kwh_it"]
     ) * hours * dry
     annuity = annuity_factor(costs.discount_rate, costs.horizon_years)
-    opex_pv = energy_mwh * (facts["price_usd_per_mwh"] + carbon_price * facts["co2_kg_per_mwh"] / 1000.0) * annuity
+    price = facts["price_usd_per_mwh"].astype(float)
+    tariff_usd = pd.Series(0.0, index=sites.index)
+    if inputs.energy_scale is not None and inputs.energy is None:
+        scale_problems, price, tariff_usd = _check_energy_at_scale(inputs, facts, sites, facility_mw, hours)
+        problems += scale_problems
+    opex_pv = (energy_mwh * (price + carbon_price * facts["co2_kg_per_mwh"] / 1000.0) + tariff_usd) * annuity
     total_co2 = float(co2_t.sum())
     asset_usd = pd.Series(0.0, index=sites.index)
     gen, flows = _supply_frames(summary, generation, imports)
@@ -359,6 +435,9 @@ def check_solution(
         )
         problems += zonal_problems
         total_co2 += d_co2
+        if inputs.energy_scale is not None and len(flows):  # firm imports pay wheeling on the MWh they carry
+            wheel = inputs.energy_scale.wheeling_usd_per_mwh_between(flows["from_zone"].reset_index(drop=True), flows["to_zone"].reset_index(drop=True))
+            d_energy_usd += float((flows["mw"].to_numpy(dtype=float) * hours * wheel.to_numpy()).sum())
         # New energy's cost change is a zone total: spread it over the sites only to sum it.
         opex_pv = opex_pv + d_energy_usd * annuity / max(len(sites), 1)
 

@@ -742,5 +742,23 @@ def data() -> None:
                           highlight=False, soft_wrap=True)
 
 
+@app.command()
+def serve(
+    folder: Annotated[Path, typer.Argument(help="Folder of scenario files and run folders to serve.")] = Path("runs"),
+    host: Annotated[str, typer.Option("--host", help="Address to listen on (loopback unless --allow-remote).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8765,
+    allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Allow a non-loopback --host (there is no login).", metavar="")] = False,
+) -> None:
+    """A local web app: scenario form, run queue with live progress, library of runs, compare (docs/app.md)."""
+    with _contract():
+        from model.app import prepare_server
+
+        server, warning = prepare_server(folder, host, port, allow_remote)
+    if warning:
+        err_console.print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
+    console.print(f"serving {escape(str(folder))} at http://{escape(host)}:{port}/ (Ctrl-C stops)", highlight=False, soft_wrap=True)
+    server.run()
+
+
 if __name__ == "__main__":
     sys.exit(app())

@@ -195,6 +195,17 @@ class SupplyConfig(StrictModel):
     # Share of each NARIS interface limit firm imports for new load may use (the rest carries existing
     # flows and reserve sharing). Estimate (range 0.1-0.5), see docs/supply_model.md.
     import_share: float = Field(default=0.25, ge=0, le=1)
+    # How a county campus connects (docs/routes.md): "routes" — an existing substation's spare (small, fast),
+    # a new substation on the nearest 230/345/500 kV line (large; a tap within 8 km is faster than a new
+    # line), each with its own time to first power (data/county_routes.csv); "queue" — the same large
+    # connection, firm only after the county's ISO generator-queue median (the basis before issue 24).
+    firm_power: Literal["routes", "queue"] = "routes"
+    # Energy at scale (docs/supply_data.md section 8): a county's retail price applies only up to what its
+    # serving utility sells a new large load at its tariff (data/county_utility_scale.csv, shared by the
+    # utility's campuses) and only where it is the cheaper; the rest costs the zone's marginal energy plus
+    # large-load delivery (data/zone_marginal_price.csv). Firm imports pay wheeling between transmission
+    # providers. False: every MWh at the county price, imports free (the basis before issue 24).
+    energy_at_scale: bool = True
     # New generation types the investor may build per zone (data/new_generation_costs.csv).
     new_generation: list[Literal["gas_cc", "gas_ct", "solar", "onshore_wind", "battery_4h"]] = [
         "gas_cc", "gas_ct", "solar", "onshore_wind", "battery_4h",

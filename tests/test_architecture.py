@@ -26,6 +26,7 @@ LAYERS = [
     ("model.check", 9),
     ("model.cflp", 9),
     ("model.cli", 10),
+    ("model.app", 10),  # the web app (siting serve), beside the CLI
     ("model", 0),  # the package's own __init__: lazy names only
 ]
 

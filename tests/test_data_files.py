@@ -22,6 +22,9 @@ from model.core.errors import InputDataError
 from model.core.tables import read_table
 from model.inputs import datasets as ds
 from model.inputs import realdata as rd
+from model.inputs import routes_data
+from model.inputs import supply as supply_mod
+from model.inputs import tax as tax_mod
 from model.inputs.load import load_inputs
 from model.inputs.timeseries import ENERGY_COST_SCHEMA, ENERGY_PROFILE_SCHEMA
 from tests.conftest import REPO, SHARED_DATA
@@ -43,8 +46,15 @@ TABLES: dict[str, dict[str, str]] = {
     "zone_supply.csv": dict(ds.ZONE_SUPPLY_SCHEMA),
     "zone_transfer_mw.csv": dict(ds.ZONE_TRANSFER_SCHEMA),
     "new_generation_costs.csv": dict(ds.NEW_GENERATION_SCHEMA),
-    "connection_classes.csv": dict(ds.CONNECTION_CLASS_SCHEMA),
-    "county_substation.csv": {"county_fips": "str"} | {f"km_class_{k}": "float" for k in range(ds.N_VOLTAGE_CLASSES)},
+    # County candidates connect by their routes to power (data/county_routes.csv); the substation classes
+    # (connection_classes.csv, county_substation.csv) serve point candidates only.
+    "county_routes.csv": dict(routes_data.COUNTY_ROUTES_SCHEMA),
+    "power_routes.csv": dict(routes_data.POWER_ROUTES_SCHEMA),
+    "zone_supply_by_year.csv": dict(supply_mod.ZONE_YEAR_SCHEMA),
+    "zone_gas_price.csv": dict(supply_mod.GAS_PRICE_SCHEMA),
+    "state_tax.csv": dict(tax_mod.STATE_TAX_SCHEMA),
+    "state_tax_counties.csv": dict(tax_mod.COUNTY_TAX_SCHEMA),
+    "tax_assumptions.csv": dict(tax_mod.ASSUMPTION_SCHEMA),
     "county_time_to_power.csv": dict(ds.COUNTY_TIME_TO_POWER_SCHEMA),
     "time_to_power.csv": dict(ds.TIME_TO_POWER_SCHEMA),
     "energy_costs.csv": dict(ENERGY_COST_SCHEMA),
@@ -122,7 +132,7 @@ def test_the_tables_listed_are_the_ones_the_default_model_reads(tmp_path: Path, 
         ("zone_supply.csv", lambda raw: raw.replace(b"spare_firm_mw", b"spare_mw", 1), "missing column 'spare_firm_mw'"),
         ("county_grid.csv", lambda raw: raw.replace(b"\n01003,", b"\n01001,", 1), "duplicate fips '01001'"),
         ("cooling.csv", lambda raw: raw.replace(b"cooling,", b"cooling,cooling,", 1), "names column 'cooling' twice"),
-        ("connection_classes.csv", lambda raw: raw + b",".join([b"7"] * (_lines(raw)[0].count(b",") + 4)) + b"\n", "cannot read as CSV"),
+        ("power_routes.csv", lambda raw: raw + b",".join([b"7"] * (_lines(raw)[0].count(b",") + 4)) + b"\n", "cannot read as CSV"),
     ],
 )
 def test_damaged_table_is_named(tmp_path: Path, data_copy: Path, name: str, mutate, needle: str) -> None:

@@ -129,24 +129,22 @@ def test_statistics_include_figures_the_summary_gains(tmp_path: Path, tiny_run: 
     assert years.xs("it_mw_online", level="figure")["value"].to_dict() == {2026: 100.0, 2027: 250.0}
 
 
-def test_pathway_folder_statistics_by_year_match_its_summary(tmp_path: Path) -> None:
-    from model.workflows.pathway import run_pathway
-    from tests.test_pathway import FREE_FUEL, ROADMAP, BridgeCosts, free_sites, pathway_scenario
+def test_multi_year_folder_statistics_by_year_match_its_summary(tmp_path: Path) -> None:
+    from model.workflows.engine import run_scenario
+    from tests.test_pathway import free_sites, pathway_inputs, pathway_scenario
 
     sc = pathway_scenario({"objective": "max_npv", "terminal_value": "book", "discount_rate": 0.08},
                           budget={"equity_usd": 200e6, "debt_usd": 0.0})
-    inputs = tiny_inputs(sc, free_sites([0.0], [10.0]), max_campus_mw=10.0)
-    run_pathway(sc, tmp_path / "pw", inputs=inputs, roadmap=ROADMAP, bridge=BridgeCosts(capex_usd_per_kw=1000.0, **FREE_FUEL),
-                screen=False)
+    run_scenario(sc, tmp_path / "pw", inputs=pathway_inputs(sc, free_sites([0.0], [10.0]), max_campus_mw=10.0))
     run = load_run(tmp_path / "pw")
-    assert run.kind == "pathway" and run.timeline is not None
+    assert run.summary["kind"] == "multi_year" and run.timeline is not None
     stats = run.statistics()
-    assert stats.loc["investor.npv_usd", "value"] == pytest.approx(run.summary["investor"]["npv_usd"])
-    # No sites.gpkg in a pathway folder: the summary's own counts, never the sums of an empty table.
-    assert not run.has_sites_table and stats.loc["sites_built", "value"] == run.summary["sites_built"] == 1
+    assert stats.loc["npv_usd", "value"] == pytest.approx(run.summary["npv_usd"])
+    # A multi-year folder has the same sites.gpkg as any run: the sites at the horizon end.
+    assert run.has_sites_table and stats.loc["sites_built", "value"] == run.summary["sites_built"] == 1
     assert stats.loc["capex_usd", "value"] == pytest.approx(run.summary["capex_usd"]) and run.summary["capex_usd"] > 0
-    with pytest.raises(SitingError, match="has no sites.gpkg"):
-        run.statistics(groupby="state")
+    by_state = run.statistics(groupby="state")
+    assert by_state.xs("facility_mw", level="figure")["value"].sum() == pytest.approx(run.summary["facility_mw"])
     years = run.statistics(groupby="year")
     online = years.xs("it_mw_online", level="figure")["value"]
     for year, mw in run.summary["it_mw_online_by_year"].items():

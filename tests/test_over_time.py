@@ -157,3 +157,19 @@ def test_hourly_dispatch_in_chosen_years_the_rest_annual() -> None:
     with pytest.raises(ScenarioError, match="energy.years: 2030 is not one of the pathway years"):
         scenario_from_dict({"name": "x", "budget": {"equity_usd": 1e9}, "energy": {"enabled": True, "years": [2030]},
                             "pathway": {"years": [2026, 2027]}})
+
+
+def test_impossible_phases_and_debt_without_investment_are_refused() -> None:
+    # A 3,000 MW phase cannot fit a 100 MW campus: refused before any solve, naming the field.
+    from model.workflows.engine import solve_scenario
+
+    sc = pathway_scenario({"phase_mw": 3000.0}, budget={"equity_usd": 40e6})
+    with pytest.raises(ScenarioError, match="pathway.phase_mw: 3,000 MW is more than a campus may hold"):
+        solve_scenario(sc, pathway_inputs(sc, free_sites([0.0], [10.0]), roadmap=NO_RENT))
+    # Debt at 5 % discounted at 8 % would be an NPV of nothing if it could be drawn and handed back: with no
+    # revenue and nothing worth building, the best plan builds nothing and its NPV is 0, not positive.
+    sc = pathway_scenario({"objective": "max_npv", "discount_rate": 0.08, "interest_rate": 0.05},
+                          budget={"equity_usd": 1e6, "debt_usd": 1e9})
+    out = solve_tiny_pathway(sc, free_sites([0.0], [10.0]), roadmap=NO_RENT)
+    assert out.summary["objective"] == pytest.approx(0.0, abs=1e-3)
+    assert out.summary["investor"]["debt_drawn_usd"] == pytest.approx(0.0, abs=1e-3)

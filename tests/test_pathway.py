@@ -235,10 +235,10 @@ def tiny_zonal_supply() -> SupplyData:
     )
 
 
-@pytest.mark.parametrize("target_year, feasible", [(2028, True), (2027, False)])
+@pytest.mark.parametrize("target_year, feasible", [(2029, True), (2028, False)])
 def test_new_zone_generation_comes_online_after_its_construction_years(target_year: int, feasible: bool) -> None:
-    # Zone Z1 has no spare firm MW: 10 MW of IT needs 20 MW of gas CT (credit 0.5), which takes 2 years to
-    # build (data/time_to_power.csv's construction level: ceil(1.5) = 2). Built in 2026, online 2028:
+    # Zone Z1 has no spare firm MW: 10 MW of IT needs 20 MW of gas CT (credit 0.5), which takes 3 years to
+    # build (data/time_to_power.csv's construction level, ReEDS: 3). Built in 2026, online 2029:
     # least cost $5M site + 10 blocks $100M + $2M connection + 20 MW x $1M = $127M (no discounting).
     from model.inputs.datasets import load_construction_years
     from model.inputs.load import inputs_from_frames
@@ -247,16 +247,16 @@ def test_new_zone_generation_comes_online_after_its_construction_years(target_ye
 
     sc = tiny_scenario(supply={"model": "zonal"}, gpus={"types": ["A"]}, budget=None,
                        objective={"sense": "min_cost", "target_it_mw": 10.0},
-                       pathway=QUIET | {"years": [2026, 2027, 2028], "objective": "min_cost",
+                       pathway=QUIET | {"years": [2026, 2027, 2028, 2029], "objective": "min_cost",
                                         "target_it_mw_by_year": {str(target_year): 10.0}})
     sites = tiny_sites(price_usd_per_mwh=[0.0] * 3, co2_kg_per_mwh=[0.0] * 3, queue_years=[0.0] * 3).iloc[:1].assign(zone=["Z1"])
-    assert load_construction_years()["gas_ct"] == 1.5
+    assert load_construction_years()["gas_ct"] == 3.0
     supply = tiny_zonal_supply()
     supply = replace(supply, generation=supply.generation.assign(construction_years=load_construction_years()["gas_ct"]))
     inputs = inputs_from_frames(sites, TINY_GPUS, TINY_TIERS, TINY_COSTS, sc, supply=supply)
     inputs = replace(inputs, roadmap=ROADMAP, gpus=ROADMAP.loc[["A"]], energy_costs=bridge_costs(1.0))
     data = model_data(inputs)
-    assert data.time is not None and data.time.gen_lag == {"gas_ct": 2}
+    assert data.time is not None and data.time.gen_lag == {"gas_ct": 3}
     run = solve_scenario(sc, inputs)
     if not feasible:
         assert run.summary["status"] in ("infeasible", "infeasible_or_unbounded")
@@ -265,7 +265,7 @@ def test_new_zone_generation_comes_online_after_its_construction_years(target_ye
     assert run.summary["objective"] == pytest.approx(127e6)
     tl = run.timeline.timeline.set_index("year")
     assert tl.loc[2026, "capex_generation_usd"] == pytest.approx(20e6)
-    assert tl.loc[2028, "it_mw_online"] == pytest.approx(10.0)
+    assert tl.loc[2029, "it_mw_online"] == pytest.approx(10.0)
 
 
 def test_rounding_of_continuous_blocks_is_measured() -> None:

@@ -3,6 +3,8 @@ the NARIS share, new generation, connection cost by distance and class, time to 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 
@@ -285,11 +287,14 @@ def _pair(supply: SupplyData, max_years: float) -> tuple[Scenario, SitingData]:
 
 
 def test_annual_co2_total_counts_new_gas_net_of_the_grid_it_displaces() -> None:
-    # Grid $50/MWh and 0.4 t/MWh: the CT ($30/MWh) serves all 87,600 MWh (within 0.9 x 8,760 x 20 MW).
+    # Grid $50/MWh and 0.4 t/MWh, and Z1's marginal energy at the same $50/MWh and 0.4 t/MWh (what new energy
+    # displaces): the CT ($30/MWh) serves all 87,600 MWh (within 0.9 x 8,760 x 20 MW).
     # Sites table: grid CO2 0.4 x 87,600 = 35,040 t; new gas 0.5306 - 0.4 = +0.1306 t/MWh -> +11,440.56 t;
     # summary total = 46,480.56 t, the CT's own emissions (the campus burns only gas).
     sites = tiny_sites(price_usd_per_mwh=[50.0] * 3, co2_kg_per_mwh=[400.0] * 3).iloc[:1].assign(zone=["Z1"])
-    out = solve_checked(_inputs(sites, tiny_supply(), None))
+    supply = replace(tiny_supply(), marginal_usd_per_mwh_by_year=pd.DataFrame({2026: [50.0, 50.0]}, index=["Z1", "Z2"]),
+                     marginal_co2_kg_per_mwh=pd.Series([400.0, 400.0], index=["Z1", "Z2"]))
+    out = solve_checked(_inputs(sites, supply, None))
     s = out.summary
     assert float(out.sites["co2_t_per_year"].sum()) == pytest.approx(35_040.0)
     assert s["new_generation_co2_t_per_year"] == pytest.approx(11_441.0, abs=1.0)

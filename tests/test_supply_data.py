@@ -1,5 +1,5 @@
-"""Zonal supply tables (data/county_zone.csv, zone_transfer_mw.csv, zone_supply*.csv, capacity_credit.csv,
-time_to_power.csv, county_time_to_power.csv) and their build scripts (data/build/build_zones.py,
+"""Zonal supply tables (data/county_zone.csv, zone_transfer_mw.csv, zone_supply*.csv, zone_committed_load.csv,
+capacity_credit.csv, time_to_power.csv, county_time_to_power.csv) and their build scripts (data/build/build_zones.py,
 data/build/build_time_to_power.py). Method: docs/supply_data.md.
 
 Tests that read ../shared/data skip when it is absent; the function tests on synthetic frames always run.
@@ -58,11 +58,15 @@ def test_tables_have_sources_and_zones_in_the_134() -> None:
     assert cc.loc[est, "source"].str.startswith("estimate").all()
 
 
-def test_spare_firm_is_max_of_zero_and_accredited_minus_peak_with_margin_row_by_row() -> None:
+def test_spare_firm_is_max_of_zero_and_accredited_minus_peak_with_margin_and_committed_row_by_row() -> None:
     zs = _csv("zone_supply.csv")
-    expect = np.maximum(0.0, zs["accredited_mw"] - zs["peak_mw"] * (1.0 + zs["reserve_margin"]))
+    expect = np.maximum(0.0, zs["accredited_mw"] - zs["peak_mw"] * (1.0 + zs["reserve_margin"]) - zs["committed_dc_mw"])
     assert (zs["spare_firm_mw"] >= 0).all()
     np.testing.assert_allclose(zs["spare_firm_mw"], expect, atol=0.01)
+    # the same identity in every model year
+    by = _csv("zone_supply_by_year.csv")
+    expect = np.maximum(0.0, by["accredited_mw"] - by["peak_mw"] * (1.0 + by["reserve_margin"]) - by["committed_dc_mw"])
+    np.testing.assert_allclose(by["spare_firm_mw"], expect, atol=0.01)
     # accredited = sum over fuels of nameplate x credit
     zf = _csv("zone_supply_by_fuel.csv")
     np.testing.assert_allclose(zf["accredited_mw"], zf["nameplate_mw"] * zf["capacity_credit"], atol=0.01)
@@ -74,6 +78,9 @@ def test_spare_firm_is_max_of_zero_and_accredited_minus_peak_with_margin_row_by_
 def test_spare_firm_function() -> None:
     got = bz.spare_firm(pd.Series([100.0, 100.0]), pd.Series([50.0, 100.0]), 0.15)
     assert list(got) == [pytest.approx(42.5), 0.0]
+    # committed load takes firm MW one for one: 100 - 50 x 1.15 - 20 = 22.5; never below zero
+    got = bz.spare_firm(pd.Series([100.0, 100.0]), pd.Series([50.0, 50.0]), 0.15, pd.Series([20.0, 60.0]))
+    assert list(got) == [pytest.approx(22.5), 0.0]
 
 
 def test_transfer_direction_handling_on_synthetic_frames() -> None:
@@ -157,7 +164,8 @@ def test_build_scripts_reproduce_committed_csvs(shared_data: Path, tmp_path: Pat
     bt.main(["--data-dir", str(shared_data), "--out", str(tmp_path)])
     for name in (
         "county_zone.csv", "zone_transfer_mw.csv", "capacity_credit.csv", "zone_supply_by_fuel.csv",
-        "zone_supply.csv", "time_to_power.csv", "county_time_to_power.csv",
+        "zone_supply.csv", "zone_supply_by_year.csv", "zone_committed_load.csv", "time_to_power.csv",
+        "county_time_to_power.csv",
     ):  # fmt: skip
         got = pd.read_csv(tmp_path / name, dtype={"county_fips": str})
         want = _csv(name)

@@ -97,7 +97,7 @@ def test_budget_keeps_the_debt_ratio_and_state_caps_are_added() -> None:
     (point,) = sweep_points(levered, [("budget_usd", [8e9])])
     assert point.budget.equity_usd == pytest.approx(2e9) and point.budget.debt_usd == pytest.approx(6e9)  # type: ignore[union-attr]
     (capped,) = sweep_points(small_scenario(), [("state_cap_mw.MD", [500.0])])
-    assert [p.model_dump() for p in capped.policies] == [{"type": "state_mw_cap", "caps_mw": {"MD": 500.0}}]
+    assert [p.model_dump(exclude_defaults=True) for p in capped.policies] == [{"type": "state_mw_cap", "caps_mw": {"MD": 500.0}}]
     existing = small_scenario(policies=[{"type": "state_mw_cap", "caps_mw": {"VA": 100.0}}])
     (both,) = sweep_points(existing, [("state_cap_mw.MD", [500.0])])
     assert both.policies[0].caps_mw == {"MD": 500.0, "VA": 100.0}  # type: ignore[union-attr]

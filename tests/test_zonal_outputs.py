@@ -52,7 +52,7 @@ S3_ALONE_10_MW = {
 
 
 def three_zone_supply(
-    generation: pd.DataFrame = GAS_CT, energy_share: float = 0.9, z2_to_z3_mw: float = 0.0
+    generation: pd.DataFrame = GAS_CT, energy_share: float = 0.9, z2_to_z3_mw: float = 0.0, marginal_usd_per_mwh: float = 0.0
 ) -> SupplyData:
     zones = pd.DataFrame({"spare_firm_mw": [100.0, 10.0, 0.0], "state": ["XA", "XB", "XC"]}, index=pd.Index(["Z1", "Z2", "Z3"], name="zone"))
     connections = pd.DataFrame(
@@ -60,7 +60,10 @@ def three_zone_supply(
          "class_kv": [69.0, 138.0, 138.0, 138.0], "km": [2.0, 30.0, 0.0, 0.0], "mw": [8.0, 50.0, 100.0, 100.0],
          "cost_usd": [2e6, 60e6, 2e6, 2e6]}
     )
+    # Each zone's marginal energy (what its new energy displaces) at ``marginal_usd_per_mwh`` and no CO2.
     return SupplyData(
+        marginal_usd_per_mwh_by_year=pd.DataFrame({2026: [marginal_usd_per_mwh] * 3}, index=zones.index),
+        marginal_co2_kg_per_mwh=pd.Series(0.0, index=zones.index),
         zones=zones,
         transfers=pd.DataFrame({"from_zone": ["Z2"], "to_zone": ["Z3"], "mw": [z2_to_z3_mw]}),
         generation=generation,
@@ -156,13 +159,13 @@ def test_imports_into_the_zone_count_as_free_firm_mw() -> None:
 
 
 def test_new_generation_that_pays_for_itself_covers_the_campus_energy() -> None:
-    # Grid power at $100/MWh; gas CT at $100/kW ($0.1M per MW over the 1-year horizon), running all year
+    # Grid power and the zones' marginal energy at $100/MWh; gas CT at $100/kW ($0.1M per MW over the 1-year horizon), running all year
     # (8,760 MWh per MW), fuel 10 MMBtu x $3 = $30/MWh. S3 (no spare), 10 MW, min_cost (energy PV counts):
     # 10 MW of gas covers the campus' 87,600 MWh for $1M and saves 87,600 x $70 = $6.132M; it firms 5 MW,
     # the other 5 firm MW cost $0.1M / 0.5 = $0.2M each: 10 MW more gas, $1M. Total: $5M site + $100M GPUs
     # + $2M connection + $2M gas + $8.76M grid bill - $6.132M = $111.628M, the MILP's optimum.
     cheap_gas = GAS_CT.assign(capex_usd_per_kw=100.0, max_energy_share=1.0)
-    inputs = three_zone_inputs(three_zone_supply(cheap_gas, energy_share=1.0), price_usd_per_mwh=100.0, **S3_ALONE_10_MW)
+    inputs = three_zone_inputs(three_zone_supply(cheap_gas, energy_share=1.0, marginal_usd_per_mwh=100.0), price_usd_per_mwh=100.0, **S3_ALONE_10_MW)
     s3 = rank_candidates(inputs).loc["S3"]
     assert s3["new_generation_type"] == "gas_ct"
     assert (s3["new_generation_mw"], s3["new_generation_firm_mw"]) == pytest.approx((20.0, 10.0))
@@ -175,7 +178,7 @@ def test_new_generation_that_pays_for_itself_covers_the_campus_energy() -> None:
     assert out.summary["new_generation_mw_by_type"] == {"gas_ct": pytest.approx(20.0)}
     # Dear gas ($1,000/kW): its energy alone does not pay for it, so only the 10 firm MW are bought (20 MW,
     # $20M), but that plant still runs on the campus' energy and saves the same $6.132M: $129.628M.
-    inputs = three_zone_inputs(three_zone_supply(GAS_CT, energy_share=1.0), price_usd_per_mwh=100.0, **S3_ALONE_10_MW)
+    inputs = three_zone_inputs(three_zone_supply(GAS_CT, energy_share=1.0, marginal_usd_per_mwh=100.0), price_usd_per_mwh=100.0, **S3_ALONE_10_MW)
     s3 = rank_candidates(inputs).loc["S3"]
     assert (s3["new_generation_mw"], s3["new_generation_cost_usd"]) == pytest.approx((20.0, 20e6))
     assert s3["new_generation_energy_pv_usd"] == pytest.approx(-6.132e6)
@@ -183,7 +186,7 @@ def test_new_generation_that_pays_for_itself_covers_the_campus_energy() -> None:
     assert solve_checked(inputs).summary["objective"] == pytest.approx(129.628e6, rel=1e-9)
     # Running 40 % of the year (3,504 MWh per MW) the 20 MW cover 70,080 of the campus' 87,600 MWh, saving
     # $4.9056M: $107M + $20M + $8.76M - $4.9056M = $130.8544M, in the ranking and the MILP alike.
-    inputs = three_zone_inputs(three_zone_supply(GAS_CT, energy_share=0.4), price_usd_per_mwh=100.0, **S3_ALONE_10_MW)
+    inputs = three_zone_inputs(three_zone_supply(GAS_CT, energy_share=0.4, marginal_usd_per_mwh=100.0), price_usd_per_mwh=100.0, **S3_ALONE_10_MW)
     s3 = rank_candidates(inputs).loc["S3"]
     assert s3["new_generation_energy_pv_usd"] == pytest.approx(-4.9056e6)
     assert s3["cost_usd"] == pytest.approx(130.8544e6)

@@ -9,9 +9,15 @@ writes (deterministically):
                                 (online year 2025, 2023 $), life, capacity credit, energy availability
 * ``connection_classes.csv``    per CERF voltage class: spur $/km (2015 $ and inflated to 2023 $),
                                 substation/transformer cost and the MW a connection can deliver (estimates)
+* ``county_ehv_line.csv``       per county: straight-line km (EPSG:5070) from the county's representative
+                                point to the nearest HIFLD transmission line of at least 230 / 345 / 500 /
+                                765 kV (simplified >= 230 kV layer, issue 24 item 6)
 * ``county_substation.csv``     per county, columns km_class_0..6: straight-line km from the county's
                                 representative point (Census 2016, EPSG:5070) to the nearest HIFLD
-                                substation whose CERF class (range of its lowest voltage) is >= k
+                                substation whose CERF class (range of its lowest voltage) is >= k; for the
+                                extra-high-voltage classes 4-6 (>= 170 / 300 / 400 kV) the nearer of that
+                                substation and the nearest line of at least the class's lowest voltage
+                                (a substation's class is its MINIMUM voltage, so it understates EHV access)
 
 Formulation and caveats: docs/supply_model.md.
 """
@@ -23,8 +29,10 @@ import os
 import sys
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from scipy.spatial import cKDTree
 
 REPO = Path(__file__).resolve().parents[2]
@@ -150,21 +158,75 @@ def connection_classes(shared: Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+LINES_FILE = "grid/hifld_transmission_230kv_plus_simplified.geojson"
+EHV_KV = (230, 345, 500, 765)  # county_ehv_line.csv: nearest line of at least each voltage
+LINE_CLASSES = (4, 5, 6)  # CERF classes whose distance may come from a line (>= 170, 300, 400 kV)
+
+
+def load_lines(shared: Path, crs: object) -> gpd.GeoDataFrame:
+    """The >= 230 kV lines (``v`` in kV) in ``crs``. Coordinates are rounded to ~1 km in the file and 1,371
+    features collapse to a point; a degenerate line still has a position, so every feature is kept."""
+    lines = gpd.read_file(shared / LINES_FILE)
+    if lines.crs is None:
+        lines = lines.set_crs("EPSG:4326")  # GeoJSON without a crs member is WGS84 (RFC 7946)
+    if "v" not in lines or lines["v"].isna().any():
+        raise ValueError(f"{LINES_FILE}: column 'v' (kV) missing or empty")
+    return lines[["v", "geometry"]].to_crs(crs)
+
+
+def nearest_line_km(points: np.ndarray, lines: gpd.GeoDataFrame, min_kv: float) -> np.ndarray:
+    """Planar km from each (x, y) point to the nearest line with ``v >= min_kv`` (shapely STRtree)."""
+    geoms = lines.geometry.to_numpy()[lines["v"].to_numpy() >= min_kv]
+    pts = shapely.points(points)
+    tree = shapely.STRtree(geoms)
+    idx = tree.query_nearest(pts, all_matches=False, return_distance=False)
+    # query_nearest returns (point index, line index) pairs; one per point with all_matches=False
+    dist = np.full(len(pts), np.nan)
+    dist[idx[0]] = shapely.distance(pts[idx[0]], geoms[idx[1]])
+    return dist / 1000.0
+
+
+def county_ehv_lines(shared: Path) -> pd.DataFrame:
+    """Per county: km to the nearest line of at least 230, 345, 500 and 765 kV."""
+    counties = load_counties()
+    rep = counties.geometry.representative_point()
+    pts = np.column_stack([rep.x.to_numpy(), rep.y.to_numpy()])
+    lines = load_lines(shared, counties.crs)
+    out = pd.DataFrame({"county_fips": counties.index.to_numpy()})
+    for kv in EHV_KV:
+        out[f"km_{kv}kv_plus"] = np.round(nearest_line_km(pts, lines, kv), 2)
+    out["source"] = "HIFLD lines >= 230 kV (grid/hifld_transmission_230kv_plus_simplified.geojson), km in EPSG:5070"
+    return out.sort_values("county_fips").reset_index(drop=True)
+
+
 def county_substations(shared: Path) -> pd.DataFrame:
-    """Nearest station of class >= c for every county and class, from the county's representative point."""
+    """Nearest station of class >= c for every county and class, from the county's representative point;
+    for classes 4-6 the nearer of that station and the nearest line of at least the class's lowest kV."""
     counties = load_counties()
     subs = rd.load_substations(shared).to_crs(counties.crs)
     rep = counties.geometry.representative_point()
     pts = np.column_stack([rep.x.to_numpy(), rep.y.to_numpy()])
     sxy = np.column_stack([subs.geometry.x.to_numpy(), subs.geometry.y.to_numpy()])
     cls = subs["voltage_class"].to_numpy()
+    kv_min = rd.load_substation_classes(shared).set_index("voltage_class")["voltage_class_kv_min"]
+    lines = load_lines(shared, counties.crs)
     out = pd.DataFrame({"county_fips": counties.index.to_numpy()})
+    extra: dict[str, np.ndarray] = {}
     for k in sorted(set(int(c) for c in cls)):
         mask = cls >= k
         dist_m, _ = cKDTree(sxy[mask]).query(pts)
-        out[f"km_class_{k}"] = np.round(dist_m / 1000.0, 2)
+        sub_km = np.round(dist_m / 1000.0, 2)
+        if k in LINE_CLASSES:
+            line_km = np.round(nearest_line_km(pts, lines, float(kv_min[k])), 2)
+            extra[f"substation_km_{k}"] = sub_km
+            extra[f"line_km_{k}"] = line_km
+            out[f"km_class_{k}"] = np.minimum(sub_km, line_km)
+        else:
+            out[f"km_class_{k}"] = sub_km
+    for name, values in extra.items():  # kept after the km_class_* columns: the loader reads only those
+        out[name] = values
     # One short source per row (the full statement is in data/SOURCES.md): keeps the table small.
-    out["source"] = "HIFLD via CERF (hifld_substations_conus_albers.zip), nearest class >= k from county rep. point"
+    out["source"] = "HIFLD substations via CERF, nearest class >= k; classes 4-6 or HIFLD line >= class kV (SOURCES.md)"
     return out.sort_values("county_fips").reset_index(drop=True)
 
 
@@ -177,6 +239,7 @@ def main(argv: list[str] | None = None) -> None:
     generation_costs(args.data_dir).to_csv(args.out / "new_generation_costs.csv", index=False)
     connection_classes(args.data_dir).to_csv(args.out / "connection_classes.csv", index=False)
     county_substations(args.data_dir).to_csv(args.out / "county_substation.csv", index=False)
+    county_ehv_lines(args.data_dir).to_csv(args.out / "county_ehv_line.csv", index=False, lineterminator="\n")
 
 
 if __name__ == "__main__":

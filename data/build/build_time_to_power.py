@@ -6,7 +6,7 @@ writes (deterministically):
 
 * ``time_to_power.csv``         years from queue entry to operation: per ISO, per ReEDS zone (>= 20
                                 completed projects), a non-ISO default (LBNL Queued Up) and construction
-                                years by technology (estimates)
+                                years by technology (NREL ReEDS)
 * ``county_time_to_power.csv``  every county -> years via its zone row, else its ISO row, else the default
 
 Needs ``data/county_zone.csv`` (from build_zones.py). Methods and caveats: docs/supply_data.md.
@@ -45,22 +45,52 @@ DEFAULT_ROW = {
     ),
 }
 
-# technology, point, low, high, reasoning  (estimates: no construction-duration source is held)
+# Construction years: NREL ReEDS construction lead times (reeds/construction_times_default.csv, GPL-3.0 file,
+# numbers cited to NREL ReEDS v2024.0.0) for the ReEDS technology of each type, constant over online years
+# 2026-2035 for these five. low / high: the earlier estimate ranges below, widened to include the ReEDS value.
+CONSTRUCTION_FILE = "reeds/construction_times_default.csv"
+CONSTRUCTION_YEARS = tuple(range(2026, 2036))
+REEDS_TECH = {"gas_cc": "Gas-CC", "gas_ct": "Gas-CT", "solar": "PV", "onshore_wind": "ONSWIND", "battery_4h": "BATTERY"}
+# technology, low, high, reasoning of the earlier estimate (kept as the range around the ReEDS value)
 CONSTRUCTION_ROWS = [
-    ("gas_cc", 3.0, 2.5, 4.0,
-     "estimate: combined cycle = gas turbines + heat-recovery boilers + steam turbine built on site; multi-year "
-     "EPC schedule from notice to proceed, upper end for current turbine order backlogs"),
-    ("gas_ct", 1.5, 1.0, 2.5,
-     "estimate: simple-cycle turbines are packaged units with little on-site steam work; about half a CC's "
-     "schedule, upper end when turbines must be ordered new"),
-    ("solar", 1.0, 0.5, 1.5,
-     "estimate: modular racking and inverters, no fuel or cooling systems; months of civil work per 100 MW"),
-    ("onshore_wind", 1.0, 0.75, 2.0,
-     "estimate: foundations, crane erection and collector system, seasonal weather windows; longer for large "
-     "projects with new substations"),
-    ("battery_4h", 1.0, 0.5, 1.5,
-     "estimate: containerised modules on a pad with inverters and a substation tie; similar to solar"),
+    ("gas_cc", 2.5, 4.0,
+     "combined cycle = gas turbines + heat-recovery boilers + steam turbine built on site; multi-year EPC schedule "
+     "from notice to proceed, upper end for current turbine order backlogs"),
+    ("gas_ct", 1.0, 2.5,
+     "simple-cycle turbines are packaged units with little on-site steam work; about half a CC's schedule, upper "
+     "end when turbines must be ordered new"),
+    ("solar", 0.5, 1.5,
+     "modular racking and inverters, no fuel or cooling systems; months of civil work per 100 MW"),
+    ("onshore_wind", 0.75, 2.0,
+     "foundations, crane erection and collector system, seasonal weather windows; longer for large projects with "
+     "new substations"),
+    ("battery_4h", 0.5, 1.5,
+     "containerised modules on a pad with inverters and a substation tie; similar to solar"),
 ]  # fmt: skip
+
+
+def construction_rows(data_dir: Path) -> list[dict]:
+    """One row per new-generation type: ReEDS construction years (must be one value over 2026-2035) with the
+    earlier estimate range widened to include it."""
+    ct = pd.read_csv(data_dir / CONSTRUCTION_FILE)
+    ct = ct.loc[ct["t_online"].isin(CONSTRUCTION_YEARS)]
+    rows = []
+    for t, lo, hi, why in CONSTRUCTION_ROWS:
+        v = ct.loc[ct["i"] == REEDS_TECH[t], "construction_time"].astype(float)
+        if v.empty or v.nunique() != 1:
+            raise ValueError(f"{CONSTRUCTION_FILE}: expected one construction_time for {REEDS_TECH[t]} in 2026-2035")
+        years = float(v.iloc[0])
+        rows.append({
+            "region": t, "level": "construction", "median_years": years, "p25_years": min(lo, years),
+            "p75_years": max(hi, years), "n_projects": 0,
+            "basis": "construction years, ReEDS lead time for online years 2026-2035; p25/p75 columns hold the "
+                     "LOW/HIGH of the range (the earlier estimate's range widened to include the ReEDS value)",
+            "source": f"NREL ReEDS construction_times_default.csv (shared/data/{CONSTRUCTION_FILE}, GPL-3.0 file, "
+                      f"numbers cited to NREL ReEDS v2024.0.0): {REEDS_TECH[t]} {years:g} years (construction only, "
+                      f"whole years; no permitting or queue); range reasoning (estimate): {why}",
+        })  # fmt: skip
+    return rows
+
 
 def _state_codes() -> pd.DataFrame:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -205,12 +235,7 @@ def build(data_dir: Path, county_zone: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
                 )
     zkey = lambda s: s.str[1:].astype(int)  # noqa: E731
     zt = pd.DataFrame(zone_rows).sort_values("region", key=zkey) if zone_rows else pd.DataFrame(columns=list(rows[0]))
-    cons = [
-        {"region": t, "level": "construction", "median_years": v, "p25_years": lo, "p75_years": hi, "n_projects": 0,
-         "basis": "construction years, notice to proceed -> operation; p25/p75 columns hold the LOW/HIGH of the "
-                  "estimate range", "source": why}
-        for t, v, lo, hi, why in CONSTRUCTION_ROWS
-    ]  # fmt: skip
+    cons = construction_rows(data_dir)
     table = pd.concat(
         [pd.DataFrame(rows).sort_values("region"), zt, pd.DataFrame([DEFAULT_ROW]), pd.DataFrame(cons)],
         ignore_index=True,

@@ -8,7 +8,11 @@ writes (deterministically, the same bytes on every run):
 * ``zone_transfer_mw.csv``    directed zone-to-zone transfer limits (NARIS 2024 AC + ReEDS DC ties)
 * ``capacity_credit.csv``     capacity credit per fuel class, each with its source
 * ``zone_supply_by_fuel.csv`` nameplate and accredited MW per zone and fuel class
-* ``zone_supply.csv``         per zone: nameplate, accredited, peak demand, reserve margin, spare firm MW
+* ``zone_supply.csv``         per zone, base year 2026: nameplate, accredited, peak demand, regional reserve
+                              margin, committed data-center load, spare firm MW
+* ``zone_supply_by_year.csv`` per zone and model year 2026-2035: energy, peak, reserve margin, committed
+                              load, spare firm MW (demand: build_demand.py)
+* ``zone_committed_load.csv`` per zone: existing data centers from the IM3 atlas (ODbL 1.0; build_committed_load.py)
 
 Methods, counts and caveats: docs/supply_data.md. The shared files are only read, never copied.
 """
@@ -27,6 +31,12 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+BUILD = Path(__file__).resolve().parent
+if str(BUILD) not in sys.path:
+    sys.path.insert(0, str(BUILD))
+
+import build_committed_load as bcl  # noqa: E402
+import build_demand as bd  # noqa: E402
 
 DEFAULT_DATA_DIR = Path(os.environ.get("SITING_DATA_DIR", REPO.parent / "shared" / "data"))
 PROJECT_CRS = "EPSG:5070"
@@ -34,10 +44,14 @@ PLANT_MAX_SNAP_M = 20_000.0  # GPPD points farther than this from every CONUS co
 BAD_GPPD_ROWS = ("USA0062262",)  # latitude 425.2, capacity 0 (shared/data/README.md)
 EIA_YEAR = 2024
 EIA_PRODUCER = "Total Electric Power Industry"
-HOURS_PER_YEAR = 8760.0
 # PNNL 2018 keys that are not 2016 Census county FIPS: DC is keyed by its state code; Shannon County SD
 # was renamed Oglala Lakota (46113 -> 46102, 2015); Bedford city VA merged into Bedford County (2013).
 PNNL_FIPS_FIX = {11000: 11001, 46113: 46102, 51515: 51019}
+# State -> the only transmission region whose counties can hold the state's unmapped (retail-choice) sales:
+# Texas retail choice is open only inside ERCOT; SWEPCO, El Paso Electric, Entergy Texas and SPS (Xcel) areas
+# are not open to competitive supply (United Power Consultants, 'Texas', unitedpowerconsultants.com/texas;
+# Seenra, 'Switching energy supplier in Texas': outside ERCOT electricity remains regulated).
+REMAINDER_REGION = {"TX": "ERCOT"}
 
 SRC_ZONES = "NREL ReEDS zones, shared/data/reeds_zones/rb_and_ba_areas.shp (via PyPSA-USA @338af99)"
 SRC_MEMBERSHIP = "NREL ReEDS, shared/data/reeds_zone_membership.csv"
@@ -178,11 +192,13 @@ CAPACITY_CREDIT_ROWS: list[tuple[str, float, float, float, str, str]] = [
     ),
 ]
 
-RESERVE_MARGIN = 0.15
+PRM_FILE = "reeds/prm_annual_nercr.csv"
+PRM_COLUMN = "nerc"
 RESERVE_MARGIN_SOURCE = (
-    "estimate 0.15 (range 0.10-0.20): NERC Long-Term Reliability Assessment reference margin levels are "
-    "mostly near 15 % (e.g. MISO 15.2 % in the 2016 LTRA, as reported by Troutman Sanders, Jan 2017); "
-    "one figure for all zones, applied to accredited (not installed) capacity"
+    "NERC 2023 Long-Term Reliability Assessment reference margin level of the zone's NERC assessment area "
+    "(shared/data/reeds/z134_hierarchy.csv nercr) for the year, as compiled by NREL ReEDS (shared/data/"
+    "reeds/prm_annual_nercr.csv, column 'nerc'; GPL-3.0 file, numbers cited to NERC); applied to accredited "
+    "(not installed) capacity"
 )
 
 # EIA-930 files -> BA label
@@ -468,6 +484,13 @@ def county_sales_2018(data_dir: Path, county_zone: pd.DataFrame) -> tuple[pd.Dat
     if remainder.isna().any():
         raise ValueError(f"state without an EIA-861 total: {list(remainder.index[remainder.isna()])}")
     cpop = cz["county_fips"].astype(int).map(pop.set_index("county_FIPS")["pop_2018"]).fillna(0.0)
+    # Texas retail choice (the energy-only REPs the mapping misses) exists only inside ERCOT, so Texas'
+    # remainder goes to ERCOT-zone counties only (REMAINDER_REGION); elsewhere to every county of the state.
+    region = cz["county_fips"].map(county_zone.set_index("county_fips")["transreg"])
+    eligible = pd.Series(True, index=cz.index)
+    for st_, reg in REMAINDER_REGION.items():
+        eligible &= (cz["state"] != st_) | (region == reg)
+    cpop = cpop.where(eligible, 0.0)
     pop_share = cpop / cpop.groupby(cz["state"]).transform("sum")
     cz["mwh_2018"] = cz["mwh"] + cz["state"].map(remainder) * pop_share
     factor = (mapped_state + remainder) / mapped_state
@@ -482,14 +505,36 @@ def county_sales_2018(data_dir: Path, county_zone: pd.DataFrame) -> tuple[pd.Dat
     return cz[["county_fips", "state", "mwh_2018"]], stats
 
 
-def spare_firm(accredited: pd.Series, peak: pd.Series, margin: pd.Series | float) -> pd.Series:
-    """spare_firm_mw = max(0, accredited - peak x (1 + margin))."""
-    return np.maximum(0.0, accredited - peak * (1.0 + margin))
+def spare_firm(
+    accredited: pd.Series, peak: pd.Series, margin: pd.Series | float, committed: pd.Series | float = 0.0
+) -> pd.Series:
+    """spare_firm_mw = max(0, accredited - peak x (1 + margin) - committed). Committed data-center load
+    takes firm MW one for one, as a new campus does in the model's zone row (no reserve on top)."""
+    return np.maximum(0.0, accredited - peak * (1.0 + margin) - committed)
+
+
+def load_hierarchy(data_dir: Path) -> pd.DataFrame:
+    """ReEDS 134-zone hierarchy: zone -> nercr (the NERC assessment area keying the PRM file), cendiv, st."""
+    h = pd.read_csv(data_dir / "reeds" / "z134_hierarchy.csv")
+    h = h.loc[h["country"] == "USA"].rename(columns={"ba": "zone"})
+    return h[["zone", "nercr", "cendiv", "st"]]
+
+
+def reserve_margins(data_dir: Path, hierarchy: pd.DataFrame, years: tuple[int, ...]) -> pd.DataFrame:
+    """zone, year, nercr, reserve_margin: the NERC reference margin of the zone's assessment area."""
+    p = pd.read_csv(data_dir / PRM_FILE).rename(columns={"*nercr": "nercr", "t": "year", PRM_COLUMN: "reserve_margin"})
+    p = p.loc[p["year"].isin(years), ["nercr", "year", "reserve_margin"]]
+    grid = hierarchy[["zone", "nercr"]].merge(pd.DataFrame({"year": list(years)}), how="cross")
+    out = grid.merge(p, on=["nercr", "year"], how="left")
+    if out["reserve_margin"].isna().any():
+        bad = out.loc[out["reserve_margin"].isna()].iloc[0]
+        raise ValueError(f"{PRM_FILE}: no margin for {bad['nercr']} {bad['year']}")
+    return out
 
 
 def build_supply(
     data_dir: Path, counties: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, mem: pd.DataFrame, county_zone: pd.DataFrame
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
     cc = capacity_credit_table()
     plants, stats = load_plants(data_dir, counties, zones)
     states = set(county_zone["state"])
@@ -511,47 +556,87 @@ def build_supply(
     zf = zf.sort_values(["zone", "fuel"], key=zkey).reset_index(drop=True)
     zf = zf[["zone", "fuel", "nameplate_mw", "capacity_credit", "accredited_mw", "method", "source"]]
 
-    # demand
+    # demand by model year (build_demand.py): zone share of 2018 state sales x 2022 state load, EIA-930 where
+    # it covers whole zones, AEO2023 growth; peak = energy / 8760 / load factor
     cs, dstats = county_sales_2018(data_dir, county_zone)
     stats.update(dstats)
-    cs = cs.merge(county_zone[["county_fips", "zone"]], on="county_fips")
-    zd = cs.groupby("zone", as_index=False)["mwh_2018"].sum()
+    cs = cs.merge(county_zone[["county_fips", "zone", "zone_state"]], on="county_fips")
+    zsales = cs.groupby(["zone", "zone_state"], as_index=False)["mwh_2018"].sum()
     lf = load_factors(data_dir)
     zlf = zone_load_factor(mem, lf)
+    state_load = pd.read_csv(data_dir / "load" / "EIA_loadbystate_reeds.csv")
+    mult = pd.read_csv(data_dir / "load" / "demand_AEO_2023_reference_state_multiplier.csv")
+    dom_share = bd.dominion_share_of_dom(zsales, pd.read_csv(data_dir / "pnnl_sales_ult_cust_2018.csv"))
+    dem = bd.zone_demand(zsales, state_load, mult, zlf, lf, dom_share)
+    stats["eia930_checks"] = bd.eia930_checks(zsales, state_load, mult, lf, dom_share)
+    stats["dom_share_p99"] = dom_share
 
-    z = mem[["zone", "zone_state", "transreg", "interconnect"]].rename(columns={"zone_state": "state"})
+    # regional reserve margins and committed data-center load (ODbL table, build_committed_load.py)
+    hier = load_hierarchy(data_dir)
+    prm = reserve_margins(data_dir, hier, bd.MODEL_YEARS)
+    basis_year = dem.groupby("zone")["basis_year"].first()
+    committed, cstats = bcl.build(data_dir, counties, county_zone, basis_year.reindex(mem["zone"]))
+    stats.update({f"dc_{k}": v for k, v in cstats.items()})
+
     agg = zf.groupby("zone")[["nameplate_mw", "accredited_mw"]].sum()
-    z = z.merge(agg, left_on="zone", right_index=True, how="left").merge(zd, on="zone", how="left").merge(zlf, on="zone")
+    by = dem.merge(prm, on=["zone", "year"]).merge(mem[["zone", "zone_state"]].rename(columns={"zone_state": "state"}), on="zone")
+    by = by.merge(agg["accredited_mw"], left_on="zone", right_index=True, how="left")
+    by["accredited_mw"] = by["accredited_mw"].fillna(0.0).round(3)
+    by = by.merge(committed[["zone", "committed_mw"]].rename(columns={"committed_mw": "committed_dc_mw"}), on="zone")
+    by["energy_mwh"] = by["energy_mwh"].round(1)
+    by["peak_mw"] = by["peak_mw"].round(3)
+    by["load_factor"] = by["load_factor"].round(4)
+    by["spare_firm_mw"] = spare_firm(by["accredited_mw"], by["peak_mw"], by["reserve_margin"], by["committed_dc_mw"]).round(3)
+    by["demand_basis"] = np.where(
+        by["basis_year"] == bd.EIA930_YEAR, "EIA-930 " + by["lf_basis"].str.extract(r"EIA-930 (\S+)")[0] + " 2025",
+        "state load 2022",
+    ) + " x AEO2023 growth"
+    by["source"] = "data/SOURCES.md, 'Zone supply by year'; zone_supply.csv source columns"
+    zkey = lambda s: s.str[1:].astype(int) if s.name == "zone" else s  # noqa: E731
+    by = by.sort_values(["zone", "year"], key=zkey).reset_index(drop=True)
+    by = by[[
+        "zone", "year", "state", "nercr", "energy_mwh", "load_factor", "peak_mw", "reserve_margin", "accredited_mw",
+        "committed_dc_mw", "spare_firm_mw", "basis_year", "demand_basis", "source",
+    ]]  # fmt: skip
+
+    # zone_supply.csv: the base year, with the columns the loaders read
+    base = by.loc[by["year"] == bd.BASE_YEAR].set_index("zone")
+    z = mem[["zone", "zone_state", "transreg", "interconnect"]].rename(columns={"zone_state": "state"})
+    z = z.merge(agg, left_on="zone", right_index=True, how="left").merge(zsales[["zone", "mwh_2018"]], on="zone", how="left")
     z[["nameplate_mw", "accredited_mw", "mwh_2018"]] = z[["nameplate_mw", "accredited_mw", "mwh_2018"]].fillna(0.0)
-    z["annual_mwh_2018"] = z["mwh_2018"]
-    z["peak_mw"] = z["annual_mwh_2018"] / HOURS_PER_YEAR / z["load_factor"]
-    z["reserve_margin"] = RESERVE_MARGIN
+    z["nercr"] = z["zone"].map(base["nercr"])
+    z["base_year"] = bd.BASE_YEAR
+    z["annual_mwh_2018"] = z["mwh_2018"].round(1)
+    z["annual_mwh"] = z["zone"].map(base["energy_mwh"])
+    z["load_factor"] = z["zone"].map(base["load_factor"])
+    z["lf_basis"] = z["zone"].map(dem.groupby("zone")["lf_basis"].first())
+    z["peak_mw"] = z["zone"].map(base["peak_mw"])
+    z["reserve_margin"] = z["zone"].map(base["reserve_margin"])
+    z["committed_dc_mw"] = z["zone"].map(base["committed_dc_mw"])
     z["nameplate_mw"] = z["nameplate_mw"].round(3)
     z["accredited_mw"] = z["accredited_mw"].round(3)
-    z["peak_mw"] = z["peak_mw"].round(3)
-    z["annual_mwh_2018"] = z["annual_mwh_2018"].round(1)
-    z["load_factor"] = z["load_factor"].round(4)
-    z["spare_firm_mw"] = spare_firm(z["accredited_mw"], z["peak_mw"], z["reserve_margin"]).round(3)
+    z["spare_firm_mw"] = z["zone"].map(base["spare_firm_mw"])
     z["supply_source"] = (
         "EIA-860 2024 state nameplate by fuel spread by GPPD 2019 plant locations; accredited = sum of fuel MW x "
-        "data/capacity_credit.csv (see zone_supply_by_fuel.csv)"
+        "data/capacity_credit.csv (see zone_supply_by_fuel.csv); held constant over the model years"
     )
-    z["demand_source"] = (
-        "EIA-861 2018 retail sales (state totals, Parts A+B+D, shared/data/eia861_Sales_Ult_Cust_2018.xlsx) "
-        "split to counties by the PNNL 2018 utility-county mapping and 2018 county population (state remainder not "
-        "in the mapping spread by population); kept at 2018 "
-        "(no growth applied); peak = MWh / 8760 / load factor"
+    z["demand_source"] = z["zone"].map(dem.groupby("zone")["demand_basis"].first()) + (
+        f"; {bd.TD_LOSS_SOURCE}; peak = MWh / 8760 / load factor (see build_demand.py)"
     )
     z["reserve_margin_source"] = RESERVE_MARGIN_SOURCE
+    z["committed_source"] = (
+        "data/zone_committed_load.csv committed_mw (IM3 atlas, ODbL 1.0: contains information from OpenStreetMap "
+        "(c) OpenStreetMap contributors; see data/SOURCES.md)"
+    )
     zkey2 = lambda s: s.str[1:].astype(int)  # noqa: E731
     z = z.sort_values("zone", key=zkey2).reset_index(drop=True)
     cols = [
-        "zone", "state", "transreg", "interconnect", "nameplate_mw", "accredited_mw", "annual_mwh_2018",
-        "load_factor", "lf_basis", "peak_mw", "reserve_margin", "spare_firm_mw",
-        "supply_source", "demand_source", "reserve_margin_source",
+        "zone", "state", "transreg", "interconnect", "nercr", "base_year", "nameplate_mw", "accredited_mw",
+        "annual_mwh_2018", "annual_mwh", "load_factor", "lf_basis", "peak_mw", "reserve_margin", "committed_dc_mw",
+        "spare_firm_mw", "supply_source", "demand_source", "reserve_margin_source", "committed_source",
     ]  # fmt: skip
     stats["load_factors"] = lf
-    return z[cols], zf, cc, stats
+    return z[cols], zf, cc, by, committed, stats
 
 
 # ---------------------------------------------------------------------------------------------
@@ -564,7 +649,7 @@ def build_all(data_dir: Path) -> tuple[dict[str, pd.DataFrame], dict]:
     zones, mem = load_zones(data_dir)
     cz = build_county_zone(counties, zones, mem)
     tr = build_transfer(data_dir, set(mem["zone"]))
-    zs, zf, cc, stats = build_supply(data_dir, counties, zones, mem, cz)
+    zs, zf, cc, by, committed, stats = build_supply(data_dir, counties, zones, mem, cz)
     stats["counties_nearest_zone"] = int((cz["method"] == "nearest").sum())
     tables = {
         "county_zone.csv": cz,
@@ -572,6 +657,8 @@ def build_all(data_dir: Path) -> tuple[dict[str, pd.DataFrame], dict]:
         "capacity_credit.csv": cc,
         "zone_supply_by_fuel.csv": zf,
         "zone_supply.csv": zs,
+        "zone_supply_by_year.csv": by,
+        "zone_committed_load.csv": committed,
     }
     return tables, stats
 
@@ -586,15 +673,23 @@ def main(argv: list[str] | None = None) -> None:
         df.to_csv(args.out / name, index=False, lineterminator="\n")
         print(f"wrote {args.out / name} ({len(df):,} rows)")
     lf = stats.pop("load_factors")
+    checks = stats.pop("eia930_checks")
     for k, v in stats.items():
         print(f"{k}: {v:,.3f}" if isinstance(v, float) else f"{k}: {v:,}")
     print(lf.round(4).to_string(index=False))
     zs = tables["zone_supply.csv"]
     print(f"zones: {len(zs)}; nameplate {zs.nameplate_mw.sum():,.0f} MW; accredited {zs.accredited_mw.sum():,.0f} MW;"
           f" peak (sum of zones) {zs.peak_mw.sum():,.0f} MW")
-    print(f"national spare firm: {zs.spare_firm_mw.sum():,.0f} MW; net (accredited - peak x 1.15): "
-          f"{(zs.accredited_mw - zs.peak_mw * (1 + zs.reserve_margin)).sum():,.0f} MW")
-    print(zs.groupby("transreg")[["accredited_mw", "peak_mw", "spare_firm_mw"]].sum().round(0).to_string())
+    print(f"national spare firm ({bd.BASE_YEAR}): {zs.spare_firm_mw.sum():,.0f} MW; net (accredited - peak x (1 + margin)"
+          f" - committed): {(zs.accredited_mw - zs.peak_mw * (1 + zs.reserve_margin) - zs.committed_dc_mw).sum():,.0f} MW")
+    print(zs.groupby("transreg")[["accredited_mw", "peak_mw", "committed_dc_mw", "spare_firm_mw"]].sum().round(0).to_string())
+    print("EIA-930 against the state-share method (before calibration):")
+    print(checks.round(3).to_string(index=False))
+    by = tables["zone_supply_by_year.csv"]
+    print(by.groupby("year")[["energy_mwh", "peak_mw", "committed_dc_mw", "spare_firm_mw"]].sum().div(
+        [1e6, 1e3, 1e3, 1e3]).round(1).rename(columns=lambda c: c.replace("_mwh", "_twh").replace("_mw", "_gw")).to_string())
+    ercot = by.loc[by["nercr"] == "ERCOT"].groupby("year")["peak_mw"].sum()
+    print(f"ERCOT zones, sum of peaks: {ercot.round(0).to_dict()}")
 
 
 if __name__ == "__main__":

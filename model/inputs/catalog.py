@@ -25,7 +25,7 @@ class TableInfo:
     data/SOURCES.md give the full citations) and the licence of the data it holds."""
 
     file: str
-    read_by: str  # "default" (every run of the default dataset), "pathway", "maps"
+    read_by: str  # "default" (every run of the default dataset), "pathway", "maps", "points" (substation / file candidates)
     source: str
     licence: str
 
@@ -54,10 +54,24 @@ DATA_TABLES: tuple[TableInfo, ...] = (
               f"public domain (EIA); CC BY 4.0 (WRI GPPD); {PROJECT_ESTIMATES}"),
     TableInfo("zone_transfer_mw.csv", "default", "NREL NARIS 2024 transfer limits via ReEDS; build_zones.py", "MIT (PyPSA-USA); NREL ReEDS terms"),
     TableInfo("new_generation_costs.csv", "default", "NREL ATB 2025 moderate; build_supply_costs.py", f"CC BY 4.0 (NREL ATB); {PROJECT_ESTIMATES}"),
-    TableInfo("connection_classes.csv", "default", "PNNL CERF spur $/km x BLS CPI-U; substation cost and MW estimates; "
+    TableInfo("connection_classes.csv", "points", "PNNL CERF spur $/km x BLS CPI-U; substation cost and MW estimates; "
               "build_supply_costs.py", f"BSD-2-Clause (CERF); {PROJECT_ESTIMATES}"),
-    TableInfo("county_substation.csv", "default", "HIFLD substations via PNNL CERF, km to the nearest of each class; build_supply_costs.py",
+    TableInfo("county_substation.csv", "points", "HIFLD substations via PNNL CERF, km to the nearest of each class; build_supply_costs.py",
               "BSD-2-Clause (CERF); HIFLD Open"),
+    TableInfo("zone_supply_by_year.csv", "default", "state loads 2022, EIA-930 2023-25, AEO2023 growth, NERC reserve margins, "
+              "IM3 atlas committed load; build_demand.py, build_zones.py", "public domain (EIA); ODbL 1.0 (OpenStreetMap via IM3 atlas)"),
+    TableInfo("zone_gas_price.csv", "default", "EIA AEO2025 division prices + EIA state basis; build_regional_costs.py", "public domain (EIA)"),
+    TableInfo("zone_capex_multiplier.csv", "default", "NREL ReEDS county capital-cost multipliers (EIA AEO2025 location factors); "
+              "build_regional_costs.py", "BSD-3-Clause (ReEDS); public domain (EIA)"),
+    TableInfo("state_tax.csv", "default", "Tax Foundation 2025 sales-tax rates; state data-center exemptions (cited per row); build_tax.py",
+              "public facts (cited per row)"),
+    TableInfo("state_tax_counties.csv", "default", "WA rural-county scope (WA HB 1835 bill report), Census populations; build_tax.py",
+              f"public facts; {PROJECT_ESTIMATES}"),
+    TableInfo("tax_assumptions.csv", "default", "construction materials share (estimate with range); build_tax.py", PROJECT_ESTIMATES),
+    TableInfo("power_routes.csv", "default", "routes to power: durations, MW and costs cited per row (docs/routes.md); "
+              "build_power_routes.py", f"cited per row; {PROJECT_ESTIMATES}"),
+    TableInfo("county_routes.csv", "default", "power_routes.csv applied to each county (stations, EHV lines, queues); build_power_routes.py",
+              "as power_routes.csv; HIFLD Open"),
     TableInfo("time_to_power.csv", "default", "PJM, MISO, ERCOT, NYISO, ISO-NE, CAISO queues; LBNL Queued Up; build_time_to_power.py",
               "public ISO data; cited report"),
     TableInfo("county_time_to_power.csv", "default", "time_to_power.csv by each county's zone or ISO; build_time_to_power.py",

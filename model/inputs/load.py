@@ -43,6 +43,7 @@ from model.inputs.datasets import (
 from model.inputs.energy_data import load_energy_data
 from model.inputs.realdata import default_shared_dir, recording_reads
 from model.inputs.supply import SupplyData, load_supply
+from model.inputs.energy_scale import EnergyScale, energy_scale
 from model.inputs.roadmap import load_gpu_roadmap, roadmap_path, select_roadmap
 from model.inputs.tax import construction_tax_rate, equipment_tax_rate, load_tax_tables
 from model.inputs.timeseries import ENERGY_COST_SCHEMA, load_energy_costs, load_energy_profiles
@@ -73,6 +74,9 @@ class SitingData:
     # share included) bought at each candidate (rows) in each model year (columns); None: untaxed.
     tax_equipment: pd.DataFrame | None = None
     tax_construction: pd.DataFrame | None = None
+    # Energy at scale ([supply] energy_at_scale, county candidates, zonal supply): tariff scale and the price
+    # beyond it per candidate and model year, wheeling; None: every MWh at the county price.
+    energy_scale: EnergyScale | None = None
 
     @property
     def precision_col(self) -> str:
@@ -172,13 +176,19 @@ def load_inputs(scenario: Scenario, data_dir: Path | None = None, origin: str | 
     supply = None
     if scenario.supply.model == "zonal":
         cfg = scenario.supply
-        sites, supply = load_supply(sites, cfg.spare_share, cfg.import_share, list(cfg.new_generation), data_dir)
+        # County candidates connect by their routes to power; points (substations, files) by voltage class.
+        firm_power = cfg.firm_power if scenario.candidates.kind == "counties" else None
+        sites, supply = load_supply(sites, cfg.spare_share, cfg.import_share, list(cfg.new_generation), data_dir, firm_power)
     energy = None
     if scenario.energy.enabled:
         cfg_e = scenario.energy
         energy = load_energy_data(sorted(set(sites["state"])), cfg_e.rep_days, cfg_e.seed, data_dir, cfg_e.hours_per_period)
         if supply is not None:
             energy = energy.at_zones(zone_states(sites))
+    scale = None
+    if supply is not None and scenario.supply.energy_at_scale and scenario.candidates.kind == "counties":
+        years_scale = list(scenario.pathway.years) if scenario.pathway is not None else [SNAPSHOT_TAX_YEAR]
+        scale = energy_scale(sites, years_scale, data_dir)
     tax_equipment = tax_construction = None
     if scenario.tax.sales_tax:
         years = list(scenario.pathway.years) if scenario.pathway is not None else [SNAPSHOT_TAX_YEAR]
@@ -200,6 +210,7 @@ def load_inputs(scenario: Scenario, data_dir: Path | None = None, origin: str | 
         energy_costs=energy_costs,
         tax_equipment=tax_equipment,
         tax_construction=tax_construction,
+        energy_scale=scale,
     )
 
 

@@ -69,6 +69,12 @@ class ModelData:
     horizon: Horizon | None = None  # the model years (set by model_data; None only in hand-made test data)
     year: int = 0  # the model year these coefficients are for
     integer_blocks: bool = True  # whole GPU blocks (multi-year: pathway.integer_blocks)
+    # Energy at scale ([supply] energy_at_scale): price_usd_per_mwh above is then the price beyond the tariff
+    # (zone marginal energy + delivery); sites whose county (tariff) price is below it get it on up to their
+    # utility's tariff MW, shared by the utility's campuses (group -> cap).
+    tariff_usd_per_mwh: dict[str, float] = field(default_factory=dict)
+    tariff_group_of: dict[str, str] = field(default_factory=dict)
+    tariff_cap_mw: dict[str, float] = field(default_factory=dict)
     time: TimeData | None = None  # multi-year: vintages, phases, routes, residual values (milp/time_data.py)
 
 
@@ -82,30 +88,108 @@ class ZonalData:
     connection_mw: dict[tuple[str, str], float]  # (site, option) -> MW it can deliver
     connection_cost_musd: dict[tuple[str, str], float]  # (site, option) -> substation + spur
     gen_credit: dict[str, float]  # type -> capacity credit (firm MW per MW)
-    gen_capex_musd_per_mw: dict[str, float]  # type -> overnight capex (reported)
-    gen_cost_pv_musd_per_mw: dict[str, float]  # type -> (capex x CRF + FOM) x horizon annuity (budget)
+    gen_capex_musd_per_mw: dict[tuple[str, str], float]  # (zone, type) -> overnight capex, regional multiplier applied
+    gen_cost_pv_musd_per_mw: dict[tuple[str, str], float]  # (zone, type) -> capex + FOM x horizon annuity (snapshot budget)
     gen_energy_max_mwh_per_mw: dict[tuple[str, str], float]  # (zone, type) -> annual MWh per MW
-    gen_usd_per_mwh: dict[str, float]  # type -> fuel + VOM
+    gen_usd_per_mwh: dict[tuple[str, str], float]  # (zone, type) -> fuel at the zone's gas price that year + VOM
     gen_co2_t_per_mwh: dict[str, float]
-    ref_price_usd_per_mwh: dict[str, float]  # zone -> grid price new energy displaces (its cheapest candidate's)
-    ref_co2_t_per_mwh: dict[str, float]  # zone -> grid CO2 it displaces (its cleanest candidate's)
+    ref_price_usd_per_mwh: dict[str, float]  # zone -> the marginal energy cost new energy displaces
+    ref_co2_t_per_mwh: dict[str, float]  # zone -> the marginal CO2 it displaces
     gen_construction_years: dict[str, float] = field(default_factory=dict)  # type -> years to build (0 if unknown)
     sites_in: dict[str, list[str]] = field(default_factory=dict)  # zone -> its candidate sites
+    # (site, option) -> existing_station | large_connection (by routes: at most one of each); empty: one choice
+    connection_group: dict[tuple[str, str], str] = field(default_factory=dict)
+    gas_usd_per_mmbtu: dict[str, float] = field(default_factory=dict)  # zone -> delivered gas price that year
+    wheeling_usd_per_mwh: dict[tuple[str, str], float] = field(default_factory=dict)  # interface -> per MWh imported
 
 
-def zonal_data(inputs: SitingData, sites: pd.DataFrame, sets: IndexSets) -> ZonalData:
-    """Per-zone and per-type coefficients, computed with pandas from :class:`SupplyData`."""
+MARGINAL_TYPE = "gas_cc"  # whose variable cost prices the energy a zone's new generation displaces
+
+
+def zone_gas_usd_per_mmbtu(supply: Any, zones: list[str], year: int) -> dict[str, float]:
+    """The zone's delivered gas price in ``year`` (data/zone_gas_price.csv; the national price where the
+    table is absent, e.g. hand-made test data; the nearest year held outside its range)."""
+    table = supply.gas_usd_per_mmbtu_by_year
+    if table is None or table.empty:
+        return dict.fromkeys(zones, float(supply.gas_fuel_usd_per_mmbtu))
+    col = min(table.columns, key=lambda c: (abs(int(c) - year), int(c)))
+    return {z: float(table.at[z, col]) if z in table.index else float(supply.gas_fuel_usd_per_mmbtu) for z in zones}
+
+
+def _wheeling(inputs: SitingData, interfaces: list[tuple[str, str]]) -> dict[tuple[str, str], float]:
+    """Wheeling per MWh of each interface's firm imports (energy at scale), else nothing."""
+    scale = inputs.energy_scale
+    if scale is None or not interfaces:
+        return {}
+    a = pd.Series([i for i, _ in interfaces])
+    b = pd.Series([j for _, j in interfaces])
+    return dict(zip(interfaces, scale.wheeling_usd_per_mwh_between(a, b).tolist()))
+
+
+def energy_prices(inputs: SitingData, sites: pd.DataFrame, year: int) -> dict[str, Any]:
+    """Each site's energy price in ``year`` and, with energy at scale, its tariff tranche: the price beyond the
+    tariff (zone marginal energy + delivery) for every MWh, the county (tariff) price on up to the utility's
+    tariff MW where it is the cheaper (docs/supply_data.md section 8)."""
+    county = sites["price_usd_per_mwh"].astype(float)
+    scale = inputs.energy_scale
+    if scale is None:
+        return {"price_usd_per_mwh": as_dict(county)}
+    ids = sites.index
+    col = min(scale.beyond_tariff_usd_per_mwh.columns, key=lambda c: (abs(int(c) - year), int(c)))
+    beyond = scale.beyond_tariff_usd_per_mwh[col].reindex(ids).astype(float)
+    beyond = beyond.fillna(county)  # a candidate outside the table keeps its county price
+    facts = scale.sites.reindex(ids)
+    cheaper = (county < beyond - 1e-9) & (facts["tariff_mw"].fillna(0.0) > 0)
+    uid = facts["utility_id"].fillna(0).astype(int)
+    # Campuses of one utility share its tariff MW; a site with no reported utility has its own.
+    group = pd.Series(np.where(uid > 0, "u" + uid.astype(str), "s" + ids.astype(str)), index=ids)
+    chosen = ids[cheaper.to_numpy()]
+    return {
+        "price_usd_per_mwh": as_dict(beyond),
+        "tariff_usd_per_mwh": as_dict(county.loc[chosen]),
+        "tariff_group_of": as_dict(group.loc[chosen]),
+        "tariff_cap_mw": facts.loc[chosen].assign(group=group.loc[chosen]).groupby("group")["tariff_mw"].max().astype(float).to_dict(),
+    }
+
+
+def zonal_data(inputs: SitingData, sites: pd.DataFrame, sets: IndexSets, year: int | None = None) -> ZonalData:
+    """Per-zone and per-type coefficients of model year ``year`` (the supply's base year by default),
+    computed with pandas from :class:`SupplyData`.
+
+    One finance basis (issue 24): new generation counts its overnight capex in full in a snapshot's budget,
+    as GPUs, buildings and connections do (multi-year models pay it in its build year and keep its residual
+    value), plus its fixed O&M over the horizon; its capex carries the zone's ReEDS capital-cost multiplier.
+    Its energy displaces grid energy at the zone's marginal cost (the variable cost of a gas combined
+    cycle at the zone's gas price that year) and the marginal CO2 (that plant's), not a retail price."""
     supply = inputs.supply
     assert supply is not None
     costs = inputs.costs
     rate, horizon = costs.discount_rate, costs.horizon_years
     gen = supply.generation
-    # Capital recovery factor: the annual payment that repays 1 over the asset's life at the discount rate.
-    crf = gen["life_years"].astype(float).map(lambda life: capital_recovery_factor(rate, life))
+    zones = list(sets.ZONES)
+    year = int(year if year is not None else (supply.base_year or 2026))
     kw = KW_PER_MW / USD_PER_MUSD  # $/kW -> M$/MW
-    cost_pv = kw * (gen["capex_usd_per_kw"] * crf + gen["fom_usd_per_kw_yr"]) * annuity_factor(rate, horizon)
-    fuel = gen["heat_rate_mmbtu_per_mwh"] * supply.gas_fuel_usd_per_mmbtu
+    mult = supply.capex_multiplier
+    multiplier = {
+        (z, t): float(mult.at[z, t]) if mult is not None and not mult.empty and z in mult.index and t in mult.columns else 1.0
+        for z in zones for t in gen.index
+    }
+    capex = {(z, t): kw * float(gen.at[t, "capex_usd_per_kw"]) * multiplier[z, t] for z in zones for t in gen.index}
+    fom_pv = {t: kw * float(gen.at[t, "fom_usd_per_kw_yr"]) * annuity_factor(rate, horizon) for t in gen.index}
+    gas = zone_gas_usd_per_mmbtu(supply, zones, year)
+    heat = gen["heat_rate_mmbtu_per_mwh"].astype(float).to_dict()
+    vom = gen["vom_usd_per_mwh"].astype(float).to_dict()
+    usd_per_mwh = {(z, t): heat[t] * gas[z] + vom[t] for z in zones for t in gen.index}
     co2 = gen["heat_rate_mmbtu_per_mwh"] * supply.gas_co2_kg_per_mmbtu / 1000.0
+    table, marginal_co2 = supply.marginal_usd_per_mwh_by_year, supply.marginal_co2_kg_per_mwh
+    marginal = MARGINAL_TYPE if MARGINAL_TYPE in gen.index else None
+    if table is not None and not table.empty:
+        col = min(table.columns, key=lambda c: (abs(int(c) - year), int(c)))
+        ref_price = {z: float(table.at[z, col]) if z in table.index else 0.0 for z in zones}
+        ref_co2 = {z: float(marginal_co2.get(z, 0.0)) / 1000.0 for z in zones}
+    else:
+        ref_price = {z: (usd_per_mwh[z, marginal] if marginal else 0.0) for z in zones}
+        ref_co2 = dict.fromkeys(zones, float(co2[marginal]) if marginal else 0.0)
     conn = site_connections(supply.connections, sites)
     keys = list(zip(conn["site_id"].tolist(), conn["option"].tolist()))
     tr = supply.transfers
@@ -113,20 +197,27 @@ def zonal_data(inputs: SitingData, sites: pd.DataFrame, sets: IndexSets) -> Zona
     limit = dict(zip(zip(tr["from_zone"].tolist(), tr["to_zone"].tolist()), (tr["mw"] * supply.import_share).tolist()))
     zone_of = sites["zone"].astype(str)
     share = supply.energy_share.to_dict(orient="index")  # zone -> type -> share
+    spare = supply.zones["spare_firm_mw"]
+    by_year = supply.spare_firm_mw_by_year
+    if by_year is not None and not by_year.empty and year in by_year.columns:
+        spare = by_year[year]
     return ZonalData(
         zone_of=as_dict(zone_of),
-        spare_mw=(supply.zones["spare_firm_mw"] * supply.spare_share).reindex(sets.ZONES).to_dict(),
+        spare_mw=(spare * supply.spare_share).reindex(sets.ZONES).to_dict(),
         interface_max_mw={k: float(limit[k]) for k in sets.INTERFACES},
         connection_mw=dict(zip(keys, conn["mw"].astype(float).tolist())),
         connection_cost_musd=dict(zip(keys, (conn["cost_usd"].astype(float) / USD_PER_MUSD).tolist())),
+        connection_group=dict(zip(keys, conn["group"].astype(str).tolist())) if "group" in conn else {},
+        gas_usd_per_mmbtu=gas,
+        wheeling_usd_per_mwh=_wheeling(inputs, sets.INTERFACES),
         gen_credit=gen["capacity_credit"].astype(float).to_dict(),
-        gen_capex_musd_per_mw=(kw * gen["capex_usd_per_kw"]).to_dict(),
-        gen_cost_pv_musd_per_mw=cost_pv.to_dict(),
+        gen_capex_musd_per_mw=capex,
+        gen_cost_pv_musd_per_mw={(z, t): capex[z, t] + fom_pv[t] for z, t in capex},
         gen_energy_max_mwh_per_mw={(z, t): float(share[z][t]) * HOURS_PER_YEAR for z, t in sets.ZONES_GEN_ENERGY},
-        gen_usd_per_mwh=(fuel + gen["vom_usd_per_mwh"]).to_dict(),
+        gen_usd_per_mwh=usd_per_mwh,
         gen_co2_t_per_mwh=co2.to_dict(),
-        ref_price_usd_per_mwh=sites.groupby("zone")["price_usd_per_mwh"].min().astype(float).to_dict(),
-        ref_co2_t_per_mwh=(sites.groupby("zone")["co2_kg_per_mwh"].min() / 1000.0).astype(float).to_dict(),
+        ref_price_usd_per_mwh=ref_price,
+        ref_co2_t_per_mwh=ref_co2,
         sites_in=_members(zone_of),
         gen_construction_years=(
             gen["construction_years"].astype(float) if "construction_years" in gen else pd.Series(0.0, index=gen.index)
@@ -134,7 +225,7 @@ def zonal_data(inputs: SitingData, sites: pd.DataFrame, sets: IndexSets) -> Zona
     )
 
 
-def _time_data(inputs: SitingData, sites: pd.DataFrame, horizon: Horizon, zonal: ZonalData | None) -> TimeData:
+def _time_data(inputs: SitingData, sites: pd.DataFrame, horizon: Horizon, zonal: ZonalData | None, adders: pd.Series) -> TimeData:
     sc = inputs.scenario
     cfg = sc.pathway
     assert cfg is not None
@@ -143,6 +234,15 @@ def _time_data(inputs: SitingData, sites: pd.DataFrame, horizon: Horizon, zonal:
     missing = [g for g in inputs.gpus.index if g not in inputs.roadmap.index]
     if missing:
         raise ScenarioError(f"{sc.origin}: gpus.types: '{missing[0]}' is not in the GPU roadmap")
+    # Impossible settings are refused before any solve (an answer that builds nothing is not an answer).
+    cap = inputs.costs.max_campus_mw
+    if cfg.phase_mw > cap:
+        raise ScenarioError(
+            f"{sc.origin}: pathway.phase_mw: {cfg.phase_mw:,.0f} MW is more than a campus may hold (costs.max_campus_mw "
+            f"{cap:,.0f} MW): no phase could ever be built; lower phase_mw or raise max_campus_mw"
+        )
+    if cfg.phase_mw > 0 and cfg.phase_mw < inputs.costs.min_campus_mw and cap < inputs.costs.min_campus_mw:
+        raise ScenarioError(f"{sc.origin}: pathway.phase_mw: no number of {cfg.phase_mw:g} MW phases fits the campus size range")
     gpus = inputs.roadmap.loc[inputs.gpus.index]
     if (gpus["first_year"] > horizon.last).all():
         first = gpus.index[0]
@@ -153,11 +253,13 @@ def _time_data(inputs: SitingData, sites: pd.DataFrame, horizon: Horizon, zonal:
     zones = supply.zones if supply is not None else None
     return time_data(
         cfg, inputs.costs, sites, gpus, horizon.years, horizon.horizon_end,
+        land_usd_per_facility_mw(sites, inputs.costs) + adders,
         BridgeCosts.from_energy_costs(inputs.energy_costs),
         supply.generation if supply is not None else None,
         zonal.gen_construction_years if zonal is not None else {},
         zones["peak_mw"].astype(float).to_dict() if zones is not None and "peak_mw" in zones else {},
         sc.objective.target_it_mw,
+        supply,
     )
 
 
@@ -184,7 +286,9 @@ def data_for_year(data: ModelData, year: int) -> ModelData:
     gpu = _rescale(data.gpu_price_factor, _tax_factor(inputs.tax_equipment, sites, first), _tax_factor(inputs.tax_equipment, sites, year))
     other = _rescale(data.facility_capex_factor, _tax_factor(inputs.tax_construction, sites, first),
                      _tax_factor(inputs.tax_construction, sites, year))
+    supply = zonal_data(inputs, data.sites, data.sets, year) if data.supply is not None else None
     return replace(data, year=year, block_price_musd=price, blocks_max=blocks_max, gpu_price_factor=gpu, facility_capex_factor=other,
+                   supply=supply, **energy_prices(inputs, data.sites, year),
                    energy=data.energy if data.energy is not None and year in hourly_years(data) else None)
 
 
@@ -199,6 +303,14 @@ def hourly_years(data: ModelData) -> list[int]:
         return []
     chosen = data.inputs.scenario.energy.years
     return list(chosen) if chosen is not None else [data.horizon.last]
+
+
+def land_usd_per_facility_mw(sites: pd.DataFrame, costs: CostAssumptions) -> pd.Series:
+    """The campus' land per facility MW at each candidate: the one definition of a site's per-MW cost besides
+    the building (``costs.shell_usd_per_mw`` per MW of IT, x the site's capex factor) and its per-MW adders
+    (``ModelData.capex_adder_musd_per_mw``, after policies). The snapshot's capex, the multi-year build cost
+    (model.milp.time_data) and the single-campus ranking (model.results.rank) all take it from here."""
+    return sites["land_value_usd_per_acre"].astype(float) * costs.acres_per_mw
 
 
 def as_dict(series: pd.Series) -> dict:
@@ -343,7 +455,7 @@ def model_data(inputs: SitingData) -> ModelData:
     facility_mw_per_block = np.outer(pue.to_numpy(), gpus["it_kw_per_block"].to_numpy() / KW_PER_MW)
     blocks_max = np.floor(costs.max_campus_mw / facility_mw_per_block + 1e-9).astype(int)
     blocks_max_map = dict(zip(sets.SITES_GPUS, blocks_max.ravel().tolist()))  # SITES_GPUS is site-major
-    land_cost = sites["land_value_usd_per_acre"] * costs.acres_per_mw / USD_PER_MUSD
+    land_cost = land_usd_per_facility_mw(sites, costs) / USD_PER_MUSD
     data = ModelData(
         inputs=inputs,
         sites=sites,
@@ -366,7 +478,7 @@ def model_data(inputs: SitingData) -> ModelData:
         ),
         land_mw_max=as_dict(sites["land_available_acres"] / costs.acres_per_mw),
         land_cost_musd_per_mw=as_dict(land_cost),
-        price_usd_per_mwh=as_dict(sites["price_usd_per_mwh"].astype(float)),
+        **energy_prices(inputs, sites, horizon_of(inputs).first),
         co2_t_per_mwh=as_dict(sites["co2_kg_per_mwh"] / 1000.0),
         tier_mw={} if inputs.supply is not None else inputs.tiers["added_mw"].astype(float).to_dict(),
         tier_cost_musd={} if inputs.supply is not None else (inputs.tiers["cost_usd"] / USD_PER_MUSD).to_dict(),
@@ -389,12 +501,16 @@ def model_data(inputs: SitingData) -> ModelData:
         horizon=(horizon := horizon_of(inputs)),
         year=horizon.first,
         integer_blocks=horizon.snapshot or bool(inputs.scenario.pathway and inputs.scenario.pathway.integer_blocks),
-        time=None if horizon.snapshot else _time_data(inputs, sites, horizon, zonal),
+        time=None,
     )
     for policy in inputs.scenario.policies:
         adjust = getattr(module_for(policy), "adjust", None)
         if adjust is not None:
             data = adjust(data, policy)
+    if not data.horizon.snapshot:
+        # Over years the build cost per MW carries the same per-MW adders, after the policies' adjustments.
+        adders = pd.Series(data.capex_adder_musd_per_mw, dtype=float).reindex(sites.index).fillna(0.0) * USD_PER_MUSD
+        data = replace(data, time=_time_data(inputs, sites, data.horizon, data.supply, adders))
     return data
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,6 +34,8 @@ class BridgeCosts:
     co2_t_per_mwh: float
     life_years: float
     flexible_usd_per_mwh: float  # curtailment cost x curtailed share of the flexible energy
+    heat_rate_mmbtu_per_mwh: float = 0.0  # to price fuel at a zone's gas price
+    vom_usd_per_mwh: float = 0.0
 
     @classmethod
     def from_energy_costs(cls, values: dict[str, float]) -> "BridgeCosts":
@@ -44,6 +47,8 @@ class BridgeCosts:
             co2_t_per_mwh=heat * values["gas_co2_kg_per_mmbtu"] / KG_PER_T,
             life_years=values["gas_life_years"],
             flexible_usd_per_mwh=values["curtailment_cost_usd_per_mwh"] * values["max_curtailment_share_of_annual_energy"],
+            heat_rate_mmbtu_per_mwh=heat,
+            vom_usd_per_mwh=values["gas_vom_usd_per_mwh"],
         )
 
 
@@ -67,15 +72,53 @@ class RouteData:
     flexible_peak_share: float
     bridge: BridgeCosts
     zone_peak_mw: dict[str, float] = field(default_factory=dict)
+    # By routes to power (county candidates, data/county_routes.csv): each connection option's first year,
+    # and per site the on-site gas route (year, installed MW, $ per MW installed) and the flexible service
+    # at its existing station (year, MW, until the first year its large connection can be firm).
+    option_year: dict[tuple[str, str], int] = field(default_factory=dict)
+    bridge_year_of: dict[str, int] = field(default_factory=dict)
+    bridge_max_mw_of: dict[str, float] = field(default_factory=dict)
+    bridge_usd_per_mw_of: dict[str, float] = field(default_factory=dict)
+    flex_year_of: dict[str, int] = field(default_factory=dict)
+    flex_until_of: dict[str, int] = field(default_factory=dict)
+    flex_max_mw_of: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def by_routes(self) -> bool:
+        return bool(self.option_year)
 
     def firm_ok(self, site: str, year: int) -> bool:
         return year >= self.firm_year[site]
 
-    def bridge_ok(self, year: int) -> bool:
-        return self.bridge_year is not None and year >= self.bridge_year
+    def option_ok(self, site: str, option: str, year: int) -> bool:
+        """Whether a connection option can deliver firm power in ``year`` (by routes: its own year)."""
+        if self.by_routes:
+            return year >= self.option_year.get((site, option), 10**6)
+        return self.firm_ok(site, year)
+
+    def bridge_ok(self, year: int, site: str | None = None) -> bool:
+        if self.bridge_year is None:
+            return False
+        if self.by_routes and site is not None:
+            return site in self.bridge_year_of and year >= self.bridge_year_of[site]
+        return year >= (min(self.bridge_year_of.values(), default=self.bridge_year) if self.by_routes else self.bridge_year)
+
+    def bridge_cap_mw(self, site: str) -> float:
+        """Turbine MW a site may install (its air permit)."""
+        return self.bridge_max_mw_of.get(site, self.bridge_permit_mw) if self.by_routes else self.bridge_permit_mw
+
+    def bridge_capex_usd_per_mw(self, site: str) -> float:
+        """$ per MW of turbines installed (by routes: the county's on-site gas cost, its reserve units excluded)."""
+        if self.by_routes and site in self.bridge_usd_per_mw_of:
+            return self.bridge_usd_per_mw_of[site]
+        return self.bridge.capex_usd_per_kw * KW_PER_MW
 
     def flex_ok(self, site: str, year: int) -> bool:
-        return self.flex_year is not None and self.flex_year <= year < self.firm_year[site]
+        if self.flex_year is None:
+            return False
+        if self.by_routes:
+            return site in self.flex_year_of and self.flex_year_of[site] <= year < self.flex_until_of[site]
+        return self.flex_year <= year < self.firm_year[site]
 
 
 @dataclass(frozen=True)
@@ -102,6 +145,32 @@ class TimeData:
     routes: RouteData | None = None
 
 
+def _year(y0: int, offset: float) -> int:
+    return y0 + int(math.ceil(float(offset) - EPS))
+
+
+def _route_years(supply: Any, ids: list[str], y0: int) -> dict[str, Any]:
+    """RouteData's by-route fields from SupplyData (connections with first-power years, flexible, on-site)."""
+    conn = supply.connections
+    conn = conn.loc[conn["site_id"].isin(set(ids))]
+    option_year = {(s, c): _year(y0, t) for s, c, t in zip(conn["site_id"], conn["option"], conn["first_power_years"])}
+    large = conn.loc[conn["group"] == "large_connection"].groupby("site_id")["first_power_years"].min()
+    onsite = supply.onsite.reindex([s for s in ids if s in supply.onsite.index])
+    reserve = float(onsite["reserve_share"].iloc[0]) if "reserve_share" in onsite and len(onsite) else 0.0
+    flex = supply.flexible.reindex([s for s in ids if s in supply.flexible.index])
+    return {
+        "option_year": option_year,
+        "bridge_year_of": {s: _year(y0, t) for s, t in onsite["first_power_years"].items()},
+        # The permit caps the MW installed; the county's cost per MW served includes the reserve units, so per
+        # MW installed they are divided out.
+        "bridge_max_mw_of": onsite["mw"].to_dict(),
+        "bridge_usd_per_mw_of": (onsite["usd_per_mw"] / (1.0 + reserve)).to_dict(),
+        "flex_year_of": {s: _year(y0, t) for s, t in flex["first_power_years"].items()},
+        "flex_until_of": {s: (_year(y0, large[s]) if s in large.index else 10**6) for s in flex.index},
+        "flex_max_mw_of": flex["mw"].to_dict(),
+    }
+
+
 def time_data(
     cfg: PathwayConfig,
     costs: CostAssumptions,
@@ -109,11 +178,13 @@ def time_data(
     gpus: pd.DataFrame,
     years: list[int],
     horizon_end: float,
+    land_usd_per_mw: pd.Series,
     bridge: BridgeCosts,
     generation: pd.DataFrame | None,
     construction_years: dict[str, float],
     zone_peak_mw: dict[str, float],
     target_it_mw: float | None,
+    supply: Any = None,
 ) -> TimeData:
     """Coefficients for ``sites`` (indexed by site id) and the roadmap rows ``gpus`` of the scenario."""
     ids = sites.index.astype(str).to_list()
@@ -141,8 +212,9 @@ def time_data(
 
     pue = sites["pue"].astype(float)
     land_mw = sites["land_available_acres"].astype(float) / costs.acres_per_mw
-    adder = sites["capex_adjust_usd_per_mw"].astype(float) if "capex_adjust_usd_per_mw" in sites else pd.Series(0.0, index=sites.index)
-    build_usd = costs.shell_usd_per_mw / pue + sites["land_value_usd_per_acre"].astype(float) * costs.acres_per_mw + adder
+    # Per facility MW of capacity: the building (priced per MW of IT) and the land with its adders
+    # (model.milp.model_data.land_usd_per_facility_mw, after policies).
+    build_usd = costs.shell_usd_per_mw / pue + land_usd_per_mw.reindex(sites.index).astype(float)
 
     gen_lag: dict[str, int] = {}
     gen_fom: dict[str, float] = {}
@@ -179,6 +251,7 @@ def time_data(
         flexible_peak_share=cfg.flexible_peak_share,
         bridge=bridge,
         zone_peak_mw=zone_peak_mw,
+        **(_route_years(supply, ids, y0) if supply is not None and not supply.onsite.empty else {}),
     )
     return TimeData(
         cfg=cfg,

@@ -40,11 +40,29 @@ from model.core.units import HOURS_PER_YEAR, KG_PER_T, annuity_factor
 from model.inputs.load import SitingData
 from model.milp.model_data import horizon_of
 from model.milp.time_data import BridgeCosts
+from model.inputs.routes_data import fastest_route
 from model.results.rank import rank_candidates
 
 EPS = 1e-9
 SCORE_UNITS = {"max_npv": "NPV per $ of capex", "max_compute_years": "discounted PFLOPS-years per $ of capex",
                "min_cost": "-(PV $ per discounted MW-year of IT)"}
+
+
+def route_rows(supply: Any) -> pd.DataFrame | None:
+    """The candidates' routes to power as model.inputs.routes_data.fastest_route reads them (by routes only)."""
+    if supply.onsite is None or supply.onsite.empty or "group" not in supply.connections:
+        return None
+    conn = supply.connections
+    parts = [pd.DataFrame({"site_id": conn["site_id"].astype(str), "route": conn["route"], "max_mw": conn["mw"].astype(float),
+                           "group": conn["group"], "first_power_years": conn["first_power_years"].astype(float), "firm": 1})]
+    if not supply.flexible.empty:
+        f = supply.flexible
+        parts.append(pd.DataFrame({"site_id": f.index.astype(str), "route": "flexible_interim", "max_mw": f["mw"].to_numpy(),
+                                   "group": "existing_station", "first_power_years": f["first_power_years"].to_numpy(), "firm": 0}))
+    o = supply.onsite
+    parts.append(pd.DataFrame({"site_id": o.index.astype(str), "route": "onsite_gas", "max_mw": o["mw"].to_numpy(),
+                               "group": "onsite", "first_power_years": o["first_power_years"].to_numpy(), "firm": 1}))
+    return pd.concat(parts, ignore_index=True)
 
 
 def rank_over_time(inputs: SitingData, solution_sites: Any = None, duals: Any = None) -> gpd.GeoDataFrame:
@@ -80,7 +98,8 @@ def rank_over_time(inputs: SitingData, solution_sites: Any = None, duals: Any = 
     firm_year = y0 + np.ceil(ttp - EPS)
     bridge_year = y0 + math.ceil(cfg.bridge_lead_years - EPS) if cfg.bridge and cfg.bridge_permit_mw > 0 else math.inf
     flex_year = y0 + math.ceil(cfg.flexible_lead_years - EPS) if cfg.flexible and cfg.flexible_share > 0 else math.inf
-    price = sites["price_usd_per_mwh"].reindex(ids).astype(float).to_numpy()
+    # The ranking's per-MWh price (energy at scale: beyond the tariff, blended with the tariff tranche).
+    price = base["energy_price_usd_per_mwh"].astype(float).to_numpy()
     co2 = sites["co2_kg_per_mwh"].reindex(ids).astype(float).to_numpy() / KG_PER_T
     grid_usd_per_mwh = price + carbon * co2
     bridge_usd_per_mwh = (bridge.usd_per_mwh + carbon * bridge.co2_t_per_mwh) if bridge is not None else 0.0
@@ -88,20 +107,30 @@ def rank_over_time(inputs: SitingData, solution_sites: Any = None, duals: Any = 
     end = horizon.horizon_end
     df_end_h = horizon.df_start(end)
 
+    routes = route_rows(inputs.supply) if inputs.supply is not None else None
     best: pd.DataFrame | None = None
     for key, r in per_type.items():
         g = key.split("@")[0]
         row = roadmap.loc[g]
         facility = r["facility_mw"].to_numpy(dtype=float)
         has = np.isfinite(r["usd_per_pflops"].to_numpy(dtype=float)) & (facility > 0)
-        # First power: bridge if the campus fits the permit, flexible if it fits the flexible share.
-        conn_mw = r["connection_mw"].to_numpy(dtype=float) if "connection_mw" in r else r.get("headroom_mw", pd.Series(facility)).to_numpy(dtype=float)
-        conn_mw = np.nan_to_num(conn_mw, nan=0.0)
-        by_bridge = np.where(facility <= cfg.bridge_permit_mw + EPS, bridge_year, math.inf)
-        by_flex = np.where(facility <= cfg.flexible_share * conn_mw + EPS, np.maximum(flex_year, y0), math.inf)
-        by_flex = np.where(by_flex < firm_year, by_flex, math.inf)
-        power_year = np.minimum.reduce([firm_year, by_bridge, by_flex])
-        route = np.where(power_year == firm_year, "firm", np.where(power_year == by_bridge, "bridge", "flexible"))
+        if routes is not None:
+            # By routes to power (docs/routes.md): the first year the routes open by then cover the campus.
+            fast = fastest_route(routes, pd.Series(facility, index=ids.astype(str)))
+            ttp_route = fast["time_to_power_years"].reindex(ids.astype(str)).to_numpy(dtype=float)
+            power_year = np.where(np.isfinite(ttp_route), y0 + np.ceil(ttp_route - EPS), math.inf)
+            route = fast["power_route"].reindex(ids.astype(str)).fillna("").to_numpy(dtype=object)
+            on_gas = np.array(["onsite_gas" in str(x) for x in route])
+        else:
+            # First power: bridge if the campus fits the permit, flexible if it fits the flexible share.
+            conn_mw = r["connection_mw"].to_numpy(dtype=float) if "connection_mw" in r else r.get("headroom_mw", pd.Series(facility)).to_numpy(dtype=float)
+            conn_mw = np.nan_to_num(conn_mw, nan=0.0)
+            by_bridge = np.where(facility <= cfg.bridge_permit_mw + EPS, bridge_year, math.inf)
+            by_flex = np.where(facility <= cfg.flexible_share * conn_mw + EPS, np.maximum(flex_year, y0), math.inf)
+            by_flex = np.where(by_flex < firm_year, by_flex, math.inf)
+            power_year = np.minimum.reduce([firm_year, by_bridge, by_flex])
+            route = np.where(power_year == firm_year, "firm", np.where(power_year == by_bridge, "bridge", "flexible"))
+            on_gas = route == "bridge"
         start = np.maximum(power_year, float(row["first_year"]))
         # The first model year at or after it (none inside the horizon: no value).
         online = np.array([next((y for y in years if y >= s - EPS), math.inf) for s in start])
@@ -129,7 +158,7 @@ def rank_over_time(inputs: SitingData, solution_sites: Any = None, duals: Any = 
                 continue
             rental = float(row["rental_usd_per_gpu_hour"]) * (1.0 - float(row["rental_decline_per_year"])) ** (c - float(row["rental_year"]))
             revenue = blocks * per_block_gpus * rental * HOURS_PER_YEAR * cfg.utilisation
-            on_bridge = (route == "bridge") & (c < firm_year)
+            on_bridge = on_gas & (c < firm_year) if routes is None else on_gas
             energy = facility * hours * np.where(on_bridge, bridge_usd_per_mwh, grid_usd_per_mwh)
             opex = energy + om + gen_per_year
             d = horizon.df_end(c)

@@ -9,7 +9,8 @@ with itself. One definition of each figure:
   ``capex_usd_by_part`` splits it and adds up to it (on-site energy assets are the rest).
 * ``total_cost_usd``: summary.json's ``total_cost_usd``: capex, plus new generation's cost over the horizon
   (zonal supply: annualised capex + FOM, ``new_generation_cost_pv_usd``), plus the present value of energy
-  (``energy_opex_pv_usd`` and new generation's energy net of the grid energy it displaces).
+  (``energy_opex_pv_usd`` and new generation's energy net of the grid energy it displaces), plus wheeling on
+  firm imports (energy at scale, ``import_wheeling_pv_usd``).
 * ``usd_per_pflops``: all-in $ per PFLOPS, :func:`usd_per_pflops` = total cost / PFLOPS (energy PV
   included). Per site it is the site's capex + energy PV over its PFLOPS (new generation is a zone's cost,
   not a site's, so only the plan's figure carries it).
@@ -112,6 +113,7 @@ class Figures:
     new_generation_cost_pv_usd: float | None
     energy_opex_pv_usd: float | None
     new_generation_energy_cost_pv_usd: float | None
+    import_wheeling_pv_usd: float | None
     total_cost_usd: float | None
     usd_per_pflops: float | None
     budget_usd: float | None
@@ -148,6 +150,7 @@ class Figures:
             new_generation_cost_pv_usd=number(s.get("new_generation_cost_pv_usd")),
             energy_opex_pv_usd=number(s.get("energy_opex_pv_usd")),
             new_generation_energy_cost_pv_usd=number(s.get("new_generation_energy_cost_pv_usd")),
+            import_wheeling_pv_usd=number(s.get("import_wheeling_pv_usd")),
             total_cost_usd=number(s.get("total_cost_usd")),
             usd_per_pflops=usd_per_pflops(s.get("total_cost_usd"), s.get("compute_pflops")),
             budget_usd=number(s.get("budget_usd")),
@@ -185,7 +188,8 @@ class Figures:
         generation's cost and the energy PV (summing, with capex, to ``total_cost_usd``); zero parts left out."""
         parts = list(self.capex_usd_by_part.items())
         for key, value in (("new_generation", self.new_generation_cost_pv_usd), ("energy_opex_pv", self.energy_opex_pv_usd),
-                           ("new_generation_energy", self.new_generation_energy_cost_pv_usd)):
+                           ("new_generation_energy", self.new_generation_energy_cost_pv_usd),
+                           ("import_wheeling", self.import_wheeling_pv_usd)):
             if value:
                 parts.append((key, value))
         return parts

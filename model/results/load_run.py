@@ -23,7 +23,7 @@ the loaded tables with one definition (:data:`FIGURES`, :func:`figure_definition
   definition), ``co2_t_per_year`` (the total the carbon rules see: the campuses' grid CO2 plus new
   generation's CO2 less the grid CO2 its energy displaces), ``new_generation_mw`` / ``new_generation_firm_mw``
   / ``new_generation_capex_usd`` (sums over generation.csv; also per zone), ``new_generation_cost_pv_usd``,
-  ``new_generation_energy_cost_pv_usd``, ``new_generation_co2_t_per_year``, ``zone_imports_mw`` (sum of
+  ``new_generation_energy_cost_pv_usd``, ``import_wheeling_pv_usd``, ``new_generation_co2_t_per_year``, ``zone_imports_mw`` (sum of
   the firm imports over all interfaces), ``budget_usd``, ``equity_usd``, ``debt_usd``, ``objective``,
   ``mip_gap``, ``dual_bound``, ``candidates``.
 * **Any other number summary.json holds** (figures later versions add, e.g. ``npv_usd``, ``irr``,
@@ -103,6 +103,8 @@ FIGURES: dict[str, FigureSpec] = {
                                              "as the budget counts it (summary.json)"),
     "new_generation_energy_cost_pv_usd": FigureSpec("USD", "new generation's energy cost net of the grid energy it "
                                                     "displaces, present value (summary.json)"),
+    "import_wheeling_pv_usd": FigureSpec("USD", "wheeling paid on firm imports between transmission providers, present "
+                                         "value (energy at scale; summary.json)"),
     "new_generation_co2_t_per_year": FigureSpec("t/yr", "CO2 of the new generation's own output (summary.json)"),
     "zone_imports_mw": FigureSpec("MW", "firm imports between zones, summed over the interfaces (zone_imports.csv)"),
     "budget_usd": FigureSpec("USD", "the scenario's budget, equity + debt (summary.json)"),
@@ -252,7 +254,7 @@ class RunResult:
             out = self._site_sums(self.sites)
         else:  # no sites.gpkg (no solution, or a folder kind that does not write one): the summary's own figures
             out = {k: v for k in ("sites_built", *_SITE_SUMS) if (v := _number(s.get(k))) is not None}
-        for key in ("total_cost_usd", "co2_t_per_year", "new_generation_cost_pv_usd", "new_generation_energy_cost_pv_usd",
+        for key in ("total_cost_usd", "co2_t_per_year", "new_generation_cost_pv_usd", "new_generation_energy_cost_pv_usd", "import_wheeling_pv_usd",
                     "new_generation_co2_t_per_year", "budget_usd", "equity_usd", "debt_usd", "objective", "dual_bound",
                     "mip_gap", "candidates"):
             value = _number(s.get(key))

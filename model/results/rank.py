@@ -90,7 +90,7 @@ from model.core.geo import OUTPUT_CRS
 from model.core.units import HOURS_PER_YEAR, KG_PER_T, KW_PER_MW, TFLOPS_PER_PFLOPS, USD_PER_MUSD, annuity_factor
 from model.inputs.load import SitingData
 from model.milp.index_sets import policy_context
-from model.milp.model_data import ModelData, model_data
+from model.milp.model_data import ModelData, land_usd_per_facility_mw, model_data
 from model.policies import module_for
 from model.policies.region import region_mask
 
@@ -112,6 +112,25 @@ def _model_data_or_none(inputs: SitingData) -> ModelData | None:
         return model_data(inputs)
     except SitingError:  # every candidate excluded: nothing to adjust
         return None
+
+
+def campus_energy_price_usd_per_mwh(sites: pd.DataFrame, data: ModelData | None, campus_mw: float) -> np.ndarray:
+    """Each candidate's grid energy price per MWh for a campus of ``campus_mw``: the county price, or with
+    energy at scale the price beyond the utility's tariff blended with the cheaper tariff on the first
+    ``min(tariff MW, campus_mw)`` (the whole utility's tariff MW, as if this campus were its only one).
+
+    .. math:: p = p^{beyond} - (p^{beyond} - p^{tariff}) \\min(T_u, F) / F
+    """
+    county = sites["price_usd_per_mwh"].to_numpy(dtype=float)
+    if data is None or campus_mw <= 0:
+        return county
+    ids = sites.index.astype(str)
+    beyond = np.array([data.price_usd_per_mwh.get(s, c) for s, c in zip(ids, county)])
+    if not data.tariff_usd_per_mwh:
+        return beyond
+    tariff = np.array([data.tariff_usd_per_mwh.get(s, b) for s, b in zip(ids, beyond)])
+    cap = np.array([data.tariff_cap_mw.get(data.tariff_group_of.get(s, ""), 0.0) for s in ids])
+    return beyond - (beyond - tariff) * np.minimum(cap, campus_mw) / campus_mw
 
 
 def _site_factors(inputs: SitingData, data: ModelData | None) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -142,6 +161,7 @@ class GridOptions:
     label: np.ndarray  # tier name ("" = headroom alone) or connection option (e.g. "kv345")
     kv: np.ndarray  # zonal: the substation class's kV (NaN in legacy)
     km: np.ndarray  # zonal: spur km (NaN in legacy)
+    first_power_years: np.ndarray | None = None  # zonal by routes: years from decision to the option's first power
 
 
 def legacy_options(inputs: SitingData) -> GridOptions:
@@ -170,7 +190,7 @@ def connection_grid_options(inputs: SitingData) -> GridOptions:
     row = sites.index.get_indexer(conn["site_id"])
     col = conn.groupby("site_id").cumcount().to_numpy()
     shape = (len(sites), max(int(col.max()) + 1 if len(col) else 0, 1))
-    mw, usd, kv, km = (np.full(shape, np.nan) for _ in range(4))
+    mw, usd, kv, km, first = (np.full(shape, np.nan) for _ in range(5))
     ok = np.zeros(shape, dtype=bool)
     label = np.full(shape, "", dtype=object)
     mw[row, col] = conn["mw"].to_numpy(dtype=float)
@@ -179,7 +199,11 @@ def connection_grid_options(inputs: SitingData) -> GridOptions:
     km[row, col] = conn["km"].to_numpy(dtype=float)
     label[row, col] = conn["option"].astype(str).to_numpy()
     ok[row, col] = True
-    return GridOptions(mw=np.where(ok, mw, 0.0), usd=np.where(ok, usd, 0.0), ok=ok, label=label, kv=kv, km=km)
+    by_routes = "first_power_years" in conn.columns
+    if by_routes:
+        first[row, col] = conn["first_power_years"].to_numpy(dtype=float)
+    return GridOptions(mw=np.where(ok, mw, 0.0), usd=np.where(ok, usd, 0.0), ok=ok, label=label, kv=kv, km=km,
+                       first_power_years=first if by_routes else None)
 
 
 @dataclass(frozen=True)
@@ -239,7 +263,10 @@ def zone_supply(inputs: SitingData, data: ModelData | None, opex_counts: bool, c
     credits = {str(t): float(c) for t, c in z.gen_credit.items() if c > 0} if z is not None else {}
     if z is None or not credits:  # nothing may be built (or every candidate is excluded): the free MW is all
         return ZoneSupply(spare, imports, np.inf)
-    cost_usd_per_mw = {str(t): v * USD_PER_MUSD for t, v in z.gen_cost_pv_musd_per_mw.items()}
+    # The firm top-up type is chosen on the mean over zones of its cost (capital multipliers differ by zone);
+    # each zone's own cost prices its energy plant below.
+    zone_cost = {k: v * USD_PER_MUSD for k, v in z.gen_cost_pv_musd_per_mw.items()}
+    cost_usd_per_mw = pd.Series(zone_cost, dtype=float).groupby(level=1).mean().to_dict()
     per_firm = {t: cost_usd_per_mw[t] / c for t, c in credits.items()}
     firm = min(per_firm, key=lambda t: (per_firm[t], t))
     out = ZoneSupply(spare, imports, float(per_firm[firm]), firm, credits[firm])
@@ -254,8 +281,8 @@ def zone_supply(inputs: SitingData, data: ModelData | None, opex_counts: bool, c
         if mwh_per_mw <= 0 or zn not in z.ref_price_usd_per_mwh:
             continue
         ref = z.ref_price_usd_per_mwh[zn] + carbon_usd_per_t * z.ref_co2_t_per_mwh[zn]
-        margin = annuity * (ref - z.gen_usd_per_mwh[t] - carbon_usd_per_t * z.gen_co2_t_per_mwh[t])
-        capex = cost_usd_per_mw[str(t)] / mwh_per_mw
+        margin = annuity * (ref - z.gen_usd_per_mwh[zn, t] - carbon_usd_per_t * z.gen_co2_t_per_mwh[t])
+        capex = zone_cost[zn, t] / mwh_per_mw
         in_zone = (zone == zn).to_numpy()
         at = in_zone & (margin - capex > best[0])
         best_type[at] = str(t)
@@ -412,10 +439,11 @@ def rank_candidates(
     pflops_per_block = gpus["gpus_per_block"].to_numpy(dtype=float) * gpus[inputs.precision_col].to_numpy(dtype=float) / TFLOPS_PER_PFLOPS
     gpus_per_block = gpus["gpus_per_block"].to_numpy(dtype=int)
     gpu_factor, other_factor, adder_usd_per_mw = (s.to_numpy(dtype=float) for s in _site_factors(inputs, data))
-    land_usd_per_mw = sites["land_value_usd_per_acre"].to_numpy(dtype=float) * acres_per_mw + adder_usd_per_mw
+    land_usd_per_mw = land_usd_per_facility_mw(sites, costs).to_numpy(dtype=float) + adder_usd_per_mw
     mwh_per_mw_year = costs.load_factor * HOURS_PER_YEAR
     annuity_years = annuity_factor(costs.discount_rate, costs.horizon_years)
-    energy_usd_per_mwh = sites["price_usd_per_mwh"].to_numpy(dtype=float) + _carbon_price_usd_per_tco2(inputs) * (
+    price_usd_per_mwh = campus_energy_price_usd_per_mwh(sites, data, float(costs.max_campus_mw))
+    energy_usd_per_mwh = price_usd_per_mwh + _carbon_price_usd_per_tco2(inputs) * (
         sites["co2_kg_per_mwh"].to_numpy(dtype=float) / KG_PER_T
     )
     opex_pv_usd_per_mw = annuity_years * mwh_per_mw_year * energy_usd_per_mwh  # per facility MW
@@ -599,7 +627,9 @@ def rank_candidates(
         out["spare_firm_mw_zone"] = sites["zone"].map(inputs.supply.zones["spare_firm_mw"]).astype(float).to_numpy()
         out["zone_spare_mw"] = supply.spare_mw  # what this campus may claim (spare x spare_share)
         out["zone_import_mw"] = supply.import_mw  # firm imports its zone's inbound interfaces could bring
-        if "time_to_power_years" in sites:
+        if options.first_power_years is not None:  # by routes: the chosen connection's first power, as the run reports
+            out["time_to_power_years"] = np.where(has_campus, options.first_power_years[rows, o_idx], np.nan)
+        elif "time_to_power_years" in sites:
             out["time_to_power_years"] = sites["time_to_power_years"].astype(float).to_numpy()
     else:
         out["headroom_mw"] = sites["headroom_mw"].to_numpy(dtype=float)
@@ -639,6 +669,7 @@ def rank_candidates(
         out[f"capex_{part}_usd"] = capex[part]
     out["capex_usd"] = capex_usd
     out["energy_opex_pv_usd"] = opex_pv_usd
+    out["energy_price_usd_per_mwh"] = price_usd_per_mwh  # per MWh of a max-size campus (energy at scale: blended)
     out["cost_usd"] = cost_usd  # what usd_per_pflops divides: capex (+ new generation, + energy PV when it counts)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["usd_per_pflops"] = np.where(has_campus, cost_usd / compute_pflops, np.nan)

@@ -87,6 +87,7 @@ _PART_LABELS = {
     "new_generation": ("New generation (PV)", "#8C6D31"),
     "energy_opex_pv": ("Energy opex (PV)", "#D55E00"),
     "new_generation_energy": ("New-gen energy (PV)", "#B07AA1"),
+    "import_wheeling": ("Wheeling on imports (PV)", "#9C755F"),
 }
 _SUBTOTAL_COLOUR, _TOTAL_COLOUR = "#3b4252", "#1d2430"
 
@@ -563,6 +564,8 @@ def supply_context(summary: Mapping[str, Any], sites: pd.DataFrame | None) -> di
         ("Its energy, PV", f"{fmt_usd(summary.get('new_generation_energy_cost_pv_usd'))} (fuel + VOM + carbon, less the grid energy it displaces)"),
         ("Its CO₂", f"{fmt_co2_mt(summary.get('new_generation_co2_t_per_year'))} Mt/yr net of the grid CO₂ it displaces"),
     ]
+    if summary.get("import_wheeling_pv_usd"):
+        totals.append(("Wheeling on firm imports, PV", fmt_usd(summary.get("import_wheeling_pv_usd"))))
     by_type, by_zone_type = _generation_tables(gen) if len(gen) else (None, None)
     imports = None
     if len(flows):

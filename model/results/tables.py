@@ -59,7 +59,11 @@ def sites_table(sm: YearModel) -> gpd.GeoDataFrame:
     for part in ("site", "shell", "land", "gpu", "interconnect"):
         out[f"capex_{part}_usd"] = (_values(m.find_component(f"capex_{part}_musd"), ids) * USD_PER_MUSD).round(_USD_DECIMALS)
     out["capex_usd"] = (_values(m.capex_musd, ids) * USD_PER_MUSD).round(_USD_DECIMALS)
-    out["price_usd_per_mwh"] = sites["price_usd_per_mwh"]
+    # The price beyond the utility's tariff (energy at scale; else the county price), and the tariff tranche.
+    out["price_usd_per_mwh"] = [data.price_usd_per_mwh[s] for s in ids]
+    tariff = set(m.TARIFF_SITES) if data.tariff_usd_per_mwh and data.energy is None else set()
+    out["tariff_price_usd_per_mwh"] = [data.tariff_usd_per_mwh.get(s, np.nan) for s in ids]
+    out["tariff_mw"] = [round(float(pyo.value(m.tariff_mw[s])), 6) if s in tariff else 0.0 for s in ids]
     out["energy_mwh_per_year"] = _values(m.energy_mwh_per_year, ids).round(0)
     cost_musd, co2_t = _site_energy(sm, ids)
     for source, mwh in _site_energy_mix(sm, ids).items():
@@ -96,15 +100,28 @@ def _zonal_columns(sm: YearModel, ids: list[str], sites: pd.DataFrame, out: pd.D
     """Zonal supply: zone, its spare firm MW, time to power and the chosen connection."""
     m, z = sm.m, sm.data.supply
     assert z is not None
-    chosen = {s: c for s, c in sm.data.sets.SITES_CONNECTIONS if s in out.index and round(pyo.value(m.connect[s, c])) == 1}
+    # By routes a site may take an existing station and a large connection (their MW add up).
+    chosen: dict[str, list[str]] = {}
+    for s, c in sm.data.sets.SITES_CONNECTIONS:
+        if s in out.index and round(pyo.value(m.connect[s, c])) == 1:
+            chosen.setdefault(s, []).append(c)
     conn = sm.data.inputs.supply.connections.set_index(["site_id", "option"]) if sm.data.inputs.supply is not None else None
     out["zone"] = sites["zone"]
     out["spare_firm_mw_zone"] = sites["spare_firm_mw_zone"].astype(float)
-    out["time_to_power_years"] = sites["time_to_power_years"].astype(float)
-    out["connection_option"] = [chosen.get(s, "") for s in ids]
-    out["substation_kv"] = [float(conn.at[(s, chosen[s]), "class_kv"]) if s in chosen else 0.0 for s in ids]
-    out["substation_km"] = [float(conn.at[(s, chosen[s]), "km"]) if s in chosen else 0.0 for s in ids]
-    out["connection_mw"] = [z.connection_mw[s, chosen[s]] if s in chosen else 0.0 for s in ids]
+
+    def pick(s: str, col: str, how: Any) -> float:
+        values = [float(conn.at[(s, c), col]) for c in chosen.get(s, []) if conn is not None and col in conn.columns]
+        return float(how(values)) if values else 0.0
+
+    by_routes = conn is not None and "first_power_years" in conn.columns
+    out["time_to_power_years"] = (
+        [pick(s, "first_power_years", min) if s in chosen else np.nan for s in ids] if by_routes
+        else sites["time_to_power_years"].astype(float)
+    )
+    out["connection_option"] = ["+".join(chosen.get(s, [])) for s in ids]
+    out["substation_kv"] = [pick(s, "class_kv", max) for s in ids]
+    out["substation_km"] = [pick(s, "km", max) for s in ids]
+    out["connection_mw"] = [sum(z.connection_mw[s, c] for c in chosen.get(s, [])) for s in ids]
     out["connection_cost_usd"] = out["capex_interconnect_usd"]
     return out
 
@@ -124,8 +141,8 @@ def supply_tables(sm: YearModel) -> tuple[pd.DataFrame, pd.DataFrame]:
             continue
         rows.append({
             "zone": zone, "type": t, "new_mw": round(mw, 6), "firm_mw": round(mw * z.gen_credit[t], 6),
-            "energy_mwh_per_year": round(mwh, 3), "capex_usd": round(mw * z.gen_capex_musd_per_mw[t] * USD_PER_MUSD, 0),
-            "cost_pv_usd": round(mw * z.gen_cost_pv_musd_per_mw[t] * USD_PER_MUSD, 0),
+            "energy_mwh_per_year": round(mwh, 3), "capex_usd": round(mw * z.gen_capex_musd_per_mw[zone, t] * USD_PER_MUSD, 0),
+            "cost_pv_usd": round(mw * z.gen_cost_pv_musd_per_mw[zone, t] * USD_PER_MUSD, 0),
             "co2_t_per_year": round(mwh * z.gen_co2_t_per_mwh[t], 1),
         })
     mw = minimal_imports(sm)
@@ -135,11 +152,12 @@ def supply_tables(sm: YearModel) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def minimal_imports(sm: YearModel) -> dict[tuple[str, str], float]:
     """The smallest firm imports (total MW) that keep every zone's firm balance with the solution's
-    campuses and new generation: imports cost nothing in the model, so the solver's own flows may
-    circulate (GW through zones that need none); this LP reports one flow without such loops.
-    Falls back to the solver's flows if the LP fails."""
+    campuses and new generation: imports free of wheeling cost nothing in the model, so the solver's own
+    flows may circulate (GW through zones that need none); this LP reports one flow without such loops.
+    With wheeling (energy at scale) the flows also pay no more wheeling than the solver's, so the cost the
+    summary reports is the flows'. Falls back to the solver's flows if the LP fails."""
     from scipy.optimize import linprog
-    from scipy.sparse import coo_matrix
+    from scipy.sparse import coo_matrix, csr_matrix, vstack
 
     m, sets = sm.m, sm.data.sets
     keys = list(sets.INTERFACES)
@@ -157,7 +175,14 @@ def minimal_imports(sm: YearModel) -> dict[tuple[str, str], float]:
     rows_i = [row[a] for a, _ in keys] + [row[b] for _, b in keys]
     a_ub = coo_matrix(([1.0] * len(keys) + [-1.0] * len(keys), (rows_i, list(range(len(keys))) * 2)), shape=(len(zones), len(keys)))
     bounds = [(0.0, float(m.import_mw[k].ub)) for k in keys]
-    res = linprog(np.ones(len(keys)), A_ub=a_ub.tocsr(), b_ub=room + 1e-6, bounds=bounds, method="highs")
+    a_ub = a_ub.tocsr()
+    b_ub = room + 1e-6
+    wheel = np.array([sm.data.supply.wheeling_usd_per_mwh.get(k, 0.0) for k in keys]) if sm.data.supply is not None else np.zeros(len(keys))
+    if wheel.any():  # no more wheeling than the solver's flows pay ($/MWh x MW, a common factor of hours dropped)
+        paid = float(wheel @ np.array([solved[k] for k in keys]))
+        a_ub = vstack([a_ub, csr_matrix(wheel[None, :])]).tocsr()
+        b_ub = np.append(b_ub, paid * (1 + 1e-9) + 1e-9)
+    res = linprog(np.ones(len(keys)), A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs")
     if res.status != 0:
         return solved
     return {k: max(0.0, float(x)) for k, x in zip(keys, res.x)}
@@ -194,7 +219,7 @@ def _new_gen_energy_terms(sm: YearModel) -> tuple[float, float]:
     energy = new_gen_energy_mwh(sm)
     gas = {k: v for k, v in energy.items() if k[1] in ("gas_cc", "gas_ct")}
     co2 = sum(z.gen_co2_t_per_mwh[t] * mwh for (_, t), mwh in gas.items())
-    usd = sum(z.gen_usd_per_mwh[t] * mwh for (_, t), mwh in gas.items())
+    usd = sum(z.gen_usd_per_mwh[k] * mwh for k, mwh in gas.items())
     return (usd + float(pyo.value(m.carbon_price_usd_per_tco2)) * co2) / USD_PER_MUSD, co2
 
 
@@ -203,7 +228,7 @@ def _supply_summary(sm: YearModel | None, sites: pd.DataFrame | None, has: bool)
     if not has or sm is None or sm.data.supply is None or sites is None:
         return {"supply_model": sm.data.inputs.scenario.supply.model if sm else None, "new_generation_mw_by_type": {},
                 "new_generation_capex_usd": None, "new_generation_cost_pv_usd": None,
-                "new_generation_energy_cost_pv_usd": None, "new_generation_co2_t_per_year": None,
+                "new_generation_energy_cost_pv_usd": None, "new_generation_co2_t_per_year": None, "import_wheeling_pv_usd": None,
                 "facility_mw_by_zone": {}, "new_generation": [], "zone_imports": []}
     m = sm.m
     gen, flows = supply_tables(sm)
@@ -216,6 +241,8 @@ def _supply_summary(sm: YearModel | None, sites: pd.DataFrame | None, has: bool)
         "new_generation_cost_pv_usd": round(float(pyo.value(m.new_gen_cost_pv_musd)) * USD_PER_MUSD, 0),
         "new_generation_energy_cost_pv_usd": round(energy_musd * float(pyo.value(m.annuity_years)) * USD_PER_MUSD, 0),
         "new_generation_co2_t_per_year": round(co2_t, 0),
+        # Energy at scale: wheeling paid on firm imports between transmission providers, over the horizon.
+        "import_wheeling_pv_usd": round(float(pyo.value(m.import_cost_musd_per_year)) * float(pyo.value(m.annuity_years)) * USD_PER_MUSD, 0),
         "facility_mw_by_zone": sites.groupby("zone")["facility_mw"].sum().round(_MW_DECIMALS).to_dict(),
         "new_generation": gen.to_dict(orient="records"),
         "zone_imports": flows.to_dict(orient="records"),
@@ -227,7 +254,11 @@ def _site_energy(sm: YearModel, ids: list[str]) -> tuple[np.ndarray, np.ndarray]
     shared among the zone's campuses in proportion to the energy each draws."""
     m = sm.m
     if sm.data.energy is None:  # annual energy: per-site cost and CO2 (model/milp/components/energy.py)
-        return _values(m.energy_cost_musd_per_year, ids), _values(m.co2_t_per_year, ids)
+        cost = _values(m.energy_cost_musd_per_year, ids)
+        if sm.data.tariff_usd_per_mwh:  # energy at scale: the tariff tranche's discount is the site's own
+            tariff = set(m.TARIFF_SITES)
+            cost = cost + np.array([pyo.value(m.tariff_discount_musd[s]) if s in tariff else 0.0 for s in ids])
+        return cost, _values(m.co2_t_per_year, ids)
     zone_of = pd.Series(sm.data.sets.DISPATCH_ZONE_OF)
     mwh = pd.Series({s: pyo.value(m.energy_mwh_per_year[s]) for s in sm.data.sets.SITES})
     zone_mwh = mwh.groupby(zone_of.loc[mwh.index]).sum()
@@ -413,6 +444,7 @@ class _SummaryCore(TypedDict):
     new_generation_cost_pv_usd: float | None  # what the budget counts over the horizon
     new_generation_energy_cost_pv_usd: float | None
     new_generation_co2_t_per_year: float | None
+    import_wheeling_pv_usd: float | None  # energy at scale: wheeling on firm imports over the horizon
     facility_mw_by_zone: dict[str, float]
     new_generation: list[dict[str, Any]]
     zone_imports: list[dict[str, Any]]

@@ -58,7 +58,7 @@ def site_years_table(sm: SitingModel) -> pd.DataFrame:
         for y, ym in sm.years.items():
             b = ym.m
             r = routes_of(ym.data)  # the year's routes (none in an hourly year): what the block created
-            on_bridge = r is not None and r.bridge_ok(y)
+            on_bridge = r is not None and r.bridge_ok(y, s)
             bridge = _v(b.bridge_mw[s]) if on_bridge else 0.0
             flex = _v(b.flex_mw[s]) if r is not None and r.flex_ok(s, y) else 0.0
             facility = _v(b.facility_mw[s])
@@ -269,8 +269,8 @@ def site_capex_table(sm: SitingModel, sites: list[str]) -> pd.DataFrame:
         conn += sum(data.tier_cost_musd[k] * _v(last.upgrade[s, k]) for s2, k in data.sets.SITES_TIERS if s2 == s)
         bridge = 0.0
         if t.routes is not None and t.routes.bridge_year is not None:
-            peak = max((_v(sm.at(y).m.bridge_cap_mw[s]) for y in horizon.years if t.routes.bridge_ok(y)), default=0.0)
-            bridge = peak * t.routes.bridge.capex_usd_per_kw * 1000.0
+            peak = max((_v(sm.at(y).m.bridge_cap_mw[s]) for y in horizon.years if t.routes.bridge_ok(y, s)), default=0.0)
+            bridge = peak * t.routes.bridge_capex_usd_per_mw(s)
         rows.append({
             "site_id": s,
             "capex_site_usd": other[opened] * costs.site_fixed_usd,
@@ -414,6 +414,10 @@ def investor_figures(timeline: pd.DataFrame, rate: float) -> dict[str, Any]:
     }
 
 
+SITE_SUMMARY_COLUMNS = ["site_id", "state", "county_name", "zone", "open_year", "energised_year", "first_source", "sources",
+                        "firm_year", "capacity_mw", "max_facility_mw", "max_it_mw", "bridge_capacity_mw", "connection"]
+
+
 def sites_summary(site_years: pd.DataFrame, sm: SitingModel) -> pd.DataFrame:
     """One row per site that opens: open year, first year with MW online and its route, the firm year,
     the capacity and MW reached, the bridge capacity and the grid connection chosen."""
@@ -424,6 +428,8 @@ def sites_summary(site_years: pd.DataFrame, sm: SitingModel) -> pd.DataFrame:
     rows = []
     pts = data.sites.geometry.representative_point().to_crs(OUTPUT_CRS) if hasattr(data.sites, "geometry") else None
     cols = {"firm": "firm_mw", "bridge": "bridge_mw", "flexible": "flexible_mw"}
+    if site_years.empty:  # nothing opened: an empty table with the columns readers expect
+        return pd.DataFrame(columns=SITE_SUMMARY_COLUMNS)
     for s, g in site_years.groupby("site_id", sort=False):
         if g["open"].max() < 1:
             continue
@@ -435,7 +441,7 @@ def sites_summary(site_years: pd.DataFrame, sm: SitingModel) -> pd.DataFrame:
             "site_id": s, "state": g["state"].iloc[0], "county_name": str(data.sites.at[s, "county_name"]),
             "zone": g["zone"].iloc[0], "open_year": int(g.loc[g["open"] >= 1, "year"].min()),
             "energised_year": int(first["year"]) if first is not None else None, "first_source": source,
-            "sources": "+".join(used), "firm_year": routes.firm_year[s] if routes is not None else None,
+            "sources": "+".join(used), "firm_year": _firm_year(sm, s),
             "capacity_mw": float(g["capacity_mw"].max()), "max_facility_mw": float(g["facility_mw"].max()),
             "max_it_mw": float(g["it_mw"].max()), "bridge_capacity_mw": float(g["bridge_capacity_mw"].max()),
             "connection": _connection(sm, s),
@@ -446,11 +452,23 @@ def sites_summary(site_years: pd.DataFrame, sm: SitingModel) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _firm_year(sm: SitingModel, s: str) -> int | None:
+    """The first year the site's chosen grid connection can deliver firm power (queue basis: its queue year)."""
+    t = sm.data.time
+    if t is None or t.routes is None:
+        return None
+    r = t.routes
+    if not r.by_routes:
+        return r.firm_year[s]
+    chosen = [c for s2, c in sm.data.sets.SITES_CONNECTIONS if s2 == s and _v(sm.final.m.connect[s2, c]) > 0.5]
+    return min((r.option_year[s, c] for c in chosen), default=None)
+
+
 def _connection(sm: SitingModel, s: str) -> str:
     last, sets = sm.final.m, sm.data.sets
     if sm.data.supply is not None:
         chosen = [c for s2, c in sets.SITES_CONNECTIONS if s2 == s and _v(last.connect[s2, c]) > 0.5]
-        return chosen[0] if chosen else ""
+        return "+".join(chosen)
     chosen = [k for s2, k in sets.SITES_TIERS if s2 == s and _v(last.upgrade[s2, k]) > 0.5]
     return f"headroom+{chosen[0]}" if chosen else "headroom"
 

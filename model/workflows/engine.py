@@ -12,6 +12,7 @@ import geopandas as gpd
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import pyomo.environ as pyo
 
 from model.config import Scenario
 from model.inputs.load import SitingData, load_inputs
@@ -106,8 +107,10 @@ def solve_built(
     on_step: Step = _noop,
     progress: ProgressFn | None = None,
     over_time: gpd.GeoDataFrame | None = None,
+    explain_solution: bool = True,
 ) -> RunOutcome:
-    """Solve an already built model (fresh or re-pointed with ``update_params``) and read results."""
+    """Solve an already built model (fresh or re-pointed with ``update_params``) and read results
+    (``explain_solution`` false: no ranking or marginal values, e.g. an intermediate screening round)."""
     inputs = sm.data.inputs
     scenario = inputs.scenario
     options = scenario.solver
@@ -150,7 +153,7 @@ def solve_built(
                            "annual_model_objective": objective_in_unit(scenario, seed.annual_objective),
                            "sites_built": seed.sites_built}
     ranking, marginal = None, []
-    if sites is not None:
+    if sites is not None and explain_solution:
         on_step("explain")
         t = time.perf_counter()
         ranking, marginal = explain(sm, sites, summary, over_time)
@@ -238,6 +241,7 @@ class Engine:
         seconds = seconds | {"screen": time.perf_counter() - t}
         readmitted = 0
         outcome: RunOutcome | None = None
+        start: dict[str, float] | None = None  # the previous round's solution, by variable name
         # The scenario's time limit covers every round: each solve gets what is left.
         deadline = time.perf_counter() + inputs.scenario.solver.time_limit_s
         for round_ in range(1, MAX_ROUNDS + 1):
@@ -249,14 +253,25 @@ class Engine:
             round_inputs = replace(round_inputs, scenario=round_inputs.scenario.model_copy(update={"solver": solver}))
             round_inputs.scenario._origin = inputs.scenario._origin
             sm = build_checked(round_inputs)
+            if start is not None:
+                # The previous solution, with nothing at the re-admitted sites, is feasible here: start from it.
+                for v in sm.m.component_data_objects(pyo.Var, descend_into=True):
+                    v.set_value(start.get(v.name, 0.0), skip_validation=True)
             round_seconds = seconds | {"build": time.perf_counter() - t}
-            outcome = solve_built(sm, round_seconds, log_path, on_step=on_step, progress=progress, over_time=ranking)
+            outcome = solve_built(sm, round_seconds, log_path, warm_start=start is not None, on_step=on_step,
+                                  progress=progress, over_time=ranking, explain_solution=False)
             if outcome.sites is None:
                 break
             cert, better = certify(ranking, kept, list(outcome.sites.index.astype(str)), n_candidates, round_, readmitted)
             outcome.summary["candidate_certificate"] = cert.as_dict()  # type: ignore[typeddict-unknown-key]
             if cert.certified or round_ == MAX_ROUNDS or deadline - time.perf_counter() < 1.0:
+                on_step("explain")
+                t = time.perf_counter()
+                ranking_out, marginal = explain(sm, outcome.sites, outcome.summary, ranking)
+                outcome.summary["seconds"]["explain"] = round(time.perf_counter() - t, 3)
+                outcome = replace(outcome, ranking=ranking_out, marginal=marginal)
                 break
+            start = {v.name: float(v.value) for v in sm.m.component_data_objects(pyo.Var, descend_into=True) if v.value is not None}
             add = better[: cfg.max_candidates]
             readmitted += len(add)
             keep = set(kept) | set(add)

@@ -5,7 +5,7 @@ added moratorium, a carbon price, electricity or GPU price multipliers, a budget
 First stage, shared by every scenario: which sites are built and their grid connections
 (``build``, ``upgrade``, and with zonal supply ``connect`` and ``new_gen_mw``). Second stage, per
 scenario: GPUs, energy and spending. The extensive form is one Pyomo model holding every
-scenario's own model (built by :func:`model.milp.build.build_model`, untouched) as a sub-block,
+scenario's own model (built by the engine's :func:`model.workflows.engine.build_checked`, untouched) as a sub-block,
 with non-anticipativity rows tying their first-stage variables to scenario 0's, and the expected
 objective (or the maximum regret) as its objective; HiGHS solves it through
 :func:`model.solve.highs.solve_model`.
@@ -35,15 +35,14 @@ from model.core.errors import ScenarioError, SitingError
 from model.core.schema import StrictModel, upper_codes
 from model.core.units import USD_PER_MUSD
 from model.inputs.load import SitingData, load_inputs
-from model.milp.build import build_model
 from model.milp.model_data import SitingModel
 from model.policies import Policy
 from model.policies.region import region_mask
 from model.results.html import data_uri_png, fmt, render
 from model.results.outputs import check_name, output_dir
-from model.results.tables import sites_flat, sites_table, write_json
-from model.solve.diagnose import check_target_reachable
+from model.results.tables import OBJECTIVE_UNIT, objective_in_unit, objective_sense, sites_flat, sites_table, write_json
 from model.solve.highs import SOLUTION_STATUSES, SolveResult, presolve_setting, solve_model
+from model.workflows.engine import build_checked
 
 # A national extensive form holds one full model per scenario (~28k columns each); beyond a handful
 # of scenarios use a decomposition (docs/robust.md).
@@ -58,6 +57,7 @@ STRUCTURAL_THRESHOLD = 0.5
 # Policy types a risk may not add: they remove candidates, so the scenarios' first stages would differ.
 CANDIDATE_CHANGING = ("exclude",)
 SOLUTIONS = ("stochastic", "mean_value", "perfect_information", "minmax_regret")
+MAXIMISE = ("max_compute", "max_compute_years", "max_npv")
 SOLUTION_LABELS = {
     "stochastic": "stochastic (RP)",
     "mean_value": "mean-value (EEV)",
@@ -443,7 +443,9 @@ def solve_alone(sm: SitingModel, options: Any, what: str, required: bool = True)
     if not result.has_solution:
         return Evaluation(result.status, None, None, {}, None), result
     metrics, flat = _metrics(sm)
-    return Evaluation(result.status, float(pyo.value(sm.m.objective.expr)), result.mip_gap, metrics, flat), result
+    # Objectives in the summary's unit (PFLOPS, PFLOPS-years or USD), as summary.json reports them.
+    value = objective_in_unit(sm.data.inputs.scenario, float(pyo.value(sm.m.objective.expr)))
+    return Evaluation(result.status, value, result.mip_gap, metrics, flat), result
 
 
 def evaluate(sm: SitingModel, values: dict[str, dict[Any, float]], options: Any, what: str) -> Evaluation:
@@ -482,7 +484,7 @@ def extensive_form(models: list[ScenarioModel], sense: str, objective: Objective
         for name, var in ref.items():
             for k in var:
                 parent.nonanticipativity.add(own[name][k] - var[k] == 0)
-    maximize = sense == "max_compute"
+    maximize = sense in MAXIMISE
     if objective == "expected":
         parent.objective = pyo.Objective(
             expr=sum(sc.probability * sc.sm.m.objective.expr for sc in models),
@@ -509,7 +511,7 @@ def ef_options(options: Any, models: list[ScenarioModel]) -> Any:
 def regret(sense: str, best: float | None, value: float | None) -> float | None:
     if best is None or value is None:
         return None
-    return (best - value) if sense == "max_compute" else (value - best)
+    return (best - value) if sense in MAXIMISE else (value - best)
 
 
 def expectation(probabilities: list[float], values: list[float | None]) -> float | None:
@@ -540,8 +542,7 @@ def build_scenarios(
             inputs = inputs_for(scenario)
             mult = price_multipliers(inputs.sites, risk.electricity_price, where)
             inputs = with_prices(inputs, mult)
-            sm = build_model(inputs)
-            check_target_reachable(sm.data)
+            sm = build_checked(inputs)  # the engine's build: targets no candidate set can host are refused
         except ScenarioError as err:
             if str(err).startswith(origin):
                 raise
@@ -572,8 +573,7 @@ def build_scenarios(
     mean_inputs = inputs_for(mean_scenario)
     p = np.array([r.probability for r in risks.scenarios])
     mean_mult = sum(pi * m.reindex(mean_inputs.sites.index).fillna(1.0).to_numpy() for pi, m in zip(p, multipliers))
-    mean_sm = build_model(with_prices(mean_inputs, np.asarray(mean_mult)))
-    check_target_reachable(mean_sm.data)
+    mean_sm = build_checked(with_prices(mean_inputs, np.asarray(mean_mult)))
     if first_stage_keys(mean_sm) != keys:
         raise ScenarioError(f"{origin}: the mean-value scenario changes the candidate sites; use moratorium rather than exclusions")
     mean = ScenarioModel("mean-value", 1.0, mean_scenario, mean_sm, [])
@@ -599,7 +599,7 @@ def robust_analysis(
     on_step("build")
     models, mean, mean_info, described = build_scenarios(base, risks, origin, inputs_for)
     seconds["build"] = time.perf_counter() - t
-    sense = base.objective.sense
+    sense = objective_sense(base)  # [pathway] objective over several years
     options = base.solver
     probs = [sc.probability for sc in models]
     names = [sc.name for sc in models]
@@ -642,7 +642,7 @@ def robust_analysis(
         rp_first = built_sites(models[0].sm.final.m)
         for sc, best in zip(models, ws):
             metrics, flat = _metrics(sc.sm)
-            value = float(pyo.value(sc.sm.m.objective.expr))
+            value = objective_in_unit(sc.scenario, float(pyo.value(sc.sm.m.objective.expr)))
             tables["stochastic"][sc.name] = flat
             per["stochastic"][sc.name] = _record(Evaluation(rp_result.status, value, rp_result.mip_gap, metrics, flat), sense, best)
     finally:
@@ -673,18 +673,18 @@ def robust_analysis(
     rp = expectation(probs, [per["stochastic"][n]["objective"] for n in names])
     eev = expectation(probs, [per["mean_value"][n]["objective"] for n in names])
     ws_value = expectation(probs, ws)
-    maximize = sense == "max_compute"
+    maximize = sense in MAXIMISE
     vss = None if rp is None or eev is None else (rp - eev if maximize else eev - rp)
     evpi = None if rp is None or ws_value is None else (ws_value - rp if maximize else rp - ws_value)
     solutions: dict[str, Any] = {
-        "stochastic": _solution(per["stochastic"], names, probs, rp_first, rp_result),
+        "stochastic": _solution(per["stochastic"], names, probs, rp_first, rp_result, base),
         "mean_value": _solution(per["mean_value"], names, probs, mv_first, None)
         | {"mean_scenario_objective": _round(mv_eval.objective), "mean_scenario_metrics": mv_eval.metrics},
         "perfect_information": _solution(per["perfect_information"], names, probs, None, None)
         | {"first_stage_sites_by_scenario": ws_first},
     }
     if objective == "minmax_regret":
-        solutions["minmax_regret"] = _solution(per["minmax_regret"], names, probs, mm_first, mm_result)
+        solutions["minmax_regret"] = _solution(per["minmax_regret"], names, probs, mm_first, mm_result, base)
     all_first = sorted(set(rp_first) | set(mv_first) | {s for v in ws_first.values() for s in v}
                        | (set(mm_first) if objective == "minmax_regret" else set()))
     site_info = models[0].sm.data.sites
@@ -708,7 +708,7 @@ def robust_analysis(
         "risks_file": origin,
         "objective": objective,
         "objective_sense": sense,
-        "objective_unit": "PFLOPS" if maximize else "MUSD",
+        "objective_unit": OBJECTIVE_UNIT[sense],
         "scenarios": described,
         "mean_value_scenario": mean_info,
         "RP": _round(rp),
@@ -742,7 +742,7 @@ def _record(ev: Evaluation, sense: str, best: float | None) -> dict[str, Any]:
 
 
 def _solution(per: dict[str, dict[str, Any]], names: list[str], probs: list[float], first: list[str] | None,
-              result: SolveResult | None) -> dict[str, Any]:
+              result: SolveResult | None, scenario: Scenario | None = None) -> dict[str, Any]:
     objectives = [per[n]["objective"] for n in names]
     regrets = [per[n]["regret"] for n in names]
     out: dict[str, Any] = {
@@ -756,7 +756,7 @@ def _solution(per: dict[str, dict[str, Any]], names: list[str], probs: list[floa
     if result is not None:
         out["status"] = result.status
         out["mip_gap"] = _round(result.mip_gap, 8)
-        out["dual_bound"] = _round(result.dual_bound)
+        out["dual_bound"] = _round(objective_in_unit(scenario, result.dual_bound) if scenario is not None else result.dual_bound)
     return out
 
 
@@ -830,7 +830,7 @@ def robust_context(result: dict[str, Any], chart_png: bytes | None = None) -> di
     """The robust section's context: headline numbers, per-scenario rows, first stages (numbers, not text)."""
     names = [s["name"] for s in result["scenarios"]]
     kinds = [k for k in SOLUTIONS if k in result["solutions"]]
-    maximize = result["objective_sense"] == "max_compute"
+    maximize = result["objective_sense"] in MAXIMISE
     subs = (
         ("RP", "stochastic solution, expected"),
         ("EEV", "mean-value first stage, expected"),

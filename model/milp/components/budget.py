@@ -189,7 +189,7 @@ def cost_coefficients(
     if z is not None:
         variables = variables + (members(m.connect), members(m.new_gen_mw))
         pieces.append(arr((z.connection_cost_musd[k] for k in sets.SITES_CONNECTIONS), len(sets.SITES_CONNECTIONS)))
-        pieces.append(arr((z.gen_cost_pv_musd_per_mw[t] for _, t in sets.ZONES_GEN), len(sets.ZONES_GEN)))
+        pieces.append(arr((z.gen_cost_pv_musd_per_mw[k] for k in sets.ZONES_GEN), len(sets.ZONES_GEN)))
     capex = np.concatenate(pieces)
     if not include_opex:
         return variables, np.arange(len(capex)), lambda: capex
@@ -202,9 +202,18 @@ def cost_coefficients(
     if z is not None:
         variables = variables + (members(m.new_gen_mwh),)
         keys = sets.ZONES_GEN_ENERGY
-        net_usd = arr((z.gen_usd_per_mwh[t] - z.ref_price_usd_per_mwh[k] for k, t in keys), len(keys))
+        net_usd = arr((z.gen_usd_per_mwh[k, t] - z.ref_price_usd_per_mwh[k] for k, t in keys), len(keys))
         net_co2 = arr((z.gen_co2_t_per_mwh[t] - z.ref_co2_t_per_mwh[k] for k, t in keys), len(keys))
         energy = [net_usd, net_co2]
+    # Energy at scale: the tariff tranche's discount and wheeling on imports (M$ a year per MW), over the horizon.
+    extra: list[np.ndarray] = []
+    if data.tariff_usd_per_mwh:
+        tariff_sites = list(m.TARIFF_SITES)
+        variables = variables + (members(m.tariff_mw),)
+        extra.append(annuity * hours * arr((data.tariff_usd_per_mwh[s] - data.price_usd_per_mwh[s] for s in tariff_sites), len(tariff_sites)) / USD_PER_MUSD)
+    if z is not None and z.wheeling_usd_per_mwh:
+        variables = variables + (members(m.import_mw),)
+        extra.append(annuity * hours * arr((z.wheeling_usd_per_mwh.get(k, 0.0) for k in sets.INTERFACES), len(sets.INTERFACES)) / USD_PER_MUSD)
     cols = np.arange(sum(map(len, variables)))
 
     def values() -> np.ndarray:
@@ -215,10 +224,10 @@ def cost_coefficients(
         out = capex.copy()
         out[:n_blocks] = capex_blocks + annuity * opex_blocks
         out[n_blocks : n_blocks + len(dry_col)] = capex_dry + annuity * opex_dry
-        if not energy:
-            return out
-        net_usd, net_co2 = energy
-        new_energy = (1 / USD_PER_MUSD) * net_usd + (cp / USD_PER_MUSD) * net_co2
-        return np.concatenate([out, annuity * new_energy])
+        if energy:
+            net_usd, net_co2 = energy
+            new_energy = (1 / USD_PER_MUSD) * net_usd + (cp / USD_PER_MUSD) * net_co2
+            out = np.concatenate([out, annuity * new_energy])
+        return np.concatenate([out, *extra]) if extra else out
 
     return variables, cols, values

@@ -511,7 +511,7 @@ def _new_gas_rates(m: pyo.ConcreteModel, data: ModelData, gas_in: dict[str, list
         return NewGasRates(cost=_none, co2=_none)
     gas_in = defaultdict(list, gas_in)
     return NewGasRates(
-        cost=lambda zone, d, h: sum(z.gen_usd_per_mwh[t] * m.new_gas_gen_mw[zone, t, d, h] for t in gas_in[zone]),
+        cost=lambda zone, d, h: sum(z.gen_usd_per_mwh[zone, t] * m.new_gas_gen_mw[zone, t, d, h] for t in gas_in[zone]),
         co2=lambda zone, d, h: sum(z.gen_co2_t_per_mwh[t] * m.new_gas_gen_mw[zone, t, d, h] for t in gas_in[zone]),
     )
 

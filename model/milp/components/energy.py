@@ -16,14 +16,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import DivisionExpression, NPV_ProductExpression, NPV_SumExpression, ProductExpression
 
 from model.core.units import HOURS_PER_YEAR, USD_PER_MUSD, annuity_factor
 from model.milp.components.dispatch import add_dispatch
-from model.milp.components.routes import add_route_energy, routes_of
+from model.milp.components.routes import add_route_energy, route_terms, routes_of
 from model.milp.components.supply import add_supply, add_supply_capacity, add_zone_firm
-from model.milp.model_data import by_index, named_sum, rule_from, scaled
+from model.milp.components.siting import facility_terms
+from model.milp.model_data import add_linear_rows, by_index, members, named_sum, rule_from, scaled
 
 if TYPE_CHECKING:
     from model.milp.model_data import ModelData
@@ -74,6 +76,47 @@ def _grid_rate(price: float, cp: object, co2: float) -> object:
     return NPV_SumExpression([price, NPV_ProductExpression((cp, co2))])
 
 
+def add_tariff(m: pyo.Block, data: ModelData) -> None:
+    r"""Energy at scale: every grid MWh of a campus costs the price beyond its utility's tariff (zone marginal
+    energy + delivery, ``data.price_usd_per_mwh``); where the county (tariff) price is below it, up to the
+    utility's tariff MW (shared by its campuses) may be bought at the tariff instead.
+
+    .. math:: t_s \le f_s - b_s, \quad \sum_{s \in u} t_s \le T_u, \quad
+              \text{discount} = h \sum_s (p^{tariff}_s - p^{beyond}_s) t_s \le 0
+
+    Provides: ``TARIFF_SITES``, ``tariff_mw``, ``tariff_discount_musd_per_year`` (M$/yr, <= 0), per site
+    ``tariff_discount_musd`` (for the results)."""
+    sites = [s for s in data.sets.SITES if s in data.tariff_usd_per_mwh]
+    m.TARIFF_SITES = pyo.Set(initialize=sites, ordered=True)
+    m.tariff_mw = pyo.Var(m.TARIFF_SITES, within=pyo.NonNegativeReals)
+    t = members(m.tariff_mw)
+    n = len(sites)
+    if n:
+        pos = {s: i for i, s in enumerate(data.sets.SITES)}
+        row_of_site = np.full(len(data.sets.SITES), -1)
+        row_of_site[[pos[s] for s in sites]] = np.arange(n)
+        fac = facility_terms(m, data).plus(*route_terms(m, data, flex=False))  # the campus' grid MW
+        r, c, v = fac.rows(row_of_site)
+        n_fac = sum(map(len, fac.variables))
+        add_linear_rows(  # tariff_within: t - (facility - bridge) <= 0
+            m, "tariff_within", m.TARIFF_SITES, sites, fac.variables + (t,),
+            np.concatenate([np.arange(n), r]), np.concatenate([n_fac + np.arange(n), c]),
+            np.concatenate([np.ones(n), -v]), np.zeros(n),
+        )
+        groups = sorted({data.tariff_group_of[s] for s in sites})
+        g_row = {g: i for i, g in enumerate(groups)}
+        m.TARIFF_GROUPS = pyo.Set(initialize=groups, ordered=True)
+        add_linear_rows(  # utility_tariff: sum of its campuses' t <= the utility's tariff MW
+            m, "utility_tariff", m.TARIFF_GROUPS, groups, (t,),
+            np.array([g_row[data.tariff_group_of[s]] for s in sites], dtype=np.int64), np.arange(n), np.ones(n),
+            np.array([data.tariff_cap_mw[g] for g in groups]),
+        )
+    hours = data.costs.load_factor * HOURS_PER_YEAR
+    gap = {s: hours * (data.tariff_usd_per_mwh[s] - data.price_usd_per_mwh[s]) / USD_PER_MUSD for s in sites}
+    m.tariff_discount_musd = pyo.Expression(m.TARIFF_SITES, rule=lambda m, s: gap[s] * m.tariff_mw[s])
+    m.tariff_discount_musd_per_year = pyo.Expression(expr=sum(gap[s] * m.tariff_mw[s] for s in sites))
+
+
 def add_annual_energy(m: pyo.ConcreteModel, data: ModelData) -> None:
     """Each site's grid energy at its own price and CO2 rate, and the totals (with new generation's)."""
     sites = data.sets.SITES
@@ -93,10 +136,15 @@ def add_annual_energy(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.energy_opex_pv_musd = pyo.Expression(m.SITES, rule=rule_from({s: scaled(annuity, cost[s]) for s in sites}))
     grid_cost = list(cost.values())
     grid_co2 = list(m.co2_t_per_year.values())
+    if data.tariff_usd_per_mwh:  # energy at scale: the cheaper county tariff on up to the utility's tariff MW
+        add_tariff(m, data)
+        grid_cost.append(m.tariff_discount_musd_per_year)
     if data.supply is not None:
         add_supply(m, data)
         grid_cost.append(m.new_gen_energy_cost_musd_per_year)
         grid_co2.append(m.new_gen_co2_t_per_year)
+        if data.supply.wheeling_usd_per_mwh:  # firm imports pay wheeling between transmission providers
+            grid_cost.append(m.import_cost_musd_per_year)
     if routes_of(data) is not None:  # multi-year: bridge fuel instead of grid energy, flexible curtailment
         add_route_energy(m, data)
         grid_cost.append(m.route_energy_cost_musd_per_year)

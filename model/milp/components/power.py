@@ -105,13 +105,12 @@ def add_connections(m: pyo.Block, data: ModelData) -> None:
     m.connect = pyo.Var(m.SITES_CONNECTIONS, within=pyo.Binary)
     connects = members(m.connect)
     pair_site = _pairs_at(sets.SITES_CONNECTIONS, sites)
-    # connection_mw: facility - bridge - flex - [firm] sum(option MW x connect) <= 0, every site
+    # connection_mw: facility - bridge - flex - sum(option MW x connect, options firm this year) <= 0, every site
     r = routes_of(data)
     fac = facility_terms(m, data).plus(*route_terms(m, data, flex=True))
     all_rows = np.arange(len(sites))
     rr, cc, vv = fac.rows(all_rows)
-    firm = np.array([r is None or r.firm_ok(s, data.year) for s in sites], dtype=bool)
-    keep = firm[pair_site]
+    keep = np.array([r is None or r.option_ok(s, c, data.year) for s, c in sets.SITES_CONNECTIONS], dtype=bool)
     mw = np.fromiter((z.connection_mw[k] for k in sets.SITES_CONNECTIONS), dtype=float, count=len(connects))
     add_linear_rows(
         m, "connection_mw", m.SITES, sites, fac.variables + (connects,),
@@ -121,5 +120,17 @@ def add_connections(m: pyo.Block, data: ModelData) -> None:
     )
     if r is None or data.horizon is None or data.year == data.horizon.last:
         # Multi-year: the choice is one across years (model/milp/components/time.py links them), made
-        # for the campus as built at the horizon end.
-        _choice_rows(m, "one_connection", m.SITES, sites, sites, pair_site, connects)
+        # for the campus as built at the horizon end. By routes: at most one large connection and at most
+        # one existing station per site (their MW add up).
+        group = z.connection_group
+        if not group:
+            _choice_rows(m, "one_connection", m.SITES, sites, sites, pair_site, connects)
+            return
+        for name, g in (("one_connection", "large_connection"), ("one_station", "existing_station")):
+            idx = np.array([group[k] == g for k in sets.SITES_CONNECTIONS], dtype=bool)
+            keys = [s for s in sites if any(group.get((s, c)) == g for c in sets.CONNECTIONS_AT[s])]
+            if not keys:
+                continue
+            m.add_component(f"SITES_{name.upper()}", pyo.Set(within=m.SITES, initialize=keys, ordered=True))
+            opts = [v for v, i in zip(connects, idx) if i]
+            _choice_rows(m, name, m.component(f"SITES_{name.upper()}"), keys, sites, pair_site[idx], opts)

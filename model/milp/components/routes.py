@@ -50,10 +50,10 @@ def add_route_vars(m: pyo.Block, data: ModelData) -> None:
         return
     sites = data.sets.SITES
     y = data.year
-    m.BRIDGE_SITES = pyo.Set(initialize=list(sites) if r.bridge_ok(y) else [], ordered=True)
+    m.BRIDGE_SITES = pyo.Set(initialize=[s for s in sites if r.bridge_ok(y, s)], ordered=True)
     m.FLEX_SITES = pyo.Set(initialize=[s for s in sites if r.flex_ok(s, y)], ordered=True)
     m.bridge_mw = pyo.Var(m.BRIDGE_SITES, within=pyo.NonNegativeReals)
-    m.bridge_cap_mw = pyo.Var(m.BRIDGE_SITES, within=pyo.NonNegativeReals, bounds=(0.0, r.bridge_permit_mw))
+    m.bridge_cap_mw = pyo.Var(m.BRIDGE_SITES, within=pyo.NonNegativeReals, bounds=lambda m, s: (0.0, r.bridge_cap_mw(s)))
     m.flex_mw = pyo.Var(m.FLEX_SITES, within=pyo.NonNegativeReals)
 
 
@@ -107,11 +107,17 @@ def add_routes(m: pyo.Block, data: ModelData) -> None:
     if data.supply is not None:
         z = data.supply
         pairs = [(k, s, c) for k, (s, c) in enumerate(data.sets.SITES_CONNECTIONS) if s in row_of]
+        if r.by_routes:
+            # The flexible service of the existing station: its MW, only with that station's connection.
+            pairs = [(k, s, c) for k, s, c in pairs if z.connection_group.get((s, c)) == "existing_station"]
+            limit = np.array([r.flex_max_mw_of[s] for _, s, _ in pairs])
+        else:
+            limit = r.flexible_share * np.array([z.connection_mw[s, c] for _, s, c in pairs])
         add_linear_rows(
             m, "flex_share", m.FLEX_SITES, flex_sites, (flex, members(m.connect)),
             np.concatenate([np.arange(len(flex)), np.array([row_of[s] for _, s, _ in pairs], dtype=np.int64)]),
             np.concatenate([np.arange(len(flex)), len(flex) + np.array([k for k, _, _ in pairs], dtype=np.int64)]),
-            np.concatenate([np.ones(len(flex)), -r.flexible_share * np.array([z.connection_mw[s, c] for _, s, c in pairs])]),
+            np.concatenate([np.ones(len(flex)), -limit]),
             np.zeros(len(flex)),
         )
         # Flexible MW per zone at most a share of the zone's peak (docs/pathway.md).
@@ -159,8 +165,12 @@ def _route_cost(m: pyo.Block, data: ModelData, r: RouteData, cp: object) -> obje
     """Bridge energy at gas cost instead of the grid's, and flexible energy's curtailment cost (M$/yr)."""
     hours = data.costs.load_factor * HOURS_PER_YEAR
     b = r.bridge
+    # Turbine fuel at the site's zone gas price that year (zonal supply), else data/energy_costs.csv's.
+    z = data.supply
+    fuel = {s: b.usd_per_mwh if z is None or not z.gas_usd_per_mmbtu else b.heat_rate_mmbtu_per_mwh * z.gas_usd_per_mmbtu[z.zone_of[s]] + b.vom_usd_per_mwh
+            for s in m.BRIDGE_SITES}
     bridge = sum(
-        (b.usd_per_mwh + cp * b.co2_t_per_mwh - data.price_usd_per_mwh[s] - cp * data.co2_t_per_mwh[s]) * m.bridge_mw[s]
+        (fuel[s] + cp * b.co2_t_per_mwh - data.price_usd_per_mwh[s] - cp * data.co2_t_per_mwh[s]) * m.bridge_mw[s]
         for s in m.BRIDGE_SITES
     )
     flex = sum(b.flexible_usd_per_mwh * m.flex_mw[s] for s in m.FLEX_SITES)

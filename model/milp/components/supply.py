@@ -58,9 +58,14 @@ def add_supply_capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
     for v, k in zip(members(m.import_mw), sets.INTERFACES):
         v.setub(z.interface_max_mw[k])
     gen = members(m.new_gen_mw)
-    types = [t for _, t in sets.ZONES_GEN]
-    m.new_gen_capex_musd = pyo.Expression(expr=linear_sum([z.gen_capex_musd_per_mw[t] for t in types], gen))
-    m.new_gen_cost_pv_musd = pyo.Expression(expr=linear_sum([z.gen_cost_pv_musd_per_mw[t] for t in types], gen))
+    # Wheeling on firm imports (energy at scale): the MWh a firm MW carries at the campuses' load factor.
+    hours = data.costs.load_factor * HOURS_PER_YEAR
+    wheel = z.wheeling_usd_per_mwh
+    m.import_cost_musd_per_year = pyo.Expression(
+        expr=linear_sum([hours * wheel.get(k, 0.0) / USD_PER_MUSD for k in sets.INTERFACES], members(m.import_mw))
+    )
+    m.new_gen_capex_musd = pyo.Expression(expr=linear_sum([z.gen_capex_musd_per_mw[k] for k in sets.ZONES_GEN], gen))
+    m.new_gen_cost_pv_musd = pyo.Expression(expr=linear_sum([z.gen_cost_pv_musd_per_mw[k] for k in sets.ZONES_GEN], gen))
 
 
 def add_zone_firm(m: pyo.ConcreteModel, data: ModelData, campus_firm_mw: SiteTerm | None = None) -> None:
@@ -165,7 +170,7 @@ def add_new_energy_annual(m: pyo.ConcreteModel, data: ModelData) -> None:
     # Fuel + VOM (+ carbon) of new energy, less the grid energy (and carbon) it displaces.
     m.new_gen_energy_cost_musd_per_year = pyo.Expression(
         expr=sum(
-            (z.gen_usd_per_mwh[t] - z.ref_price_usd_per_mwh[k]) * m.new_gen_mwh[k, t] for k, t in sets.ZONES_GEN_ENERGY
+            (z.gen_usd_per_mwh[k, t] - z.ref_price_usd_per_mwh[k]) * m.new_gen_mwh[k, t] for k, t in sets.ZONES_GEN_ENERGY
         ) / USD_PER_MUSD
         + cp * m.new_gen_co2_t_per_year / USD_PER_MUSD
     )

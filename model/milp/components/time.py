@@ -124,7 +124,7 @@ def add_links(sm: SitingModel) -> None:
     # Bridge turbines once bought stay (their capacity only grows).
     r = t.routes
     if r is not None and r.bridge_year is not None:
-        later = [(s, y) for s in sites for y, p in pairs if r.bridge_ok(p)]
+        later = [(s, y) for s in sites for y, p in pairs if r.bridge_ok(p, s)]
         m.bridge_stays = pyo.Constraint(
             later, rule=lambda m, s, y: Y[y].m.bridge_cap_mw[s] >= Y[horizon.previous[y]].m.bridge_cap_mw[s]
         )
@@ -169,7 +169,7 @@ def add_cash(sm: SitingModel) -> None:
     gpu_factor = {y: Y[y].data.gpu_price_factor for y in years}
     kw = KW_PER_MW / USD_PER_MUSD
     r = t.routes
-    bridge_sites = {y: (sites if r is not None and r.bridge_ok(y) else []) for y in years}
+    bridge_sites = {y: ([s for s in sites if r.bridge_ok(y, s)] if r is not None else []) for y in years}
 
     def opened(s: str, y: int) -> object:
         return _increase({k: Y[k].m.build[s] for k in (y, prev[y]) if k is not None}, y, prev[y])
@@ -185,13 +185,15 @@ def add_cash(sm: SitingModel) -> None:
 
     last = Y[horizon.last].m
     pay_year = connection_years(sm)
+    option_paid = option_years(sm)
 
     def connection_paid(y: int) -> object:
-        """Cost of the connections (legacy: tiers) of the sites that first use the grid in year y."""
+        """Cost of the connections (legacy: tiers) paid in year y: by routes each option in its first year,
+        else every site's in the first year it can draw from the grid."""
         out: object = 0.0
         if data.supply is not None:
             cost = data.supply.connection_cost_musd
-            out = sum(cost[s, c] * last.connect[s, c] for s, c in sets.SITES_CONNECTIONS if pay_year[s] == y)
+            out = sum(cost[s, c] * last.connect[s, c] for s, c in sets.SITES_CONNECTIONS if option_paid.get((s, c), pay_year[s]) == y)
         return out + sum(data.tier_cost_musd[k] * last.upgrade[s, k] for s, k in sets.SITES_TIERS if pay_year[s] == y)
 
     m.capex_gpu_musd = pyo.Expression(
@@ -201,9 +203,9 @@ def add_cash(sm: SitingModel) -> None:
     build_cost = {(s, y): t.shell_musd_per_mw[s] * other[y][s] + t.build_musd_per_mw[s] - t.shell_musd_per_mw[s] for s in sites for y in years}
     m.capex_build_musd = pyo.Expression(m.YEARS, rule=lambda m, y: sum(build_cost[s, y] * added_mw(s, y) for s in sites))
     m.capex_connection_musd = pyo.Expression(m.YEARS, rule=lambda m, y: connection_paid(y))
-    bridge_capex = kw * r.bridge.capex_usd_per_kw if r is not None else 0.0
+    bridge_capex = {s: r.bridge_capex_usd_per_mw(s) / USD_PER_MUSD for s in sites} if r is not None else {}
     m.capex_bridge_musd = pyo.Expression(
-        m.YEARS, rule=lambda m, y: sum(bridge_capex * bridge_added(s, y) for s in bridge_sites[y])
+        m.YEARS, rule=lambda m, y: sum(bridge_capex[s] * bridge_added(s, y) for s in bridge_sites[y])
     )
     z = data.supply
     gen_keys = list(m.GEN_BUILDS) if z is not None else []
@@ -211,7 +213,7 @@ def add_cash(sm: SitingModel) -> None:
     for k in gen_keys:
         gen_in[k[2]].append(k)
     m.capex_generation_musd = pyo.Expression(
-        m.YEARS, rule=lambda m, y: sum(z.gen_capex_musd_per_mw[g] * m.gen_build_mw[zz, g, v] for zz, g, v in gen_in[y]) if z is not None else 0.0
+        m.YEARS, rule=lambda m, y: sum(z.gen_capex_musd_per_mw[zz, g] * m.gen_build_mw[zz, g, v] for zz, g, v in gen_in[y]) if z is not None else 0.0
     )
     m.capex_musd = pyo.Expression(
         m.YEARS,
@@ -253,7 +255,7 @@ def add_cash(sm: SitingModel) -> None:
             + sum(t.shell_residual[y] * build_cost[s, y] * added_mw(s, y) for s in sites for y in years)
             + sum(t.connection_residual[y] * m.capex_connection_musd[y] for y in years)
             + sum(t.bridge_residual[y] * m.capex_bridge_musd[y] for y in years)
-            + (sum(t.gen_residual[g, v] * z.gen_capex_musd_per_mw[g] * m.gen_build_mw[zz, g, v] for zz, g, v in gen_keys) if z is not None else 0.0)
+            + (sum(t.gen_residual[g, v] * z.gen_capex_musd_per_mw[zz, g] * m.gen_build_mw[zz, g, v] for zz, g, v in gen_keys) if z is not None else 0.0)
         )
     m.it_mw_online = pyo.Expression(m.YEARS, rule=lambda m, y: Y[y].m.it_mw_total)
     m.pflops_online = pyo.Expression(m.YEARS, rule=lambda m, y: Y[y].m.compute_pflops)
@@ -268,9 +270,19 @@ def connection_years(sm: SitingModel) -> dict[str, int]:
     years = sm.horizon.years
     out = {}
     for s in sm.data.sets.SITES:
-        first = next((y for y in years if r.firm_ok(s, y) or r.flex_ok(s, y)), years[-1])
+        first = next((y for y in years if r.flex_ok(s, y) or any(r.option_ok(s, c, y) for c in sm.data.sets.CONNECTIONS_AT.get(s, [])) or (not r.by_routes and r.firm_ok(s, y))), years[-1])
         out[s] = first
     return out
+
+
+def option_years(sm: SitingModel) -> dict[tuple[str, str], int]:
+    """By routes: the model year each connection option is paid in, its first year (the last model year if
+    later: an option chosen for after the horizon is paid at its end)."""
+    t = sm.data.time
+    if t is None or t.routes is None or not t.routes.by_routes:
+        return {}
+    years = sm.horizon.years
+    return {k: next((y for y in years if y >= v), years[-1]) for k, v in t.routes.option_year.items()}
 
 
 def debt_terms(sm: SitingModel) -> tuple[dict[tuple[int, int], float], dict[int, float]]:
@@ -320,6 +332,9 @@ def add_finance(sm: SitingModel) -> None:
     in_period: dict[int, list[int]] = defaultdict(list)
     for c, y in horizon.period_of.items():
         in_period[y].append(c)
+    # Debt funds capex: a year draws no more than it invests (borrowing below the equity discount rate only to
+    # hand the cash back would be an NPV made of nothing).
+    m.debt_funds_capex = pyo.Constraint(m.YEARS, rule=lambda m, y: m.debt_musd[y] <= m.capex_musd[y])
     m.cash_start_row = pyo.Constraint(
         m.YEARS,
         rule=lambda m, y: m.cash_start_musd[y]
