@@ -29,6 +29,7 @@ from model.core.units import USD_PER_MUSD
 from model.inputs.load import SitingData, load_inputs
 from model.milp.model_data import SitingModel
 from model.plot.maps import compare_folium_grid, compare_grid, self_contained_html
+from model.results.figures import budget_spend_usd
 from model.results.outputs import mark_complete, output_dir
 from model.results.report import write_compare_report
 from model.results.tables import write_json
@@ -147,12 +148,10 @@ def budget_to_reach(sm: SitingModel, pflops: float) -> BudgetMatch:
                        seconds=result.seconds_translate + result.seconds_solve)
 
 
-def budget_spend_usd(summary: dict[str, Any], include_opex: bool) -> float | None:
-    """What a plan spent as a budget counts it: capex and new generation, plus energy PV with ``include_opex``."""
-    if include_opex:
-        return _value(summary, "total_cost_usd")
-    capex = _value(summary, "capex_usd")
-    return None if capex is None else capex + (_value(summary, "new_generation_cost_pv_usd") or 0.0)
+def spend_as_counted(summary: dict[str, Any], include_opex: bool) -> float | None:
+    """What a plan spent as a budget with ``include_opex`` counts it (the one definition,
+    :func:`model.results.figures.budget_spend_usd`, whatever the plan's own budget counted)."""
+    return budget_spend_usd({**summary, "budget_includes_opex": include_opex})
 
 
 def policy_cost(entry: CompareEntry, base: CompareEntry) -> tuple[float | None, float | None, str]:
@@ -160,7 +159,7 @@ def policy_cost(entry: CompareEntry, base: CompareEntry) -> tuple[float | None, 
     s, b = dict(entry.outcome.summary), dict(base.outcome.summary)
     sc = entry.scenario
     if entry is base:
-        spend = budget_spend_usd(b, sc.budget.include_opex) if sc.budget is not None and _matchable(sc) else None
+        spend = spend_as_counted(b, sc.budget.include_opex) if sc.budget is not None and _matchable(sc) else None
         return spend, 0.0, "base"
     if entry.match is not None:
         assert sc.budget is not None
@@ -168,7 +167,7 @@ def policy_cost(entry: CompareEntry, base: CompareEntry) -> tuple[float | None, 
             reason = "unreachable: no budget reaches the base's compute under this scenario's rules"
             infeasible = entry.match.status in ("infeasible", "infeasible_or_unbounded")
             return None, None, reason if infeasible else f"not found ({entry.match.status})"
-        spent = budget_spend_usd(b, sc.budget.include_opex)
+        spent = spend_as_counted(b, sc.budget.include_opex)
         cost = None if spent is None else entry.match.budget_usd - spent
         return entry.match.budget_usd, cost, "budget to reach the base's compute, less the base's spend"
     if sc.pathway is None and sc.objective.sense == "min_cost":
