@@ -83,13 +83,28 @@ def test_fragment_is_kept_when_removing_it_costs_more_than_the_gap() -> None:
     assert optimum(sm).objective == pytest.approx(16_100.0)
 
 
-def test_campus_within_the_gap_is_removed() -> None:
+def two_campuses(gap: float) -> SitingModel:
     # GPU "B" only (2 MW, $15M, 160 PFLOPS). S1 holds 150 B in its 300 MW ($2,250M + $5M); S2 (2 MW) one more B
-    # for its $5M + $15M: $2,275M buys 24,160 PFLOPS. S2 is 160 / 24,160 = 0.662 % of the plan, below the 1 %
-    # gap: without it S1's 150 B give 24,000, within the gap, so S2 goes.
-    sc = tiny_scenario(gpus={"types": ["B"]}, budget={"equity_usd": 2275e6}, solver={"mip_gap": 0.01, "threads": 1},
+    # for its $5M + $15M: $2,275M buys 24,160 PFLOPS. S2 is 160 / 24,160 = 0.662 % of the plan (a small campus,
+    # under 5 %, and under a 1 % gap): without it S1's 150 B give 24,000.
+    sc = tiny_scenario(gpus={"types": ["B"]}, budget={"equity_usd": 2275e6}, solver={"mip_gap": gap, "threads": 1},
                        policies=[{"type": "exclude", "counties": ["00003"]}])
-    sm = build_model(tiny_inputs(sc, tiny_sites(headroom_mw=[300.0, 2.0, 0.0]), max_campus_mw=1000.0))
+    return build_model(tiny_inputs(sc, tiny_sites(headroom_mw=[300.0, 2.0, 0.0]), max_campus_mw=1000.0))
+
+
+def test_small_campus_stays_when_removing_it_costs_more_than_the_gap() -> None:
+    sm = two_campuses(0.005)  # 0.662 % > 0.5 %
+    result = optimum(sm)
+    rec = clean_solution(sm, result).record
+    assert rec["status"] == "nothing_to_clean" and rec["sites_near_gap"] == []
+    (attempt,) = rec["attempts"]  # S2 only: S1 is 99 % of the plan
+    assert attempt["removing"] == "campus Two, XB"
+    assert attempt["relative_cost"] == pytest.approx(160 / 24_160)
+    assert blocks(sm) == {("S1", "B"): 150.0, ("S2", "B"): 1.0}
+
+
+def test_campus_within_the_gap_is_removed() -> None:
+    sm = two_campuses(0.01)
     result = optimum(sm)
     assert result.objective == pytest.approx(24_160.0)
     assert blocks(sm) == {("S1", "B"): 150.0, ("S2", "B"): 1.0}

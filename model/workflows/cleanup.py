@@ -14,18 +14,22 @@ The rule (:data:`RULE`), applied in every model year (a snapshot has one):
 * a new plant -- zonal new generation per zone and type, an on-site solar / wind / battery / gas asset
   (hourly mode), a bridge turbine (multi-year routes) -- is a fragment below ``MIN_PLANT_MW`` (1 MW).
   Plants with capacity but no energy are kept: a gas turbine bought for its firm capacity is a real choice;
-* a campus (at the horizon's end) whose share of the plan -- its PFLOPS for a compute objective, its IT MW
-  otherwise -- is below the scenario's MIP gap is *near the gap* (``sites_near_gap``): with nothing else
-  changed, dropping it costs at most that share. Such campuses are removed only if the re-solve without
-  them stays within the gap; otherwise the cleanup is retried without removing any campus.
+* a small campus -- at the horizon's end, under ``SMALL_CAMPUS_SHARE`` (5 %) of the plan: of its PFLOPS for
+  a compute objective, of its IT MW otherwise -- is tried for removal, smallest first (at most
+  ``MAX_CAMPUS_TRIALS``, stopping at the first that must stay), and removed when the plan without it stays
+  within the gap. A least-cost plan stopped at 1 % may carry 50-150 MW campuses whose fixed costs a tighter
+  solve avoids; a compute plan keeps a campus unless moving its money elsewhere costs less than the gap.
+  Campuses under the gap's own share are listed as ``sites_near_gap``: with nothing else changed, dropping
+  one costs a compute plan at most that share, so the solver's tolerance cannot tell whether it belongs.
 
-The re-solve keeps the plan's shape: every other campus stays built (build binaries fixed in every
-year), no GPU type or plant the solution did not use may appear, and the rest (GPU counts, plant sizes,
-connections, dispatch) is re-optimised with the scenario's own solver options. Fragments the re-solve
-leaves (a type shrunk below the threshold) are removed in a further round, up to ``MAX_ROUNDS``. The
-cleaned solution is kept when its objective is within the scenario's ``mip_gap`` of the original
-(relative to the original); otherwise the original is restored and the record says why. Bounds are
-restored in every case, so a cached model (compare, sweep) can be re-solved as built.
+Fragments go first (all together), then the small campuses one at a time. Each re-solve keeps the plan's
+shape: every other campus stays built (build binaries fixed in every year), no GPU type or plant the
+solution did not use may appear, and the rest (GPU counts, plant sizes, connections, dispatch) is
+re-optimised with the scenario's own solver options. Fragments a re-solve leaves (a type shrunk below the
+threshold) are removed in a further round, up to ``MAX_ROUNDS``. A step is kept when the objective stays
+within the scenario's ``mip_gap`` of the original (relative to the original); otherwise the plan before
+the step is restored and the record says what was kept and why. Bounds are restored in every case, so a
+cached model (compare, sweep) can be re-solved as built.
 """
 
 from __future__ import annotations
@@ -48,14 +52,16 @@ MIN_GPU_SHARE = 0.01  # of the campus' IT MW
 MIN_GPU_IT_MW = 1.0  # MW of IT
 MIN_PLANT_MW = 1.0  # MW of capacity
 MAX_ROUNDS = 3
+SMALL_CAMPUS_SHARE = 0.05  # of the plan's PFLOPS (compute objectives) or IT MW
+MAX_CAMPUS_TRIALS = 5
 _TOL = 1e-6
 
 RULE = (
     f"GPU types below {MIN_GPU_SHARE:.0%} of a campus' IT MW or below {MIN_GPU_IT_MW:g} MW of IT (the campus' "
-    f"largest type kept); new plants (zonal, on-site, bridge) below {MIN_PLANT_MW:g} MW; campuses whose share of "
-    "the plan is below the MIP gap, only if the plan without them stays within the gap; the other campuses "
-    "stay built and no new GPU type or plant may appear; kept if the objective is within the scenario's "
-    "mip_gap of the original"
+    f"largest type kept) and new plants (zonal, on-site, bridge) below {MIN_PLANT_MW:g} MW are removed; then campuses "
+    f"under {SMALL_CAMPUS_SHARE:.0%} of the plan, smallest first (at most {MAX_CAMPUS_TRIALS}); the other campuses stay "
+    "built and no new GPU type or plant may appear; each step kept only if the objective stays within the "
+    "scenario's mip_gap of the original"
 )
 
 Kind = Literal["gpu", "plant", "campus"]
@@ -193,10 +199,13 @@ def near_gap_campuses(sm: SitingModel, gap: float) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["share"], r["site_id"]))
 
 
-def campus_fragments(sm: SitingModel, near: list[dict[str, Any]]) -> list[Fragment]:
-    return [Fragment("campus", sm.horizon.last, r["site_id"], "campus", r["facility_mw"], "MW facility", it_mw=r["it_mw"],
-                     vars=tuple(ym.m.build[r["site_id"]] for ym in sm.years.values()), name=site_name(sm.final, r["site_id"]))
-            for r in near]
+def small_campuses(sm: SitingModel) -> list[Fragment]:
+    """Campuses under ``SMALL_CAMPUS_SHARE`` of the plan, smallest first (at most ``MAX_CAMPUS_TRIALS``), as
+    fragments over every model year's build binary."""
+    shares = sorted(campus_shares(sm).items(), key=lambda kv: (kv[1][0], kv[0]))
+    return [Fragment("campus", sm.horizon.last, s, "campus", f, "MW facility", it_mw=i,
+                     vars=tuple(ym.m.build[s] for ym in sm.years.values()), name=site_name(sm.final, s))
+            for s, (sh, f, i) in shares if sh < SMALL_CAMPUS_SHARE][:MAX_CAMPUS_TRIALS]
 
 
 def fragments(sm: SitingModel) -> list[Fragment]:
@@ -259,8 +268,8 @@ def _gap(objective: float, bound: float | None) -> float | None:
 
 
 def clean_solution(sm: SitingModel, result: SolveResult) -> Cleanup:
-    """Remove fragments from the solution loaded in ``sm`` (see the module docstring); the model holds the
-    kept solution afterwards and every bound is as built."""
+    """Remove fragments, then small campuses, from the solution loaded in ``sm`` (see the module docstring);
+    the model holds the kept solution afterwards and every bound is as built."""
     t0 = time.perf_counter()
     sc = sm.data.inputs.scenario
     gap = float(sc.solver.mip_gap)
@@ -273,29 +282,36 @@ def clean_solution(sm: SitingModel, result: SolveResult) -> Cleanup:
         return Cleanup(result, record)
     before = float(result.objective)
     record["objective_before"] = record["objective_after"] = objective_in_unit(sc, before)
-    near = near_gap_campuses(sm, gap)
-    record["sites_near_gap"] = near
+    record["sites_near_gap"] = near_gap_campuses(sm, gap)
     first = fragments(sm)
     if result.status == "interrupted":  # the user asked to stop: no further solve
         record["status"] = "skipped_interrupted"
         record["fragments_left"] = [f.record(snap) for f in first]
         return Cleanup(result, record)
-    if not first and not near:
+    campuses = small_campuses(sm)
+    if not first and not campuses:
         return Cleanup(result, record)
-    kept = _resolve(sm, before, [campus_fragments(sm, near), []] if near else [[]], first, record)
+    steps = _Steps(sm, before, record)
+    try:
+        if first and not steps.attempt(first, "fragments") and not steps.interrupted:
+            record["fragments_left"] = [f.record(snap) for f in first]
+        for campus in campuses:
+            if steps.interrupted or not steps.attempt([campus], f"campus {campus.name or campus.where}"):
+                break  # larger campuses would cost more
+    finally:
+        steps.finish()
     record["seconds"] = round(time.perf_counter() - t0, 3)
-    if kept is None:
-        record["status"] = "kept_original"
+    if steps.interrupted:
+        record["status"] = "skipped_interrupted"
         record["fragments_left"] = [f.record(snap) for f in first]
-        if record.pop("interrupted", False):
-            record["status"] = "skipped_interrupted"
-            return Cleanup(replace(result, status="interrupted"), record)
+        return Cleanup(replace(result, status="interrupted"), record)
+    if steps.kept is None:
+        record["status"] = "kept_original" if first else "nothing_to_clean"
         return Cleanup(result, record)
-    r, removed = kept
-    after = float(r.objective)  # type: ignore[arg-type]  # a kept re-solve has an objective
+    after = float(steps.kept.objective)  # type: ignore[arg-type]  # a kept re-solve has an objective
     record |= {
         "status": "cleaned",
-        "removed": [f.record(snap) for f in removed],
+        "removed": [f.record(snap) for f in steps.removed],
         "objective_after": objective_in_unit(sc, after),
         "relative_cost": relative_cost(before, after, _sense_max(sm)),
     }
@@ -303,56 +319,65 @@ def clean_solution(sm: SitingModel, result: SolveResult) -> Cleanup:
     return Cleanup(replace(result, objective=after, mip_gap=_gap(after, result.dual_bound)), record)
 
 
-def _resolve(
-    sm: SitingModel, before: float, tiers: list[list[Fragment]], first: list[Fragment], record: dict[str, Any]
-) -> tuple[SolveResult, list[Fragment]] | None:
-    """Re-solve without ``tier + first`` for each tier in turn (campuses first, then none) until one stays
-    within the gap; the model is left at the kept solution, or at the original one when none is kept."""
-    sc = sm.data.inputs.scenario
-    gap = float(sc.solver.mip_gap)
-    snap = sm.horizon.snapshot
-    maximise = _sense_max(sm)
-    variables = list(sm.m.component_data_objects(pyo.Var, descend_into=True))
-    original = [v.value for v in variables]
-    bounds = _Bounds()
-    kept: tuple[SolveResult, list[Fragment]] | None = None
-    kept_values: list[Any] = original
-    try:
-        for campuses in tiers:
-            removed = campuses + first
-            if not removed:
-                continue
-            for v, x in zip(variables, original):  # each tier starts from the original solution
-                v.set_value(x, skip_validation=True)
-            attempt: dict[str, Any] = {"campuses_removed": len(campuses), "rounds": 0}
-            record["attempts"].append(attempt)
-            for round_ in range(1, MAX_ROUNDS + 1):
-                _restrict(sm, removed, bounds)
-                r = solve_model(sm.m, sc.solver, None, warm_start=True, hourly=sm.hourly)
-                bounds.restore()
-                attempt |= {"rounds": round_, "status": r.status}
-                if r.status.startswith("interrupted"):  # Ctrl-C: the original plan, and the run ends as interrupted
-                    record["interrupted"] = True
-                    kept_values = original
-                    return None  # the finally below puts the original values back
-                if not r.has_solution or r.objective is None:
-                    break
-                cost = relative_cost(before, float(r.objective), maximise)
-                attempt |= {"objective": objective_in_unit(sc, float(r.objective)),
-                            "relative_cost": cost if math.isfinite(cost) else None}
-                if cost > gap + 1e-9:
-                    break
-                kept, kept_values = (r, removed), [v.value for v in variables]
-                more = fragments(sm)
-                if not more or round_ == MAX_ROUNDS:
-                    attempt["fragments_left"] = [f.record(snap) for f in more]
-                    break
-                removed = removed + more
-            if kept is not None:
-                break
-    finally:
-        bounds.restore()
-        # The kept solution (or the original) back in the variables: a later round may have overwritten them.
-        for v, x in zip(variables, kept_values):
+class _Steps:
+    """Cleanup steps on one model: each removes more on top of the kept ones and is kept only within the
+    gap of the original objective; the variables always end at the last kept plan (or the original)."""
+
+    def __init__(self, sm: SitingModel, before: float, record: dict[str, Any]) -> None:
+        self.sm, self.before, self.record = sm, before, record
+        self.scenario = sm.data.inputs.scenario
+        self.gap = float(self.scenario.solver.mip_gap)
+        self.maximise = _sense_max(sm)
+        self.variables = list(sm.m.component_data_objects(pyo.Var, descend_into=True))
+        self.original = [v.value for v in self.variables]
+        self.kept_values = self.original  # the original, then each kept plan
+        self.kept: SolveResult | None = None
+        self.removed: list[Fragment] = []
+        self.interrupted = False
+        self.bounds = _Bounds()
+
+    def _back(self) -> None:
+        for v, x in zip(self.variables, self.kept_values):
             v.set_value(x, skip_validation=True)
-    return kept
+
+    def attempt(self, more: list[Fragment], what: str) -> bool:
+        """Remove ``more`` on top of what is kept; True if the plan without them is kept."""
+        sc, snap = self.scenario, self.sm.horizon.snapshot
+        removed = self.removed + more
+        attempt: dict[str, Any] = {"removing": what, "rounds": 0}
+        self.record["attempts"].append(attempt)
+        for round_ in range(1, MAX_ROUNDS + 1):
+            _restrict(self.sm, removed, self.bounds)
+            try:
+                r = solve_model(self.sm.m, sc.solver, None, warm_start=True, hourly=self.sm.hourly)
+            finally:
+                self.bounds.restore()
+            attempt |= {"rounds": round_, "status": r.status}
+            if r.status.startswith("interrupted"):  # Ctrl-C: the original plan, and the run ends as interrupted
+                self.interrupted = True
+                return False
+            if not r.has_solution or r.objective is None:
+                break
+            cost = relative_cost(self.before, float(r.objective), self.maximise)
+            attempt |= {"objective": objective_in_unit(sc, float(r.objective)),
+                        "relative_cost": cost if math.isfinite(cost) else None}
+            if cost > self.gap + 1e-9:
+                break
+            left = fragments(self.sm)
+            if not left or round_ == MAX_ROUNDS:
+                if left:
+                    attempt["fragments_left"] = [f.record(snap) for f in left]
+                self.kept, self.removed = r, removed
+                self.kept_values = [v.value for v in self.variables]
+                return True
+            removed = removed + left
+        self._back()
+        return False
+
+    def finish(self) -> None:
+        """Every bound as built; the variables at the last kept plan (the original after an interrupt)."""
+        self.bounds.restore()
+        if self.interrupted:
+            self.kept, self.removed = None, []
+            self.kept_values = self.original
+        self._back()
