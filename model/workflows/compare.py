@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -69,7 +69,9 @@ class BudgetMatch:
     """The least budget, as the scenario's budget counts it, that reaches ``target_pflops`` under its rules."""
 
     target_pflops: float
-    status: str  # the solve's status (infeasible: no budget reaches the target under the scenario's rules)
+    # the solve's status (infeasible: no budget reaches the target under the scenario's rules); "own_plan" when
+    # the scenario's own plan reaches the target for less than the solve found
+    status: str
     budget_usd: float | None
     mip_gap: float | None  # the least budget lies between bound_usd and budget_usd
     bound_usd: float | None = None
@@ -110,9 +112,16 @@ def solve_all(
         if i == 0:
             base_pflops = _value(dict(outcome.summary), "compute_pflops")
         match = None
-        if i > 0 and base_pflops and _matchable(sc) and outcome.summary["compute_pflops"] is not None:
+        own_pflops = outcome.summary["compute_pflops"]
+        if i > 0 and base_pflops and _matchable(sc) and own_pflops is not None:
             sm, _ = engine.prepare(inputs)  # the model just solved (re-pointed: a cheap no-op)
             match = budget_to_reach(sm, base_pflops)
+            assert sc.budget is not None
+            own = spend_as_counted(dict(outcome.summary), sc.budget.include_opex)
+            if own is not None and own_pflops >= base_pflops and (match.budget_usd is None or own < match.budget_usd):
+                # Its own plan already reaches the base's compute: the least budget is at most what it spent
+                # (a re-solve stopped within the gap may return a dearer plan).
+                match = replace(match, budget_usd=own, status="own_plan")
         entries.append(CompareEntry(sc, outcome, outcome.marginal, reused, match))
     return entries
 
@@ -135,7 +144,8 @@ def budget_to_reach(sm: SitingModel, pflops: float) -> BudgetMatch:
     root.compare_match_target = pyo.Constraint(expr=year.compute_pflops >= pflops)
     root.compare_match_spend = pyo.Objective(expr=spend, sense=pyo.minimize)
     try:
-        result = solve_model(root, sc.solver, None, hourly=sm.hourly)
+        # From the scenario's own plan (loaded in the model): HiGHS keeps it if it already reaches the target.
+        result = solve_model(root, sc.solver, None, warm_start=True, hourly=sm.hourly)
     finally:
         root.del_component("compare_match_target")
         root.del_component("compare_match_spend")
