@@ -88,6 +88,9 @@ def _fail(err: BaseException) -> None:
 def _contract(interrupted: str = "interrupted: nothing written") -> Iterator[None]:
     """The exit contract every command keeps: bad input 2, interrupted 130, anything else 3 (one line)."""
     previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+    # A CLI started in the background of a script inherits SIGINT ignored; Ctrl-C and the web app's cancel
+    # (SIGINT to the run's process group) must still interrupt it.
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         yield
     except typer.Exit:
@@ -107,6 +110,7 @@ def _contract(interrupted: str = "interrupted: nothing written") -> Iterator[Non
         _internal(err)
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
 
 
 # Piped progress (not a terminal): a plain line per new step, repeats of a step at most this often.

@@ -419,7 +419,9 @@ def test_two_tabs_submitting_at_once(served: Path) -> None:
 
 
 def test_cancel_a_queued_job(served: Path) -> None:
-    app = create_app(served, command=lambda s, o: [sys.executable, "-c", "import time; time.sleep(60)"])
+    # The sleeper restores Ctrl-C as the CLI does (a background pytest starts children with SIGINT ignored).
+    sleeper = "import signal, time; signal.signal(signal.SIGINT, signal.default_int_handler); time.sleep(60)"
+    app = create_app(served, command=lambda s, o: [sys.executable, "-c", sleeper])
     with TestClient(app, base_url=BASE_URL) as c:
         first = c.post("/new", data=wy_form(c, name="first"), follow_redirects=False)
         second = c.post("/new", data=wy_form(c, name="second"), follow_redirects=False)
