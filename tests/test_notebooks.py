@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -20,7 +21,6 @@ import nbformat
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-MAX_SECONDS = 120.0
 
 
 def generator() -> ModuleType:
@@ -49,18 +49,18 @@ def test_notebook_matches_generator_and_has_no_outputs(name: str) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
-def test_notebook_runs(name: str, tmp_path: Path) -> None:
+def test_notebook_runs(name: str, tmp_path: Path, record_property: Callable[[str, object], None]) -> None:
     # The README's command, through this interpreter's jupyter (python -m jupyter = the `jupyter` script).
     cmd = [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--output-dir", str(tmp_path),
            "--ExecutePreprocessor.timeout=300", "--ExecutePreprocessor.kernel_name=python3", str(NOTEBOOKS / name)]
     # The kernel imports this checkout's `model` (not another install of the package on the same interpreter).
     env = os.environ | {"PYTHONPATH": os.pathsep.join(filter(None, [str(NOTEBOOKS.parent), os.environ.get("PYTHONPATH")]))}
     start = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
+    done = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=600, env=env)
     seconds = time.perf_counter() - start
     # nbconvert exits non-zero naming the failing cell (CellExecutionError) on any error.
     assert done.returncode == 0, done.stderr[-3000:]
-    assert seconds < MAX_SECONDS, f"{name} took {seconds:.0f} s"
+    record_property("seconds", round(seconds, 1))  # reported (--junitxml), never asserted: wall time is the machine's
     nb = nbformat.read(tmp_path / name, as_version=4)
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
     assert all(cell.execution_count for cell in nb.cells if cell.cell_type == "code"), "a code cell did not run"
