@@ -72,6 +72,13 @@ DATA_TABLES: tuple[TableInfo, ...] = (
               "build_power_routes.py", f"cited per row; {PROJECT_ESTIMATES}"),
     TableInfo("county_routes.csv", "default", "power_routes.csv applied to each county (stations, EHV lines, queues); build_power_routes.py",
               "as power_routes.csv; HIFLD Open"),
+    TableInfo("county_utility_scale.csv", "default", "EIA-861 2018 sales and peaks by utility and county; tariff MW rule "
+              "(docs/supply_data.md section 8); build_energy_scale.py", "public domain (EIA)"),
+    TableInfo("zone_marginal_price.csv", "default", "ATB 2025 gas CC/CT x zone gas prices, 4-hub wholesale prices (green-dcc), "
+              "large-load tariffs' demand charges (community-energy); build_energy_scale.py",
+              "CC BY 4.0 (ATB); public domain (EIA); MIT (green-dcc, community-energy)"),
+    TableInfo("energy_scale_assumptions.csv", "default", "take-or-pay share, contract years, wheeling (cited per row); "
+              "build_energy_scale.py", f"cited per row; {PROJECT_ESTIMATES}"),
     TableInfo("time_to_power.csv", "default", "PJM, MISO, ERCOT, NYISO, ISO-NE, CAISO queues; LBNL Queued Up; build_time_to_power.py",
               "public ISO data; cited report"),
     TableInfo("county_time_to_power.csv", "default", "time_to_power.csv by each county's zone or ISO; build_time_to_power.py",

@@ -210,10 +210,11 @@ def cost_coefficients(
     if data.tariff_usd_per_mwh:
         tariff_sites = list(m.TARIFF_SITES)
         variables = variables + (members(m.tariff_mw),)
-        extra.append(annuity * hours * arr((data.tariff_usd_per_mwh[s] - data.price_usd_per_mwh[s] for s in tariff_sites), len(tariff_sites)) / USD_PER_MUSD)
+        # Per element as the tariff block writes it (hours x gap / 1e6), then x annuity as the compiler does.
+        extra.append(annuity * arr((hours * (data.tariff_usd_per_mwh[s] - data.price_usd_per_mwh[s]) / USD_PER_MUSD for s in tariff_sites), len(tariff_sites)))
     if z is not None and z.wheeling_usd_per_mwh:
         variables = variables + (members(m.import_mw),)
-        extra.append(annuity * hours * arr((z.wheeling_usd_per_mwh.get(k, 0.0) for k in sets.INTERFACES), len(sets.INTERFACES)) / USD_PER_MUSD)
+        extra.append(annuity * arr((hours * z.wheeling_usd_per_mwh.get(k, 0.0) / USD_PER_MUSD for k in sets.INTERFACES), len(sets.INTERFACES)))
     cols = np.arange(sum(map(len, variables)))
 
     def values() -> np.ndarray:
