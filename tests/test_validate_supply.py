@@ -38,6 +38,9 @@ def test_spare_summary_offsets_deficits_in_net_only() -> None:
     s = vs.spare_summary(zones)
     assert s["spare_mw"] == pytest.approx(115.0) and s["zones_with_spare"] == 1 and s["zones"] == 3
     assert s["net_mw"] == pytest.approx(115.0 - 15.0)  # b is 15 MW short of 115
+    # Committed data-center load counts against the zones' surplus (spare_firm_mw already nets it).
+    c = vs.spare_summary(zones.assign(committed_dc_mw=[15.0, 5.0, 0.0], spare_firm_mw=[100.0, 0.0, 0.0]))
+    assert c["committed_mw"] == pytest.approx(20.0) and c["net_mw"] == pytest.approx(100.0 - 20.0)
 
 
 def test_region_zones_and_inbound_limits() -> None:
@@ -104,7 +107,8 @@ def test_replace_blocks_keeps_text_and_refuses_missing_markers() -> None:
 
 def test_answer_from_orders_sites_and_drops_zero_generation() -> None:
     summary = {"supply_model": "zonal", "status": "optimal", "compute_pflops": 123.0, "mip_gap": 0.001,
-               "facility_mw": 30.0, "new_generation_mw_by_type": {"gas_cc": 12.5, "solar": 0.0}, "seconds": {"solve": 1}}
+               "facility_mw": 30.0, "new_generation_mw_by_type": {"gas_cc": 12.5, "solar": 0.0}, "seconds": {"solve": 1},
+               "import_wheeling_pv_usd": 7.0}
     sites = pd.DataFrame({"county_name": ["Small", "Big"], "state": ["AA", "BB"], "county_fips": ["00001", "00002"],
                           "facility_mw": [10.0, 20.0], "zone": ["p1", "p2"]})
     a = vs.answer_from(summary, sites, 2.0)
@@ -112,6 +116,7 @@ def test_answer_from_orders_sites_and_drops_zero_generation() -> None:
     assert a["sites"][0]["zone"] == "p2" and a["sites"][0]["facility_mw"] == 20.0
     assert a["new_generation_mw"] == {"gas_cc": 12.5}
     assert a["compute_pflops"] == 123.0 and a["marginal_values"] == [] and a["wall_seconds"] == 2.0
+    assert a["import_wheeling_pv_usd"] == 7.0
 
 
 @pytest.mark.parametrize("mode", ["legacy", "zonal"])
@@ -218,6 +223,10 @@ def test_budget_use_sums_parts_and_differences() -> None:
     assert df.loc["total", "old"] == pytest.approx(100.0) and df.loc["total", "new"] == pytest.approx(100.0)
     assert df.loc["GPUs", "new − old"] == pytest.approx(2.0)
     assert df.loc["new generation energy PV, net of displaced grid", "new − old"] == pytest.approx(-4.0)
+    # Energy at scale: wheeling on firm imports is part of the budget.
+    c = dict(b, import_wheeling_pv_usd=0.25e9, energy_opex_pv_usd=8.75e9)
+    w = vs.budget_use({"old": a, "new": c}).set_index("$bn")
+    assert w.loc["import wheeling PV", "new"] == pytest.approx(0.25) and w.loc["total", "new"] == pytest.approx(100.0)
 
 
 def test_connection_costs_substation_plus_spur() -> None:

@@ -23,6 +23,10 @@ the model data are read as they are.
 Usage (from the repo root):
     python data/build/validate_supply.py [--shared ../shared/data] [--doc docs/validation.md]
                                          [--no-solve] [--threads 1] [--json answers.json]
+                                         [--runs out/validation] [--no-location]
+
+Sections 7-11 (issue 24: before and after, location's share, campuses against utilities, routes against
+evidence, revealed preference) are ``validate_location.py``'s, called at the end unless ``--no-location``.
 
 Without ``../shared/data`` (or ``$SITING_DATA_DIR``) it prints a message and exits 0 without writing.
 ``--no-solve`` keeps the doc's national-answer blocks as they are (the two solves take minutes).
@@ -83,13 +87,17 @@ def error_stats(model: pd.Series, source: pd.Series) -> dict[str, Any]:
 
 
 def spare_summary(zones: pd.DataFrame) -> dict[str, float]:
-    """National totals of ``zone_supply.csv``: spare firm MW, zones with spare, accredited, peak and net.
+    """National totals of ``zone_supply.csv``: spare firm MW, zones with spare, accredited, peak, committed
+    data-center load and net.
 
-    net = sum(accredited - peak x (1 + reserve_margin)): surpluses and deficits offset."""
-    need = zones["peak_mw"] * (1.0 + zones["reserve_margin"])
+    net = sum(accredited - peak x (1 + reserve_margin) - committed_dc_mw): surpluses and deficits offset
+    (``committed_dc_mw`` 0 where the table has no such column)."""
+    committed = zones["committed_dc_mw"] if "committed_dc_mw" in zones else pd.Series(0.0, index=zones.index)
+    need = zones["peak_mw"] * (1.0 + zones["reserve_margin"]) + committed
     return {"zones": len(zones), "zones_with_spare": int((zones["spare_firm_mw"] > 0).sum()),
             "spare_mw": float(zones["spare_firm_mw"].sum()), "accredited_mw": float(zones["accredited_mw"].sum()),
-            "peak_mw": float(zones["peak_mw"].sum()), "net_mw": float((zones["accredited_mw"] - need).sum())}
+            "peak_mw": float(zones["peak_mw"].sum()), "committed_mw": float(committed.sum()),
+            "net_mw": float((zones["accredited_mw"] - need).sum())}
 
 
 def region_zones(membership: pd.DataFrame, transreg: str) -> list[str]:
@@ -189,6 +197,7 @@ def answer_from(summary: Mapping[str, Any], sites: pd.DataFrame | None, wall_s: 
         "budget_usd": summary.get("budget_usd"), "it_mw": summary.get("it_mw"), "gpus": summary.get("gpus"),
         "data_sha256": summary.get("data_sha256"), "scenario_sha256": summary.get("scenario_sha256"),
         "capex_usd_by_part": summary.get("capex_usd_by_part"), "energy_opex_pv_usd": summary.get("energy_opex_pv_usd"),
+        "import_wheeling_pv_usd": summary.get("import_wheeling_pv_usd"),
         "co2_t_per_year": summary.get("co2_t_per_year"), "gpus_by_type": summary.get("gpus_by_type"),
         "seconds": summary.get("seconds"), "wall_seconds": round(wall_s, 1),
         "marginal_values": summary.get("marginal_values") or [], "runner_ups": summary.get("runner_ups") or [],
@@ -281,16 +290,22 @@ def eia861_utility_industrial(shared: Path) -> pd.DataFrame:
 # ============================================================================ sections
 def section_spare(d: dict[str, pd.DataFrame], spare_share: float) -> tuple[str, dict]:
     s = spare_summary(d["zones"])
+    z = d["zones"]
+    base = ", ".join(str(int(y)) for y in sorted(z["base_year"].unique())) if "base_year" in z else "2018"
+    rm_lo, rm_hi = float(z["reserve_margin"].min()), float(z["reserve_margin"].max())
     legacy_mw = float(d["county_grid"]["headroom_mw"].sum())
     lo, hi = REFERENCES["duke_low_gw"], REFERENCES["duke_high_gw"]
     rows = pd.DataFrame([
         {"quantity": "Σ spare firm MW over 134 zones (zone_supply.csv)", "GW": s["spare_mw"] / 1e3,
-         "what it is": f"firm, no curtailment, 2018 demand, {s['zones_with_spare']} of {s['zones']} zones > 0"},
+         "what it is": f"firm, no curtailment, {base} demand less committed data-center load, {s['zones_with_spare']} of "
+                       f"{s['zones']} zones > 0"},
         {"quantity": f"  x spare_share {spare_share} (what the zonal model lets campuses claim)",
          "GW": spare_share * s["spare_mw"] / 1e3, "what it is": "the model's national firm ceiling before imports "
          "(imports only move spare between zones) and new generation"},
-        {"quantity": "Σ (accredited − peak x 1.15), deficits offset", "GW": s["net_mw"] / 1e3,
-         "what it is": "national net firm surplus at the 15 % margin"},
+        {"quantity": "Σ (accredited − peak x (1 + reserve margin) − committed), deficits offset", "GW": s["net_mw"] / 1e3,
+         "what it is": f"national net firm surplus at the zones' NERC margins ({rm_lo:.0%}-{rm_hi:.0%})"},
+        {"quantity": "Σ committed data-center load (zone_supply.csv committed_dc_mw)", "GW": s["committed_mw"] / 1e3,
+         "what it is": "existing data centers not in the demand basis (IM3 atlas), deducted from spare"},
         {"quantity": "Σ legacy county headroom (county_grid.csv)", "GW": legacy_mw / 1e3,
          "what it is": "the legacy model's national ceiling (no zone limit)"},
         {"quantity": "Duke / Norris et al. 2025, low (0.25 % curtailment)", "GW": lo,
@@ -342,7 +357,7 @@ def section_pjm(d: dict[str, pd.DataFrame], membership: pd.DataFrame, spare_shar
     return md_table(rows, {"GW": "{:,.1f}"}), vals
 
 
-def section_price_co2(d: dict[str, pd.DataFrame], shared: Path) -> tuple[str, dict]:
+def section_price_co2(d: dict[str, pd.DataFrame], shared: Path) -> tuple[dict[str, str], dict[str, Any]]:
     sf = d["state_facts"].set_index("state")
     price = sf["industrial_price_usd_per_mwh"].astype(float)
     src_price = eia_2023_industrial(shared, sf["name"])
@@ -472,7 +487,7 @@ def fixed_siting_lp(sm, budget_per_usd: float | None) -> dict[str, Any]:
 
     def rows_of(name: str, keys: Iterable, block: Any = m) -> list[dict[str, Any]]:
         comp = block.find_component(name)
-        out = []
+        out: list[dict[str, Any]] = []
         if comp is None:
             return out
         for k in keys:
@@ -609,8 +624,8 @@ def co2_use(answers: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
         out[name] = {"grid energy of the sites": grid, "new generation, net of displaced grid": new, "total": grid + new}
     df = pd.DataFrame(out)
     if len(answers) == 2:
-        a, b = list(answers)
-        df[f"{b} − {a}"] = df[b] - df[a]
+        first, second = list(answers)
+        df[f"{second} − {first}"] = df[second] - df[first]
     return df.rename_axis("MtCO2/yr").reset_index()
 
 
@@ -634,7 +649,8 @@ def connection_costs(fips: Iterable[str], county_km: pd.DataFrame, classes: pd.D
 
 def budget_use(answers: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
     """Where each answer's budget goes ($bn): capex parts, grid energy PV (the sites' bills), new generation
-    (what the budget counts) and its energy PV net of the grid energy it displaces (negative: a saving)."""
+    (what the budget counts) and its energy PV net of the grid energy it displaces (negative: a saving), and
+    wheeling on firm imports (energy at scale)."""
     parts = [("GPUs", "gpu"), ("shell", "shell"), ("site fixed", "site"), ("land", "land"), ("interconnect", "interconnect")]
     out = {}
     for name, a in answers.items():
@@ -643,12 +659,13 @@ def budget_use(answers: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
         col["grid energy PV (site bills)"] = float(a.get("energy_opex_pv_usd") or 0.0) / 1e9
         col["new generation, budget cost"] = float(a.get("new_generation_cost_pv_usd") or 0.0) / 1e9
         col["new generation energy PV, net of displaced grid"] = float(a.get("new_generation_energy_cost_pv_usd") or 0.0) / 1e9
+        col["import wheeling PV"] = float(a.get("import_wheeling_pv_usd") or 0.0) / 1e9
         col["total"] = sum(col.values())
         out[name] = col
     df = pd.DataFrame(out)
     if len(answers) == 2:
-        a, b = list(answers)
-        df[f"{b} − {a}"] = df[b] - df[a]
+        first, second = list(answers)
+        df[f"{second} − {first}"] = df[second] - df[first]
     return df.rename_axis("$bn").reset_index()
 
 
@@ -760,7 +777,8 @@ def compute(shared: Path) -> tuple[dict[str, str], dict[str, Any]]:
     d = read_data()
     mem = pd.read_csv(shared / "reeds_zone_membership.csv")
     cfg = national_scenario("zonal", 1).supply  # the shares the national zonal run uses
-    blocks, vals = {}, {}
+    blocks: dict[str, str] = {}
+    vals: dict[str, Any] = {}
     blocks["spare"], vals["spare"] = section_spare(d, cfg.spare_share)
     blocks["pjm"], vals["pjm"] = section_pjm(d, mem, cfg.spare_share, cfg.import_share)
     pc_text, vals["price_co2"] = section_price_co2(d, shared)
@@ -780,6 +798,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--answers", type=Path, help="read the national answers from this JSON instead of solving")
     ap.add_argument("--gap-check", type=float, metavar="GAP",
                     help="also solve the zonal default to this MIP gap (e.g. 1e-4): is the answer an artefact of the 1 %% target?")
+    ap.add_argument("--runs", type=Path, help="run directories of the issue-24 sections (validate_location.py; default out/validation)")
+    ap.add_argument("--no-location", action="store_true", help="skip the issue-24 sections (validate_location.py)")
     args = ap.parse_args(argv)
     if not (args.shared / "README.md").is_file():
         print(f"validate_supply: {args.shared} not found (set SITING_DATA_DIR or --shared); nothing checked")
@@ -861,7 +881,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nwrote the generated blocks of {args.doc}")
     else:
         print(f"\n{args.doc} not found: printed only")
+    if not args.no_location:  # sections 7-11 (issue 24): their own solves, one child process each
+        loc = [*(["--runs", str(args.runs)] if args.runs else []), "--threads", str(args.threads), "--shared", str(args.shared),
+               "--doc", str(args.doc), *(["--no-solve"] if args.no_solve or args.answers else [])]
+        return int(_location_script().main(loc))
     return 0
+
+
+def _location_script() -> Any:
+    """data/build/validate_location.py, beside this script."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("validate_location", Path(__file__).with_name("validate_location.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["validate_location"] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 if __name__ == "__main__":
