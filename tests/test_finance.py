@@ -215,8 +215,8 @@ def test_run_with_tornado_writes_csv_png_and_report(tmp_path: Path) -> None:
     run = tmp_path / "run"
     table = pd.read_csv(run / "tornado.csv")
     assert list(table.columns[:7]) == ["lever", "unit", "low_value", "high_value", "npv_low_usd", "npv_high_usd", "npv_base_usd"]
-    assert set(table["lever"]) == {"rental price decline per year", "utilisation", "GPU price", "gas price", "time to power",
-                                   "sales-tax exemptions"}
+    assert set(table["lever"]) == {"rental price decline per year", "utilisation", "contract discount", "GPU price", "gas price",
+                                   "time to power", "sales-tax exemptions"}
     summary = json.loads((run / "summary.json").read_text())
     assert table["npv_base_usd"].iloc[0] == pytest.approx(summary["npv_usd"], rel=1e-9)
     assert (run / "tornado.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -226,3 +226,15 @@ def test_run_with_tornado_writes_csv_png_and_report(tmp_path: Path) -> None:
     assert out.summary["tornado"]["npv_base_usd"] == pytest.approx(summary["npv_usd"], rel=1e-9)
     tax = table.set_index("lever").loc["sales-tax exemptions"]
     assert tax["npv_low_usd"] < tax["npv_base_usd"] and tax["npv_high_usd"] == pytest.approx(tax["npv_base_usd"], rel=1e-9)
+
+
+def test_cli_tornado_flag_refuses_a_one_period_scenario(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from model.cli import app
+
+    scenario = tmp_path / "snap.toml"
+    scenario.write_text('name = "snap"\n[budget]\nequity_usd = 1e9\n')
+    res = CliRunner().invoke(app, ["run", str(scenario), "--tornado"])
+    assert res.exit_code == 2 and "--tornado: only for multi-year scenarios" in res.output
+    assert not (tmp_path / "snap").exists()

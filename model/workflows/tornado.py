@@ -18,6 +18,8 @@ Levers and ranges (each sourced or an estimate with its reasoning):
   ``rental_decline_source``: estimate 0.20, range 0.10-0.35);
 * utilisation: contract 0.80 / 0.95, on-demand 0.60 / 0.95 (PathwayConfig.utilisation's ranges,
   docs/pathway.md "Revenue");
+* contract discount (contract revenue only): 0.20 / 0.45 below the on-demand rate (PathwayConfig.contract_discount's
+  range, docs/pathway.md "Revenue");
 * GPU price: x0.85 / x1.15 on the catalog's $ per block (estimate: the price sources in
   data/gpu_catalog.csv quote ranges of about +-5-17 % around the values used, plus a 15-20 % networking
   share);
@@ -67,6 +69,7 @@ GPU_PRICE_RANGE = (0.85, 1.15)
 GAS_PRICE_RANGE = (3.0 / 3.7, 5.0 / 3.7)
 RENTAL_DECLINE_RANGE = (0.10, 0.35)
 UTILISATION_RANGE = {"contract": (0.80, 0.95), "on_demand": (0.60, 0.95)}
+CONTRACT_DISCOUNT_RANGE = (0.20, 0.45)
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,10 @@ def levers(scenario: Scenario) -> list[Lever]:
               "data/gpu_roadmap.csv rental_decline_source: estimate 0.20, range 0.10-0.35"),
         Lever("utilisation", "share", u_lo, u_hi, {"pathway.utilisation": u_lo}, {"pathway.utilisation": u_hi}, False,
               f"PathwayConfig.utilisation ({cfg.revenue}): range {u_lo:g}-{u_hi:g}"),
+        *([Lever("contract discount", "share", CONTRACT_DISCOUNT_RANGE[0], CONTRACT_DISCOUNT_RANGE[1],
+                 {"pathway.contract_discount": CONTRACT_DISCOUNT_RANGE[0]}, {"pathway.contract_discount": CONTRACT_DISCOUNT_RANGE[1]},
+                 False, "PathwayConfig.contract_discount: estimate 0.25, range 0.20-0.45 (docs/pathway.md \"Revenue\")")]
+          if cfg.revenue == "contract" else []),
         Lever("GPU price", "x catalog", gpu * GPU_PRICE_RANGE[0], gpu * GPU_PRICE_RANGE[1],
               {"costs.gpu_price_multiplier": gpu * GPU_PRICE_RANGE[0]}, {"costs.gpu_price_multiplier": gpu * GPU_PRICE_RANGE[1]},
               False, "estimate: data/gpu_catalog.csv price sources quote about +-5-17 % around the values used"),
@@ -226,13 +233,17 @@ def tornado_png(table: pd.DataFrame, base_npv_usd: float | None, title: str = "N
         for value, colour, label in ((lo[k], "#c05621", "low end"), (hi[k], "#2b6cb0", "high end")):
             if np.isfinite(value):
                 ax.barh(i, value - base, left=base, color=colour, height=0.6, label=label if i == 0 else None)
+                if abs(value - base) > 1e-9:
+                    ax.annotate(f"{value:,.1f}", (value, i), xytext=(3 if value >= base else -3, 0), textcoords="offset points",
+                                ha="left" if value >= base else "right", va="center", fontsize=7)
     labels = [f"{tab['lever'].iloc[k]}\n{_fmt(tab['low_value'].iloc[k])} / {_fmt(tab['high_value'].iloc[k])}" for k in order]
     ax.set_yticks(range(len(order)))
     ax.set_yticklabels(labels, fontsize=8)
     ax.invert_yaxis()
     ax.axvline(base, color="black", linewidth=1)
-    ax.set_xlabel("equity NPV, US$ bn (base %.2f)" % base)
+    ax.set_xlabel(f"equity NPV, US$ bn (base {base:,.2f}; bars from the base to each end of the range)")
     ax.set_title(title)
+    ax.margins(x=0.1)
     ax.grid(axis="x", alpha=0.3)
     if len(order):
         ax.legend(fontsize=8, loc="lower right")
