@@ -238,3 +238,31 @@ def test_cli_tornado_flag_refuses_a_one_period_scenario(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["run", str(scenario), "--tornado"])
     assert res.exit_code == 2 and "--tornado: only for multi-year scenarios" in res.output
     assert not (tmp_path / "snap").exists()
+
+
+def gas_case(multiplier: float) -> tuple[Any, Any]:
+    """One 10 MW campus, firm grid from 2028 (free energy), on-site turbines from 2026 burning 10 MMBtu per MWh
+    of gas at $4 (no VOM): 10 MW x 8,760 h = 87,600 MWh a year, $3.504M of fuel at the data's price."""
+    from dataclasses import replace
+
+    from tests.test_pathway import bridge_costs
+
+    sc = pathway_scenario({"objective": "max_npv", "bridge": True, "bridge_lead_years": 0.0, "bridge_permit_mw": 10.0,
+                           "gas_price_multiplier": multiplier}, budget={"equity_usd": 1e9})
+    inputs = pathway_inputs(sc, free_sites([2.0], [10.0]), bridge_usd_per_kw=1000.0, max_campus_mw=10.0)
+    return sc, replace(inputs, energy_costs=bridge_costs(1000.0) | {"gas_heat_rate_mmbtu_per_mwh": 10.0, "gas_fuel_usd_per_mmbtu": 4.0})
+
+
+def test_gas_price_multiplier_scales_turbine_fuel_and_re_solves_as_fresh() -> None:
+    base = solve_scenario(*gas_case(1.0)).timeline
+    dear = solve_scenario(*gas_case(1.5)).timeline
+    assert base is not None and dear is not None
+    assert base.timeline.set_index("year").loc[2026, "opex_usd"] == pytest.approx(3.504e6)
+    assert dear.timeline.set_index("year").loc[2026, "opex_usd"] == pytest.approx(1.5 * 3.504e6)
+    assert dear.timeline.set_index("year").loc[2028, "opex_usd"] == pytest.approx(0.0, abs=1e-3)  # on the free grid
+    # The tornado's gas lever re-solves the one model; each end equals a fresh solve of that multiplier.
+    sc, inputs = gas_case(1.0)
+    table = run_tornado(inputs, selected=["gas price"]).table.set_index("lever")
+    for side in ("low", "high"):
+        fresh = solve_scenario(*gas_case(float(table.loc["gas price", f"{side}_value"])))
+        assert table.loc["gas price", f"npv_{side}_usd"] == pytest.approx(fresh.summary["npv_usd"], rel=1e-6)

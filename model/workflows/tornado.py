@@ -106,7 +106,7 @@ def levers(scenario: Scenario) -> list[Lever]:
         Lever("GPU price", "x catalog", gpu * GPU_PRICE_RANGE[0], gpu * GPU_PRICE_RANGE[1],
               {"costs.gpu_price_multiplier": gpu * GPU_PRICE_RANGE[0]}, {"costs.gpu_price_multiplier": gpu * GPU_PRICE_RANGE[1]},
               False, "estimate: data/gpu_catalog.csv price sources quote about +-5-17 % around the values used"),
-        Lever("gas price", "x data", round(GAS_PRICE_RANGE[0], 3), round(GAS_PRICE_RANGE[1], 3),
+        Lever("gas price", "x data", GAS_PRICE_RANGE[0], GAS_PRICE_RANGE[1],
               {"pathway.gas_price_multiplier": cfg.gas_price_multiplier * GAS_PRICE_RANGE[0]},
               {"pathway.gas_price_multiplier": cfg.gas_price_multiplier * GAS_PRICE_RANGE[1]}, False,
               "data/energy_costs.csv gas_fuel_usd_per_mmbtu: 3.7, range 3.0-5.0 (x0.81-1.35 on every zone's price)"),
@@ -255,7 +255,7 @@ def tornado_png(table: pd.DataFrame, base_npv_usd: float | None, title: str = "N
 
 
 def _fmt(value: Any) -> str:
-    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
+    return f"{value:.3g}" if isinstance(value, (int, float)) else str(value)
 
 
 def write_tornado(out_dir: Path, result: Tornado, title: str = "NPV sensitivity") -> bytes:
