@@ -310,15 +310,24 @@ def run(
     gap: Annotated[Optional[float], typer.Option("--gap", help="Relative MIP gap, e.g. 0.01.")] = None,
     threads: Annotated[Optional[int], typer.Option("--threads", help="Solver threads.")] = None,
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP, metavar="")] = False,
+    tornado: Annotated[bool, typer.Option("--tornado", help="Multi-year scenarios: also write tornado.csv / tornado.png "
+                                                             "(NPV re-solved at each lever's range; as pathway.tornado = true).")] = False,
 ) -> None:
     """Solve a scenario and write its run directory: sites, summary, ranking, maps and report.html."""
     from model.config import load_scenario
+    from model.core.errors import ScenarioError
     from model.results.outputs import check_output_dir, partial_path
     from model.solve.highs import Progress as SolveProgress
     from model.workflows.engine import run_scenario
 
     with _contract():
         sc = load_scenario(scenario).with_solver(time_limit_s=time_limit, mip_gap=gap, threads=threads)
+        if tornado:
+            if sc.pathway is None:
+                raise ScenarioError(f"{scenario}: --tornado: only for multi-year scenarios (a [pathway] table)")
+            origin = sc.origin
+            sc = sc.model_copy(update={"pathway": sc.pathway.model_copy(update={"tornado": True})})
+            sc._origin = origin
         out_dir = out if out is not None else scenario.parent / sc.name
         check_output_dir(out_dir, "run", force)  # before any solve
     labels = {
@@ -331,12 +340,13 @@ def run(
         "diagnose": "infeasible: solving the elastic model to find which rules bind",
         "explain": "ranking every candidate and reading the marginal value of each rule",
         "write": "writing outputs",
+        "tornado": "NPV sensitivity: re-solving the model at each lever's low and high end (tornado.csv)",
     }
     with _contract(f"interrupted: nothing written to {out_dir}"):
         with _status("starting") as update:
 
             def on_step(step: str) -> None:
-                text = labels[step]
+                text = labels.get(step, step)  # the tornado names its own steps
                 if step == "solve":
                     text += f" (log: {partial_path(out_dir) / 'solver.log'})"
                 update(text, step=step)

@@ -275,11 +275,38 @@ class PathwayConfig(StrictModel):
     # Zonal: flexible MW per zone at most this share of the zone's peak (Norris et al. 2025's 98 GW at 0.5 %
     # curtailment / the 774,783 MW sum of zone peaks in data/zone_supply.csv; range 0.098-0.163).
     flexible_peak_share: float = Field(default=0.126, ge=0, le=1)
-    utilisation: float = Field(default=0.8, gt=0, le=1)  # share of GPU-hours sold
+    # Share of GPU-hours billed. On-demand: estimate 0.8 (range 0.6-0.95). Contracted (take-or-pay): estimate 0.9
+    # (range 0.8-0.95): CoreWeave's backlog is 96-98 % take-or-pay with an SLA of about 95 % of the GPUs
+    # (docs/pathway.md "Revenue"), less the idle time between contracts.
+    utilisation: float = Field(default=0.8, gt=0, le=1)
+    # Revenue basis: "on_demand" sells GPU-hours at the roadmap's rental path (data/gpu_roadmap.csv, on-demand /
+    # short-contract rates); "contract" at that path less contract_discount (reserved capacity, re-priced yearly).
+    revenue: Literal["on_demand", "contract"] = "on_demand"
+    # Contract $/GPU-hour below the on-demand rate: estimate 0.25 (range 0.20-0.45). 1-year reservations are 20 %
+    # (CoreWeave H100 $2.23 -> $1.79) and 28 % (RunPod $2.69 -> $1.94) below those providers' on-demand rates;
+    # hyperscaler reservations 30-60 % below their higher list prices (docs/pathway.md "Revenue").
+    contract_discount: float = Field(default=0.25, ge=0, lt=1)
+    # Every type's rental decline per year instead of the roadmap's (None: data/gpu_roadmap.csv, 0.20, range 0.10-0.35).
+    rental_decline_per_year: float | None = Field(default=None, ge=0, lt=1)
     om_share_of_capex_per_year: float = Field(default=0.03, ge=0, le=1)  # O&M on GPUs and buildings
     shell_life_years: float = Field(default=20.0, gt=0, le=100)
     connection_life_years: float = Field(default=40.0, gt=0, le=100)
-    terminal_value: Literal["book", "none"] = "book"  # straight-line book value of assets at the horizon
+    # Value of the assets at the horizon end (docs/pathway.md "Horizon value"): "book" straight-line book value of
+    # everything; "market" the GPUs' remaining net earning power (rental path x utilisation less energy and O&M over
+    # their remaining life, discounted), buildings, grid connections, turbines and plants at depreciated
+    # replacement cost, land at cost; "none" nothing.
+    terminal_value: Literal["market", "book", "none"] = "book"
+    # Debt-service coverage covenant: revenue - opex >= min_dscr x debt service in every calendar year with debt
+    # service (None: no covenant). Project-finance covenants are typically 1.2-1.5 (estimate).
+    min_dscr: float | None = Field(default=None, gt=0, le=10)
+    # Multiplies every candidate's time to power (the firm grid's arrival): the tornado's time-to-power lever.
+    time_to_power_multiplier: float = Field(default=1.0, ge=0, le=10)
+    # Multiplies the delivered gas price of the bridge turbines and new gas plants (data/zone_gas_price.csv by zone
+    # and year, else data/energy_costs.csv's 3.7 $/MMBtu, range 3.0-5.0: x0.81-1.35); electricity prices are not
+    # changed. Annual years only (not with [energy] hourly years).
+    gas_price_multiplier: float = Field(default=1.0, ge=0, le=10)
+    # Write tornado.csv / tornado.png: NPV over each lever's range, re-solving the one built model (model/workflows/tornado.py).
+    tornado: bool = False
     # min_cost: IT MW online from a year on, e.g. { "2029" = 10000 } (default: [objective] target_it_mw in the last year).
     target_it_mw_by_year: dict[str, float] = {}
     integer_blocks: bool = False  # whole GPU blocks (else continuous, rounded down in the outputs)

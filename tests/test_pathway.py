@@ -198,7 +198,13 @@ def test_npv_and_irr_recomputed_from_timeline_csv(tmp_path: Path) -> None:
     finance = run_context(summary, None)["finance"]
     assert {c["key"]: c["value"] for c in finance["cards"]} == {
         "NPV": summary["npv_usd"], "NPV without horizon value": summary["npv_excl_horizon_value_usd"],
-        "Horizon value": summary["horizon_value_usd"], "IRR": summary["irr"]}
+        "Horizon value": summary["horizon_value_usd"], "IRR": summary["irr"], "DSCR min": summary["dscr_min"]}
+    # DSCR from the CSV's columns: (revenue - opex) / debt service in the years that service debt.
+    csv = pd.read_csv(tmp_path / "run" / "timeline.csv")
+    serviced = csv.loc[(csv["row"] == "year") & (csv["debt_service_usd"] > 0)]
+    cover = (serviced["revenue_usd"] - serviced["opex_usd"]) / serviced["debt_service_usd"]
+    assert summary["dscr_min"] == pytest.approx(float(cover.min()), rel=1e-9)
+    assert serviced["dscr"].to_numpy() == pytest.approx(cover.to_numpy(), rel=1e-9)
     timeline = pd.read_csv(tmp_path / "run" / "timeline.csv")
     ctx = pathway_context(summary, timeline, pd.read_csv(tmp_path / "run" / "pathway_sites.csv"), None, None)
     assert {c["key"]: c["value"] for c in ctx["cards"]}["NPV"] == summary["investor"]["npv_usd"]

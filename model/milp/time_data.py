@@ -6,7 +6,12 @@ table; the blocks in model/milp/components/time.py and routes.py only read :clas
 Timing convention (docs/pathway.md): a model year stands for the calendar years until the next one;
 capex, new equity and debt fall at the start of a calendar year, revenue, opex and debt service at its
 end. Every candidate's grid request is filed at the programme start, so its firm connection can serve
-it from ``first year + ceil(time_to_power_years)`` on, whenever it opens.
+it from ``first year + ceil(time_to_power_years x time_to_power_multiplier)`` on, whenever it opens.
+
+Revenue (docs/pathway.md "Revenue"): GPU-hours x utilisation at the roadmap's rental path (each type's rate
+in its ``rental_year`` falling by its decline per year, or ``rental_decline_per_year`` for every type), less
+``contract_discount`` when ``revenue = "contract"``. The path continues past the horizon for the GPUs'
+market value at its end (:func:`market_value_per_block_musd`).
 """
 
 from __future__ import annotations
@@ -55,6 +60,26 @@ class BridgeCosts:
 def residual_share(bought: float, life: float, horizon_end: float) -> float:
     """Straight-line share of an asset's cost left at the horizon end, bought at the start of ``bought``."""
     return float(min(1.0, max(0.0, (bought + life - horizon_end) / life)))
+
+
+def market_value_per_block_musd(
+    vintage: np.ndarray, life: np.ndarray, revenue_at_end_musd: np.ndarray, decline: np.ndarray,
+    opex_musd_per_year: np.ndarray, horizon_end: float, rate: float,
+) -> np.ndarray:
+    """What a GPU block is worth at the horizon end ``E``: its remaining net earning power.
+
+    For every calendar year ``E + k`` the vintage bought at the start of ``vintage`` still lives (share
+    :math:`f_k = \\min(1, v + L - E - k)` of the year), the year's net cash :math:`\\max(0, R_0 (1 - \\delta)^k - O)`
+    at its end (an owner stops running a block that no longer earns its energy and O&M), discounted to ``E``
+    at ``rate``: :math:`V = \\sum_k f_k \\max(0, R_0 (1-\\delta)^k - O) (1 + r)^{-(k+1)}`. ``revenue_at_end_musd``
+    is :math:`R_0`, the block's revenue in calendar year ``E``; all arrays are per block (one entry each)."""
+    remaining = np.clip(np.asarray(vintage, dtype=float) + np.asarray(life, dtype=float) - horizon_end, 0.0, None)
+    out = np.zeros(len(remaining))
+    for k in range(int(math.ceil(float(remaining.max(initial=0.0)) - EPS))):
+        share = np.clip(remaining - k, 0.0, 1.0)
+        net = np.maximum(revenue_at_end_musd * (1.0 - decline) ** k - opex_musd_per_year, 0.0)
+        out += share * net * (1.0 + rate) ** -(k + 1)
+    return out
 
 
 @dataclass(frozen=True)
@@ -131,10 +156,13 @@ class TimeData:
     alive: dict[tuple[str, int], list[int]]  # (gpu, model year) -> vintages online that year
     price_musd: dict[tuple[str, int], float]  # (gpu, vintage) -> M$ per block bought
     revenue_musd_per_year: dict[tuple[str, int], float]  # (gpu, year) -> M$ per block-year sold
+    life_years: dict[str, float]  # gpu -> useful life
+    rental_decline: dict[str, float]  # gpu -> rental decline per year (the path past the horizon too)
     gpu_residual: dict[tuple[str, int], float]  # (gpu, vintage) -> value share left at the horizon end
     max_mw: dict[str, float]  # campus cap (with land), facility MW
     build_musd_per_mw: dict[str, float]  # shell (per IT MW / PUE) + land + adders, per facility MW of capacity
     shell_musd_per_mw: dict[str, float]  # its shell part (taxed as construction; the rest is land and adders)
+    land_musd_per_mw: dict[str, float]  # its land part (not depreciated in the market horizon value)
     shell_residual: dict[int, float]  # year built -> value share left
     connection_residual: dict[int, float]
     bridge_residual: dict[int, float]
@@ -143,16 +171,40 @@ class TimeData:
     gen_residual: dict[tuple[str, int], float] = field(default_factory=dict)
     targets_it_mw: dict[int, float] = field(default_factory=dict)  # model year -> IT MW online at least
     routes: RouteData | None = None
+    horizon_end: float = 0.0
+    revenue_at_end_musd_per_year: dict[str, float] = field(default_factory=dict)  # gpu -> a block's revenue in calendar year horizon_end
+
+
+def rental_path(gpus: pd.DataFrame, cfg: PathwayConfig, years: list[float]) -> dict[tuple[str, float], float]:
+    """$ per GPU-hour of each roadmap type in each (calendar) year: its rate in ``rental_year`` falling by its
+    decline per year (``cfg.rental_decline_per_year`` for every type when set)."""
+    decline = rental_declines(gpus, cfg)
+    return {
+        (g, y): float(gpus.at[g, "rental_usd_per_gpu_hour"]) * (1.0 - decline[g]) ** (y - int(gpus.at[g, "rental_year"]))
+        for g in gpus.index for y in years
+    }
+
+
+def rental_declines(gpus: pd.DataFrame, cfg: PathwayConfig) -> dict[str, float]:
+    if cfg.rental_decline_per_year is not None:
+        return {g: float(cfg.rental_decline_per_year) for g in gpus.index}
+    return {g: float(v) for g, v in gpus["rental_decline_per_year"].astype(float).items()}
+
+
+def revenue_share(cfg: PathwayConfig) -> float:
+    """Share of a block's GPU-hours x on-demand rate it earns: utilisation, less the contract discount."""
+    return cfg.utilisation * ((1.0 - cfg.contract_discount) if cfg.revenue == "contract" else 1.0)
 
 
 def _year(y0: int, offset: float) -> int:
     return y0 + int(math.ceil(float(offset) - EPS))
 
 
-def _route_years(supply: Any, ids: list[str], y0: int) -> dict[str, Any]:
-    """RouteData's by-route fields from SupplyData (connections with first-power years, flexible, on-site)."""
+def _route_years(supply: Any, ids: list[str], y0: int, grid_multiplier: float = 1.0) -> dict[str, Any]:
+    """RouteData's by-route fields from SupplyData (connections with first-power years, flexible, on-site);
+    ``grid_multiplier`` scales the grid's (connections', flexible service's) years to first power, not on-site gas's."""
     conn = supply.connections
-    conn = conn.loc[conn["site_id"].isin(set(ids))]
+    conn = conn.loc[conn["site_id"].isin(set(ids))].assign(first_power_years=lambda c: c["first_power_years"].astype(float) * grid_multiplier)
     option_year = {(s, c): _year(y0, t) for s, c, t in zip(conn["site_id"], conn["option"], conn["first_power_years"])}
     large = conn.loc[conn["group"] == "large_connection"].groupby("site_id")["first_power_years"].min()
     onsite = supply.onsite.reindex([s for s in ids if s in supply.onsite.index])
@@ -165,7 +217,7 @@ def _route_years(supply: Any, ids: list[str], y0: int) -> dict[str, Any]:
         # MW installed they are divided out.
         "bridge_max_mw_of": onsite["mw"].to_dict(),
         "bridge_usd_per_mw_of": (onsite["usd_per_mw"] / (1.0 + reserve)).to_dict(),
-        "flex_year_of": {s: _year(y0, t) for s, t in flex["first_power_years"].items()},
+        "flex_year_of": {s: _year(y0, t * grid_multiplier) for s, t in flex["first_power_years"].items()},
         "flex_until_of": {s: (_year(y0, large[s]) if s in large.index else 10**6) for s in flex.index},
         "flex_max_mw_of": flex["mw"].to_dict(),
     }
@@ -197,13 +249,10 @@ def time_data(
         * (1.0 - float(gpus.at[g, "price_decline_per_year"])) ** max(0, v - int(gpus.at[g, "price_year"])) / USD_PER_MUSD
         for g, v in vintages
     }
-    rental = {
-        (g, y): float(gpus.at[g, "rental_usd_per_gpu_hour"])
-        * (1.0 - float(gpus.at[g, "rental_decline_per_year"])) ** (y - int(gpus.at[g, "rental_year"]))
-        for g in gpu_ids for y in years
-    }
+    rental = rental_path(gpus, cfg, [*years, horizon_end])
     per_block = gpus["gpus_per_block"].astype(int).to_dict()
-    revenue = {(g, y): r * per_block[g] * HOURS_PER_YEAR * cfg.utilisation / USD_PER_MUSD for (g, y), r in rental.items()}
+    share = revenue_share(cfg)
+    revenue = {(g, y): r * per_block[g] * HOURS_PER_YEAR * share / USD_PER_MUSD for (g, y), r in rental.items()}
     alive: dict[tuple[str, int], list[int]] = {(g, y): [] for g in gpu_ids for y in years}
     for g, v in vintages:
         for y in years:
@@ -215,6 +264,8 @@ def time_data(
     # Per facility MW of capacity: the building (priced per MW of IT) and the land with its adders
     # (model.milp.model_data.land_usd_per_facility_mw, after policies).
     build_usd = costs.shell_usd_per_mw / pue + land_usd_per_mw.reindex(sites.index).astype(float)
+    # The land itself (not its adders): kept at cost in the market horizon value.
+    land_usd = sites["land_value_usd_per_acre"].astype(float) * costs.acres_per_mw
 
     gen_lag: dict[str, int] = {}
     gen_fom: dict[str, float] = {}
@@ -238,7 +289,7 @@ def time_data(
 
     y0 = years[0]
     ttp_col = "time_to_power_years" if "time_to_power_years" in sites else "queue_years"
-    ttp = sites[ttp_col].astype(float).clip(lower=0.0).to_numpy() if ttp_col in sites else np.zeros(len(sites))
+    ttp = sites[ttp_col].astype(float).clip(lower=0.0).to_numpy() * cfg.time_to_power_multiplier if ttp_col in sites else np.zeros(len(sites))
     bridge_on = cfg.bridge and cfg.bridge_permit_mw > 0
     flex_on = cfg.flexible and cfg.flexible_share > 0
     routes = RouteData(
@@ -251,7 +302,7 @@ def time_data(
         flexible_peak_share=cfg.flexible_peak_share,
         bridge=bridge,
         zone_peak_mw=zone_peak_mw,
-        **(_route_years(supply, ids, y0) if supply is not None and not supply.onsite.empty else {}),
+        **(_route_years(supply, ids, y0, cfg.time_to_power_multiplier) if supply is not None and not supply.onsite.empty else {}),
     )
     return TimeData(
         cfg=cfg,
@@ -259,11 +310,14 @@ def time_data(
         vintages=vintages,
         alive=alive,
         price_musd=price,
-        revenue_musd_per_year=revenue,
+        revenue_musd_per_year={(g, int(y)): v for (g, y), v in revenue.items() if y in years},
+        life_years={g: float(life[g]) for g in gpu_ids},
+        rental_decline=rental_declines(gpus, cfg),
         gpu_residual={(g, v): residual_share(v, life[g], horizon_end) for g, v in vintages},
         max_mw=dict(zip(ids, np.minimum(land_mw.to_numpy(), costs.max_campus_mw).tolist())),
         build_musd_per_mw=dict(zip(ids, (build_usd / USD_PER_MUSD).tolist())),
         shell_musd_per_mw=dict(zip(ids, (costs.shell_usd_per_mw / pue / USD_PER_MUSD).tolist())),
+        land_musd_per_mw=dict(zip(ids, (land_usd / USD_PER_MUSD).tolist())),
         shell_residual={y: residual_share(y, cfg.shell_life_years, horizon_end) for y in years},
         connection_residual={y: residual_share(y, cfg.connection_life_years, horizon_end) for y in years},
         bridge_residual={y: residual_share(y, bridge.life_years, horizon_end) for y in years},
@@ -272,4 +326,6 @@ def time_data(
         gen_residual=gen_residual,
         targets_it_mw=targets,
         routes=routes,
+        horizon_end=horizon_end,
+        revenue_at_end_musd_per_year={g: revenue[g, horizon_end] for g in gpu_ids},
     )

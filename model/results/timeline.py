@@ -5,8 +5,10 @@ report section. Everything is read from the one model (the root's money, the yea
 The cash flows in ``timeline.csv`` are what the NPV is made of: per calendar year, at its start debt
 drawn less capex (``cash_flow_start_usd``), at its end revenue less opex less debt service
 (``cash_flow_end_usd``), and at the horizon end the residual value of the assets less the debt still
-owed (the ``horizon end`` row). :func:`npv_irr` reads exactly these columns, so anyone can recompute
-the figures from the CSV alone.
+owed (the ``horizon end`` row). :func:`investor_figures` reads exactly these columns, so anyone can
+recompute the figures from the CSV alone: the NPV and IRR with the horizon value and without it (the
+``residual_value_usd`` of the horizon-end row taken out), and the debt-service coverage ``dscr`` of every
+calendar year that services debt, (revenue - opex) / debt service.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import pyomo.environ as pyo
 from model.core.geo import OUTPUT_CRS
 from model.core.units import USD_PER_MUSD, annuity_factor, capital_recovery_factor
 from model.milp.components.routes import routes_of
-from model.milp.components.time import connection_years, debt_terms
+from model.milp.components.time import RESIDUAL_PARTS, connection_years, debt_terms
 from model.milp.model_data import SitingModel
 from model.results.html import data_uri_png, render
 from model.results.report import card, timeline_context
@@ -205,7 +207,20 @@ def timeline_table(sm: SitingModel, site_years: pd.DataFrame) -> pd.DataFrame:
                 bal += debt_draw[v] * crf * annuity_factor(cfg.interest_rate, cfg.debt_tenor_years - paid)
         balance.append(bal)
     out["debt_balance_usd"] = balance
+    out["dscr"] = dscr(out)
     return out
+
+
+DSCR_MIN_SERVICE_USD = 100.0
+
+
+def dscr(timeline: pd.DataFrame) -> pd.Series:
+    """Debt-service coverage per calendar year: (revenue - opex) / debt service where a year services debt
+    (NaN elsewhere and on the horizon-end row, whose repayment of the balance left is not service)."""
+    service = timeline["debt_service_usd"].astype(float)
+    # Below $100 a year is solver noise on a debt draw of ~0 (the model works in M$ to ~1e-6), not a loan.
+    cover = (timeline["revenue_usd"].astype(float) - timeline["opex_usd"].astype(float)) / service.where(service > DSCR_MIN_SERVICE_USD)
+    return cover.where(timeline["row"] == "year") if "row" in timeline else cover
 
 
 def cash_instants(timeline: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -225,12 +240,27 @@ def npv(times: np.ndarray, flows: np.ndarray, rate: float) -> float:
     return float(np.sum(flows * (1.0 + rate) ** -times))
 
 
+# Rates the IRR is searched over: -99 % to 1,000 %, finer below 100 %.
+IRR_GRID = np.concatenate([np.linspace(-0.99, 1.0, 797), np.linspace(1.0, 10.0, 361)[1:]])
+
+
 def irr(times: np.ndarray, flows: np.ndarray) -> float | None:
-    """The rate where the NPV is zero (bisection between -99 % and 1,000 %), None if it never changes sign."""
-    lo, hi = -0.99, 10.0
-    f_lo, f_hi = npv(times, flows, lo), npv(times, flows, hi)
-    if not (np.isfinite(f_lo) and np.isfinite(f_hi)) or f_lo * f_hi > 0:
+    """The rate where the NPV is zero, None unless there is exactly one between -99 % and 1,000 % and the NPV
+    falls through it (an investment's return, not a loan's cost).
+
+    Cash flows that change sign more than once (e.g. capex, revenue, then the debt left repaid at the horizon
+    end) can have several IRRs, none, or one at which the NPV rises with the rate (then a higher "IRR" would
+    mean a worse plan); the NPV is scanned on :data:`IRR_GRID` and only a single falling sign change is
+    refined by bisection."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        values = np.array([npv(times, flows, r) for r in IRR_GRID])
+    ok = np.isfinite(values) & (values != 0.0)
+    rates, signs = IRR_GRID[ok], np.sign(values[ok])
+    changes = np.flatnonzero(signs[1:] != signs[:-1])
+    if len(changes) != 1 or signs[changes[0]] < 0:
         return None
+    lo, hi = float(rates[changes[0]]), float(rates[changes[0] + 1])
+    f_lo = npv(times, flows, lo)
     for _ in range(200):
         mid = 0.5 * (lo + hi)
         f_mid = npv(times, flows, mid)
@@ -306,6 +336,21 @@ def timeline_results(sm: SitingModel) -> TimelineResults:
                            installs=installs_table(sm))
 
 
+# summary.json horizon_value_basis: what the value of the assets at the horizon end is (pathway.terminal_value).
+HORIZON_VALUE_BASIS = {
+    "market": ("market value at the horizon end, discounted to the start: GPUs at their remaining net earning power "
+               "(rental path x utilisation less energy and O&M over their remaining life, discounted at the equity rate), "
+               "buildings, grid connections, turbines and plants at depreciated replacement cost (straight line in real "
+               "prices), land at cost"),
+    "book": "straight-line book value of every asset at the horizon end, discounted to the start",
+    "none": "none: the assets are worth nothing at the horizon end",
+}
+REVENUE_BASIS = {
+    "contract": "contract: the roadmap's on-demand rental path less {discount:.0%}, {utilisation:.0%} of GPU-hours billed",
+    "on_demand": "on-demand: the roadmap's rental path, {utilisation:.0%} of GPU-hours sold",
+}
+
+
 def time_summary(sm: SitingModel, tl: TimelineResults) -> dict[str, Any]:
     """The summary keys of a multi-year run: by-year series, the investor's figures and money totals
     over the horizon (they replace the one-period money keys; physical keys are at the horizon end)."""
@@ -318,6 +363,8 @@ def time_summary(sm: SitingModel, tl: TimelineResults) -> dict[str, Any]:
     inv = investor_figures(timeline, horizon.discount_rate)
     df_end = horizon.df_start(horizon.horizon_end)
     horizon_value = float(_v(m.residual_musd)) * USD_PER_MUSD * df_end
+    by_part = {part: float(_v(m.component(f"residual_{part}_musd"))) * USD_PER_MUSD * df_end for part in RESIDUAL_PARTS}
+    cover = dscr(timeline)
     sites = tl.sites
     installs = tl.installs
     t = sm.data.time
@@ -340,8 +387,14 @@ def time_summary(sm: SitingModel, tl: TimelineResults) -> dict[str, Any]:
         "npv_usd": inv["npv_usd"],
         "npv_excl_horizon_value_usd": inv["npv_usd"] - horizon_value,
         "horizon_value_usd": horizon_value,
-        "horizon_value_basis": "straight-line book value of every asset at the horizon end, discounted to the start",
+        "horizon_value_at_end_usd": float(_v(m.residual_musd)) * USD_PER_MUSD,
+        "horizon_value_by_part_usd": by_part,
+        "horizon_value_basis": HORIZON_VALUE_BASIS[t.cfg.terminal_value],
         "irr": inv["irr"],
+        "irr_excl_horizon_value": inv["irr_excl_horizon_value"],
+        "dscr_min": inv["dscr_min"],
+        "dscr_by_year": {int(y): float(v) for y, v in zip(timeline["year"], cover) if np.isfinite(v)},
+        "revenue_basis": REVENUE_BASIS[t.cfg.revenue].format(discount=t.cfg.contract_discount, utilisation=t.cfg.utilisation),
         "npv_model_usd": float(_v(m.npv_musd)) * USD_PER_MUSD,
         "cost_pv_usd": float(_v(m.cost_pv_musd)) * USD_PER_MUSD,
         "pflops_years_discounted": float(_v(m.pflops_years_discounted)),
@@ -391,8 +444,13 @@ def write_timeline(out_dir: Any, summary: Mapping[str, Any], tl: TimelineResults
 
 
 def investor_figures(timeline: pd.DataFrame, rate: float) -> dict[str, Any]:
-    """NPV, IRR, payback year and peak capital drawn, from the timeline's columns only."""
+    """NPV and IRR with and without the horizon value, payback year, peak capital drawn and the least
+    debt-service coverage, from the timeline's columns only."""
     times, flows = cash_instants(timeline)
+    end_value = float(timeline["residual_value_usd"].iloc[-1]) if "residual_value_usd" in timeline else 0.0
+    flows_excl = flows.copy()
+    flows_excl[-1] -= end_value
+    cover = dscr(timeline).dropna()
     cumulative = np.cumsum(flows)
     # Payback: the first year-end after which the cumulative cash flow stays non-negative.
     years = timeline["year"].to_numpy()
@@ -406,6 +464,9 @@ def investor_figures(timeline: pd.DataFrame, rate: float) -> dict[str, Any]:
     return {
         "npv_usd": npv(times, flows, rate),
         "irr": irr(times, flows),
+        "npv_excl_horizon_value_usd": npv(times, flows_excl, rate),
+        "irr_excl_horizon_value": irr(times, flows_excl),
+        "dscr_min": float(cover.min()) if len(cover) else None,
         "payback_year": payback,
         "peak_capital_drawn_usd": float(capital.max()) if len(capital) else 0.0,
         "equity_drawn_usd": float(body["equity_drawn_usd"].sum()),
@@ -525,6 +586,10 @@ def gantt_png(sites: pd.DataFrame, site_years: pd.DataFrame, dpi: int = 100) -> 
     """One bar per site: open (grey), then MW online coloured by its main source each year."""
     colours = {"firm": "#2b6cb0", "bridge": "#dd6b20", "flexible": "#38a169"}
     fig, ax = plt.subplots(figsize=(8, max(2.0, 0.3 * len(sites) + 1.0)))
+    if site_years.empty:  # nothing built: an empty chart that says so
+        ax.text(0.5, 0.5, "no site is built", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return _png(fig, dpi)
     order = sites.sort_values(["energised_year", "open_year", "site_id"], na_position="last") if len(sites) else sites
     years = sorted(site_years["year"].unique())
     step = {y: (b - y) for y, b in zip(years, years[1:])} | ({years[-1]: (years[-1] - years[-2]) if len(years) > 1 else 1} if years else {})

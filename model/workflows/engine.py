@@ -23,6 +23,7 @@ from model.results.outputs import output_dir
 from model.results.rank import near_tie, rank_candidates, runner_ups
 from model.workflows.cleanup import clean_solution
 from model.workflows.screening import MAX_ROUNDS, certify, needs_screening, over_time_ranking, restrict, screen
+from model.workflows.tornado import run_tornado, tornado_summary, write_tornado
 from model.results.report import run_report_html
 from model.results.timeline import TimelineResults, sites_over_time, time_summary, timeline_results, write_timeline
 from model.results.tables import (
@@ -297,9 +298,16 @@ class Engine:
             if outcome.summary["status"] == "interrupted_no_solution":
                 # Nothing worth keeping: leave no directory rather than one without a solution.
                 raise KeyboardInterrupt
+            # pathway.tornado: NPV over each lever's range, re-solving one built model (model/workflows/tornado.py).
+            tornado = None
+            if scenario.pathway is not None and scenario.pathway.tornado and outcome.sites is not None and outcome.inputs is not None:
+                on_step("tornado")
+                result = run_tornado(outcome.inputs, list(outcome.sites.index.astype(str)), on_step)
+                tornado = write_tornado(tmp, result, f"{scenario.name}: NPV sensitivity")
+                outcome.summary["tornado"] = tornado_summary(result)  # type: ignore[typeddict-unknown-key]
             on_step("write")
             t = time.perf_counter()
-            write_run(tmp, outcome, f"{scenario.name}: {outcome.summary['status']}")
+            write_run(tmp, outcome, f"{scenario.name}: {outcome.summary['status']}", tornado_png=tornado)
             # summary.json is rewritten with the write time measured over the other files.
             summary = dict(outcome.summary)
             summary["seconds"] = dict(summary["seconds"], write=round(time.perf_counter() - t, 3))
@@ -327,8 +335,9 @@ def write_ranking(out_dir: Path, ranking: gpd.GeoDataFrame, gpkg: bool = True) -
         ordered.reset_index().to_file(out_dir / "rank.gpkg", layer="rank", driver="GPKG")
 
 
-def write_run(out_dir: Path, outcome: RunOutcome, title: str) -> None:
-    """The files of one run directory (the caller makes the directory atomic)."""
+def write_run(out_dir: Path, outcome: RunOutcome, title: str, tornado_png: bytes | None = None) -> None:
+    """The files of one run directory (the caller makes the directory atomic); ``tornado_png`` goes into the
+    report's finance block."""
     page, png = None, None
     inputs = outcome.inputs
     # Point candidates (substations, user files) are not a county layer to shade.
@@ -361,7 +370,7 @@ def write_run(out_dir: Path, outcome: RunOutcome, title: str) -> None:
         (out_dir / "solver.log").write_text(outcome.log)
     report = run_report_html(
         outcome.summary, outcome.sites, fmap=page, static_png=png,
-        ranking=outcome.ranking, marginal=outcome.marginal, candidates=candidates, build_map=False,
+        ranking=outcome.ranking, marginal=outcome.marginal, candidates=candidates, build_map=False, tornado_png=tornado_png,
     )
     if outcome.timeline is not None:
         report = report.replace("</body>", write_timeline(out_dir, outcome.summary, outcome.timeline) + "</body>", 1)

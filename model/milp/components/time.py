@@ -12,31 +12,45 @@ is stated once per row family, with the year in every index:
   :math:`\lambda_t` years after it is built (:math:`G_{z,t,y} = \sum_{v + \lambda_t \le y} g_{z,t,v}`);
   bridge turbines once bought stay.
 * ``add_cash``: per model year the capex of what is new that year, the opex and revenue per calendar
-  year, and the residual value of every asset at the horizon end.
-* ``add_finance``: equity and debt drawn at the start of each year (caps per year and in total),
-  level-annuity debt service, cash never negative, the levered equity NPV and the PV of cost.
+  year, and the value of every asset at the horizon end on the scenario's basis (``terminal_value``:
+  ``market``, ``book`` or ``none``; docs/pathway.md "Horizon value").
+* ``add_finance``: equity and debt drawn at the start of each year (caps per year and in total, debt at
+  most the year's capex), level-annuity debt service, cash never negative, an optional debt-service
+  coverage covenant, the
+  levered equity NPV (with and without the horizon value) and the PV of cost.
 * ``add_goal``: discounted PFLOPS-years, equity NPV, or least PV cost for an IT-MW trajectory.
 
+The money coefficients a sensitivity varies (GPU cost per block with its tax, site and building cost with
+theirs, revenue per block-year, the horizon values per block and per MW, the gas price) are mutable
+Params computed by :func:`money_coefficients`; :func:`update_money` re-points a built model at another
+scenario whose changes reach only them (model/workflows/tornado.py re-solves one model so).
+
 Provides (root): ``install``, ``cap_mw``, ``gen_build_mw``, ``capex_musd``, ``opex_musd_per_year``,
-``revenue_musd_per_year``, ``residual_musd``, ``equity_musd``, ``debt_musd``, ``debt_service_musd``,
-``npv_musd``, ``cost_pv_musd``, ``pflops_years_discounted``, ``it_mw_online``, ``objective``.
+``revenue_musd_per_year``, ``residual_musd`` (and its parts ``residual_<part>_musd``), ``equity_musd``,
+``debt_musd``, ``debt_service_musd``, ``npv_musd``, ``npv_excl_residual_musd``, ``cost_pv_musd``,
+``pflops_years_discounted``, ``it_mw_online``, ``objective``.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pyomo.environ as pyo
 
+from model.core.errors import ScenarioError
 from model.core.rules import register_rule
-from model.core.units import KW_PER_MW, USD_PER_MUSD, annuity_factor, capital_recovery_factor
+from model.core.units import HOURS_PER_YEAR, KW_PER_MW, USD_PER_MUSD, annuity_factor, capital_recovery_factor
 from model.milp.index_sets import frozen_from
+from model.milp.model_data import ModelData, SitingModel, YearModel, data_for_year, model_data
+from model.milp.time_data import market_value_per_block_musd
 from model.policies import component_name, module_for
 
 if TYPE_CHECKING:
-    from model.milp.model_data import SitingModel, YearModel
+    from model.inputs.load import SitingData
 
 EPS = 1e-9
 
@@ -154,8 +168,94 @@ def _increase(var_of: dict[int, object], y: int, prev: int | None) -> object:
     return var_of[y] if prev is None else var_of[y] - var_of[prev]
 
 
+@dataclass(frozen=True)
+class MoneyCoefficients:
+    """The values of the root's mutable money Params (M$; per block, per MW or per block-year)."""
+
+    gpu_cost: dict[tuple[str, str, int], float]  # (site, gpu, vintage): price x the vintage year's tax factor
+    site_cost: dict[tuple[str, int], float]  # (site, year): fixed cost x that year's factor
+    build_cost: dict[tuple[str, int], float]  # (site, year): per facility MW added
+    revenue: dict[tuple[str, int], float]  # (gpu, year): per block-year online
+    gpu_residual: dict[tuple[str, str, int], float]  # (site, gpu, vintage): per block, at the horizon end
+    build_residual: dict[tuple[str, int], float]  # (site, year built): per facility MW, at the horizon end
+    gas_price_multiplier: float  # on the bridge turbines' and new gas plants' fuel at the data's gas prices
+
+
+def residual_shares(sm: SitingModel) -> dict[str, dict[Any, float]]:
+    """Value shares left at the horizon end of what is bought by year (connections, bridge turbines, new
+    plants): straight line over their lives (book), the same as depreciated replacement cost in the model's
+    real prices (market); none: 0."""
+    t = sm.data.time
+    assert t is not None
+    if t.cfg.terminal_value == "none":
+        return {"connection": dict.fromkeys(t.connection_residual, 0.0), "bridge": dict.fromkeys(t.bridge_residual, 0.0),
+                "generation": dict.fromkeys(t.gen_residual, 0.0)}
+    return {"connection": t.connection_residual, "bridge": t.bridge_residual, "generation": t.gen_residual}
+
+
+def money_coefficients(sm: SitingModel) -> MoneyCoefficients:
+    """Every mutable money coefficient from the data of ``sm`` (its TimeData and year data)."""
+    data = sm.data
+    t = data.time
+    assert t is not None
+    horizon = sm.horizon
+    years = horizon.years
+    sites = data.sets.SITES
+    other = {y: sm.at(y).data.facility_capex_factor for y in years}
+    gpu_factor = {y: sm.at(y).data.gpu_price_factor for y in years}
+    fixed = data.costs.site_fixed_usd / USD_PER_MUSD
+    installs = [(s, g, v) for s in sites for g, v in t.vintages]
+    gpu_cost = {(s, g, v): gpu_factor[v][s] * t.price_musd[g, v] for s, g, v in installs}
+    build_cost = {(s, y): t.shell_musd_per_mw[s] * other[y][s] + t.build_musd_per_mw[s] - t.shell_musd_per_mw[s] for s in sites for y in years}
+    basis = t.cfg.terminal_value
+    if basis == "market":
+        gpu_residual = dict(zip(installs, market_gpu_values(sm, installs, gpu_cost).tolist()))
+        # Buildings at depreciated replacement cost (straight line in real prices), land at cost.
+        build_residual = {(s, y): t.shell_residual[y] * (c - t.land_musd_per_mw[s]) + t.land_musd_per_mw[s] for (s, y), c in build_cost.items()}
+    elif basis == "book":
+        gpu_residual = {(s, g, v): t.gpu_residual[g, v] * c for (s, g, v), c in gpu_cost.items()}
+        build_residual = {(s, y): t.shell_residual[y] * c for (s, y), c in build_cost.items()}
+    else:
+        gpu_residual = dict.fromkeys(installs, 0.0)
+        build_residual = dict.fromkeys(build_cost, 0.0)
+
+    return MoneyCoefficients(
+        gpu_cost=gpu_cost,
+        site_cost={(s, y): other[y][s] * fixed for s in sites for y in years},
+        build_cost=build_cost,
+        revenue={(g, y): t.revenue_musd_per_year[g, y] for g in t.gpus for y in years},
+        gpu_residual=gpu_residual,
+        build_residual=build_residual,
+        gas_price_multiplier=t.cfg.gas_price_multiplier,
+    )
+
+
+def market_gpu_values(sm: SitingModel, installs: list[tuple[str, str, int]], gpu_cost: dict[tuple[str, str, int], float]) -> np.ndarray:
+    """Each block's remaining net earning power at the horizon end (:func:`market_value_per_block_musd`):
+    the type's revenue path past the horizon less the block's energy at its site's grid price and carbon
+    price (facility MW x load factor x 8,760 h) and its O&M (``om_share_of_capex_per_year`` x its cost)."""
+    t = sm.data.time
+    assert t is not None
+    last = sm.final.data
+    costs = last.costs
+    hours = costs.load_factor * HOURS_PER_YEAR
+    cp = costs.carbon_price_usd_per_tco2
+    s_, g_, v_ = (list(x) for x in zip(*installs)) if installs else ([], [], [])
+    pue = np.array([last.pue[s] for s in s_])
+    rate_mwh = np.array([last.price_usd_per_mwh[s] + cp * last.co2_t_per_mwh[s] for s in s_])
+    it_mw = np.array([last.block_it_mw[g] for g in g_])
+    energy = it_mw * pue * hours * rate_mwh / USD_PER_MUSD
+    om = t.cfg.om_share_of_capex_per_year * np.array([gpu_cost[k] for k in installs])
+    return market_value_per_block_musd(
+        vintage=np.array(v_, dtype=float), life=np.array([t.life_years[g] for g in g_]),
+        revenue_at_end_musd=np.array([t.revenue_at_end_musd_per_year[g] for g in g_]),
+        decline=np.array([t.rental_decline[g] for g in g_]), opex_musd_per_year=energy + om,
+        horizon_end=float(sm.horizon.horizon_end), rate=sm.horizon.discount_rate,
+    )
+
+
 def add_cash(sm: SitingModel) -> None:
-    """Capex of what is new each model year, opex and revenue per calendar year, residual values."""
+    """Capex of what is new each model year, opex and revenue per calendar year, horizon values."""
     m, data = sm.m, sm.data
     t = data.time
     assert t is not None
@@ -163,13 +263,18 @@ def add_cash(sm: SitingModel) -> None:
     years, prev = horizon.years, horizon.previous
     Y = sm.years
     sites, sets = data.sets.SITES, data.sets
-    fixed = data.costs.site_fixed_usd / USD_PER_MUSD
-    # Tax and policy factors of the year a purchase is made in (sales tax differs by year: sunsets, pauses).
-    other = {y: Y[y].data.facility_capex_factor for y in years}
-    gpu_factor = {y: Y[y].data.gpu_price_factor for y in years}
     kw = KW_PER_MW / USD_PER_MUSD
     r = t.routes
     bridge_sites = {y: ([s for s in sites if r.bridge_ok(y, s)] if r is not None else []) for y in years}
+    coef = money_coefficients(sm)
+    # Mutable: a sensitivity re-solves this model with other prices, rates and taxes (update_money).
+    m.gpu_cost_musd = pyo.Param(m.INSTALLS, initialize=coef.gpu_cost, mutable=True, within=pyo.Reals)
+    m.site_cost_musd = pyo.Param(m.SITE_YEARS, initialize=coef.site_cost, mutable=True, within=pyo.Reals)
+    m.build_cost_musd_per_mw = pyo.Param(m.SITE_YEARS, initialize=coef.build_cost, mutable=True, within=pyo.Reals)
+    m.GPU_YEARS = pyo.Set(dimen=2, initialize=list(coef.revenue), ordered=True)
+    m.revenue_musd_per_block_year = pyo.Param(m.GPU_YEARS, initialize=coef.revenue, mutable=True, within=pyo.Reals)
+    m.gpu_residual_musd = pyo.Param(m.INSTALLS, initialize=coef.gpu_residual, mutable=True, within=pyo.Reals)
+    m.build_residual_musd_per_mw = pyo.Param(m.SITE_YEARS, initialize=coef.build_residual, mutable=True, within=pyo.Reals)
 
     def opened(s: str, y: int) -> object:
         return _increase({k: Y[k].m.build[s] for k in (y, prev[y]) if k is not None}, y, prev[y])
@@ -196,12 +301,12 @@ def add_cash(sm: SitingModel) -> None:
             out = sum(cost[s, c] * last.connect[s, c] for s, c in sets.SITES_CONNECTIONS if option_paid.get((s, c), pay_year[s]) == y)
         return out + sum(data.tier_cost_musd[k] * last.upgrade[s, k] for s, k in sets.SITES_TIERS if pay_year[s] == y)
 
-    m.capex_gpu_musd = pyo.Expression(
-        m.YEARS, rule=lambda m, y: sum(gpu_factor[y][s] * t.price_musd[g, y] * m.install[s, g, y] for s in sites for g in t.gpus if (g, y) in t.price_musd)
-    )
-    m.capex_site_musd = pyo.Expression(m.YEARS, rule=lambda m, y: sum(other[y][s] * fixed * opened(s, y) for s in sites))
-    build_cost = {(s, y): t.shell_musd_per_mw[s] * other[y][s] + t.build_musd_per_mw[s] - t.shell_musd_per_mw[s] for s in sites for y in years}
-    m.capex_build_musd = pyo.Expression(m.YEARS, rule=lambda m, y: sum(build_cost[s, y] * added_mw(s, y) for s in sites))
+    bought_in: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
+    for k in m.INSTALLS:
+        bought_in[k[2]].append(k)
+    m.capex_gpu_musd = pyo.Expression(m.YEARS, rule=lambda m, y: sum(m.gpu_cost_musd[k] * m.install[k] for k in bought_in[y]))
+    m.capex_site_musd = pyo.Expression(m.YEARS, rule=lambda m, y: sum(m.site_cost_musd[s, y] * opened(s, y) for s in sites))
+    m.capex_build_musd = pyo.Expression(m.YEARS, rule=lambda m, y: sum(m.build_cost_musd_per_mw[s, y] * added_mw(s, y) for s in sites))
     m.capex_connection_musd = pyo.Expression(m.YEARS, rule=lambda m, y: connection_paid(y))
     bridge_capex = {s: r.bridge_capex_usd_per_mw(s) / USD_PER_MUSD for s in sites} if r is not None else {}
     m.capex_bridge_musd = pyo.Expression(
@@ -226,39 +331,165 @@ def add_cash(sm: SitingModel) -> None:
     m.om_musd_per_year = pyo.Expression(
         m.YEARS,
         rule=lambda m, y: om * sum(
-            sum(gpu_factor[v][s] * t.price_musd[g, v] * m.install[s, g, v] for g in t.gpus for v in t.alive[g, y])
+            sum(m.gpu_cost_musd[s, g, v] * m.install[s, g, v] for g in t.gpus for v in t.alive[g, y])
             + t.build_musd_per_mw[s] * m.cap_mw[s, y]
             for s in sites
         )
         + sum(bridge_fom * Y[y].m.bridge_cap_mw[s] for s in bridge_sites[y])
         + (sum(t.gen_fom_musd_per_mw_year[g] * Y[y].m.new_gen_mw[zz, g] for zz, g in sets.ZONES_GEN) if z is not None else 0.0),
     )
+    add_gas_price(sm, coef.gas_price_multiplier)
     # Energy: the year block's total (grid energy at each site's price and carbon, new generation's
-    # net energy cost, the routes' bridge fuel and flexible curtailment).
+    # net energy cost, the routes' bridge fuel and flexible curtailment), at the scenario's gas price.
     # Hourly years: on-site assets at their annual cost (capital recovery + FOM) in the years they serve.
     m.opex_musd_per_year = pyo.Expression(
         m.YEARS,
         rule=lambda m, y: Y[y].m.energy_cost_musd_per_year_total + m.om_musd_per_year[y]
-        + (Y[y].m.onsite_annual_musd if Y[y].data.energy is not None else 0.0),
+        + (Y[y].m.onsite_annual_musd if Y[y].data.energy is not None else 0.0)
+        + (m.gas_price_change_musd_per_year[y] if m.component("gas_price_change_musd_per_year") is not None else 0.0),
     )
     m.revenue_musd_per_year = pyo.Expression(
         m.YEARS,
-        rule=lambda m, y: sum(t.revenue_musd_per_year[g, y] * Y[y].m.blocks[s, g] for s in sites for g in t.gpus),
+        rule=lambda m, y: sum(m.revenue_musd_per_block_year[g, y] * Y[y].m.blocks[s, g] for s in sites for g in t.gpus),
     )
     m.co2_t_per_year = pyo.Expression(m.YEARS, rule=lambda m, y: Y[y].m.co2_t_per_year_total)
-    # Residual (straight-line book) value of everything at the horizon end (none: the assets are worth nothing).
-    if t.cfg.terminal_value == "none":
-        m.residual_musd = pyo.Expression(expr=0.0)
-    else:
-        m.residual_musd = pyo.Expression(
-            expr=sum(t.gpu_residual[g, v] * gpu_factor[v][s] * t.price_musd[g, v] * m.install[s, g, v] for s, g, v in m.INSTALLS)
-            + sum(t.shell_residual[y] * build_cost[s, y] * added_mw(s, y) for s in sites for y in years)
-            + sum(t.connection_residual[y] * m.capex_connection_musd[y] for y in years)
-            + sum(t.bridge_residual[y] * m.capex_bridge_musd[y] for y in years)
-            + (sum(t.gen_residual[g, v] * z.gen_capex_musd_per_mw[zz, g] * m.gen_build_mw[zz, g, v] for zz, g, v in gen_keys) if z is not None else 0.0)
-        )
+    # Value of every asset at the horizon end, by part (terminal_value: market, book or none).
+    share = residual_shares(sm)
+    m.residual_gpu_musd = pyo.Expression(expr=sum(m.gpu_residual_musd[k] * m.install[k] for k in m.INSTALLS))
+    m.residual_build_musd = pyo.Expression(expr=sum(m.build_residual_musd_per_mw[s, y] * added_mw(s, y) for s in sites for y in years))
+    m.residual_connection_musd = pyo.Expression(expr=sum(share["connection"][y] * m.capex_connection_musd[y] for y in years))
+    m.residual_bridge_musd = pyo.Expression(expr=sum(share["bridge"][y] * m.capex_bridge_musd[y] for y in years))
+    m.residual_generation_musd = pyo.Expression(
+        expr=sum(share["generation"][g, v] * z.gen_capex_musd_per_mw[zz, g] * m.gen_build_mw[zz, g, v] for zz, g, v in gen_keys) if z is not None else 0.0
+    )
+    m.residual_musd = pyo.Expression(
+        expr=m.residual_gpu_musd + m.residual_build_musd + m.residual_connection_musd + m.residual_bridge_musd + m.residual_generation_musd
+    )
     m.it_mw_online = pyo.Expression(m.YEARS, rule=lambda m, y: Y[y].m.it_mw_total)
     m.pflops_online = pyo.Expression(m.YEARS, rule=lambda m, y: Y[y].m.compute_pflops)
+
+
+RESIDUAL_PARTS = ("gpu", "build", "connection", "bridge", "generation")
+
+
+def gas_in_model(sm: SitingModel) -> bool:
+    """Whether the model carries the gas-price term: a scenario gas price multiplier or a sensitivity asked for."""
+    t = sm.data.time
+    assert t is not None
+    return t.cfg.gas_price_multiplier != 1.0 or t.cfg.tornado
+
+
+def gas_fuel_usd_per_mwh(sm: SitingModel, y: int) -> tuple[dict[str, float], dict[tuple[str, str], float]]:
+    """The fuel part of year ``y``'s cost per MWh at the data's gas prices: bridge turbines per site (at its
+    zone's delivered gas price that year, zonal supply; else data/energy_costs.csv's) and new plants per
+    (zone, type) (heat rate x the zone's gas price)."""
+    data = sm.at(y).data
+    t = sm.data.time
+    assert t is not None
+    r = t.routes
+    z = data.supply
+    bridge: dict[str, float] = {}
+    if r is not None:
+        b = r.bridge
+        for s in data.sets.SITES:
+            zoned = z is not None and bool(z.gas_usd_per_mmbtu) and s in z.zone_of
+            bridge[s] = b.heat_rate_mmbtu_per_mwh * z.gas_usd_per_mmbtu[z.zone_of[s]] if zoned else b.usd_per_mwh - b.vom_usd_per_mwh
+    gen: dict[tuple[str, str], float] = {}
+    supply = data.inputs.supply
+    if z is not None and supply is not None:
+        heat = supply.generation["heat_rate_mmbtu_per_mwh"].astype(float).to_dict()
+        base = float(supply.gas_fuel_usd_per_mmbtu)
+        gen = {(k, g): heat.get(g, 0.0) * z.gas_usd_per_mmbtu.get(k, base) for k, g in data.sets.ZONES_GEN_ENERGY}
+    return bridge, gen
+
+
+def add_gas_price(sm: SitingModel, multiplier: float) -> None:
+    """The scenario's gas prices x ``gas_price_multiplier``: the year blocks price bridge fuel and new gas
+    plants' fuel at the data's gas prices; this adds (multiplier - 1) x that fuel cost per model year, so
+    the gas price is a mutable Param of one built model (annual years only; electricity prices, themselves
+    partly set by gas, are not changed)."""
+    if not gas_in_model(sm):
+        return
+    m, data = sm.m, sm.data
+    t = data.time
+    assert t is not None
+    hourly = [y for y, ym in sm.years.items() if ym.data.energy is not None]
+    if hourly:
+        raise ScenarioError(f"{data.inputs.scenario.origin}: pathway.gas_price_multiplier (and tornado): "
+                            f"not with hourly model years ({hourly[0]}); leave [energy] off or the multiplier at 1")
+    m.gas_price_multiplier = pyo.Param(initialize=multiplier, mutable=True, within=pyo.NonNegativeReals)
+    r = t.routes
+    hours = data.costs.load_factor * HOURS_PER_YEAR
+    Y = sm.years
+
+    def change(m: Any, y: int) -> Any:
+        b = Y[y].m
+        bridge, gen = gas_fuel_usd_per_mwh(sm, y)
+        fuel: Any = 0.0
+        if r is not None and b.component("BRIDGE_SITES") is not None:
+            fuel = hours * sum(bridge[s] * b.bridge_mw[s] for s in b.BRIDGE_SITES if bridge.get(s, 0.0) > 0)
+        if b.component("new_gen_mwh") is not None:
+            fuel = fuel + sum(v * b.new_gen_mwh[k] for k, v in gen.items() if v > 0)
+        return (m.gas_price_multiplier - 1.0) * fuel / USD_PER_MUSD
+
+    m.gas_price_change_musd_per_year = pyo.Expression(m.YEARS, rule=change)
+
+
+def update_money(sm: SitingModel, inputs: SitingData) -> SitingModel:
+    """Point a built multi-year model at ``inputs`` (the same candidates, another scenario) by setting its
+    mutable money Params; returns the model paired with the new data.
+
+    Raises ValueError when the change reaches more than those Params (another structure: rebuild): the
+    sets, vintages, routes, targets and every year block's own coefficients must be unchanged."""
+    new = model_data(inputs)
+    t_old, t_new = sm.data.time, new.time
+    if t_old is None or t_new is None:
+        raise ValueError("update_money is for multi-year models")
+    if not _same_structure(sm, new):
+        raise ValueError("the scenarios differ in more than the money coefficients; build a new model")
+    years = {y: YearModel(m=ym.m, data=data_for_year(new, y), year=y) for y, ym in sm.years.items()}
+    out = SitingModel(m=sm.m, data=new, years=years)
+    coef = money_coefficients(out)
+    m = sm.m
+    for name, values in (("gpu_cost_musd", coef.gpu_cost), ("site_cost_musd", coef.site_cost),
+                         ("build_cost_musd_per_mw", coef.build_cost), ("revenue_musd_per_block_year", coef.revenue),
+                         ("gpu_residual_musd", coef.gpu_residual), ("build_residual_musd_per_mw", coef.build_residual)):
+        param = m.component(name)
+        for k, v in values.items():
+            param[k] = v
+    if m.component("gas_price_multiplier") is not None:
+        m.gas_price_multiplier.set_value(coef.gas_price_multiplier)
+    elif coef.gas_price_multiplier != 1.0:
+        raise ValueError("the model was built without the gas-price term; build a new model")
+    return out
+
+
+# PathwayConfig fields whose changes reach only the mutable money Params (update_money).
+MONEY_FIELDS = ("utilisation", "revenue", "contract_discount", "rental_decline_per_year", "terminal_value",
+                "gas_price_multiplier", "tornado")
+
+
+def _same_structure(sm: SitingModel, new: ModelData) -> bool:
+    old = sm.data
+    a, b = old.inputs.scenario, new.inputs.scenario
+    pa = a.pathway.model_dump(exclude=set(MONEY_FIELDS)) if a.pathway is not None else None
+    pb = b.pathway.model_dump(exclude=set(MONEY_FIELDS)) if b.pathway is not None else None
+    rest = lambda sc: sc.model_dump(exclude={"pathway", "costs", "tax", "solver", "name", "description"})  # noqa: E731
+    costs = lambda c: c.model_dump(exclude={"gpu_price_multiplier"})  # noqa: E731
+    if pa != pb or rest(a) != rest(b) or costs(old.costs) != costs(new.costs):
+        return False
+    if old.sets.SITES != new.sets.SITES or set(old.sets.SITES_GPUS) != set(new.sets.SITES_GPUS):
+        return False
+    t_old, t_new = old.time, new.time
+    assert t_old is not None and t_new is not None
+    if t_old.vintages != t_new.vintages or t_old.routes != t_new.routes or t_old.targets_it_mw != t_new.targets_it_mw:
+        return False
+    # Each year block's constraints must be the same: its bounds on blocks and the sites' energy data.
+    for y in sm.years:
+        d_old, d_new = sm.at(y).data, data_for_year(new, y)
+        if d_old.blocks_max != d_new.blocks_max or d_old.price_usd_per_mwh != d_new.price_usd_per_mwh:
+            return False
+    return True
 
 
 def connection_years(sm: SitingModel) -> dict[str, int]:
@@ -354,6 +585,16 @@ def add_finance(sm: SitingModel) -> None:
             m.debt_total = pyo.Constraint(expr=sum(m.debt_musd[y] for y in years) <= budget.debt_usd / USD_PER_MUSD)
             register_rule(m, "debt_total", "debt", "USD", USD_PER_MUSD)
     period_of = horizon.period_of
+    if cfg.min_dscr is not None and has_debt:
+        # Debt-service coverage covenant, one linear row per calendar year that services debt:
+        # revenue - opex >= min_dscr x debt service (the balance repaid at the horizon end is not service).
+        m.DSCR_YEARS = pyo.Set(initialize=[c for c in horizon.calendar if pays_in[c]], ordered=True)
+        m.min_dscr = pyo.Constraint(
+            m.DSCR_YEARS,
+            rule=lambda m, c: m.revenue_musd_per_year[period_of[c]] - m.opex_musd_per_year[period_of[c]]
+            >= cfg.min_dscr * m.debt_service_musd[c],
+        )
+        register_rule(m, "min_dscr", "min_dscr", "USD", USD_PER_MUSD)
     first = {c: c == y for c, y in period_of.items()}
     # Levered cash flow to equity per calendar year: at its start debt in less capex (first calendar year
     # of a model year), at its end revenue less opex less debt service.
