@@ -2,10 +2,10 @@
 subprocess, measured from outside (wall time, peak RSS of the child via ``resource.getrusage``) and
 from its ``summary.json`` (rows, columns, nonzeros, integers, seconds per stage, MIP gap).
 
-    python benchmarks/pathway.py [--scenario runs/aip-2030.toml] [--threads 1] [--out benchmarks/pathway.md]
+    python benchmarks/pathway.py [--scenario runs/aip-2035.toml] [--threads 1] [--out benchmarks/pathway.md]
 
 The machine is shared, so the load average before the run is recorded with the figures; goals are
-reported, not asserted (national aip-2030 <= 1 % gap, goal <= 10 minutes on 2 cores).
+reported, not asserted (national aip-2035 <= 1 % gap, goal <= 10 minutes on 2 cores).
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
-    scenarios = [Path(s) for s in (args.scenario or ["runs/aip-2030.toml"])]
+    scenarios = [Path(s) for s in (args.scenario or ["runs/aip-2035.toml"])]
     rows = [measure(REPO / s if not s.is_absolute() else s, args.threads) for s in scenarios]
     text = markdown(rows)
     print(text)

@@ -502,7 +502,7 @@ def render(results: list[dict[str, Any]], scenarios: list[dict[str, Any]], repea
             "Each in a fresh process: `load_inputs` + `run_scenario` by the wall clock (end-to-end), stage seconds from "
             "its summary.json; 'share' is (build + translate) / end-to-end. Then (a), (b), (c) once on its model (after "
             "a warm-up), the ratio (a+b)/(a+c) and whether (b) and (c) give the same LP. Multi-year scenarios "
-            "(`aip-2030`, `stargate-10gw-2029`) are measured on a few states by benchmarks/time_horizon.py "
+            "(`aip-2035`, `stargate-10gw-2029`) are measured on a few states by benchmarks/time_horizon.py "
             "(benchmarks/time_horizon.md).",
             "",
             "| scenario | supply | hourly | candidates | rows | columns | rows from arrays | load s | build s | translate s | solve s | explain s | write s | end-to-end s | share | (a) s | (b) s | (c) s | ratio (a+b)/(a+c) | MIP gap | same LP | peak RSS MB | load avg |",

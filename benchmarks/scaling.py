@@ -273,7 +273,7 @@ def year_points(threads: int, counts: Sequence[int] = (1, 2, 3, 5, 10)) -> list[
         # One year is a degenerate pathway (no power source is online in the first year: the MILP is
         # trivial), so the years ≥ 2 get a fit of their own too.
         pts.append(Point("years", f"{years[0]}–{years[-1]}" if n > 1 else f"{years[0]}", n,
-                         scenario_toml("aip-2030.toml", f"years-{n}", tables), to, "2+ years" if n > 1 else ""))
+                         scenario_toml("aip-2035.toml", f"years-{n}", tables), to, "2+ years" if n > 1 else ""))
     return pts
 
 

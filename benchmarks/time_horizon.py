@@ -3,7 +3,7 @@
 One model over time: the root holds one block per model year (``m.year[y]``) built by the same
 ``add_<block>`` functions, plus the links between years and the money over time, so a one-year horizon
 is the same model with one block. This script takes a shipped multi-year scenario (default
-``runs/aip-2030.toml``), restricts its candidates to a few states (``--states``, repeatable) and its
+``runs/aip-2035.toml``), restricts its candidates to a few states (``--states``, repeatable) and its
 ``[pathway] years`` to the first N model years (``--years``), and for each combination runs, in a fresh
 subprocess (so peak RSS is that run's alone, ``resource.getrusage(RUSAGE_SELF)`` in the child):
 
@@ -23,7 +23,7 @@ time limit); only the threads are set (``--threads``, default 1: the machine is 
 asserted; the load average is recorded with each run. The measurements are also written as JSON (re-render
 the table from it with ``--render``).
 
-    python benchmarks/time_horizon.py [--scenario runs/aip-2030.toml] [--states VA,MD] [--states TX]
+    python benchmarks/time_horizon.py [--scenario runs/aip-2035.toml] [--states VA,MD] [--states TX]
         [--years snapshot,1,2,5] [--threads 1] [--out benchmarks/time_horizon.md] [--render FILE.json]
 """
 
@@ -53,7 +53,7 @@ from model.workflows.engine import run_scenario
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-DEFAULT_SCENARIO = REPO / "runs" / "aip-2030.toml"
+DEFAULT_SCENARIO = REPO / "runs" / "aip-2035.toml"
 STAGES = ("load", "build", "translate", "solve", "explain", "write")
 
 
@@ -314,7 +314,7 @@ def render(rows: list[dict[str, Any]], scenario: str, threads: int) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO, help="a multi-year scenario [default: runs/aip-2030.toml]")
+    ap.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO, help="a multi-year scenario [default: runs/aip-2035.toml]")
     ap.add_argument("--states", action="append", help="comma-separated states of one group (repeatable) [default: VA,MD]")
     ap.add_argument("--years", default="snapshot,1,2,5",
                     help="comma-separated horizons: 'snapshot' (the one-period model) or a count of model years from the first "

@@ -462,7 +462,7 @@ A small multi-year run (`docs/pathway.md`) of the one model: Virginia and Maryla
 supply (fewer than `pathway.max_candidates`, so none is screened out), $5bn of equity and $5bn of debt, maximising the equity NPV of
 selling GPU-hours at the rental rates of `data/gpu_roadmap.csv`. Three model years, 2026, 2027 and 2030: a model
 year stands for the calendar years until the next one (the last for as long as the step before it), so the
-timeline has a row for every calendar year. The national runs are `runs/aip-2030.toml` and
+timeline has a row for every calendar year. The national runs are `runs/aip-2035.toml` and
 `runs/stargate-10gw-2029.toml`; `siting run` on either writes the same run folder as here (sites.gpkg, map.html,
 report.html, rank.csv and the timeline tables `timeline.csv`, `pathway_sites.csv`, `installs.csv`).""",
     ),

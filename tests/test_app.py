@@ -571,8 +571,8 @@ def test_pathway_folders_are_runs_too(client: TestClient, served: Path) -> None:
     assert client.get("/files/phased/summary.json").json()["scenario"] == "phased"
     page = client.get("/run/phased").text
     assert "it_mw_online_by_year" in page and "100 MW" in page
-    shutil.copy(REPO / "runs" / "aip-2030.toml", served / "aip-2030.toml")
-    form = wy_form(client, base="aip-2030.toml", name="plain-run", **{"budget.equity_usd": "30e9", "budget.debt_usd": "70e9"})
+    shutil.copy(REPO / "runs" / "aip-2035.toml", served / "aip-2035.toml")
+    form = wy_form(client, base="aip-2035.toml", name="plain-run", **{"budget.equity_usd": "30e9", "budget.debt_usd": "70e9"})
     assert "tick 'replace it'" in errors(client.post("/new", data=form).text)["err-f-name"]
     form["name"] = "phased"
     assert "not a 'run' output" in errors(client.post("/new", data=form).text)["err-f-name"]

@@ -91,7 +91,7 @@ def test_time_horizon_scenarios() -> None:
     """The multi-year benchmark cuts the shipped scenario to the first N model years and the given states
     (nothing else changed), and its snapshot is the one-period model of the same scenario."""
     th = _time_horizon()
-    aip = REPO / "runs" / "aip-2030.toml"
+    aip = REPO / "runs" / "aip-2035.toml"
     full = load_scenario(aip)
     two = th.horizon_scenario(aip, ["VA", "MD"], 2, 1)
     assert two.pathway is not None and full.pathway is not None and two.pathway.years == [2026, 2027]
@@ -99,7 +99,7 @@ def test_time_horizon_scenarios() -> None:
     assert two.budget == full.budget and two.gpus == full.gpus
     assert two.pathway.model_dump(exclude={"years"}) == full.pathway.model_dump(exclude={"years"})
     with pytest.raises(SystemExit):
-        th.horizon_scenario(aip, ["VA"], 6, 1)  # aip-2030 has five model years
+        th.horizon_scenario(aip, ["VA"], 11, 1)  # aip-2035 has ten model years
     snap = th.snapshot_scenario(aip, ["VA", "MD"], 1)
     assert snap.pathway is None and snap.objective.sense == "max_compute" and snap.budget == full.budget
     # Rubin_NVL144 is in the GPU roadmap only (no one-period catalog entry): the snapshot keeps the rest.

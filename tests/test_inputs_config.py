@@ -112,7 +112,7 @@ def test_leverage_is_expressible() -> None:
     assert sc.budget.equity_usd == 30e9 and sc.budget.total_usd == 100e9
 
 
-@pytest.mark.parametrize("name", ["us-default", "us-snapshot", "aip-30bn-equity", "stargate-5gw", "aip-2030"])
+@pytest.mark.parametrize("name", ["us-default", "us-snapshot", "aip-30bn-equity", "stargate-5gw", "aip-2035"])
 def test_shipped_scenarios_validate(name: str) -> None:
     sc = load_scenario(Path(__file__).resolve().parent.parent / "runs" / f"{name}.toml")
     assert sc.name == name
