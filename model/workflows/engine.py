@@ -148,7 +148,8 @@ def solve_built(
     if timeline is not None:
         summary.update(time_summary(sm, timeline))  # type: ignore[typeddict-item]
     if cleanup is not None:
-        summary["cleanup"] = cleanup.record
+        # Its wall time is in summary["seconds"]["cleanup"]: the record itself is the same for the same inputs.
+        summary["cleanup"] = {k: v for k, v in cleanup.record.items() if k != "seconds"}
     if seed is not None:
         summary["seed"] = {"objective": objective_in_unit(scenario, seed.objective),
                            "annual_model_objective": objective_in_unit(scenario, seed.annual_objective),
