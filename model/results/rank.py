@@ -333,19 +333,19 @@ def _policy_caps_mw(inputs: SitingData, mwh_per_mw_year: float) -> tuple[np.ndar
     state = sites["state"].astype(str).to_numpy()
     co2_t_per_mwh = sites["co2_kg_per_mwh"].to_numpy(dtype=float) / KG_PER_T
     for policy in inputs.scenario.policies:
-        kind = policy.type
-        if kind == "moratorium":
+        # Compare policy.type itself (not a copy) so type checkers narrow the tagged union.
+        if policy.type == "moratorium":
             inside = region_mask(sites, policy, ctx.base_dir)
             tighten(np.where(inside, 0.0, np.inf), "moratorium")
-        elif kind == "state_mw_cap":
+        elif policy.type == "state_mw_cap":
             caps = pd.Series(policy.caps_mw, dtype=float)
             mw = pd.Series(state).map(caps).fillna(np.inf).to_numpy(dtype=float)
             tighten(mw, np.array([f"state_mw_cap:{s}" for s in state], dtype=object))
-        elif kind == "carbon_cap":
+        elif policy.type == "carbon_cap":
             with np.errstate(divide="ignore"):
                 mw = np.where(co2_t_per_mwh > 0, policy.max_tco2_per_year / (co2_t_per_mwh * mwh_per_mw_year), np.inf)
             tighten(mw, "carbon_cap")
-        elif kind == "max_sites" and policy.count == 0:
+        elif policy.type == "max_sites" and policy.count == 0:
             tighten(np.zeros(len(sites)), "max_sites")
     return cap_mw, label
 

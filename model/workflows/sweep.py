@@ -216,13 +216,13 @@ def param_value(scenario: Scenario, name: str) -> float | None:
     if name.startswith(STATE_CAP_PREFIX):
         state = name[len(STATE_CAP_PREFIX) :]
         for policy in scenario.policies:
-            if policy.type == "state_mw_cap" and state in policy.caps_mw:  # type: ignore[union-attr]
-                return float(policy.caps_mw[state])  # type: ignore[union-attr]
+            if policy.type == "state_mw_cap" and state in policy.caps_mw:
+                return float(policy.caps_mw[state])
         return None
     if "." in name:
         kind, field = name.split(".", 1)
-        policy = next((p for p in scenario.policies if p.type == kind), None)  # type: ignore[attr-defined]
-        return None if policy is None else float(getattr(policy, field))
+        match = next((p for p in scenario.policies if p.type == kind), None)
+        return None if match is None else float(getattr(match, field))
     value = getattr(scenario.costs, name)
     return None if value is None else float(value)
 
