@@ -383,6 +383,11 @@ class Horizon:
     def previous(self) -> dict[int, int | None]:
         return {y: (self.years[i - 1] if i else None) for i, y in enumerate(self.years)}
 
+    @property
+    def before(self) -> dict[int, int]:
+        """The model year before each year but the first (``previous`` without the first year's None)."""
+        return dict(zip(self.years[1:], self.years[:-1]))
+
 
 def horizon_of(inputs: SitingData) -> Horizon:
     """The scenario's horizon: ``[pathway] years`` (multi-year), else the one-period snapshot."""
