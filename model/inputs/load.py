@@ -243,6 +243,7 @@ def _scenario_dir(origin: str) -> Path:
 def shared_dir_for(scenario: Scenario, origin: str) -> Path:
     """The real-data folder a scenario asks for, or a one-line error saying how to provide it."""
 
+    folder: Path | None
     if scenario.data.shared_dir:
         folder = _scenario_dir(origin) / scenario.data.shared_dir
     else:

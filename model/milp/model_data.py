@@ -428,16 +428,17 @@ class SitingModel:
 
     @property
     def horizon(self) -> Horizon:
+        assert self.data.horizon is not None  # model_data always sets it; a model is built from model_data
         return self.data.horizon
 
     @property
     def final(self) -> YearModel:
         """The last model year (a snapshot's only one): the campuses as built at the horizon's end."""
-        return self.years[self.data.horizon.last]
+        return self.years[self.horizon.last]
 
     @property
     def first(self) -> YearModel:
-        return self.years[self.data.horizon.first]
+        return self.years[self.horizon.first]
 
     def at(self, year: int) -> YearModel:
         return self.years[year]
@@ -512,6 +513,7 @@ def model_data(inputs: SitingData) -> ModelData:
         adjust = getattr(module_for(policy), "adjust", None)
         if adjust is not None:
             data = adjust(data, policy)
+    assert data.horizon is not None  # set above; the policies' adjustments keep it
     if not data.horizon.snapshot:
         # Over years the build cost per MW carries the same per-MW adders, after the policies' adjustments.
         adders = pd.Series(data.capex_adder_musd_per_mw, dtype=float).reindex(sites.index).fillna(0.0) * USD_PER_MUSD

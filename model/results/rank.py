@@ -371,6 +371,7 @@ def _target_blocks(inputs: SitingData) -> np.ndarray:
     elif goal.target_gpus is not None:
         per_block, target = gpus["gpus_per_block"].astype(float), float(goal.target_gpus)
     else:
+        assert goal.target_it_mw is not None  # ObjectiveConfig: min_cost has one of the three targets
         per_block, target = gpus["it_kw_per_block"] / KW_PER_MW, float(goal.target_it_mw)
     return np.ceil(target / per_block.to_numpy(dtype=float) - _EPS)
 
@@ -390,7 +391,10 @@ def marginal_usd_per_pflops_from_duals(duals: Sequence[Any] | None, objective_se
     dual (M$ per PFLOPS, the model's objective unit). None when the row is absent or not binding.
     """
     for mv in duals or ():
-        get = mv.get if isinstance(mv, Mapping) else lambda k, mv=mv: getattr(mv, k)
+
+        def get(key: str, mv: Any = mv) -> Any:
+            return mv.get(key) if isinstance(mv, Mapping) else getattr(mv, key)
+
         rule, unit, value = get("rule"), get("unit"), float(get("value_per_unit"))
         if objective_sense == "max_compute" and rule == "budget" and unit == "USD" and value > 0:
             return 1.0 / value
@@ -571,6 +575,8 @@ def rank_candidates(
     widest = np.where(options.ok[:, None, :], np.minimum(physical_blocks, 1e12) * per_block, -np.inf)
     money_stops = money_only.reshape(n_sites, -1).any(axis=1)
     fallback = np.where(money_stops, np.argmax(nearest, axis=1), np.argmax(widest.reshape(n_sites, -1), axis=1))
+    g_idx: np.ndarray
+    o_idx: np.ndarray
     g_idx, o_idx, k_idx = np.unravel_index(best, shape[1:] + (sizes.shape[-1],))
     g_fb, o_fb = np.unravel_index(fallback, shape[1:])
     g_idx, o_idx = np.where(has_campus, g_idx, g_fb), np.where(has_campus, o_idx, o_fb)
@@ -624,6 +630,7 @@ def rank_candidates(
         out[col] = sites[col].to_numpy()
     if zonal:
         out["zone"] = sites["zone"].astype(str).to_numpy()
+        assert inputs.supply is not None  # zonal
         out["spare_firm_mw_zone"] = sites["zone"].map(inputs.supply.zones["spare_firm_mw"]).astype(float).to_numpy()
         out["zone_spare_mw"] = supply.spare_mw  # what this campus may claim (spare x spare_share)
         out["zone_import_mw"] = supply.import_mw  # firm imports its zone's inbound interfaces could bring
