@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -608,5 +609,5 @@ def write_sites_tables(out_dir: Path, sites: gpd.GeoDataFrame) -> None:
     flat.to_excel(out_dir / "sites.xlsx", index=False, sheet_name="sites")
 
 
-def write_json(path: Path, payload: dict[str, Any]) -> None:
+def write_json(path: Path, payload: Mapping[str, Any]) -> None:
     path.write_text(json.dumps(payload, indent=2, sort_keys=False, allow_nan=False) + "\n")

@@ -599,7 +599,7 @@ def gantt_png(sites: pd.DataFrame, site_years: pd.DataFrame, dpi: int = 100) -> 
             if r["open"] < 1:
                 continue
             mw = {"firm": r["firm_mw"], "bridge": r["bridge_mw"], "flexible": r["flexible_mw"]}
-            main = max(mw, key=mw.get)
+            main = max(mw, key=lambda k: mw[k])
             colour = colours[main] if mw[main] > 1e-6 else "#cbd5e0"
             ax.barh(i, step[r["year"]], left=r["year"], color=colour, edgecolor="white", height=0.7)
     ax.set_yticks(range(len(order)))

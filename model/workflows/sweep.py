@@ -37,7 +37,7 @@ import warnings
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -287,7 +287,7 @@ def solve_chunk(
                     write_run(tmp, outcome, f"{sc.name}: {outcome.summary['status']}")
             else:
                 outcome, reused = engine.solve(sc, inputs)
-            summary = outcome.summary
+            summary: Mapping[str, Any] = outcome.summary  # read by column name
             row.update({c: summary[c] for c in RESULT_COLUMNS if c in summary and c != "seconds"})
             row["reused_model"] = reused
         except Exception as err:  # one bad point must not sink the sweep (the engine dropped its model)
