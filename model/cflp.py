@@ -23,7 +23,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Hashable, Literal
+from typing import Any, Hashable, Literal, Protocol, cast
 
 import geopandas as gpd
 import highspy
@@ -479,6 +479,12 @@ def lagrangian_fixings(a: _Arrays, lr: LagrangianResult, upper_bound: float) -> 
 # ---------------------------------------------------------------------------------------------
 
 
+class _RowsBounds(Protocol):
+    """``Highs.changeRowsBounds``: in highspy's binding, missing from its type stubs (highspy 1.15)."""
+
+    def changeRowsBounds(self, num_set_entries: int, indices: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> Any: ...
+
+
 def _highs(threads: int) -> highspy.Highs:
     """A silent HiGHS instance. Every instance of one solve must ask for the same thread count:
     HiGHS keeps one thread pool per process and refuses to run with a different count."""
@@ -577,7 +583,7 @@ class _Transport:
         n_sites = len(a.capacity)
         idx = np.arange(self.n_cust, self.n_cust + n_sites, dtype=np.int32)
         upper = np.where(is_open, a.capacity, 0.0)
-        self.h.changeRowsBounds(n_sites, idx, np.full(n_sites, -np.inf), upper)
+        cast(_RowsBounds, self.h).changeRowsBounds(n_sites, idx, np.full(n_sites, -np.inf), upper)
         self.h.run()
         if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             self.cache[key] = (math.inf, None)

@@ -8,7 +8,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Callable, Iterator, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Iterator, Mapping, Optional
 
 import typer
 from pydantic import ValidationError
@@ -185,7 +185,7 @@ def _fmt_bn(usd: float | None) -> str:
     return "-" if usd is None else f"${usd / 1e9:,.2f}bn"
 
 
-def _print_summary(summary: dict, out_dir: Path | None, sites: "gpd.GeoDataFrame | None" = None) -> None:
+def _print_summary(summary: Mapping[str, Any], out_dir: Path | None, sites: "gpd.GeoDataFrame | None" = None) -> None:
     multi = summary.get("kind") == "multi_year"
     title = f"{summary['scenario']}: {summary['status']}"
     if multi:
@@ -363,9 +363,10 @@ def run(
         err_console.print(f"interrupted: the incumbent (gap {summary['mip_gap']:.2%}) is written to {out_dir}")
         raise typer.Exit(EXIT_INTERRUPTED)
     if status not in ("optimal", "time_limit"):
-        err_console.print(f"[bold red]no solution:[/] {NO_SOLUTION_TEXT.get(status, status)}; see {out_dir / 'solver.log'}")
-        if summary.get("diagnosis"):
-            err_console.print(f"[bold]to make it feasible:[/] {summary['diagnosis']['message']}")
+        # str(): the f-string printed a missing status as "None" too.
+        err_console.print(f"[bold red]no solution:[/] {NO_SOLUTION_TEXT.get(str(status), str(status))}; see {out_dir / 'solver.log'}")
+        if diagnosis := summary.get("diagnosis"):
+            err_console.print(f"[bold]to make it feasible:[/] {diagnosis['message']}")
         raise typer.Exit(EXIT_NO_SOLUTION)
 
 
@@ -405,7 +406,7 @@ def compare(
                 "MW", "sites", "MtCO2/yr"):
         view.add_column(col, justify="right" if col != "scenario" else "left")
     for row in table.itertuples():
-        def fmt(x: object, scale: float = 1.0, digits: int = 0) -> str:
+        def fmt(x: Any, scale: float = 1.0, digits: int = 0) -> str:  # a table cell
             return "-" if x is None or x != x else f"{float(x) / scale:,.{digits}f}"
 
         view.add_row(
@@ -472,7 +473,7 @@ def sweep(
                 raise
     names = [name for name, _ in params]
 
-    def num(x: object, scale: float = 1.0, digits: int = 0) -> str:
+    def num(x: Any, scale: float = 1.0, digits: int = 0) -> str:  # a table cell
         return "-" if x is None or x != x else f"{float(x) / scale:,.{digits}f}"
 
     view = Table(title=f"sweep {sc.name}: {len(table)} points")
@@ -509,7 +510,7 @@ def cflp(
             raise SitingError(f"--time-limit: must be > 0 and at most {MAX_TIME_LIMIT_S:g} seconds, got {time_limit}")
         problem = read_cflp_csvs(sites, demand, costs)
         # Exact by default: CSV instances are small, and a 1 % gap would hide the optimum.
-        options = SolverConfig(mip_gap=0.0, **({"time_limit_s": time_limit} if time_limit is not None else {}))
+        options = SolverConfig(mip_gap=0.0) if time_limit is None else SolverConfig(mip_gap=0.0, time_limit_s=time_limit)
         result = problem.solve(options)
         payload = {"written_by": "dc-siting cflp"} | cflp_json(result)
         with output_file(target) as tmp:  # atomic: a reader never sees half a file
@@ -605,7 +606,7 @@ def rank(
         view.add_column(col, justify="left" if col in ("county", "state", "GPU", "limit") else "right")
     ordered = ranking.sort_values(["rank", "usd_per_pflops"], na_position="last", kind="stable").head(top)
     for _, row in ordered.iterrows():
-        def num(x: object, fmt: str) -> str:
+        def num(x: Any, fmt: str) -> str:  # a table cell
             return "-" if x is None or x != x or x is pd.NA else format(float(x), fmt)
 
         view.add_row(

@@ -380,11 +380,11 @@ class Scenario(StrictModel):
 
     @model_validator(mode="after")
     def _policies_combine(self) -> "Scenario":
-        kinds = [p.type for p in self.policies]  # type: ignore[attr-defined]
+        kinds = [p.type for p in self.policies]
         for kind in dict.fromkeys(kinds):
             if kinds.count(kind) > 1 and getattr(REGISTRY[kind], "ONCE", False):
                 raise ValueError(f"policy '{kind}' appears {kinds.count(kind)} times; it may appear once (merge them)")
-        capped = [st for p in self.policies if p.type == "state_mw_cap" for st in p.caps_mw]  # type: ignore[attr-defined]
+        capped = [st for p in self.policies if p.type == "state_mw_cap" for st in p.caps_mw]
         twice = sorted({st for st in capped if capped.count(st) > 1})
         if twice:
             raise ValueError(f"state_mw_cap: state '{twice[0]}' is capped by two policies; keep one cap per state")

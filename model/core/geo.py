@@ -51,5 +51,5 @@ def geodesic_km(lon1_deg: np.ndarray, lat1_deg: np.ndarray, lon2_deg: np.ndarray
     shape = arrays[0].shape
     # Geod.inv wants 1-d buffers; ravel (copy where needed) and restore the broadcast shape after.
     flat = [np.ascontiguousarray(a).ravel() for a in arrays]
-    _, _, dist_m = WGS84_GEOD.inv(*flat)
+    _, _, dist_m = WGS84_GEOD.inv(flat[0], flat[1], flat[2], flat[3])
     return np.asarray(dist_m, dtype=float).reshape(shape) / M_PER_KM

@@ -110,7 +110,7 @@ def check_scenario_names(scenario: Scenario, known_states: set[str], known_fips:
     """Every state code and county FIPS a rule names must exist in the data (else it silently matches nothing)."""
     check_states(scenario.candidates.states, known_states, "candidates.states", origin)
     for i, policy in enumerate(scenario.policies):
-        where = f"policies.{i} ({policy.type})"  # type: ignore[attr-defined]
+        where = f"policies.{i} ({policy.type})"
         for field in _STATE_FIELDS + _STATE_KEY_FIELDS:
             codes = getattr(policy, field, None)
             if codes:
@@ -243,6 +243,7 @@ def _scenario_dir(origin: str) -> Path:
 def shared_dir_for(scenario: Scenario, origin: str) -> Path:
     """The real-data folder a scenario asks for, or a one-line error saying how to provide it."""
 
+    folder: Path | None
     if scenario.data.shared_dir:
         folder = _scenario_dir(origin) / scenario.data.shared_dir
     else:

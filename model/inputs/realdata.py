@@ -512,7 +512,7 @@ def load_eia861_sales(data_dir: Path | None = None, *, include_adjustments: bool
     for col in value_cols:
         if col in raw.columns:
             raw[col] = raw[col].fillna(0)
-    df = _check(raw, schema | {c: "float" for c in value_cols}, f"{path} [States]")
+    df = _check(raw, {**schema, **{c: "float" for c in value_cols}}, f"{path} [States]")
     if not include_adjustments:
         df = df.loc[df["utility_number"] != ADJUSTMENT_UTILITY]
     bad_part = ~df["part"].isin(REVENUE_PARTS)

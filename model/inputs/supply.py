@@ -298,6 +298,7 @@ def load_supply(sites: pd.DataFrame, spare_share: float, import_share: float, ty
     # By routes, a county with neither a station within reach nor a 230 kV+ line within 80 km has no grid
     # option: only on-site power can serve a campus there (docs/routes.md).
     energy_costs = load_energy_costs(data_dir)
+    gas_prices: pd.DataFrame  # set inside the call below (the walrus keeps the files' read order)
     zone_years = load_zone_years(zones.index, data_dir)
     base_year = _base_year(zones, zone_years, data_dir)
     supply = SupplyData(

@@ -383,6 +383,11 @@ class Horizon:
     def previous(self) -> dict[int, int | None]:
         return {y: (self.years[i - 1] if i else None) for i, y in enumerate(self.years)}
 
+    @property
+    def before(self) -> dict[int, int]:
+        """The model year before each year but the first (``previous`` without the first year's None)."""
+        return dict(zip(self.years[1:], self.years[:-1]))
+
 
 def horizon_of(inputs: SitingData) -> Horizon:
     """The scenario's horizon: ``[pathway] years`` (multi-year), else the one-period snapshot."""
@@ -423,16 +428,17 @@ class SitingModel:
 
     @property
     def horizon(self) -> Horizon:
+        assert self.data.horizon is not None  # model_data always sets it; a model is built from model_data
         return self.data.horizon
 
     @property
     def final(self) -> YearModel:
         """The last model year (a snapshot's only one): the campuses as built at the horizon's end."""
-        return self.years[self.data.horizon.last]
+        return self.years[self.horizon.last]
 
     @property
     def first(self) -> YearModel:
-        return self.years[self.data.horizon.first]
+        return self.years[self.horizon.first]
 
     def at(self, year: int) -> YearModel:
         return self.years[year]
@@ -507,6 +513,7 @@ def model_data(inputs: SitingData) -> ModelData:
         adjust = getattr(module_for(policy), "adjust", None)
         if adjust is not None:
             data = adjust(data, policy)
+    assert data.horizon is not None  # set above; the policies' adjustments keep it
     if not data.horizon.snapshot:
         # Over years the build cost per MW carries the same per-MW adders, after the policies' adjustments.
         adders = pd.Series(data.capex_adder_musd_per_mw, dtype=float).reindex(sites.index).fillna(0.0) * USD_PER_MUSD

@@ -32,7 +32,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias, cast
 
 import folium
 import geopandas as gpd
@@ -288,7 +288,7 @@ LABELS_PANE = "siting-labels"  # above the sites, transparent to the mouse
 _MIN_SPAN_M = 250_000.0  # the smallest region a static map shows (one site, a small state)
 _MIN_SPAN_DEG = 2.5  # the same for the interactive maps
 # True: the atlas from ../shared/data when it is found; False / None: none; or any point GeoDataFrame.
-Existing = gpd.GeoDataFrame | bool | None
+Existing: TypeAlias = gpd.GeoDataFrame | bool | None
 Bounds = tuple[float, float, float, float]  # west, south, east, north
 
 
@@ -495,9 +495,10 @@ def zone_table(
             known = f.groupby(f["zone"].astype(str))["spare_firm_mw_zone"].first().astype(float)
             spare = spare.fillna(known.reindex(out.index))
     out["spare_firm_mw"] = spare
-    has_sites = sites is not None and len(sites) and "zone" in sites.columns
-    mw = sites.groupby(sites["zone"].astype(str))["facility_mw"].sum() if has_sites else pd.Series(dtype=float)
-    count = sites.groupby(sites["zone"].astype(str)).size() if has_sites else pd.Series(dtype=float)
+    mw, count = pd.Series(dtype=float), pd.Series(dtype=float)
+    if sites is not None and len(sites) and "zone" in sites.columns:
+        mw = sites.groupby(sites["zone"].astype(str))["facility_mw"].sum()
+        count = sites.groupby(sites["zone"].astype(str)).size()
     out["facility_mw"] = mw.reindex(out.index).fillna(0.0).astype(float)
     out["sites_built"] = count.reindex(out.index).fillna(0).astype(int)
     gen = generation_frame(generation)
@@ -691,11 +692,12 @@ def static_map(
     if mappable is not None:
         assert shade is not None
         values = zones[zone_shade] if shade == ZONE_KEY and zones is not None else candidates[shade]  # type: ignore[index]
-        clipped = float(np.nanmax(values.to_numpy(dtype=float))) > float(mappable.norm.vmax or 0.0)
+        norm = cast(Normalize, mappable.norm)  # _draw_background's mappables are built from _norm (a Normalize)
+        clipped = float(np.nanmax(values.to_numpy(dtype=float))) > float(norm.vmax or 0.0)
         cax = fig.add_axes((0.2, 0.075, 0.5, 0.022))
         cbar = fig.colorbar(mappable, cax=cax, orientation="horizontal", extend="max" if clipped else "neither")
         cbar.set_label(label)
-        cbar.set_ticks(_ticks(mappable.norm), labels=[_fmt(t) for t in _ticks(mappable.norm)])
+        cbar.set_ticks(_ticks(norm), labels=[_fmt(t) for t in _ticks(norm)])
     gen_types = sorted({t for d in zones["new_mw_by_type"] for t, mw in d.items() if mw > 0}) if zones is not None else []
     gen_handles = [
         Line2D([], [], marker="D", linestyle="", markersize=8, markerfacecolor=_gen_colour(t), markeredgecolor="black",
@@ -1010,6 +1012,11 @@ def _inline_assets() -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+def _page(fmap: folium.Map) -> folium.Figure:
+    """The page a map renders into: folium always roots a Map in a branca Figure (header, html, script)."""
+    return cast(folium.Figure, fmap.get_root())
+
+
 def make_offline(fmap: folium.Map) -> folium.Map:
     """Make ``fmap`` render as one self-contained page: folium's CDN links (Leaflet, jQuery, Bootstrap, Font
     Awesome, awesome-markers; the maps need only the first two) are replaced by inline copies of the
@@ -1017,7 +1024,7 @@ def make_offline(fmap: folium.Map) -> folium.Map:
     # Instance attributes, so folium's class-level lists (shared by every other Map) stay untouched.
     fmap.default_js = []
     fmap.default_css = []
-    header = fmap.get_root().header
+    header = _page(fmap).header
     cdn = {name for name, _ in (*folium.Map.default_js, *folium.Map.default_css)}
     for name in [n for n in header._children if n in cdn]:  # links left by an earlier render
         del header._children[name]
@@ -1192,7 +1199,7 @@ def folium_map(
             totals = totals.add(pd.Series(d, dtype=float), fill_value=0.0)
         gen_types = totals.sort_values(ascending=False).index.astype(str).to_list()
     n_sites = 0 if sites is None else len(sites)
-    layer = folium.FeatureGroup(name=f"Built sites ({n_sites})")
+    built = folium.FeatureGroup(name=f"Built sites ({n_sites})")
     used: list[str] = []
     if sites is not None and n_sites:
         pts = _lonlat(sites).sort_values("facility_mw", ascending=False)  # small circles last, on top
@@ -1200,8 +1207,8 @@ def folium_map(
         used = _gpu_order(gpus)
         for (_, row), gpu in zip(pts.iterrows(), gpus):
             tip = f"{row['county_name']}, {row['state']}: {row['facility_mw']:,.0f} MW, {int(row['gpus']):,} GPUs"
-            _site_marker(row, _gpu_colour(gpu), _popup(row, gpu), tip).add_to(layer)
-    layer.add_to(fmap)
+            _site_marker(row, _gpu_colour(gpu), _popup(row, gpu), tip).add_to(built)
+    built.add_to(fmap)
     _, credits = _add_context(fmap, focus_frames(candidates, sites) or [states], existing, labels, sites, points)
     folium.LayerControl(collapsed=False).add_to(fmap)
     body = f'<div style="font-size:14px"><b>{html.escape(title)}</b></div>'
@@ -1218,7 +1225,7 @@ def folium_map(
             _swatch(_gen_colour(t), _GEN_LABELS.get(t, t)) for t in gen_types
         )
     body += credits
-    root = fmap.get_root()
+    root = _page(fmap)
     root.html.add_child(_legend_box(body, "bottom:24px;left:12px"))
     if legend_extra:
         root.html.add_child(_legend_box(legend_extra, "bottom:24px;right:12px"))
@@ -1426,7 +1433,7 @@ def compare_folium_grid(
     folium.LayerControl(collapsed=False).add_to(fmap)
     heading = (f"{html.escape(next(iter(others)))} vs {html.escape(base_name)}" if len(others) == 1
                else f"Scenarios vs {html.escape(base_name)} (switch layers at top right)")
-    fmap.get_root().html.add_child(_legend_box(_change_legend(heading, [html.escape(x) for x in lines]) + credits, "bottom:24px;left:12px"))
+    _page(fmap).html.add_child(_legend_box(_change_legend(heading, [html.escape(x) for x in lines]) + credits, "bottom:24px;left:12px"))
     return fmap
 
 
@@ -1499,7 +1506,7 @@ def alternatives_folium(
             f"<div>{len(names)} plans; switch them on and off at the top right</div>"
             + "".join(_swatch(c, k, round_=True) for k, c in ALTERNATIVE_COLOURS.items())
             + '<div style="margin-top:6px"><b>Facility power</b> (circle area)</div>' + _size_rows() + credits)
-    fmap.get_root().html.add_child(_legend_box(body, "bottom:24px;left:12px"))
+    _page(fmap).html.add_child(_legend_box(body, "bottom:24px;left:12px"))
     return fmap
 
 

@@ -49,7 +49,28 @@ _MODULES: tuple[ModuleType, ...] = (
 
 REGISTRY: dict[str, ModuleType] = {mod.Params.model_fields["type"].annotation.__args__[0]: mod for mod in _MODULES}
 
-Policy = Annotated[Union[tuple(mod.Params for mod in _MODULES)], Field(discriminator="type")]  # type: ignore[valid-type]
+# Written out (not built from _MODULES) so type checkers see a real tagged union: ``policy.type == "x"``
+# narrows to ``x.Params``. tests/test_types.py checks it lists exactly the Params of _MODULES.
+Policy = Annotated[
+    Union[
+        exclude.Params,
+        moratorium.Params,
+        state_mw_cap.Params,
+        max_share_per_state.Params,
+        min_sites.Params,
+        max_sites.Params,
+        carbon_cap.Params,
+        carbon_price.Params,
+        water_cap.Params,
+        tax_incentive.Params,
+        time_to_power.Params,
+        data_residency.Params,
+        latency.Params,
+        clean_energy_share.Params,
+        hourly_clean_share.Params,
+    ],
+    Field(discriminator="type"),
+]
 
 
 def module_for(policy: BaseModel) -> ModuleType:

@@ -28,9 +28,10 @@ the snapshot year 2026) they apply to that year.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import pandas as pd
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -126,6 +127,9 @@ class PolicyData(Protocol):
     Policies sit below the model layer, so they name the fields they use rather than import the
     class; ``adjust`` returns a copy with its per-site factors changed (``dataclasses.replace``).
     """
+
+    # A dataclass (ModelData is one): dataclasses.replace needs this marker to type-check.
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
 
     inputs: Any  # model.inputs.load.SitingData: .scenario, .costs
     sites: pd.DataFrame  # candidates after exclusions, indexed by site id

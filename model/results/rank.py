@@ -333,19 +333,19 @@ def _policy_caps_mw(inputs: SitingData, mwh_per_mw_year: float) -> tuple[np.ndar
     state = sites["state"].astype(str).to_numpy()
     co2_t_per_mwh = sites["co2_kg_per_mwh"].to_numpy(dtype=float) / KG_PER_T
     for policy in inputs.scenario.policies:
-        kind = policy.type
-        if kind == "moratorium":
+        # Compare policy.type itself (not a copy) so type checkers narrow the tagged union.
+        if policy.type == "moratorium":
             inside = region_mask(sites, policy, ctx.base_dir)
             tighten(np.where(inside, 0.0, np.inf), "moratorium")
-        elif kind == "state_mw_cap":
+        elif policy.type == "state_mw_cap":
             caps = pd.Series(policy.caps_mw, dtype=float)
             mw = pd.Series(state).map(caps).fillna(np.inf).to_numpy(dtype=float)
             tighten(mw, np.array([f"state_mw_cap:{s}" for s in state], dtype=object))
-        elif kind == "carbon_cap":
+        elif policy.type == "carbon_cap":
             with np.errstate(divide="ignore"):
                 mw = np.where(co2_t_per_mwh > 0, policy.max_tco2_per_year / (co2_t_per_mwh * mwh_per_mw_year), np.inf)
             tighten(mw, "carbon_cap")
-        elif kind == "max_sites" and policy.count == 0:
+        elif policy.type == "max_sites" and policy.count == 0:
             tighten(np.zeros(len(sites)), "max_sites")
     return cap_mw, label
 
@@ -371,6 +371,7 @@ def _target_blocks(inputs: SitingData) -> np.ndarray:
     elif goal.target_gpus is not None:
         per_block, target = gpus["gpus_per_block"].astype(float), float(goal.target_gpus)
     else:
+        assert goal.target_it_mw is not None  # ObjectiveConfig: min_cost has one of the three targets
         per_block, target = gpus["it_kw_per_block"] / KW_PER_MW, float(goal.target_it_mw)
     return np.ceil(target / per_block.to_numpy(dtype=float) - _EPS)
 
@@ -390,7 +391,10 @@ def marginal_usd_per_pflops_from_duals(duals: Sequence[Any] | None, objective_se
     dual (M$ per PFLOPS, the model's objective unit). None when the row is absent or not binding.
     """
     for mv in duals or ():
-        get = mv.get if isinstance(mv, Mapping) else lambda k, mv=mv: getattr(mv, k)
+
+        def get(key: str, mv: Any = mv) -> Any:
+            return mv.get(key) if isinstance(mv, Mapping) else getattr(mv, key)
+
         rule, unit, value = get("rule"), get("unit"), float(get("value_per_unit"))
         if objective_sense == "max_compute" and rule == "budget" and unit == "USD" and value > 0:
             return 1.0 / value
@@ -571,6 +575,8 @@ def rank_candidates(
     widest = np.where(options.ok[:, None, :], np.minimum(physical_blocks, 1e12) * per_block, -np.inf)
     money_stops = money_only.reshape(n_sites, -1).any(axis=1)
     fallback = np.where(money_stops, np.argmax(nearest, axis=1), np.argmax(widest.reshape(n_sites, -1), axis=1))
+    g_idx: np.ndarray
+    o_idx: np.ndarray
     g_idx, o_idx, k_idx = np.unravel_index(best, shape[1:] + (sizes.shape[-1],))
     g_fb, o_fb = np.unravel_index(fallback, shape[1:])
     g_idx, o_idx = np.where(has_campus, g_idx, g_fb), np.where(has_campus, o_idx, o_fb)
@@ -624,6 +630,7 @@ def rank_candidates(
         out[col] = sites[col].to_numpy()
     if zonal:
         out["zone"] = sites["zone"].astype(str).to_numpy()
+        assert inputs.supply is not None  # zonal
         out["spare_firm_mw_zone"] = sites["zone"].map(inputs.supply.zones["spare_firm_mw"]).astype(float).to_numpy()
         out["zone_spare_mw"] = supply.spare_mw  # what this campus may claim (spare x spare_share)
         out["zone_import_mw"] = supply.import_mw  # firm imports its zone's inbound interfaces could bring

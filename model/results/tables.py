@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -145,8 +146,8 @@ def supply_tables(sm: YearModel) -> tuple[pd.DataFrame, pd.DataFrame]:
             "cost_pv_usd": round(mw * z.gen_cost_pv_musd_per_mw[zone, t] * USD_PER_MUSD, 0),
             "co2_t_per_year": round(mwh * z.gen_co2_t_per_mwh[t], 1),
         })
-    mw = minimal_imports(sm)
-    flows = [{"from_zone": a, "to_zone": b, "mw": round(v, 6)} for (a, b), v in mw.items() if v > 1e-6]
+    imports_mw = minimal_imports(sm)
+    flows = [{"from_zone": a, "to_zone": b, "mw": round(v, 6)} for (a, b), v in imports_mw.items() if v > 1e-6]
     return pd.DataFrame(rows, columns=gen_cols), pd.DataFrame(flows, columns=["from_zone", "to_zone", "mw"])
 
 
@@ -223,7 +224,7 @@ def _new_gen_energy_terms(sm: YearModel) -> tuple[float, float]:
     return (usd + float(pyo.value(m.carbon_price_usd_per_tco2)) * co2) / USD_PER_MUSD, co2
 
 
-def _supply_summary(sm: YearModel | None, sites: pd.DataFrame | None, has: bool) -> dict[str, Any]:
+def _supply_summary(sm: YearModel | None, sites: pd.DataFrame | None, has: bool) -> _SupplySummary:
     """Summary keys of the zonal supply (empty or null in legacy mode and without a solution)."""
     if not has or sm is None or sm.data.supply is None or sites is None:
         return {"supply_model": sm.data.inputs.scenario.supply.model if sm else None, "new_generation_mw_by_type": {},
@@ -396,7 +397,22 @@ def _finite(x: float | None) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
 
 
-class _SummaryCore(TypedDict):
+class _SupplySummary(TypedDict):
+    """The zonal-supply keys of summary.json (:func:`_supply_summary`; part of :class:`_SummaryCore`)."""
+
+    supply_model: str | None  # legacy | zonal
+    new_generation_mw_by_type: dict[str, float]
+    new_generation_capex_usd: float | None  # overnight
+    new_generation_cost_pv_usd: float | None  # what the budget counts over the horizon
+    new_generation_energy_cost_pv_usd: float | None
+    new_generation_co2_t_per_year: float | None
+    import_wheeling_pv_usd: float | None  # energy at scale: wheeling on firm imports over the horizon
+    facility_mw_by_zone: dict[str, float]
+    new_generation: list[dict[str, Any]]
+    zone_imports: list[dict[str, Any]]
+
+
+class _SummaryCore(_SupplySummary):
     """summary.json: one name and one unit per figure (units in the names; money in USD, power in MW,
     energy in MWh, CO2 in t). Every key is present whatever the status (null or empty when unknown).
     The engine adds the ``explain`` keys (marginal_values, runner_ups, near_tie) and ``seed``."""
@@ -438,16 +454,6 @@ class _SummaryCore(TypedDict):
     scenario_sha256: str
     data_sha256: str
     diagnosis: dict[str, Any] | None  # infeasible runs: relaxations and message
-    supply_model: str | None  # legacy | zonal
-    new_generation_mw_by_type: dict[str, float]
-    new_generation_capex_usd: float | None  # overnight
-    new_generation_cost_pv_usd: float | None  # what the budget counts over the horizon
-    new_generation_energy_cost_pv_usd: float | None
-    new_generation_co2_t_per_year: float | None
-    import_wheeling_pv_usd: float | None  # energy at scale: wheeling on firm imports over the horizon
-    facility_mw_by_zone: dict[str, float]
-    new_generation: list[dict[str, Any]]
-    zone_imports: list[dict[str, Any]]
 
 
 class RunSummary(_SummaryCore, total=False):
@@ -525,7 +531,10 @@ def summary_dict(
     sc = sm.data.inputs.scenario if sm is not None else None
     has = result is not None and result.has_solution and sites is not None
     m = sm.m if sm is not None else None
-    gpus_by_type = {g: int(sites[f"gpus_{g}"].sum()) for g in sm.data.sets.GPUS} if has else {}
+    gpus_by_type: dict[str, int] = {}
+    if has:
+        assert sm is not None and sites is not None  # a solution comes from a built model; ``has`` checks sites
+        gpus_by_type = {g: int(sites[f"gpus_{g}"].sum()) for g in sm.data.sets.GPUS}
     summary: RunSummary = {  # type: ignore[typeddict-item]  # the supply keys are added below
         "scenario": sc.name if sc else None,
         "kind": ("snapshot" if sm.data.horizon is None or sm.data.horizon.snapshot else "multi_year") if sm else None,
@@ -600,5 +609,5 @@ def write_sites_tables(out_dir: Path, sites: gpd.GeoDataFrame) -> None:
     flat.to_excel(out_dir / "sites.xlsx", index=False, sheet_name="sites")
 
 
-def write_json(path: Path, payload: dict[str, Any]) -> None:
+def write_json(path: Path, payload: Mapping[str, Any]) -> None:
     path.write_text(json.dumps(payload, indent=2, sort_keys=False, allow_nan=False) + "\n")

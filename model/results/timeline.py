@@ -277,7 +277,7 @@ def site_capex_table(sm: SitingModel, sites: list[str]) -> pd.DataFrame:
     t = data.time
     assert t is not None
     horizon = sm.horizon
-    prev = horizon.previous
+    prev = horizon.before
     costs = data.costs
     pue = data.sites["pue"].astype(float)
     pay_year = connection_years(sm)
@@ -285,7 +285,7 @@ def site_capex_table(sm: SitingModel, sites: list[str]) -> pd.DataFrame:
     rows = []
     for s in sites:
         cap = {y: _v(m.cap_mw[s, y]) for y in horizon.years}
-        added = {y: max(0.0, cap[y] - (cap[prev[y]] if prev[y] is not None else 0.0)) for y in horizon.years}
+        added = {y: max(0.0, cap[y] - (cap[prev[y]] if y in prev else 0.0)) for y in horizon.years}
         shell_per_mw = costs.shell_usd_per_mw / float(pue[s])
         build_per_mw = t.build_musd_per_mw[s] * USD_PER_MUSD
         # Tax and policy factors of the year each purchase is made in.
@@ -599,7 +599,7 @@ def gantt_png(sites: pd.DataFrame, site_years: pd.DataFrame, dpi: int = 100) -> 
             if r["open"] < 1:
                 continue
             mw = {"firm": r["firm_mw"], "bridge": r["bridge_mw"], "flexible": r["flexible_mw"]}
-            main = max(mw, key=mw.get)
+            main = max(mw, key=lambda k: mw[k])
             colour = colours[main] if mw[main] > 1e-6 else "#cbd5e0"
             ax.barh(i, step[r["year"]], left=r["year"], color=colour, edgecolor="white", height=0.7)
     ax.set_yticks(range(len(order)))

@@ -256,9 +256,10 @@ def pyomo_standard_form(m: pyo.ConcreteModel, column_order: str = "declaration")
     )
 
 
-def _declared_columns(m: pyo.ConcreteModel) -> tuple[list, list]:
+def _declared_columns(m: pyo.ConcreteModel) -> tuple[list[Any], list[Any]]:
     """Unfixed variables in declaration order (the columns), and the fixed ones."""
-    columns, fixed = [], []
+    columns: list[Any] = []  # Pyomo VarData (Pyomo has no type stubs)
+    fixed: list[Any] = []
     # The order of component_data_objects(Var, active=True), component by component (~5x faster).
     for comp in m.component_objects(pyo.Var, active=True, descend_into=True):
         for v in comp.values():

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, cast
 
 import numpy as np
 import pandas as pd
@@ -160,7 +160,9 @@ def find_alternatives(
                     found_by_name[alt.name] = alt
                 on_step(f"{len(found_by_name)} of {len(plan)} alternatives solved")
         found = [found_by_name[d.name] for d in plan]
-    first = Alternative("optimum", best.summary["status"], float(best.summary["objective"]), best.sites["facility_mw"].round(3).to_dict(),
+    status = best.summary["status"]
+    assert status is not None  # the optimum has a solution (checked above), so a solver status
+    first = Alternative("optimum", status, float(best.summary["objective"]), best.sites["facility_mw"].round(3).to_dict(),
                         best.sites.groupby("state")["facility_mw"].sum().round(3).to_dict())
     return best, [first, *found]
 
@@ -226,7 +228,7 @@ def summarise(
         "mw_by_state_range": mw_range,
         "site_frequency": dict(sorted(frequency.items(), key=lambda kv: (-kv[1], kv[0]))),
         "objective_share_of_optimum": {
-            a.name: (a.objective / optimum if optimum else math.nan) for a in solved
+            a.name: (cast(float, a.objective) / optimum if optimum else math.nan) for a in solved  # solved: objective set
         },
         "sense": "max" if sense_max else "min",
     }

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -204,7 +205,7 @@ def summarise_marginal(values: list[MarginalValue], per_rule: int = 3) -> str:
     return "; ".join(parts)
 
 
-def _value(summary: dict[str, Any], key: str) -> float | None:
+def _value(summary: Mapping[str, Any], key: str) -> float | None:
     value = summary.get(key)
     return None if value is None else float(value)
 
@@ -251,7 +252,7 @@ def compare_table(entries: list[CompareEntry]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS + [f"mw_{st}" for st in sorted(states)])
 
 
-def _diff(summary: dict[str, Any], base: dict[str, Any], key: str) -> float | None:
+def _diff(summary: Mapping[str, Any], base: Mapping[str, Any], key: str) -> float | None:
     a, b = summary.get(key), base.get(key)
     return None if a is None or b is None else float(a) - float(b)
 

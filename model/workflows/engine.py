@@ -154,7 +154,8 @@ def solve_built(
         summary["seed"] = {"objective": objective_in_unit(scenario, seed.objective),
                            "annual_model_objective": objective_in_unit(scenario, seed.annual_objective),
                            "sites_built": seed.sites_built}
-    ranking, marginal = None, []
+    ranking: gpd.GeoDataFrame | None = None
+    marginal: list[MarginalValue] = []
     if sites is not None and explain_solution:
         on_step("explain")
         t = time.perf_counter()
@@ -265,7 +266,7 @@ class Engine:
             if outcome.sites is None:
                 break
             cert, better = certify(ranking, kept, list(outcome.sites.index.astype(str)), n_candidates, round_, readmitted)
-            outcome.summary["candidate_certificate"] = cert.as_dict()  # type: ignore[typeddict-unknown-key]
+            outcome.summary["candidate_certificate"] = cert.as_dict()
             if cert.certified or round_ == MAX_ROUNDS or deadline - time.perf_counter() < 1.0:
                 on_step("explain")
                 t = time.perf_counter()
@@ -281,7 +282,7 @@ class Engine:
             del sm
         assert outcome is not None
         outcome.summary["candidates"] = n_candidates
-        outcome.summary["candidates_screened"] = len(kept)  # type: ignore[typeddict-unknown-key]
+        outcome.summary["candidates_screened"] = len(kept)
         return replace(outcome, inputs=inputs)
 
     def run(
@@ -310,7 +311,7 @@ class Engine:
             t = time.perf_counter()
             write_run(tmp, outcome, f"{scenario.name}: {outcome.summary['status']}", tornado_png=tornado)
             # summary.json is rewritten with the write time measured over the other files.
-            summary = dict(outcome.summary)
+            summary = outcome.summary.copy()
             summary["seconds"] = dict(summary["seconds"], write=round(time.perf_counter() - t, 3))
             write_json(tmp / "summary.json", summary)
         return replace(outcome, summary=summary, out_dir=out_dir)

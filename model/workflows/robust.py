@@ -105,9 +105,9 @@ class RiskScenario(StrictModel):
     @model_validator(mode="after")
     def _no_candidate_changes(self) -> "RiskScenario":
         for i, policy in enumerate(self.policies):
-            if policy.type in CANDIDATE_CHANGING:  # type: ignore[attr-defined]
+            if policy.type in CANDIDATE_CHANGING:
                 raise ValueError(
-                    f"policies.{i}: type '{policy.type}' removes candidates; use 'moratorium' so every "  # type: ignore[attr-defined]
+                    f"policies.{i}: type '{policy.type}' removes candidates; use 'moratorium' so every "
                     "scenario keeps the same candidate sites"
                 )
         if sum(t is not None for t in (self.target_pflops, self.target_gpus, self.target_it_mw)) > 1:
@@ -193,8 +193,8 @@ def _carbon_price(raw: dict[str, Any], price: float) -> None:
 
 def base_carbon_price(base: Scenario, inputs: SitingData) -> float:
     for policy in base.policies:
-        if policy.type == "carbon_price":  # type: ignore[attr-defined]
-            return float(policy.usd_per_tco2)  # type: ignore[attr-defined]
+        if policy.type == "carbon_price":
+            return float(policy.usd_per_tco2)
     return float(inputs.costs.carbon_price_usd_per_tco2)
 
 

@@ -37,7 +37,7 @@ import warnings
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -216,13 +216,13 @@ def param_value(scenario: Scenario, name: str) -> float | None:
     if name.startswith(STATE_CAP_PREFIX):
         state = name[len(STATE_CAP_PREFIX) :]
         for policy in scenario.policies:
-            if policy.type == "state_mw_cap" and state in policy.caps_mw:  # type: ignore[union-attr]
-                return float(policy.caps_mw[state])  # type: ignore[union-attr]
+            if policy.type == "state_mw_cap" and state in policy.caps_mw:
+                return float(policy.caps_mw[state])
         return None
     if "." in name:
         kind, field = name.split(".", 1)
-        policy = next((p for p in scenario.policies if p.type == kind), None)  # type: ignore[attr-defined]
-        return None if policy is None else float(getattr(policy, field))
+        match = next((p for p in scenario.policies if p.type == kind), None)
+        return None if match is None else float(getattr(match, field))
     value = getattr(scenario.costs, name)
     return None if value is None else float(value)
 
@@ -287,7 +287,7 @@ def solve_chunk(
                     write_run(tmp, outcome, f"{sc.name}: {outcome.summary['status']}")
             else:
                 outcome, reused = engine.solve(sc, inputs)
-            summary = outcome.summary
+            summary: Mapping[str, Any] = outcome.summary  # read by column name
             row.update({c: summary[c] for c in RESULT_COLUMNS if c in summary and c != "seconds"})
             row["reused_model"] = reused
         except Exception as err:  # one bad point must not sink the sweep (the engine dropped its model)

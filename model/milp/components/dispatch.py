@@ -41,6 +41,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from model.core.units import HOURS_PER_YEAR, KG_PER_T, KW_PER_MW, USD_PER_MUSD, capital_recovery_factor
+from model.milp.components import Term
 
 if TYPE_CHECKING:
     from model.config import EnergyConfig
@@ -52,9 +53,9 @@ NEW_GAS = ("gas_cc", "gas_ct")
 NEW_BATTERY_HOURS = 4.0  # ATB 2025 utility-scale battery, 4-hour duration (the type's name says so)
 
 Hour = tuple[int, int]  # (representative day, hour of day)
-SiteTerm = Callable[[str], object]  # site -> a Pyomo term (or 0.0 when the asset is not offered)
-ZoneTerm = Callable[[str], object]
-ZoneHourTerm = Callable[[str, int, int], object]
+SiteTerm = Callable[[str], Term]  # site -> a Pyomo term (or 0.0 when the asset is not offered)
+ZoneTerm = Callable[[str], Term]
+ZoneHourTerm = Callable[[str, int, int], Term]
 
 
 def _none(*_: object) -> float:

@@ -21,6 +21,7 @@ import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import DivisionExpression, NPV_ProductExpression, NPV_SumExpression, ProductExpression
 
 from model.core.units import HOURS_PER_YEAR, USD_PER_MUSD, annuity_factor
+from model.milp.components import Term
 from model.milp.components.dispatch import add_dispatch
 from model.milp.components.routes import add_route_energy, route_terms, routes_of
 from model.milp.components.supply import add_supply, add_supply_capacity, add_zone_firm
@@ -61,7 +62,7 @@ def add_water(m: pyo.ConcreteModel, data: ModelData) -> None:
     dry_sites = set(data.sets.SITES_DRY_OPTION)
     saved = data.dry_water_saved_m3_per_mw_year
 
-    def water(s: str, it_mw: object) -> object:
+    def water(s: str, it_mw: Term) -> Term:
         evaporative = scaled(wue * hours, it_mw)
         return evaporative - saved * m.dry_it_mw[s] if s in dry_sites else evaporative
 
@@ -69,7 +70,7 @@ def add_water(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.water_m3_per_year = pyo.Expression(m.SITES, rule=rule_from({s: water(s, e) for s, e in zip(sites, m.it_mw.values())}))
 
 
-def _grid_rate(price: float, cp: object, co2: float) -> object:
+def _grid_rate(price: float, cp: Term, co2: float) -> Term:
     """``price + cp * co2`` as Pyomo's operators give it (an NPV sum over the mutable carbon price)."""
     if co2 == 1 or not price:
         return price + cp * co2

@@ -53,6 +53,7 @@ def add_objective(root: pyo.ConcreteModel, year: YearModel) -> None:
     elif goal.target_gpus is not None:
         target, unit, bound = m.gpus_total, "GPUs", goal.target_gpus
     else:
+        assert goal.target_it_mw is not None  # ObjectiveConfig: min_cost has one of the three targets
         target, unit, bound = m.it_mw_total, "MW of IT", goal.target_it_mw
     root.target = pyo.Constraint(expr=target >= bound)
     register_rule(root, "target", "target", unit)

@@ -27,6 +27,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from model.core.units import HOURS_PER_YEAR, USD_PER_MUSD
+from model.milp.components import Term
 from model.milp.components.siting import facility_terms
 from model.milp.model_data import Segments, add_linear_rows, members
 
@@ -161,7 +162,7 @@ def add_route_energy(m: pyo.Block, data: ModelData) -> None:
     m.route_co2_t_per_year = pyo.Expression(expr=_route_co2(m, data, r))
 
 
-def _route_cost(m: pyo.Block, data: ModelData, r: RouteData, cp: object) -> object:
+def _route_cost(m: pyo.Block, data: ModelData, r: RouteData, cp: Term) -> Term:
     """Bridge energy at gas cost instead of the grid's, and flexible energy's curtailment cost (M$/yr)."""
     hours = data.costs.load_factor * HOURS_PER_YEAR
     b = r.bridge
@@ -177,6 +178,6 @@ def _route_cost(m: pyo.Block, data: ModelData, r: RouteData, cp: object) -> obje
     return hours / USD_PER_MUSD * (bridge + flex)
 
 
-def _route_co2(m: pyo.Block, data: ModelData, r: RouteData) -> object:
+def _route_co2(m: pyo.Block, data: ModelData, r: RouteData) -> Term:
     hours = data.costs.load_factor * HOURS_PER_YEAR
     return hours * sum((r.bridge.co2_t_per_mwh - data.co2_t_per_mwh[s]) * m.bridge_mw[s] for s in m.BRIDGE_SITES)

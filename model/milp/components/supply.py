@@ -28,6 +28,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from model.core.units import HOURS_PER_YEAR, USD_PER_MUSD
+from model.milp.components import Term
 from model.milp.components.siting import facility_terms
 from model.milp.components.routes import route_terms
 from model.milp.model_data import add_linear_rows, linear_sum, members
@@ -35,7 +36,7 @@ from model.milp.model_data import add_linear_rows, linear_sum, members
 if TYPE_CHECKING:
     from model.milp.model_data import ModelData
 
-SiteTerm = Callable[[str], object]
+SiteTerm = Callable[[str], Term]
 
 
 def add_supply(m: pyo.ConcreteModel, data: ModelData) -> None:

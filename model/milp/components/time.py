@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +45,7 @@ import pyomo.environ as pyo
 from model.core.errors import ScenarioError
 from model.core.rules import register_rule
 from model.core.units import HOURS_PER_YEAR, KW_PER_MW, USD_PER_MUSD, annuity_factor, capital_recovery_factor
+from model.milp.components import Term
 from model.milp.index_sets import frozen_from
 from model.milp.model_data import ModelData, SitingModel, YearModel, data_for_year, model_data
 from model.milp.time_data import market_value_per_block_musd
@@ -79,7 +81,7 @@ def add_links(sm: SitingModel) -> None:
     pairs = _pairs(years)
     # Sites stay open once opened.
     m.open_stays = pyo.Constraint(
-        [(s, y) for s in sites for y, _ in pairs], rule=lambda m, s, y: Y[y].m.build[s] >= Y[horizon.previous[y]].m.build[s]
+        [(s, y) for s in sites for y, _ in pairs], rule=lambda m, s, y: Y[y].m.build[s] >= Y[horizon.before[y]].m.build[s]
     )
     # Campus capacity (facility MW) in phases: it holds the load, grows, and needs the site open.
     phase = t.cfg.phase_mw
@@ -114,11 +116,11 @@ def add_links(sm: SitingModel) -> None:
     if data.supply is not None:
         m.connect_same = pyo.Constraint(
             [(s, c, y) for s, c in sets.SITES_CONNECTIONS for y, _ in pairs],
-            rule=lambda m, s, c, y: Y[y].m.connect[s, c] == Y[horizon.previous[y]].m.connect[s, c],
+            rule=lambda m, s, c, y: Y[y].m.connect[s, c] == Y[horizon.before[y]].m.connect[s, c],
         )
     m.upgrade_same = pyo.Constraint(
         [(s, k, y) for s, k in sets.SITES_TIERS for y, _ in pairs],
-        rule=lambda m, s, k, y: Y[y].m.upgrade[s, k] == Y[horizon.previous[y]].m.upgrade[s, k],
+        rule=lambda m, s, k, y: Y[y].m.upgrade[s, k] == Y[horizon.before[y]].m.upgrade[s, k],
     )
 
     # New zonal generation: built in v, online from v + construction years.
@@ -140,7 +142,7 @@ def add_links(sm: SitingModel) -> None:
     if r is not None and r.bridge_year is not None:
         later = [(s, y) for s in sites for y, p in pairs if r.bridge_ok(p, s)]
         m.bridge_stays = pyo.Constraint(
-            later, rule=lambda m, s, y: Y[y].m.bridge_cap_mw[s] >= Y[horizon.previous[y]].m.bridge_cap_mw[s]
+            later, rule=lambda m, s, y: Y[y].m.bridge_cap_mw[s] >= Y[horizon.before[y]].m.bridge_cap_mw[s]
         )
 
 
@@ -150,10 +152,10 @@ def add_rules_over_time(sm: SitingModel) -> None:
     type's own ``add_over_time`` rows (e.g. a moratorium from a year on)."""
     m, data = sm.m, sm.data
     horizon = sm.horizon
-    prev = horizon.previous
+    prev = horizon.before
     Y = sm.years
     frozen = frozen_from(data.sites, data.inputs)
-    keys = [(s, y) for s, start in frozen.items() if s in data.sets.SITES for y in horizon.years if y >= start and prev[y] is not None]
+    keys = [(s, y) for s, start in frozen.items() if s in data.sets.SITES for y in horizon.years if y >= start and y in prev]
     if keys:
         m.FROZEN = pyo.Set(dimen=2, initialize=keys, ordered=True)
         m.frozen_open = pyo.Constraint(m.FROZEN, rule=lambda m, s, y: Y[y].m.build[s] <= Y[prev[y]].m.build[s])
@@ -164,7 +166,7 @@ def add_rules_over_time(sm: SitingModel) -> None:
             over_time(m, sm, policy, component_name(policy, i))
 
 
-def _increase(var_of: dict[int, object], y: int, prev: int | None) -> object:
+def _increase(var_of: dict[int, Term], y: int, prev: int | None) -> Term:
     return var_of[y] if prev is None else var_of[y] - var_of[prev]
 
 
@@ -276,13 +278,13 @@ def add_cash(sm: SitingModel) -> None:
     m.gpu_residual_musd = pyo.Param(m.INSTALLS, initialize=coef.gpu_residual, mutable=True, within=pyo.Reals)
     m.build_residual_musd_per_mw = pyo.Param(m.SITE_YEARS, initialize=coef.build_residual, mutable=True, within=pyo.Reals)
 
-    def opened(s: str, y: int) -> object:
+    def opened(s: str, y: int) -> Term:
         return _increase({k: Y[k].m.build[s] for k in (y, prev[y]) if k is not None}, y, prev[y])
 
-    def added_mw(s: str, y: int) -> object:
+    def added_mw(s: str, y: int) -> Term:
         return m.cap_mw[s, y] - (m.cap_mw[s, prev[y]] if prev[y] is not None else 0.0)
 
-    def bridge_added(s: str, y: int) -> object:
+    def bridge_added(s: str, y: int) -> Term:
         p = prev[y]
         if p is not None and s in bridge_sites[p]:
             return Y[y].m.bridge_cap_mw[s] - Y[p].m.bridge_cap_mw[s]
@@ -292,7 +294,7 @@ def add_cash(sm: SitingModel) -> None:
     pay_year = connection_years(sm)
     option_paid = option_years(sm)
 
-    def connection_paid(y: int) -> object:
+    def connection_paid(y: int) -> Term:
         """Cost of the connections (legacy: tiers) paid in year y: by routes each option in its first year,
         else every site's in the first year it can draw from the grid."""
         out: object = 0.0
@@ -392,8 +394,10 @@ def gas_fuel_usd_per_mwh(sm: SitingModel, y: int) -> tuple[dict[str, float], dic
     if r is not None:
         b = r.bridge
         for s in data.sets.SITES:
-            zoned = z is not None and bool(z.gas_usd_per_mmbtu) and s in z.zone_of
-            bridge[s] = b.heat_rate_mmbtu_per_mwh * z.gas_usd_per_mmbtu[z.zone_of[s]] if zoned else b.usd_per_mwh - b.vom_usd_per_mwh
+            if z is not None and bool(z.gas_usd_per_mmbtu) and s in z.zone_of:
+                bridge[s] = b.heat_rate_mmbtu_per_mwh * z.gas_usd_per_mmbtu[z.zone_of[s]]
+            else:
+                bridge[s] = b.usd_per_mwh - b.vom_usd_per_mwh
     gen: dict[tuple[str, str], float] = {}
     supply = data.inputs.supply
     if z is not None and supply is not None:
@@ -544,8 +548,8 @@ def add_finance(sm: SitingModel) -> None:
     years, prev = horizon.years, horizon.previous
     budget = data.inputs.scenario.budget
     m.CALENDAR = pyo.Set(initialize=horizon.calendar, ordered=True)
-    eq_cap = cfg.equity_usd_by_year or [None] * len(years)
-    debt_cap = cfg.debt_usd_by_year or [None] * len(years)
+    eq_cap: Sequence[float | None] = cfg.equity_usd_by_year or [None] * len(years)
+    debt_cap: Sequence[float | None] = cfg.debt_usd_by_year or [None] * len(years)
     has_debt = budget is not None and budget.debt_usd > 0
     eq_bound = {y: (None if c is None else c / USD_PER_MUSD) for y, c in zip(years, eq_cap)}
     debt_bound = {y: (0.0 if not has_debt else (None if c is None else c / USD_PER_MUSD)) for y, c in zip(years, debt_cap)}
