@@ -498,6 +498,8 @@ class RunSummary(_SummaryCore, total=False):
     rounding: dict[str, Any]
     candidates_screened: int  # multi-year runs over screened candidates (model/workflows/screening.py)
     candidate_certificate: dict[str, Any]
+    # pathway.tornado = true (model/workflows/tornado.py): NPV at each lever's low and high end.
+    tornado: dict[str, Any]
 
 
 # The summary reports the objective in the unit of the figure it equals (the model works in M$).

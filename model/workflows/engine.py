@@ -306,7 +306,7 @@ class Engine:
                 on_step("tornado")
                 result = run_tornado(outcome.inputs, list(outcome.sites.index.astype(str)), on_step)
                 tornado = write_tornado(tmp, result, f"{scenario.name}: NPV sensitivity")
-                outcome.summary["tornado"] = tornado_summary(result)  # type: ignore[typeddict-unknown-key]
+                outcome.summary["tornado"] = tornado_summary(result)
             on_step("write")
             t = time.perf_counter()
             write_run(tmp, outcome, f"{scenario.name}: {outcome.summary['status']}", tornado_png=tornado)
