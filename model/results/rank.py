@@ -778,12 +778,11 @@ _ZONAL_RUNNER_UP_KEYS: dict[str, int | None] = {
 
 
 def near_tie(runner_ups: Sequence[Mapping[str, Any]], mip_gap: float | None, floor_share: float = NEAR_TIE_FLOOR_SHARE) -> bool:
-    """True when some runner-up is within max(``mip_gap``, ``floor_share``) of the worst built campus.
+    """True when some runner-up is within max(``mip_gap``, ``floor_share``) of entering.
 
-    Two-sided: a runner-up slightly better than the margin alone (small negative share) was kept out by
-    a rule coupling sites (a shared state cap or zone supply, max_sites...) or by the MIP gap, and the
-    choice between it and a built site is close. One far better alone (a share of -690 % when the worst
-    built campus' score is near zero or negative) is not a tie: coupling rules keep it out.
+    One-sided: a runner-up cheaper than the optimum's margin (negative share) counts as well; it
+    was kept out by a rule coupling sites (a shared state cap, max_sites...) or by the MIP gap,
+    and either way the choice between it and a built site is close.
     """
     threshold = max(float(mip_gap) if mip_gap is not None else 0.0, floor_share)
-    return any(r.get("gap_share") is not None and abs(r["gap_share"]) <= threshold for r in runner_ups)
+    return any(r.get("gap_share") is not None and r["gap_share"] <= threshold for r in runner_ups)
