@@ -221,11 +221,11 @@ def _print_summary(summary: Mapping[str, Any], out_dir: Path | None, sites: "gpd
         table.add_row("capital drawn", f"equity {_fmt_bn(inv['equity_drawn_usd'])}, debt {_fmt_bn(inv['debt_drawn_usd'])} "
                       f"(peak {_fmt_bn(inv['peak_capital_drawn_usd'])}; capex over the years is also paid from revenue)")
         table.add_row("IT MW online", ", ".join(f"{y} {mw:,.0f}" for y, mw in summary["it_mw_online_by_year"].items()))
-        cert = summary.get("candidate_certificate")
-        if cert:
-            table.add_row("candidates", f"{cert['screened']:,} of {cert['candidates']:,} in the model after {cert['rounds']} round(s); "
-                          + ("certified: no other candidate beats the worst built campus" if cert["certified"]
-                             else f"not certified: {cert['largest_excluded_site']} left out could add up to {_fmt_bn(cert['largest_excluded_bound_usd'])}"))
+    cert = summary.get("candidate_certificate")
+    if cert:  # screened runs: multi-year, or one period over very many candidates
+        table.add_row("candidates", f"{cert['screened']:,} of {cert['candidates']:,} in the model after {cert['rounds']} round(s); "
+                      + ("certified: no other candidate beats the worst built campus" if cert["certified"]
+                         else f"not certified: {cert['largest_excluded_site']} left out could add up to {_fmt_bn(cert['largest_excluded_bound_usd'])}"))
     cleanup = _cleanup_text(summary.get("cleanup"))
     if cleanup:
         table.add_row("cleanup", cleanup)

@@ -22,7 +22,9 @@ from model.plot.maps import folium_map, self_contained_html, static_map
 from model.results.outputs import output_dir
 from model.results.rank import near_tie, rank_candidates, runner_ups
 from model.workflows.cleanup import clean_solution
-from model.workflows.screening import MAX_ROUNDS, certify, needs_screening, over_time_ranking, restrict, screen
+from model.workflows.screening import (
+    MAX_ROUNDS, certify, needs_screening, over_time_ranking, restrict, screen, screen_limits, screening_ranking,
+)
 from model.workflows.tornado import run_tornado, tornado_summary, write_tornado
 from model.results.report import run_report_html
 from model.results.timeline import TimelineResults, sites_over_time, time_summary, timeline_results, write_timeline
@@ -58,16 +60,18 @@ class RunOutcome:
 
 
 def explain(
-    sm: SitingModel, sites: gpd.GeoDataFrame, summary: RunSummary, over_time: gpd.GeoDataFrame | None = None
+    sm: SitingModel, sites: gpd.GeoDataFrame, summary: RunSummary, over_time: gpd.GeoDataFrame | None = None,
+    candidates: SitingData | None = None,
 ) -> tuple[gpd.GeoDataFrame, list[MarginalValue]]:
     """Marginal values of the rules (LP with the siting fixed), the ranking of every candidate and
     the near-tie report; ``summary`` gains ``marginal_values``, ``runner_ups`` and ``near_tie``.
 
     Multi-year runs rank by the objective's economics over time (``over_time``: every candidate,
-    computed once before any screening; model/results/campus_time.py), marked with what was built."""
+    computed once before any screening; model/results/campus_time.py), marked with what was built.
+    One-period runs rank ``candidates`` (every candidate of a screened run) or the model's own."""
     marginal = marginal_values(sm)
     if sm.horizon.snapshot:
-        ranking = rank_candidates(sm.data.inputs, sites, marginal)
+        ranking = rank_candidates(candidates if candidates is not None else sm.data.inputs, sites, marginal)
     else:
         base = over_time if over_time is not None else over_time_ranking(sm.data.inputs)
         ranking = mark_solution(base, sites)
@@ -233,12 +237,12 @@ class Engine:
     def _solve_screened(
         self, inputs: SitingData, seconds: dict[str, float], log_path: Path | None, on_step: Step, progress: ProgressFn | None
     ) -> RunOutcome:
-        """A multi-year solve over screened candidates, certified (model/workflows/screening.py)."""
-        cfg = inputs.scenario.pathway
+        """A solve over screened candidates, certified (model/workflows/screening.py)."""
+        cfg = screen_limits(inputs)
         assert cfg is not None
         on_step("screen")
         t = time.perf_counter()
-        ranking = over_time_ranking(inputs)
+        ranking = screening_ranking(inputs)
         kept = screen(ranking, inputs)
         n_candidates = len(ranking)
         seconds = seconds | {"screen": time.perf_counter() - t}
@@ -247,6 +251,7 @@ class Engine:
         start: dict[str, float] | None = None  # the previous round's solution, by variable name
         # The scenario's time limit covers every round: each solve gets what is left.
         deadline = time.perf_counter() + inputs.scenario.solver.time_limit_s
+        earlier_s = 0.0  # build, solve and cleanup of the rounds before the last (the summary's stages are the last's)
         for round_ in range(1, MAX_ROUNDS + 1):
             on_step("build")
             t = time.perf_counter()
@@ -270,10 +275,11 @@ class Engine:
             if cert.certified or round_ == MAX_ROUNDS or deadline - time.perf_counter() < 1.0:
                 on_step("explain")
                 t = time.perf_counter()
-                ranking_out, marginal = explain(sm, outcome.sites, outcome.summary, ranking)
+                ranking_out, marginal = explain(sm, outcome.sites, outcome.summary, ranking, candidates=inputs)
                 outcome.summary["seconds"]["explain"] = round(time.perf_counter() - t, 3)
                 outcome = replace(outcome, ranking=ranking_out, marginal=marginal)
                 break
+            earlier_s += sum(v for k, v in outcome.summary["seconds"].items() if k not in seconds)
             start = {v.name: float(v.value) for v in sm.m.component_data_objects(pyo.Var, descend_into=True) if v.value is not None}
             add = better[: cfg.max_candidates]
             readmitted += len(add)
@@ -281,6 +287,8 @@ class Engine:
             kept = [s for s in ranking.index.astype(str) if s in keep]
             del sm
         assert outcome is not None
+        if earlier_s:
+            outcome.summary["seconds"]["earlier_rounds"] = round(earlier_s, 3)
         outcome.summary["candidates"] = n_candidates
         outcome.summary["candidates_screened"] = len(kept)
         return replace(outcome, inputs=inputs)

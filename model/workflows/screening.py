@@ -10,6 +10,14 @@ best of them are re-admitted and the model is solved again, until none beats the
 ``MAX_ROUNDS`` is reached. The certificate (rounds, re-admitted, the largest left-out score and its bound
 on the improvement, whether it certified) goes into summary.json as ``candidate_certificate``.
 
+One-period runs over very many candidates (``[candidates] screen_above``, e.g. every HIFLD substation)
+are screened the same way, by the snapshot ranking's compute per dollar (the inverse of its all-in $ per
+PFLOPS, the one-period objective's own economics); their bound is the compute a left-out campus could add
+for its cost, valued at the worst built campus' $ per PFLOPS. (Pricing left-out candidates at the firm
+supply the solution left was tried and dropped: a left-out campus can take a built one's spare by replacing
+it, so the residual price under-states it; on Ohio + Pennsylvania at $200bn it re-admitted the wrong
+counties and ended 1.3 % below the full model.)
+
 The bound is the single-campus one (rank_candidates' approximations: one campus alone in its zone, one
 GPU type): a certificate says no left-out site is better than the solution's worst campus by that
 measure, not that the MILP over every county has the same optimum.
@@ -26,6 +34,7 @@ import pandas as pd
 from model.inputs.load import SitingData
 from model.milp.index_sets import active_sites
 from model.results.campus_time import rank_over_time
+from model.results.rank import rank_candidates
 
 MAX_ROUNDS = 3
 
@@ -39,7 +48,7 @@ class Certificate:
     threshold_score: float | None  # the worst built campus' score in the final solution
     largest_excluded_score: float | None  # the best score left out
     largest_excluded_site: str | None
-    largest_excluded_bound_usd: float | None  # (its score - threshold) x its capex: what it could add, at most
+    largest_excluded_bound_usd: float | None  # (its score - threshold) x its capex (one period: / threshold): what it could add, at most
     certified: bool  # no left-out candidate beats the threshold
     score_unit: str
 
@@ -47,14 +56,35 @@ class Certificate:
         return asdict(self)
 
 
+# The one-period screening score: compute per dollar of the ranking's all-in cost (1 / usd_per_pflops).
+PFLOPS_PER_USD = "PFLOPS per $ of all-in cost"
+
+
+@dataclass(frozen=True)
+class ScreenLimits:
+    above: int  # screen when more active candidates than this
+    per_zone: int  # the best of each zone (state in legacy mode) kept
+    max_candidates: int  # then at most this many; also the most re-admitted per round
+
+
+def screen_limits(inputs: SitingData) -> ScreenLimits | None:
+    """Multi-year: [pathway]'s limits (screen above ``max_candidates``); one period: [candidates]'
+    ``screen_*`` (None when ``screen_above`` is 0, never screened)."""
+    sc = inputs.scenario
+    if sc.pathway is not None:
+        return ScreenLimits(sc.pathway.max_candidates, sc.pathway.candidates_per_zone, sc.pathway.max_candidates)
+    c = sc.candidates
+    return ScreenLimits(c.screen_above, c.screen_per_zone, c.screen_max) if c.screen_above > 0 else None
+
+
 def needs_screening(inputs: SitingData) -> bool:
-    cfg = inputs.scenario.pathway
-    return cfg is not None and len(active_sites(inputs)) > cfg.max_candidates
+    limits = screen_limits(inputs)
+    return limits is not None and len(active_sites(inputs)) > limits.above
 
 
 def screen(ranking: pd.DataFrame, inputs: SitingData) -> list[str]:
-    """The best ``candidates_per_zone`` per zone (state in legacy mode), then the best ``max_candidates``."""
-    cfg = inputs.scenario.pathway
+    """The best ``per_zone`` per zone (state in legacy mode), then the best ``max_candidates``."""
+    cfg = screen_limits(inputs)
     assert cfg is not None
     sites = active_sites(inputs)
     group_col = "zone" if inputs.supply is not None and "zone" in sites else "state"
@@ -62,7 +92,7 @@ def screen(ranking: pd.DataFrame, inputs: SitingData) -> list[str]:
     frame = pd.DataFrame({"score": score.to_numpy(), "group": sites[group_col].astype(str).to_numpy()}, index=sites.index.astype(str))
     frame = frame.loc[np.isfinite(frame["score"])].reset_index(names="site_id")
     frame = frame.sort_values(["score", "site_id"], ascending=[False, True], kind="stable")
-    per_zone = frame.groupby("group", sort=False).head(cfg.candidates_per_zone)
+    per_zone = frame.groupby("group", sort=False).head(cfg.per_zone)
     keep = set(per_zone.head(cfg.max_candidates)["site_id"])
     return [s for s in sites.index.astype(str) if s in keep]  # the data's order: deterministic
 
@@ -71,7 +101,7 @@ def certify(ranking: pd.DataFrame, kept: list[str], built: list[str], n_candidat
             readmitted: int) -> tuple[Certificate, list[str]]:
     """The certificate of a solution over ``kept`` and the left-out candidates that beat it (best first)."""
     score = ranking["score"].astype(float)
-    capex = ranking["capex_at_online_usd"].astype(float)
+    basis = ranking["capex_at_online_usd" if "capex_at_online_usd" in ranking else "cost_usd"].astype(float)
     built_scores = score.reindex(built).dropna()
     built_scores = built_scores[np.isfinite(built_scores)]
     threshold = float(built_scores.min()) if len(built_scores) else None
@@ -81,7 +111,11 @@ def certify(ranking: pd.DataFrame, kept: list[str], built: list[str], n_candidat
     better = left[left > threshold].index.tolist() if threshold is not None else []
     bound = None
     if best_left is not None and threshold is not None:
-        bound = float(max(0.0, (left.iloc[0] - threshold) * capex.get(best_left, np.nan)))
+        # Multi-year: score x capex is NPV, so the score's excess times its capex is dollars. One period: the
+        # excess times its cost is PFLOPS, valued at the worst built campus' $ per PFLOPS (1 / threshold).
+        bound = float(max(0.0, (left.iloc[0] - threshold) * basis.get(best_left, np.nan)))
+        if ranking.attrs.get("score_unit") == PFLOPS_PER_USD and threshold > 0:
+            bound /= threshold
     cert = Certificate(
         candidates=n_candidates, screened=len(kept), rounds=rounds, readmitted=readmitted,
         threshold_score=threshold, largest_excluded_score=float(left.iloc[0]) if len(left) else None,
@@ -98,3 +132,17 @@ def restrict(inputs: SitingData, kept: list[str]) -> SitingData:
 
 def over_time_ranking(inputs: SitingData) -> pd.DataFrame:
     return rank_over_time(replace(inputs, sites=active_sites(inputs)))
+
+
+def screening_ranking(inputs: SitingData) -> pd.DataFrame:
+    """Every active candidate's ``score`` by the objective's economics: over time (multi-year) or the
+    snapshot ranking's PFLOPS per dollar (one period; NaN where no campus fits)."""
+    if inputs.scenario.pathway is not None:
+        return over_time_ranking(inputs)
+    ranking = rank_candidates(replace(inputs, sites=active_sites(inputs)))
+    cost = ranking["cost_usd"].astype(float)
+    pflops = ranking["compute_pflops"].astype(float)
+    ranking["score"] = (pflops / cost).where((cost > 0) & (pflops > 0))
+    ranking.attrs["score_unit"] = PFLOPS_PER_USD
+    return ranking
+
