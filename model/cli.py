@@ -224,7 +224,7 @@ def _print_summary(summary: Mapping[str, Any], out_dir: Path | None, sites: "gpd
     cert = summary.get("candidate_certificate")
     if cert:  # screened runs: multi-year, or one period over very many candidates
         table.add_row("candidates", f"{cert['screened']:,} of {cert['candidates']:,} in the model after {cert['rounds']} round(s); "
-                      + ("certified: no other candidate beats the worst built campus" if cert["certified"]
+                      + ("certified: no left-out candidate could add more than the solution's gap" if cert["certified"]
                          else f"not certified: {cert['largest_excluded_site']} left out could add up to {_fmt_bn(cert['largest_excluded_bound_usd'])}"))
     cleanup = _cleanup_text(summary.get("cleanup"))
     if cleanup:

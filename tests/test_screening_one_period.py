@@ -11,7 +11,7 @@ from model.config import scenario_from_dict
 from model.core.errors import ScenarioError
 from model.inputs.load import load_inputs
 from model.workflows.engine import solve_scenario
-from model.workflows.screening import PFLOPS_PER_USD, certify, needs_screening, screening_ranking
+from model.workflows.screening import PFLOPS_PER_USD, certify, gap_tolerance, needs_screening, screening_ranking
 
 
 def test_one_period_bound_is_the_compute_it_could_add_valued_at_the_threshold() -> None:
@@ -25,6 +25,26 @@ def test_one_period_bound_is_the_compute_it_could_add_valued_at_the_threshold() 
     assert cert.largest_excluded_bound_usd == pytest.approx(0.5e9)
     cert, better = certify(ranking, ["a", "c"], ["a"], 3, rounds=1, readmitted=0)
     assert cert.certified and better == [] and cert.largest_excluded_bound_usd == 0.0
+
+
+def test_left_out_candidates_within_the_gap_need_no_re_solve() -> None:
+    # b could add $0.5bn (above). A solution at a 1 % gap on 1e6 PFLOPS vouches for 10,000 PFLOPS, worth
+    # 10,000 x $500,000 = $5bn at the threshold's price: b cannot improve it by more than the gap, so nothing
+    # is re-admitted and the set is certified. At a 0.05 % gap ($0.25bn) b must come back.
+    ranking = pd.DataFrame({"score": [5e-6, 3e-6, 2e-6], "cost_usd": [1e9, 1e9, 1e9]}, index=["a", "b", "c"])
+    ranking.attrs["score_unit"] = PFLOPS_PER_USD
+    sc = scenario_from_dict({"name": "x", "budget": {"equity_usd": 1e9}})
+    assert gap_tolerance(sc, 1e6, 0.01, 2e-6) == pytest.approx(5e9)
+    cert, better = certify(ranking, ["a", "c"], ["a", "c"], 3, 1, 0, lambda t: gap_tolerance(sc, 1e6, 0.01, t))
+    assert cert.certified and better == [] and cert.tolerance == pytest.approx(5e9)
+    assert cert.largest_excluded_site == "b" and cert.largest_excluded_bound_usd == pytest.approx(0.5e9)
+    cert, better = certify(ranking, ["a", "c"], ["a", "c"], 3, 1, 0, lambda t: gap_tolerance(sc, 1e6, 0.0005, t))
+    assert not cert.certified and better == ["b"]
+    # Multi-year max_npv: the bound is NPV dollars, the tolerance the gap times the NPV.
+    multi = scenario_from_dict({"name": "y", "budget": {"equity_usd": 1e9},
+                                "pathway": {"years": [2026, 2027], "objective": "max_npv"}})
+    assert gap_tolerance(multi, 2e10, 0.01, 0.2) == pytest.approx(2e8)
+    assert gap_tolerance(multi, 2e10, None, 0.2) == 0.0
 
 
 def test_screen_settings_are_checked() -> None:

@@ -23,7 +23,7 @@ from model.results.outputs import output_dir
 from model.results.rank import near_tie, rank_candidates, runner_ups
 from model.workflows.cleanup import clean_solution
 from model.workflows.screening import (
-    MAX_ROUNDS, certify, needs_screening, over_time_ranking, restrict, screen, screen_limits, screening_ranking,
+    MAX_ROUNDS, certify, gap_tolerance, needs_screening, over_time_ranking, restrict, screen, screen_limits, screening_ranking,
 )
 from model.workflows.tornado import run_tornado, tornado_summary, write_tornado
 from model.results.report import run_report_html
@@ -270,7 +270,9 @@ class Engine:
                                   progress=progress, over_time=ranking, explain_solution=False)
             if outcome.sites is None:
                 break
-            cert, better = certify(ranking, kept, list(outcome.sites.index.astype(str)), n_candidates, round_, readmitted)
+            summary = outcome.summary
+            cert, better = certify(ranking, kept, list(outcome.sites.index.astype(str)), n_candidates, round_, readmitted,
+                                   lambda threshold: gap_tolerance(inputs.scenario, summary["objective"], summary["mip_gap"], threshold))
             outcome.summary["candidate_certificate"] = cert.as_dict()
             if cert.certified or round_ == MAX_ROUNDS or deadline - time.perf_counter() < 1.0:
                 on_step("explain")

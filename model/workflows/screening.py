@@ -1,14 +1,16 @@
-"""Certified candidate sets for multi-year solves: screen, solve, price what was left out, re-admit, repeat.
+"""Certified candidate sets: screen, solve, price what was left out, re-admit, repeat.
 
 A national multi-year model over every county is large; most counties are far from the answer. The
 screen keeps, by each candidate's single-campus value over the horizon (model/results/campus_time.py,
 the objective's own economics), the best ``candidates_per_zone`` of every ReEDS zone (state, legacy) and
 the best ``max_candidates`` overall. After the solve every candidate left out is priced against the
 solution: its score (value per dollar) against the worst score among the campuses the solution built, the
-solution's marginal use of capital. A left-out candidate that beats it could improve the objective; the
-best of them are re-admitted and the model is solved again, until none beats the threshold or
-``MAX_ROUNDS`` is reached. The certificate (rounds, re-admitted, the largest left-out score and its bound
-on the improvement, whether it certified) goes into summary.json as ``candidate_certificate``.
+solution's marginal use of capital. A left-out candidate that beats it could improve the objective, by at
+most its excess score times its capex; those that could improve it by more than the solution's own gap is
+worth (:func:`gap_tolerance`; the solver vouches for nothing finer) are re-admitted, best first, and the
+model is solved again, until none could or ``MAX_ROUNDS`` is reached. The certificate (rounds, re-admitted,
+the left-out candidate with the largest bound, the tolerance, whether it certified) goes into summary.json
+as ``candidate_certificate``.
 
 One-period runs over very many candidates (``[candidates] screen_above``, e.g. every HIFLD substation)
 are screened the same way, by the snapshot ranking's compute per dollar (the inverse of its all-in $ per
@@ -19,18 +21,19 @@ it, so the residual price under-states it; on Ohio + Pennsylvania at $200bn it r
 counties and ended 1.3 % below the full model.)
 
 The bound is the single-campus one (rank_candidates' approximations: one campus alone in its zone, one
-GPU type): a certificate says no left-out site is better than the solution's worst campus by that
+GPU type): a certificate says no left-out site could improve the solution by more than its gap by that
 measure, not that the MILP over every county has the same optimum.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
+from model.config import Scenario
 from model.inputs.load import SitingData
 from model.milp.index_sets import active_sites
 from model.results.campus_time import rank_over_time
@@ -46,10 +49,11 @@ class Certificate:
     rounds: int  # solves
     readmitted: int  # candidates added after the first solve
     threshold_score: float | None  # the worst built campus' score in the final solution
-    largest_excluded_score: float | None  # the best score left out
-    largest_excluded_site: str | None
+    largest_excluded_site: str | None  # the one whose bound is largest (none positive: the best score)
+    largest_excluded_score: float | None  # its score
     largest_excluded_bound_usd: float | None  # (its score - threshold) x its capex (one period: / threshold): what it could add, at most
-    certified: bool  # no left-out candidate beats the threshold
+    tolerance: float  # what the solution's gap is worth in the bound's unit: bounds below it need no re-solve
+    certified: bool  # no left-out candidate could add more than the tolerance
     score_unit: str
 
     def as_dict(self) -> dict[str, Any]:
@@ -98,8 +102,14 @@ def screen(ranking: pd.DataFrame, inputs: SitingData) -> list[str]:
 
 
 def certify(ranking: pd.DataFrame, kept: list[str], built: list[str], n_candidates: int, rounds: int,
-            readmitted: int) -> tuple[Certificate, list[str]]:
-    """The certificate of a solution over ``kept`` and the left-out candidates that beat it (best first)."""
+            readmitted: int, tolerance_at: Callable[[float], float] | None = None) -> tuple[Certificate, list[str]]:
+    """The certificate of a solution over ``kept`` and the left-out candidates that could improve it by more
+    than the tolerance (``tolerance_at(threshold)``: the solution's own gap in the bound's unit, see
+    :func:`gap_tolerance`; none: any improvement counts), best score first.
+
+    Each left-out candidate's bound is what it could add by replacing the worst built campus: its score's
+    excess over that campus' times its capex (multi-year: score x capex is NPV, so dollars) or, one period,
+    times its cost, which is PFLOPS, valued at the worst campus' $ per PFLOPS (1 / threshold)."""
     score = ranking["score"].astype(float)
     basis = ranking["capex_at_online_usd" if "capex_at_online_usd" in ranking else "cost_usd"].astype(float)
     built_scores = score.reindex(built).dropna()
@@ -107,22 +117,42 @@ def certify(ranking: pd.DataFrame, kept: list[str], built: list[str], n_candidat
     threshold = float(built_scores.min()) if len(built_scores) else None
     left = score.drop(index=[s for s in kept if s in score.index])
     left = left[np.isfinite(left)].sort_values(ascending=False, kind="stable")
-    best_left = left.index[0] if len(left) else None
-    better = left[left > threshold].index.tolist() if threshold is not None else []
-    bound = None
-    if best_left is not None and threshold is not None:
-        # Multi-year: score x capex is NPV, so the score's excess times its capex is dollars. One period: the
-        # excess times its cost is PFLOPS, valued at the worst built campus' $ per PFLOPS (1 / threshold).
-        bound = float(max(0.0, (left.iloc[0] - threshold) * basis.get(best_left, np.nan)))
+    tolerance = tolerance_at(threshold) if tolerance_at is not None and threshold is not None else 0.0
+    better: list[str] = []
+    site: str | None = str(left.index[0]) if len(left) else None
+    site_score: float | None = float(left.iloc[0]) if len(left) else None
+    bound: float | None = None
+    if len(left) and threshold is not None:
+        bounds = ((left - threshold) * basis.reindex(left.index)).clip(lower=0.0).fillna(0.0)
         if ranking.attrs.get("score_unit") == PFLOPS_PER_USD and threshold > 0:
-            bound /= threshold
+            bounds = bounds / threshold
+        better = left.index[(left > threshold).to_numpy() & (bounds > tolerance).to_numpy()].astype(str).tolist()
+        if float(bounds.max()) > 0:  # the one that could add most (else the best score, adding nothing)
+            site = str(bounds.idxmax())
+            site_score = float(left[site])
+        bound = float(bounds.get(site, 0.0))
     cert = Certificate(
         candidates=n_candidates, screened=len(kept), rounds=rounds, readmitted=readmitted,
-        threshold_score=threshold, largest_excluded_score=float(left.iloc[0]) if len(left) else None,
-        largest_excluded_site=None if best_left is None else str(best_left), largest_excluded_bound_usd=bound,
-        certified=not better, score_unit=str(ranking.attrs.get("score_unit", "")),
+        threshold_score=threshold, largest_excluded_score=site_score, largest_excluded_site=site,
+        largest_excluded_bound_usd=bound, tolerance=tolerance, certified=not better,
+        score_unit=str(ranking.attrs.get("score_unit", "")),
     )
     return cert, better
+
+
+def gap_tolerance(scenario: Scenario, objective: float | None, gap: float | None, threshold: float | None) -> float:
+    """What the solution's own relative gap is worth in the certificate's bound unit. A left-out candidate that
+    could add less cannot improve the objective by more than the gap, which is all the solver vouches for
+    anyway; only those that could add more are re-admitted. 0 (every improvement counts) where the units do
+    not meet (multi-year min_cost)."""
+    if objective is None or gap is None or not np.isfinite(gap) or gap <= 0:
+        return 0.0
+    worth = gap * abs(objective)
+    if scenario.pathway is not None:  # the bound is in the objective's unit ($ of NPV, PFLOPS-years)
+        return worth if scenario.pathway.objective in ("max_npv", "max_compute_years") else 0.0
+    if scenario.objective.sense == "max_compute":  # PFLOPS, at the worst campus' $ per PFLOPS
+        return worth / threshold if threshold and threshold > 0 else 0.0
+    return worth  # one-period min_cost: the objective is dollars
 
 
 def restrict(inputs: SitingData, kept: list[str]) -> SitingData:
