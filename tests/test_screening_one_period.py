@@ -81,6 +81,7 @@ def test_screened_one_period_run_certifies_and_matches_the_full_model() -> None:
     assert out.summary["seconds"]["earlier_rounds"] > 0  # the first round's build and solve, reported
     # None left out beats the worst built campus; the answer is the full model's.
     assert cert["largest_excluded_score"] <= cert["threshold_score"]
+    assert cert["largest_excluded_name"].endswith((", OH", ", PA"))  # a county people can read, not a FIPS code
     assert out.summary["objective"] == pytest.approx(full.summary["objective"], rel=2e-3)
     assert sorted(out.sites.index.astype(str)) == sorted(full.sites.index.astype(str))
     # The ranking written is every candidate's, not only the screened model's.

@@ -50,6 +50,7 @@ class Certificate:
     readmitted: int  # candidates added after the first solve
     threshold_score: float | None  # the worst built campus' score in the final solution
     largest_excluded_site: str | None  # the one whose bound is largest (none positive: the best score)
+    largest_excluded_name: str | None  # its county (and state), for people: "Alcona, MI"
     largest_excluded_score: float | None  # its score
     largest_excluded_bound_usd: float | None  # (its score - threshold) x its capex (one period: / threshold): what it could add, at most
     tolerance: float  # what the solution's gap is worth in the bound's unit: bounds below it need no re-solve
@@ -131,9 +132,13 @@ def certify(ranking: pd.DataFrame, kept: list[str], built: list[str], n_candidat
             site = str(bounds.idxmax())
             site_score = float(left[site])
         bound = float(bounds.get(site, 0.0))
+    name = None
+    if site is not None and "county_name" in ranking and "state" in ranking:
+        name = f"{ranking.at[site, 'county_name']}, {ranking.at[site, 'state']}"
     cert = Certificate(
         candidates=n_candidates, screened=len(kept), rounds=rounds, readmitted=readmitted,
         threshold_score=threshold, largest_excluded_score=site_score, largest_excluded_site=site,
+        largest_excluded_name=name,
         largest_excluded_bound_usd=bound, tolerance=tolerance, certified=not better,
         score_unit=str(ranking.attrs.get("score_unit", "")),
     )
