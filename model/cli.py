@@ -224,7 +224,7 @@ def _print_summary(summary: Mapping[str, Any], out_dir: Path | None, sites: "gpd
     cert = summary.get("candidate_certificate")
     if cert:  # screened runs: multi-year, or one period over very many candidates
         table.add_row("candidates", f"{cert['screened']:,} of {cert['candidates']:,} in the model after {cert['rounds']} round(s); "
-                      + ("certified: no left-out candidate could add more than the solution's gap" if cert["certified"]
+                      + ("certified: no left-out candidate could add more than the scenario's gap" if cert["certified"]
                          else f"not certified: {cert.get('largest_excluded_name') or cert['largest_excluded_site']} "
                          f"(left out) could add up to {_fmt_bn(cert['largest_excluded_bound_usd'])}, "
                          f"more than the gap's {_fmt_bn(cert.get('tolerance') or 0.0)}"))

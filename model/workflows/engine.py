@@ -270,9 +270,11 @@ class Engine:
                                   progress=progress, over_time=ranking, explain_solution=False)
             if outcome.sites is None:
                 break
-            summary = outcome.summary
+            # The tolerance is the gap the scenario asks for, not the one reached: a round stopped by the time
+            # limit far from its bound must not certify more easily for it.
+            objective, target_gap = outcome.summary["objective"], inputs.scenario.solver.mip_gap
             cert, better = certify(ranking, kept, list(outcome.sites.index.astype(str)), n_candidates, round_, readmitted,
-                                   lambda threshold: gap_tolerance(inputs.scenario, summary["objective"], summary["mip_gap"], threshold))
+                                   lambda threshold: gap_tolerance(inputs.scenario, objective, target_gap, threshold))
             outcome.summary["candidate_certificate"] = cert.as_dict()
             if cert.certified or round_ == MAX_ROUNDS or deadline - time.perf_counter() < 1.0:
                 on_step("explain")

@@ -6,8 +6,8 @@ the objective's own economics), the best ``candidates_per_zone`` of every ReEDS 
 the best ``max_candidates`` overall. After the solve every candidate left out is priced against the
 solution: its score (value per dollar) against the worst score among the campuses the solution built, the
 solution's marginal use of capital. A left-out candidate that beats it could improve the objective, by at
-most its excess score times its capex; those that could improve it by more than the solution's own gap is
-worth (:func:`gap_tolerance`; the solver vouches for nothing finer) are re-admitted, best first, and the
+most its excess score times its capex; those that could improve it by more than the scenario's gap is
+worth (:func:`gap_tolerance`; the solver is asked for nothing finer) are re-admitted, best first, and the
 model is solved again, until none could or ``MAX_ROUNDS`` is reached. The certificate (rounds, re-admitted,
 the left-out candidate with the largest bound, the tolerance, whether it certified) goes into summary.json
 as ``candidate_certificate``.
@@ -53,7 +53,7 @@ class Certificate:
     largest_excluded_name: str | None  # its county (and state), for people: "Alcona, MI"
     largest_excluded_score: float | None  # its score
     largest_excluded_bound_usd: float | None  # (its score - threshold) x its capex (one period: / threshold): what it could add, at most
-    tolerance: float  # what the solution's gap is worth in the bound's unit: bounds below it need no re-solve
+    tolerance: float  # what the scenario's gap is worth in the bound's unit: bounds below it need no re-solve
     certified: bool  # no left-out candidate could add more than the tolerance
     score_unit: str
 
@@ -105,7 +105,7 @@ def screen(ranking: pd.DataFrame, inputs: SitingData) -> list[str]:
 def certify(ranking: pd.DataFrame, kept: list[str], built: list[str], n_candidates: int, rounds: int,
             readmitted: int, tolerance_at: Callable[[float], float] | None = None) -> tuple[Certificate, list[str]]:
     """The certificate of a solution over ``kept`` and the left-out candidates that could improve it by more
-    than the tolerance (``tolerance_at(threshold)``: the solution's own gap in the bound's unit, see
+    than the tolerance (``tolerance_at(threshold)``: the scenario's gap in the bound's unit, see
     :func:`gap_tolerance`; none: any improvement counts), best score first.
 
     Each left-out candidate's bound is what it could add by replacing the worst built campus: its score's
@@ -146,9 +146,9 @@ def certify(ranking: pd.DataFrame, kept: list[str], built: list[str], n_candidat
 
 
 def gap_tolerance(scenario: Scenario, objective: float | None, gap: float | None, threshold: float | None) -> float:
-    """What the solution's own relative gap is worth in the certificate's bound unit. A left-out candidate that
-    could add less cannot improve the objective by more than the gap, which is all the solver vouches for
-    anyway; only those that could add more are re-admitted. 0 (every improvement counts) where the units do
+    """What a relative gap (the scenario's ``mip_gap``) is worth in the certificate's bound unit. A left-out
+    candidate that could add less cannot improve the objective by more than the gap the user accepts; only
+    those that could add more are re-admitted. 0 (every improvement counts) where the units do
     not meet (multi-year min_cost)."""
     if objective is None or gap is None or not np.isfinite(gap) or gap <= 0:
         return 0.0
