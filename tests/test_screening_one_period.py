@@ -82,6 +82,8 @@ def test_screened_one_period_run_certifies_and_matches_the_full_model() -> None:
     # None left out beats the worst built campus; the answer is the full model's.
     assert cert["largest_excluded_score"] <= cert["threshold_score"]
     assert cert["largest_excluded_name"].endswith((", OH", ", PA"))  # a county people can read, not a FIPS code
+    # The tolerance is the scenario's 0.1 % gap (not the one reached) on the PFLOPS, at the threshold's price.
+    assert cert["tolerance"] == pytest.approx(0.001 * out.summary["objective"] / cert["threshold_score"])
     assert out.summary["objective"] == pytest.approx(full.summary["objective"], rel=2e-3)
     assert sorted(out.sites.index.astype(str)) == sorted(full.sites.index.astype(str))
     # The ranking written is every candidate's, not only the screened model's.
