@@ -244,11 +244,20 @@ def _print_summary(summary: Mapping[str, Any], out_dir: Path | None, sites: "gpd
     ups = summary.get("runner_ups") or []
     if summary.get("near_tie") and multi:
         best = ups[0]
+        where = f"{escape(str(best['county_name']))}, {best['state']} (not built)"
+        score, gap_score = best.get("score"), best.get("gap_score")
+        if score is not None and gap_score is not None:
+            # Absolute scores: the worst built campus' may be negative, where a percentage reads as nonsense.
+            unit = (summary.get("candidate_certificate") or {}).get("score_unit") or "value per $ of capex"
+            text = (f"{where} scores {score:.3f} {unit} as a single campus alone, the worst built campus "
+                    f"{score + gap_score:.3f}: " + ("what one campus alone leaves out (shared zone supply, the money "
+                    "over the years) decides between them" if gap_score < 0 else "within the run's gap of it"))
+        else:
+            text = (f"{where} scores " + (f"{-best['gap_share']:.2%} above" if best["gap_share"] < 0
+                                          else f"within {best['gap_share']:.2%} of")
+                    + " the worst built campus by the objective's value per dollar over the horizon (a single campus alone)")
         err_console.print(
-            f"[bold yellow]near tie:[/] {escape(str(best['county_name']))}, {best['state']} (not built) scores "
-            + (f"{-best['gap_share']:.2%} above" if best["gap_share"] < 0 else f"within {best['gap_share']:.2%} of")
-            + " the worst built campus by the objective's value per dollar over the horizon (a single campus alone; "
-            f"run gap {summary['mip_gap'] or 0:.2%}); "
+            f"[bold yellow]near tie:[/] {text} (run gap {summary['mip_gap'] or 0:.2%}); "
             "other sites may serve as well: see rank.csv / report.html",
             highlight=False, soft_wrap=True,
         )

@@ -155,3 +155,21 @@ def test_runner_up_within_gap_is_a_near_tie() -> None:
     assert near_tie(far, mip_gap=0.02)
     assert not near_tie([], mip_gap=0.5)
     assert not near_tie([{"gap_share": None}], mip_gap=0.5)
+
+
+def test_multi_year_runner_ups_carry_their_score_and_its_gap() -> None:
+    # The over-time ranking's score and gap_score travel with the runner-up, so the CLI can print absolute
+    # scores: with a worst built campus at -0.337 NPV per $, "-0.072 is 79 % above it" reads as nonsense.
+    from model.workflows.engine import mark_solution
+
+    ranking = pd.DataFrame(
+        {"state": "XA", "county_fips": ["1", "2"], "county_name": ["a", "b"], "rank": [1, 2], "gpu": "A",
+         "facility_mw": 10.0, "compute_pflops": 100.0, "usd_per_pflops": 1.0, "binding_limit": "land",
+         "score": [-0.337, -0.072]},
+        index=pd.Index(["S1", "S2"], name="site_id"),
+    )
+    marked = mark_solution(ranking, pd.DataFrame({"facility_mw": [10.0]}, index=["S1"]))
+    (up,) = runner_ups(marked)
+    assert up["site_id"] == "S2" and up["score"] == pytest.approx(-0.072)
+    assert up["gap_score"] == pytest.approx(-0.337 + 0.072)  # the worst built campus' score less its own
+    assert up["gap_share"] == pytest.approx((-0.337 + 0.072) / 0.337)

@@ -761,6 +761,10 @@ def runner_ups(ranking: pd.DataFrame, n: int = 5) -> list[dict[str, Any]]:
                 "gap_share": None if pd.isna(share) else round(float(share), 6),
             }
         )
+        # Multi-year rankings: the score (value per dollar over the horizon) and its gap to the worst built campus.
+        for key in ("score", "gap_score"):
+            if key in row.index:
+                records[-1][key] = None if pd.isna(row[key]) else round(float(row[key]), 6)
         # Zonal supply: where the campus would get its power and how soon.
         for key, digits in _ZONAL_RUNNER_UP_KEYS.items():
             if key in row.index:
