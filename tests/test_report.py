@@ -104,7 +104,8 @@ def test_run_report_context_has_the_numbers(entries: list[CompareEntry]) -> None
     cards = {c["key"]: c for c in ctx["cards"]}
     assert cards["Compute"]["value"] == pytest.approx(560.0) and cards["Total cost"]["value"] == pytest.approx(60e6)
     assert ctx["figures"].usd_per_pflops == pytest.approx(60e6 / 560.0)
-    assert ctx["near_tie"] == {"anchor": "runner-ups", "closest": "Three, XC", "gap_share": 0.027}
+    assert ctx["near_tie"] == {"anchor": "runner-ups", "closest": "Three, XC", "gap_share": 0.027, "score": None,
+                               "worst_score": None}
     assert _BUDGET_SENTENCE in [item["text"] for item in ctx["marginal"]["items"]]
     assert ctx["waterfall"]["png_uri"].startswith("data:image/png;base64,")
     assert base64.b64decode(ctx["waterfall"]["png_uri"].split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
@@ -118,6 +119,21 @@ def test_run_report_context_has_the_numbers(entries: list[CompareEntry]) -> None
     runner = ctx["runner_ups"]["table"]["rows"][0]["cells"]
     assert runner["county_name"] == "Three" and runner["gap_share"] == 0.027
     assert ("scenario_sha256", entries[0].outcome.summary["scenario_sha256"]) in ctx["provenance"]
+
+
+def test_multi_year_near_tie_banner_in_absolute_scores(entries: list[CompareEntry]) -> None:
+    # Over years a runner-up carries its score and its gap to the worst built campus; the banner states both
+    # (value per $ over the horizon) instead of a share of a score that may be negative.
+    runner_ups = [{"county_name": "Benton", "state": "MO", "rank": 1, "usd_per_pflops": 1.0, "gap_share": -0.786,
+                   "score": -0.072, "gap_score": -0.265}]
+    ctx = _context(entries, near_tie=True, runner_ups=runner_ups)
+    assert ctx["near_tie"]["gap_share"] is None
+    assert ctx["near_tie"]["score"] == pytest.approx(-0.072)
+    assert ctx["near_tie"]["worst_score"] == pytest.approx(-0.337)
+    e = entries[0]
+    page = run_report_html(_summary(entries, near_tie=True, runner_ups=runner_ups), e.outcome.sites,
+                           ranking=_ranking(e), marginal=e.marginal)
+    assert "-0.072 as a single campus alone against the worst built campus' -0.337" in page
 
 
 def test_run_report_page_is_offline(entries: list[CompareEntry]) -> None:

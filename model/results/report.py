@@ -188,12 +188,18 @@ def _near_tie(summary: Mapping[str, Any], anchor: str) -> dict[str, Any] | None:
     if summary.get("near_tie") is not True:
         return None
     runner = [r for r in (summary.get("runner_ups") or []) if isinstance(r, Mapping)]
-    closest, gap = None, None
+    closest, gap, score, worst = None, None, None, None
     if runner:
         r = runner[0]
         closest = ", ".join(str(x) for x in (r.get("county_name"), r.get("state")) if x) or "a runner-up"
-        gap = number(r.get("gap_share"))
-    return {"anchor": anchor, "closest": closest, "gap_share": gap}
+        score, gap_score = number(r.get("score")), number(r.get("gap_score"))
+        if score is not None and gap_score is not None:
+            # Multi-year: absolute scores (the worst built campus' may be negative, where a share misleads).
+            worst = score + gap_score
+        else:
+            score = None
+            gap = number(r.get("gap_share"))
+    return {"anchor": anchor, "closest": closest, "gap_share": gap, "score": score, "worst_score": worst}
 
 
 def _diagnosis(summary: Mapping[str, Any]) -> str | None:
