@@ -161,6 +161,7 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "dec0": _fixed(0),
     "dec1": _fixed(1),
     "dec2": _fixed(2),
+    "dec3": _fixed(3),  # multi-year scores (value per $ of capex)
     "text": fmt_text,
     "generic": fmt_generic,
     "sig4": fmt_sig4,
