@@ -43,9 +43,10 @@ class CandidatesConfig(StrictModel):
     drop_invalid_rows: bool = False
     # One-period runs over very many candidates (every HIFLD substation: 51,338): above ``screen_above``
     # candidates the MILP starts from the best ``screen_per_zone`` of each zone (at most ``screen_max``) by the
-    # ranking's all-in $ per PFLOPS, then re-admits every left-out candidate that beats the worst built
-    # campus and re-solves, until none does; the certificate goes into summary.json (model/workflows/
-    # screening.py; multi-year runs use [pathway]'s own limits). 0 never screens. Why: HiGHS' root heuristics
+    # ranking's all-in $ per PFLOPS, then re-admits every left-out candidate that could improve the answer by
+    # more than the scenario's mip_gap is worth and re-solves, until none could (three rounds at most); the
+    # certificate goes into summary.json (model/workflows/screening.py; multi-year runs use [pathway]'s own
+    # limits). 0 never screens. Why: HiGHS' root heuristics
     # held ~7 GiB on the 51k-candidate model (benchmarks/memory.md) for an answer six sites wide.
     screen_above: int = Field(default=10_000, ge=0)
     screen_per_zone: int = Field(default=10, ge=1, le=1000)
