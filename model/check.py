@@ -169,10 +169,14 @@ def _check_energy_mode(
         cost += float((mwh * (hr * fuel + gas_rows["type"].map(g["vom_usd_per_mwh"]))).sum())
     # Sites dearer (or dirtier) than their zone's cheapest candidate pay the difference on their load.
 
+    # Energy at scale: every candidate's grid price is the price beyond its utility's tariff.
     candidates = active_sites(inputs)
+    county = candidates["price_usd_per_mwh"].astype(float)
+    price = _beyond_tariff(inputs, candidates.index, county) if inputs.energy_scale is not None else county
     members = {z: list(g.index) for z, g in candidates.groupby("zone" if zonal else "state")}
     rates = zone_rate_premiums(
-        candidates, members, energy.weights, energy.price_factor, energy.co2_factor, inputs.costs.load_factor
+        price.to_dict(), (candidates["co2_kg_per_mwh"].astype(float) / 1000.0).to_dict(), members,
+        energy.weights, energy.price_factor, energy.co2_factor, inputs.costs.load_factor,
     )
     cost += float(sum(rates.price_usd_per_mw_year.get(s, 0.0) * facility_mw[s] for s in sites.index))
     co2 += float(sum(rates.co2_t_per_mw_year.get(s, 0.0) * facility_mw[s] for s in sites.index))
@@ -287,8 +291,7 @@ def _check_energy_at_scale(
     assert scale is not None
     problems: list[str] = []
     county = facts["price_usd_per_mwh"].astype(float)
-    year = inputs.scenario.pathway.years[0] if inputs.scenario.pathway is not None else 2026
-    beyond = _snapshot_column(scale.beyond_tariff_usd_per_mwh, year).reindex(sites.index).fillna(county)
+    beyond = _beyond_tariff(inputs, sites.index, county)
     info = scale.sites.reindex(sites.index)
     cap = info["tariff_mw"].fillna(0.0).astype(float)
     tariff_mw = sites["tariff_mw"].astype(float) if "tariff_mw" in sites else pd.Series(0.0, index=sites.index)
@@ -304,6 +307,15 @@ def _check_energy_at_scale(
     for g in used.index[used > limit + _ABS_MW]:
         problems.append(f"utility {g[1:]}: campuses take {used[g]:.1f} tariff MW, above its {limit[g]:.1f} MW")
     return problems, beyond, tariff_mw * hours * (county - beyond)
+
+
+def _beyond_tariff(inputs: SitingData, ids: pd.Index, county: pd.Series) -> pd.Series:
+    """Each site's price beyond its utility's tariff in the run's first year (its county price where the
+    table holds none)."""
+    scale = inputs.energy_scale
+    assert scale is not None
+    year = inputs.scenario.pathway.years[0] if inputs.scenario.pathway is not None else 2026
+    return _snapshot_column(scale.beyond_tariff_usd_per_mwh, year).reindex(ids).fillna(county.reindex(ids))
 
 
 def _snapshot_column(table: pd.DataFrame, year: int) -> pd.Series:
@@ -407,7 +419,7 @@ def check_solution(
     annuity = annuity_factor(costs.discount_rate, costs.horizon_years)
     price = facts["price_usd_per_mwh"].astype(float)
     tariff_usd = pd.Series(0.0, index=sites.index)
-    if inputs.energy_scale is not None and inputs.energy is None:
+    if inputs.energy_scale is not None:  # both modes: hourly mode adds the same tranche to its zone costs
         scale_problems, price, tariff_usd = _check_energy_at_scale(inputs, facts, sites, facility_mw, hours)
         problems += scale_problems
     opex_pv = (energy_mwh * (price + carbon_price * facts["co2_kg_per_mwh"] / 1000.0) + tariff_usd) * annuity
@@ -418,6 +430,7 @@ def check_solution(
         energy_problems, cost_usd, total_co2 = _check_energy_mode(inputs, facts, sites, facility_mw, dispatch, gen)
         problems += energy_problems
         opex_pv = pd.Series((cost_usd + carbon_price * total_co2) * annuity / max(len(sites), 1), index=sites.index)
+        opex_pv = opex_pv + tariff_usd * annuity
         per_mw = annual_costs_musd_per_mw(inputs.energy.costs, costs.discount_rate)
         asset_usd = 1e6 * annuity * (
             per_mw["solar"] * sites["solar_mw"] + per_mw["wind"] * sites["wind_mw"] + per_mw["battery"] * sites["battery_mw"]

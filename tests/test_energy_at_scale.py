@@ -12,8 +12,8 @@ import pytest
 from model.check import check_solution
 from model.inputs.energy_scale import EnergyScale
 from model.inputs.load import SitingData
-from model.workflows.engine import solve_scenario
-from tests.test_supply import solve_checked, tiny_supply, zonal_inputs
+from model.workflows.engine import RunOutcome, solve_scenario
+from tests.test_supply import ONE_YEAR, solve_checked, tiny_supply, zonal_inputs, zonal_scenario
 
 HOURS = 8760.0  # load factor 1 (conftest TINY_COSTS); annuity 1 (discount 0, 1-year horizon)
 BASE_USD = 5e6 + 10 * 10e6 + 2e6  # site fixed + 10 blocks of GPU "A" + the one connection (test_supply.py)
@@ -97,3 +97,53 @@ def test_without_energy_at_scale_every_mwh_at_the_county_price() -> None:
     inputs = at_scale(20.0, scale(50.0, tariff_mw=4.0))
     out = solve_scenario(inputs.scenario, replace(inputs, energy_scale=None))
     assert out.summary["objective"] == pytest.approx(BASE_USD + HOURS * 10 * 20.0, rel=1e-9)
+
+
+# Hourly mode prices energy at scale as annual mode does (it used the county price on every MWh before):
+# the one-zone instance with two representative hours of 4,380 h each at a flat price shape (test_supply.py's
+# hourly_zonal), no on-site assets, no flexible load.
+def hourly_at_scale(county_usd_per_mwh: float, energy_scale: EnergyScale, **supply: float) -> RunOutcome:
+    from model.inputs.load import inputs_from_frames
+    from tests.conftest import TINY_COSTS, TINY_GPUS, TINY_TIERS
+    from tests.test_energy import energy
+
+    sc = zonal_scenario(energy={"enabled": True, "onsite": [], "flexible_share": 0.0})
+    annual = at_scale(county_usd_per_mwh, energy_scale, **supply)
+    inputs = inputs_from_frames(annual.sites, TINY_GPUS, TINY_TIERS, TINY_COSTS | ONE_YEAR, sc, supply=annual.supply,
+                                energy=energy(price_factor=(1.0, 1.0)))
+    inputs = replace(inputs, energy_scale=energy_scale)
+    out = solve_scenario(sc, inputs)
+    assert out.summary["status"] == "optimal" and out.sites is not None
+    gen = pd.DataFrame(out.summary["new_generation"], columns=["zone", "type", "new_mw", "energy_mwh_per_year"])
+    imports = pd.DataFrame(out.summary["zone_imports"], columns=["from_zone", "to_zone", "mw"])
+    assert check_solution(inputs, out.sites, out.summary, out.dispatch, gen, imports) == []
+    return out
+
+
+def test_hourly_mode_buys_the_tariff_tranche_and_pays_the_price_beyond_it() -> None:
+    # As the annual test above: 4 MW x $20 + 6 MW x $50 = $380 an hour; the dispatch imports all 10 MW at $50.
+    out = hourly_at_scale(20.0, scale(50.0, tariff_mw=4.0))
+    assert out.summary["objective"] == pytest.approx(BASE_USD + HOURS * (4 * 20.0 + 6 * 50.0), rel=1e-9)
+    row = out.sites.loc["S1"]
+    assert row["tariff_mw"] == pytest.approx(4.0)
+    assert row["energy_opex_pv_usd"] == pytest.approx(HOURS * 380.0, rel=1e-9)
+    assert out.dispatch is not None
+    assert out.dispatch["price_usd_per_mwh"].tolist() == pytest.approx([50.0, 50.0])
+    assert out.dispatch["grid_import_mw"].tolist() == pytest.approx([10.0, 10.0])
+
+
+@pytest.mark.parametrize(
+    ("wheeling", "expected_usd", "imports"),
+    [
+        # 10 MW imported from Z2 pay 8,760 h x $100 = $8.76M of wheeling, below the 20 MW of gas CT's $20M less what
+        # its $30/MWh energy saves against the $50 grid (87,600 MWh x $20 = $1.752M): import.
+        (100.0, BASE_USD + HOURS * 10 * 50.0 + HOURS * 10 * 100.0, 10.0),
+        # $300/MWh ($26.28M) is dearer: build the CT ($20M), which then serves the whole load at $30/MWh.
+        (300.0, BASE_USD + 20e6 + HOURS * 10 * 30.0, 0.0),
+    ],
+)
+def test_hourly_mode_pays_wheeling_on_firm_imports(wheeling: float, expected_usd: float, imports: float) -> None:
+    out = hourly_at_scale(50.0, scale(50.0, tariff_mw=0.0, wheeling_usd_per_mwh=wheeling), z2_spare_mw=100.0, z2_to_z1_mw=40.0)
+    assert out.summary["objective"] == pytest.approx(expected_usd, rel=1e-9)
+    assert sum(f["mw"] for f in out.summary["zone_imports"]) == pytest.approx(imports, abs=1e-6)
+    assert out.summary["import_wheeling_pv_usd"] == pytest.approx(HOURS * imports * wheeling, abs=1.0)

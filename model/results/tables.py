@@ -62,7 +62,7 @@ def sites_table(sm: YearModel) -> gpd.GeoDataFrame:
     out["capex_usd"] = (_values(m.capex_musd, ids) * USD_PER_MUSD).round(_USD_DECIMALS)
     # The price beyond the utility's tariff (energy at scale; else the county price), and the tariff tranche.
     out["price_usd_per_mwh"] = [data.price_usd_per_mwh[s] for s in ids]
-    tariff = set(m.TARIFF_SITES) if data.tariff_usd_per_mwh and data.energy is None else set()
+    tariff = set(m.TARIFF_SITES) if data.tariff_usd_per_mwh else set()
     out["tariff_price_usd_per_mwh"] = [data.tariff_usd_per_mwh.get(s, np.nan) for s in ids]
     out["tariff_mw"] = [round(float(pyo.value(m.tariff_mw[s])), 6) if s in tariff else 0.0 for s in ids]
     out["energy_mwh_per_year"] = _values(m.energy_mwh_per_year, ids).round(0)
@@ -255,11 +255,8 @@ def _site_energy(sm: YearModel, ids: list[str]) -> tuple[np.ndarray, np.ndarray]
     shared among the zone's campuses in proportion to the energy each draws."""
     m = sm.m
     if sm.data.energy is None:  # annual energy: per-site cost and CO2 (model/milp/components/energy.py)
-        cost = _values(m.energy_cost_musd_per_year, ids)
-        if sm.data.tariff_usd_per_mwh:  # energy at scale: the tariff tranche's discount is the site's own
-            tariff = set(m.TARIFF_SITES)
-            cost = cost + np.array([pyo.value(m.tariff_discount_musd[s]) if s in tariff else 0.0 for s in ids])
-        return cost, _values(m.co2_t_per_year, ids)
+        # Energy at scale: the tariff tranche's discount is the site's own.
+        return _values(m.energy_cost_musd_per_year, ids) + _tariff_discount(sm, ids), _values(m.co2_t_per_year, ids)
     zone_of = pd.Series(sm.data.sets.DISPATCH_ZONE_OF)
     mwh = pd.Series({s: pyo.value(m.energy_mwh_per_year[s]) for s in sm.data.sets.SITES})
     zone_mwh = mwh.groupby(zone_of.loc[mwh.index]).sum()
@@ -272,9 +269,17 @@ def _site_energy(sm: YearModel, ids: list[str]) -> tuple[np.ndarray, np.ndarray]
     zone_premium_co2 = premium_co2.groupby(zone_of.loc[premium_co2.index]).sum() if len(premium_co2) else pd.Series(dtype=float)
     shared = np.array([pyo.value(m.energy_cost_musd_per_year_zone[z]) - zone_premium.get(z, 0.0) for z in zones])
     shared_co2 = np.array([pyo.value(m.co2_t_per_year_zone[z]) - zone_premium_co2.get(z, 0.0) for z in zones])
-    cost = shared * share + premium.reindex(ids).fillna(0.0).to_numpy()
+    cost = shared * share + premium.reindex(ids).fillna(0.0).to_numpy() + _tariff_discount(sm, ids)
     co2 = shared_co2 * share + premium_co2.reindex(ids).fillna(0.0).to_numpy()
     return cost, co2
+
+
+def _tariff_discount(sm: YearModel, ids: list[str]) -> np.ndarray:
+    """Energy at scale: each site's own tariff-tranche discount (M$ a year, <= 0; zeros without one)."""
+    if not sm.data.tariff_usd_per_mwh:
+        return np.zeros(len(ids))
+    tariff = set(sm.m.TARIFF_SITES)
+    return np.array([float(pyo.value(sm.m.tariff_discount_musd[s])) if s in tariff else 0.0 for s in ids])
 
 
 # Energy sources of the hourly model: output column stem -> dispatch variable or expression.
@@ -331,7 +336,8 @@ def dispatch_table(sm: YearModel) -> pd.DataFrame | None:
     # in their own energy cost in the sites table (model/components/dispatch.py).
     active = sm.data.sites.loc[list(sm.data.sets.SITES)]
     zone_of = pd.Series(sm.data.sets.DISPATCH_ZONE_OF).loc[active.index]
-    price = active.groupby(zone_of)["price_usd_per_mwh"].min()
+    # The sites' grid price as the model has it (energy at scale: beyond the utility's tariff).
+    price = pd.Series(sm.data.price_usd_per_mwh, dtype=float).loc[active.index].groupby(zone_of).min()
     co2 = active.groupby(zone_of)["co2_kg_per_mwh"].min()
     new_gas: dict[tuple[str, int, int], float] = defaultdict(float)
     if "new_gas_gen_mw" in hourly:

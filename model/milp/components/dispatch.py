@@ -26,8 +26,8 @@ Provides: ``DISPATCH_ZONES``, ``HOURS``, the on-site capacities ``<asset>_mw`` (
 the configured assets, ``capex_energy_musd`` per site (in the budget), ``grid_mw`` per site, the
 zone-hour flows (``grid_import_mw``, ``curtail_mw``, ``spill_mw``, ``solar_gen_mw``, ``wind_gen_mw``,
 ``gas_gen_mw``, ``charge_mw``, ``discharge_mw``, ``soc_mwh``; zonal: ``new_gas_gen_mw``), ``zone_load_mw``, ``clean_mw``,
-``served_mw``, ``co2_t_per_year_zone``, ``energy_cost_musd_per_year_zone`` and the totals
-``energy_cost_musd_per_year_total`` and ``co2_t_per_year_total``.
+``served_mw``, ``co2_t_per_year_zone`` and ``energy_cost_musd_per_year_zone``. The energy block sums these
+into its totals, with the tariff tranche and wheeling of energy at scale (model/milp/components/energy.py).
 """
 
 from __future__ import annotations
@@ -88,19 +88,21 @@ class ZoneRates:
 
 
 def zone_rate_premiums(
-    sites: pd.DataFrame,
+    price_usd_per_mwh: Mapping[str, float],
+    co2_t_per_mwh: Mapping[str, float],
     sites_in: Mapping[str, list[str]],
     weights: pd.Series,
     price_factor: pd.DataFrame,
     co2_factor: pd.DataFrame,
     load_factor: float,
 ) -> ZoneRates:
-    """Reference rates and site premiums (see add_dispatch); also used by the independent checker."""
+    """Reference rates and site premiums (see add_dispatch) from each site's grid price (with energy at
+    scale the price beyond its utility's tariff) and CO2 rate; also used by the independent checker."""
     price_ref, co2_ref, price_prem, co2_prem = {}, {}, {}, {}
     w = weights.to_numpy(dtype=float)
     for z, members in sites_in.items():
-        p = sites.loc[members, "price_usd_per_mwh"].astype(float)
-        c = sites.loc[members, "co2_kg_per_mwh"].astype(float) / KG_PER_T
+        p = pd.Series({s: float(price_usd_per_mwh[s]) for s in members}, dtype=float)
+        c = pd.Series({s: float(co2_t_per_mwh[s]) for s in members}, dtype=float)
         price_ref[z], co2_ref[z] = float(p.min()), float(c.min())
         # MWh per MW of facility load in a year, weighted by the zone's hourly price / CO2 shape.
         pf_mwh = load_factor * float(w @ price_factor[z].reindex(weights.index).to_numpy(dtype=float))
@@ -430,7 +432,8 @@ def _add_costs_and_emissions(m: pyo.ConcreteModel, data: ModelData, st: Dispatch
     """Annual energy cost and CO2 per zone and in total, and the hourly clean and served MW.
 
     Dispatch is per zone, but the sites of a zone may have their own price and CO2 rate (county
-    prices, substation candidates). The zone's grid import is priced at its cheapest site's rate;
+    prices, substation candidates; with energy at scale each site's price beyond its utility's tariff,
+    ``data.price_usd_per_mwh``, as in annual mode). The zone's grid import is priced at its cheapest site's rate;
     each dearer site pays the difference on its whole annual load at the zone's hourly shape.
     Exact when the grid serves the load (the usual answer), an approximation when on-site supply
     displaces part of it (then the displaced energy is valued at the reference rate).
@@ -442,7 +445,7 @@ def _add_costs_and_emissions(m: pyo.ConcreteModel, data: ModelData, st: Dispatch
     hours, weight, gas_gen = st.hours, st.weight, flows.gas_gen
     ZH = m.DISPATCH_ZONES * m.HOURS
     pf, cf = energy.price_factor, energy.co2_factor
-    premium = zone_rate_premiums(data.sites, sites_in, energy.weights, pf, cf, data.costs.load_factor)
+    premium = zone_rate_premiums(data.price_usd_per_mwh, data.co2_t_per_mwh, sites_in, energy.weights, pf, cf, data.costs.load_factor)
     price, co2 = premium.price_ref_usd_per_mwh, premium.co2_ref_t_per_mwh
     m.SITES_PREMIUM = pyo.Set(initialize=sorted(premium.price_usd_per_mw_year | premium.co2_t_per_mw_year), ordered=True)
     m.grid_premium_musd_per_year = pyo.Expression(
@@ -480,10 +483,6 @@ def _add_costs_and_emissions(m: pyo.ConcreteModel, data: ModelData, st: Dispatch
         + sum(m.grid_premium_musd_per_year[s] for s in premium_sites_in[z])
         + m.carbon_price_usd_per_tco2 * m.co2_t_per_year_zone[z] / USD_PER_MUSD,
     )
-    m.energy_cost_musd_per_year_total = pyo.Expression(
-        expr=sum(m.energy_cost_musd_per_year_zone[z] for z in m.DISPATCH_ZONES)
-    )
-    m.co2_t_per_year_total = pyo.Expression(expr=sum(m.co2_t_per_year_zone[z] for z in m.DISPATCH_ZONES))
     # Hourly clean supply per zone: renewables used, battery net, and the grid's clean fraction
     # (the state's clean share, lower in hours its grid is dirtier).
     clean = energy.zones["grid_clean_share"].to_dict()

@@ -5,7 +5,8 @@ price, discounted over the horizon; with zonal supply (``data.supply``) the supp
 generation displaces part of that grid energy (model/milp/components/supply.py, called from here so
 the totals below are defined once, complete). Hourly mode (``[energy] enabled``): representative
 hours, grid import, on-site assets, new zone generation and flexible load, in
-model/milp/components/dispatch.py, with the zonal firm-capacity row on each campus' firm need.
+model/milp/components/dispatch.py, with the zonal firm-capacity row on each campus' firm need; energy at
+scale prices both modes alike (the price beyond the tariff, the tariff tranche, wheeling on firm imports).
 
 Provides: ``carbon_price_usd_per_tco2`` (mutable), ``annuity_years``, ``energy_mwh_per_year`` and
 ``water_m3_per_year`` per site (less what dry cooling saves), and the totals the rest of the model
@@ -50,6 +51,7 @@ def add_energy(m: pyo.ConcreteModel, data: ModelData) -> None:
         firm_need = add_dispatch(m, data)
         if data.supply is not None:
             add_zone_firm(m, data, firm_need)
+        add_hourly_totals(m, data)
     else:
         add_annual_energy(m, data)
     m.energy_opex_pv_musd_total = pyo.Expression(expr=scaled(pyo.value(m.annuity_years), m.energy_cost_musd_per_year_total))
@@ -116,6 +118,26 @@ def add_tariff(m: pyo.Block, data: ModelData) -> None:
     gap = {s: hours * (data.tariff_usd_per_mwh[s] - data.price_usd_per_mwh[s]) / USD_PER_MUSD for s in sites}
     m.tariff_discount_musd = pyo.Expression(m.TARIFF_SITES, rule=lambda m, s: gap[s] * m.tariff_mw[s])
     m.tariff_discount_musd_per_year = pyo.Expression(expr=sum(gap[s] * m.tariff_mw[s] for s in sites))
+
+
+def add_hourly_totals(m: pyo.ConcreteModel, data: ModelData) -> None:
+    r"""Hourly mode's totals: the zones' dispatch cost and CO2, and, with energy at scale, the same two terms
+    annual mode adds: the tariff tranche's discount and wheeling on firm imports.
+
+    .. math:: C = \sum_z C_z + \text{discount} + h \sum_{(a,b)} w_{ab}\, i_{ab}, \qquad E = \sum_z E_z
+
+    The discount is valued at the flat load (``h`` = load factor x 8,760 h), as the dispatch values a
+    dearer site's premium: exact when the grid serves the campus, an approximation when on-site supply
+    displaces part of its grid energy."""
+    zones = list(m.DISPATCH_ZONES)
+    grid_cost: list[Term] = [m.energy_cost_musd_per_year_zone[z] for z in zones]
+    if data.tariff_usd_per_mwh:
+        add_tariff(m, data)
+        grid_cost.append(m.tariff_discount_musd_per_year)
+    if data.supply is not None and data.supply.wheeling_usd_per_mwh:
+        grid_cost.append(m.import_cost_musd_per_year)
+    m.energy_cost_musd_per_year_total = pyo.Expression(expr=sum(grid_cost))
+    m.co2_t_per_year_total = pyo.Expression(expr=sum(m.co2_t_per_year_zone[z] for z in zones))
 
 
 def add_annual_energy(m: pyo.ConcreteModel, data: ModelData) -> None:
