@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -544,9 +544,11 @@ def solve_highspy(
     warm_start: bool = False,
     progress: ProgressFn | None = None,
     hourly: bool = False,
+    highs_options: Mapping[str, bool | int | float | str] | None = None,
 ) -> SolveResult:
     """Solve ``m``; with ``warm_start`` the variables' current values seed HiGHS' MIP search.
     ``hourly``: the model has an hourly dispatch block (the build says so: ``SitingModel.hourly``).
+    ``highs_options``: HiGHS options set after the scenario's (the seed's quick solves use them).
 
     ``log_path``: HiGHS writes its log there itself as it runs (one flushed line at a time), so the
     file can be tailed during the solve. ``progress``: called with a ``Progress`` on each new
@@ -573,6 +575,8 @@ def solve_highspy(
     h.setOptionValue("random_seed", 0)
     h.setOptionValue("presolve", presolve_setting(options, len(form.columns)))
     h.setOptionValue("mip_lp_solver", lp_solver_setting(options, hourly))
+    for name, value in (highs_options or {}).items():
+        h.setOptionValue(name, value)
     h.passModel(form.lp)
     start = _current_values(form.columns) if warm_start else None
     if start is not None:
@@ -679,8 +683,9 @@ def solve_model(
     warm_start: bool = False,
     progress: ProgressFn | None = None,
     hourly: bool = False,
+    highs_options: Mapping[str, bool | int | float | str] | None = None,
 ) -> SolveResult:
-    """Solve ``m`` by ``options.route``; ``progress`` is reported on the highspy route only."""
+    """Solve ``m`` by ``options.route``; ``progress`` and ``highs_options`` apply on the highspy route only."""
     if options.route == "highspy":
-        return solve_highspy(m, options, log_path, warm_start, progress=progress, hourly=hourly)
+        return solve_highspy(m, options, log_path, warm_start, progress=progress, hourly=hourly, highs_options=highs_options)
     return _pyomo_route(m, options, options.route)

@@ -1,33 +1,47 @@
 """A starting point for hourly energy models.
 
-On the national hourly model HiGHS bounds the optimum within seconds of finishing its root LP, but
-its own heuristics took minutes to find a point within 1 % of that bound. The annual-energy model
-(the same sites, GPUs, budget and policies, with each site's energy at its state's annual price and
-carbon) is ~5x smaller and solves in seconds, and where it builds is a good guess of where the
-hourly model builds. So: solve it, fix the hourly model's build decisions to its sites, solve the
-rest (presolve removes every unbuilt site and idle zone, leaving a small MIP), and hand that point
-to HiGHS as its first incumbent. The full solve still proves its own gap; the seed only saves time.
+On the national hourly model HiGHS bounds the optimum within its root LP, but its own heuristics took
+minutes to find a point within 1 % of that bound. The annual-energy model (the same sites, GPUs, budget
+and policies, with each site's energy at its annual price and carbon) is ~9x smaller and solves in
+seconds, and where it builds is a good guess of where the hourly model builds (both price energy on one
+basis: with energy at scale the price beyond the tariff, the tariff tranche and wheeling). So:
+
+1. solve the annual model to the seed's gap, without HiGHS' root reduced-cost sub-MIP (on the national
+   model it spent 30 of 34 s finding a 0.11 % point where 8 s reach 0.45 %; only the sites are kept);
+2. fix the hourly model's sites and connections (legacy: upgrade tiers) to its answer and solve the rest with the GPU blocks
+   relaxed (an LP: presolve drops every unbuilt site), then round the blocks down and solve the LP again
+   (fewer GPUs spend less, so the rounded point is feasible unless a campus minimum or an hourly-only
+   rule binds);
+3. if that finds no point, solve the MIP with only those fixed.
+
+The point is handed to HiGHS as its first incumbent. The full solve still proves its own gap from its
+own bound; the seed only saves time (benchmarks/energy.md has the measured steps).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import pyomo.environ as pyo
+from pyomo.common.errors import InfeasibleConstraintException
 
 from model.config import SolverConfig
 from model.milp.build import build_model
-from model.milp.model_data import SitingModel
+from model.milp.model_data import SitingModel, YearModel
 from model.policies import REGISTRY
-from model.solve.highs import solve_model
+from model.solve.highs import SolveResult, solve_model
 
 # Policies that exist only with hourly energy; the annual model leaves them out (the fixed solve
 # then enforces them, or finds no point and nothing is seeded).
 HOURLY_ONLY_POLICIES = frozenset(k for k, mod in REGISTRY.items() if getattr(mod, "NEEDS_ENERGY", False))
-# Each of the two seed solves gets at most this share of the scenario's time limit.
+# Each of the seed's solves gets at most this share of the scenario's time limit.
 SEED_TIME_SHARE = 0.2
 # The seed need not be better than 1 % (nor than the scenario's own gap, if looser).
 SEED_GAP = 0.01
+# The annual solve's HiGHS options: only its sites are kept, so a quick point within the gap will do.
+ANNUAL_HIGHS_OPTIONS = {"mip_heuristic_run_root_reduced_cost": False}
+INTEGRAL_TOL = 1e-6  # a block count within this of a whole number counts as that number when rounding down
 
 
 @dataclass(frozen=True)
@@ -37,6 +51,7 @@ class Seed:
     objective: float
     annual_objective: float
     sites_built: int
+    method: str  # "rounded" (LP, blocks rounded down) or "fixed_sites" (the MIP at the annual sites)
 
 
 def seed_hourly_model(sm: SitingModel, options: SolverConfig) -> Seed | None:
@@ -49,25 +64,60 @@ def seed_hourly_model(sm: SitingModel, options: SolverConfig) -> Seed | None:
     quick = options.model_copy(
         update={"mip_gap": max(options.mip_gap, SEED_GAP), "time_limit_s": options.time_limit_s * SEED_TIME_SHARE}
     )
-    first = solve_model(annual.m, quick)
+    first = solve_model(annual.m, quick, highs_options=ANNUAL_HIGHS_OPTIONS)
     if not first.has_solution or first.objective is None:
         return None
-    annual_build = annual.final.m.build
-    built = {s: int(round(pyo.value(annual_build[s]))) for s in annual_build}
-    del annual  # only its sites are needed; free it before the larger solve
-    build = sm.final.m.build
-    for s, value in built.items():
-        build[s].fix(value)
+    answer = [{k: int(round(pyo.value(v))) for k, v in var.items()} for var in site_decisions(annual.final)]
+    sites_built = sum(answer[0].values())
+    del annual  # only its integer answer is needed; free it before the larger solves
+    fixed = [(var[k], value) for var, values in zip(site_decisions(sm.final), answer) for k, value in values.items()]
+    for v, value in fixed:
+        v.fix(value)
+    # Presolve is what makes these solves small (it drops the unbuilt sites and idle zones).
+    at_sites = quick.model_copy(update={"presolve": "on"})
     try:
-        # Presolve is what makes this solve small (it drops the unbuilt sites and idle zones).
-        second = solve_model(sm.m, quick.model_copy(update={"presolve": "on"}), hourly=sm.hourly)
+        found, method = _rounded_point(sm, at_sites), "rounded"
+        if found is None:
+            found, method = _solve_fixed(sm, at_sites), "fixed_sites"
     finally:
-        for s in built:
-            build[s].unfix()
-    if not second.has_solution or second.objective is None:
+        for v, _ in fixed:
+            v.unfix()
+    if found is None or found.objective is None:
         return None
-    return Seed(
-        objective=second.objective,
-        annual_objective=first.objective,
-        sites_built=sum(built.values()),
-    )
+    return Seed(objective=found.objective, annual_objective=first.objective, sites_built=sites_built, method=method)
+
+
+def site_decisions(ym: YearModel) -> list[pyo.Var]:
+    """The integer decisions the seed takes from the annual answer, sites first: ``build`` (the siting
+    block), ``upgrade`` (the power block's tiers; empty with zonal supply) and, with zonal supply, ``connect``."""
+    m = ym.m
+    return [m.build, m.upgrade] + ([m.connect] if ym.data.supply is not None else [])
+
+
+def _solve_fixed(sm: SitingModel, options: SolverConfig) -> SolveResult | None:
+    """The model with some variables fixed, or None without a point (a row whose every variable is fixed
+    and which it breaks is reported by Pyomo's compiler before HiGHS sees it)."""
+    try:
+        result = solve_model(sm.m, options, hourly=sm.hourly)
+    except InfeasibleConstraintException:
+        return None
+    return result if result.has_solution else None
+
+
+def _rounded_point(sm: SitingModel, options: SolverConfig) -> SolveResult | None:
+    """The hourly LP at the fixed sites with GPU blocks relaxed, then with the blocks rounded down and
+    fixed; None (and the blocks integer and free again) when either LP finds no point."""
+    free = [v for v in sm.final.m.blocks.values() if not v.fixed]
+    domains = [v.domain for v in free]
+    for v in free:
+        v.domain = pyo.NonNegativeReals
+    try:
+        if _solve_fixed(sm, options) is None:
+            return None
+        for v in free:
+            v.fix(math.floor(max(pyo.value(v), 0.0) + INTEGRAL_TOL))
+        return _solve_fixed(sm, options)
+    finally:
+        for v, dom in zip(free, domains):
+            v.unfix()  # a point found stays on the variables; the full solve may move them
+            v.domain = dom

@@ -157,7 +157,7 @@ def solve_built(
     if seed is not None:
         summary["seed"] = {"objective": objective_in_unit(scenario, seed.objective),
                            "annual_model_objective": objective_in_unit(scenario, seed.annual_objective),
-                           "sites_built": seed.sites_built}
+                           "sites_built": seed.sites_built, "method": seed.method}
     ranking: gpd.GeoDataFrame | None = None
     marginal: list[MarginalValue] = []
     if sites is not None and explain_solution:
