@@ -248,7 +248,7 @@ class SolverConfig(StrictModel):
     lp_solver: Literal["auto", "choose", "simplex", "ipm"] = "auto"
     # Hourly energy mode: before the full solve, solve the annual-energy model (no hours, far
     # smaller), fix the hourly model's sites to its answer, solve the rest, and start HiGHS from
-    # that point (model/seed.py). HiGHS' own heuristics took minutes to get within 1 % nationally.
+    # that point (model/solve/seed.py). HiGHS' own heuristics took minutes to get within 1 % nationally.
     seed_incumbent: bool = True
 
 
