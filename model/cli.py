@@ -208,7 +208,7 @@ def _print_summary(summary: Mapping[str, Any], out_dir: Path | None, sites: "gpd
         figures = Figures.from_summary(summary)
         if figures.usd_per_pflops is not None:
             table.add_row("$ per PFLOPS", f"{figures.usd_per_pflops:,.0f} all-in (total cost per PFLOPS)")
-        if figures.budget_usd is not None and not multi:
+        if figures.budget_usd is not None:
             table.add_row("budget", f"{figures.budget_counts} {_fmt_bn(figures.budget_spend_usd)} of {_fmt_bn(figures.budget_usd)}")
         table.add_row("IT / facility MW", f"{summary['it_mw']:,.0f} / {summary['facility_mw']:,.0f}")
         table.add_row("sites built", f"{summary['sites_built']} of {summary['candidates']} candidates")
@@ -345,7 +345,7 @@ def run(
         "load": "loading data",
         "screen": "valuing every candidate over the horizon and screening (certified after the solve)",
         "build": "building model",
-        "seed": "finding a starting point (annual-energy model, then the hourly model at its sites)",
+        "seed": "finding a starting point (a quick annual solve, then the GPU blocks at its sites)",
         "solve": "solving with HiGHS",
         "cleanup": "removing fragments (stray GPU types, sub-MW plants) and re-solving within the gap",
         "diagnose": "infeasible: solving the elastic model to find which rules bind",

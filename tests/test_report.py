@@ -300,6 +300,12 @@ def test_budget_counts_what_the_model_counts() -> None:
     assert f.budget_used_share == pytest.approx(0.979)
     with_opex = Figures.from_summary(summary | {"budget_includes_opex": True})
     assert with_opex.budget_spend_usd == 100.05e9
+    # A multi-year run's budget caps equity + debt drawn; its capex counts every GPU refresh over the horizon,
+    # partly paid from revenue (the national 2026-2035 run: $106.2bn of capex, $30bn + $70bn drawn).
+    multi = Figures.from_summary(summary | {"kind": "multi_year", "capex_usd": 106.2e9,
+                                            "investor": {"equity_drawn_usd": 30e9, "debt_drawn_usd": 70e9}})
+    assert multi.budget_spend_usd == 100e9 and multi.budget_counts == "equity + debt drawn"
+    assert multi.budget_used_share == pytest.approx(1.0)
 
 
 def test_capex_parts_add_up_to_capex() -> None:

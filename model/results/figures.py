@@ -15,7 +15,8 @@ with itself. One definition of each figure:
   included). Per site it is the site's capex + energy PV over its PFLOPS (new generation is a zone's cost,
   not a site's, so only the plan's figure carries it).
 * ``budget_spend_usd``: what the budget row counts, :func:`budget_spend_usd`: capex + new generation's cost
-  (the model's ``total_capex_musd``), or the total cost when the budget includes opex.
+  (the model's ``total_capex_musd``), or the total cost when the budget includes opex; a multi-year run's
+  equity + debt drawn (``investor``), since its capex counts every refresh, partly paid from revenue.
 """
 
 from __future__ import annotations
@@ -67,9 +68,20 @@ def site_usd_per_pflops(frame: pd.DataFrame) -> pd.Series:
     return cost / pflops.where(pflops > 0)
 
 
+def capital_drawn_usd(summary: Mapping[str, Any]) -> float | None:
+    """A multi-year run's equity + debt drawn (``investor``), what its budget caps; None for a snapshot."""
+    investor = summary.get("investor") or {}
+    equity, debt = number(investor.get("equity_drawn_usd")), number(investor.get("debt_drawn_usd"))
+    return None if equity is None or debt is None else equity + debt
+
+
 def budget_spend_usd(summary: Mapping[str, Any]) -> float | None:
-    """What the budget row counts: capex + new generation's cost (the model's total capex), or the total
-    cost when the scenario's budget includes opex."""
+    """What the budget row counts: a multi-year run's equity + debt drawn (its capex over the horizon counts
+    every GPU refresh, partly paid from revenue, so it may exceed the budget); one period: capex + new
+    generation's cost (the model's total capex), or the total cost when the scenario's budget includes opex."""
+    drawn = capital_drawn_usd(summary)
+    if drawn is not None:
+        return drawn
     if summary.get("budget_includes_opex"):
         return number(summary.get("total_cost_usd"))
     capex = number(summary.get("capex_usd"))
@@ -120,6 +132,7 @@ class Figures:
     budget_includes_opex: bool | None
     budget_spend_usd: float | None
     it_mw: float | None
+    capital_drawn: bool  # multi-year: the budget caps equity + debt drawn (budget_spend_usd is that)
     facility_mw: float | None
     sites_built: int | None
     candidates: int | None
@@ -157,6 +170,7 @@ class Figures:
             budget_includes_opex=None if s.get("budget_includes_opex") is None else bool(s.get("budget_includes_opex")),
             budget_spend_usd=budget_spend_usd(s),
             it_mw=number(s.get("it_mw")),
+            capital_drawn=capital_drawn_usd(s) is not None,
             facility_mw=number(s.get("facility_mw")),
             sites_built=None if sites_built is None else round(sites_built),
             candidates=None if candidates is None else round(candidates),
@@ -179,6 +193,8 @@ class Figures:
     @property
     def budget_counts(self) -> str:
         """What the budget row counts, in words."""
+        if self.capital_drawn:
+            return "equity + debt drawn"
         if self.budget_includes_opex:
             return "capex + new generation + energy PV" if self.zonal else "capex + energy PV"
         return "capex + new generation" if self.zonal else "capex"
