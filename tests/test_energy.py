@@ -353,3 +353,23 @@ def test_hours_per_period_must_divide_a_day() -> None:
 
     with pytest.raises(ScenarioError, match="energy.hours_per_period"):
         scenario_from_dict({"name": "x", "budget": {"equity_usd": 1e9}, "energy": {"enabled": True, "hours_per_period": 5}}, "x.toml")
+
+
+def test_large_annual_model_is_seeded_from_its_own_quick_solve(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A one-period annual model from ANNUAL_SEED_SITES candidates on is seeded by a quick solve of itself and
+    # the blocks rounded at its sites (here lowered to 1 so the tiny instance qualifies). tests/test_supply.py's
+    # zone without spare firm MW: 10 MW of campus needs 20 MW of gas CT; $5M site + 10 blocks x $10M + $2M
+    # connection + 20 MW x $1M = $127M.
+    import model.solve.seed as seed_module
+    from model.workflows.engine import solve_scenario
+    from tests.test_supply import tiny_supply, zonal_inputs, zonal_scenario
+
+    monkeypatch.setattr(seed_module, "ANNUAL_SEED_SITES", 1)
+    runs = {}
+    for seeded in (True, False):
+        inputs = zonal_inputs(tiny_supply(), zonal_scenario(solver={"mip_gap": 0.0, "seed_incumbent": seeded}))
+        runs[seeded] = solve_scenario(inputs.scenario, inputs).summary
+    assert runs[True]["seed"] == {"objective": pytest.approx(127e6), "annual_model_objective": pytest.approx(127e6),
+                                  "sites_built": 1, "method": "rounded"}
+    assert "seed" not in runs[False]
+    assert runs[True]["objective"] == pytest.approx(127e6, rel=1e-9) == runs[False]["objective"]

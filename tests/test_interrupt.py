@@ -30,6 +30,24 @@ def test_interrupt_at_any_stage_leaves_nothing(tmp_path: Path, stage: str) -> No
     assert list(tmp_path.iterdir()) == []
 
 
+def test_interrupt_during_the_seed_stops_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # HiGHS returns "interrupted" instead of raising when Ctrl-C arrives in a solve; in the seed's solves that
+    # must stop the run (nothing written), not only the seed. The seed's first solve reports it here.
+    import model.solve.seed as seed_module
+    from model.solve.highs import SolveResult
+
+    def interrupted(*_: object, **__: object) -> SolveResult:
+        return SolveResult(status="interrupted_no_solution", objective=None, mip_gap=None, dual_bound=None,
+                           seconds_translate=0.0, seconds_solve=0.0, route="highspy", rows=0, columns=0, nonzeros=0, log="")
+
+    monkeypatch.setattr(seed_module, "ANNUAL_SEED_SITES", 1)
+    monkeypatch.setattr(seed_module, "solve_model", interrupted)
+    sc = tiny_scenario()
+    with pytest.raises(KeyboardInterrupt):
+        run_scenario(sc, tmp_path / "out", inputs=tiny_inputs(sc))
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_failed_rerun_keeps_previous_complete_run(tmp_path: Path) -> None:
     sc = tiny_scenario()
     run_scenario(sc, tmp_path / "out", inputs=tiny_inputs(sc))
@@ -59,7 +77,8 @@ def test_sigterm_during_national_run(tmp_path: Path) -> None:
         cwd=REPO,
     )
     log = tmp_path / "out.partial" / "solver.log"
-    improving = re.compile(r"^\s*[A-Za-z]\s+\d+\s+\d+\s+\d+\s+[\d.]+%\s+\S+\s+[-\d.e+]+", re.M)
+    # An improving-solution row, or the seed's point accepted as HiGHS' first incumbent (model/solve/seed.py).
+    improving = re.compile(r"^\s*[A-Za-z]\s+\d+\s+\d+\s+\d+\s+[\d.]+%\s+\S+\s+[-\d.e+]+|^MIP start solution is feasible", re.M)
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and proc.poll() is None:
         if log.exists() and improving.search(log.read_text(errors="replace")):

@@ -1,4 +1,4 @@
-"""A starting point for hourly energy models.
+"""A starting point for hourly energy models and for large one-period annual ones.
 
 On the national hourly model HiGHS bounds the optimum within its root LP, but its own heuristics took
 minutes to find a point within 1 % of that bound. The annual-energy model (the same sites, GPUs, budget
@@ -15,7 +15,9 @@ basis: with energy at scale the price beyond the tariff, the tariff tranche and 
 3. if that finds no point, solve the MIP with only those fixed.
 
 The point is handed to HiGHS as its first incumbent. The full solve still proves its own gap from its
-own bound; the seed only saves time (benchmarks/energy.md has the measured steps).
+own bound; the seed only saves time (benchmarks/energy.md has the measured steps). A one-period annual model
+with many candidates (``ANNUAL_SEED_SITES``) is seeded by the same steps on itself: step 1 is then a quick
+solve of the model, steps 2-3 polish its GPU blocks at its sites, and the full solve starts from that point.
 """
 
 from __future__ import annotations
@@ -41,12 +43,16 @@ SEED_TIME_SHARE = 0.2
 SEED_GAP = 0.01
 # The annual solve's HiGHS options: only its sites are kept, so a quick point within the gap will do.
 ANNUAL_HIGHS_OPTIONS = {"mip_heuristic_run_root_reduced_cost": False}
+# One-period annual models are seeded from this many candidate sites on: on the national model (3,108 counties)
+# HiGHS spent 29 of its 33 s in the root reduced-cost sub-MIP (benchmarks/energy.md); small models solve in a
+# second or two either way, so they are left to HiGHS alone.
+ANNUAL_SEED_SITES = 1000
 INTEGRAL_TOL = 1e-6  # a block count within this of a whole number counts as that number when rounding down
 
 
 @dataclass(frozen=True)
 class Seed:
-    """What the seed solves found; the point itself is left on the hourly model's variables."""
+    """What the seed solves found; the point itself is left on the model's variables."""
 
     objective: float
     annual_objective: float
@@ -54,22 +60,35 @@ class Seed:
     method: str  # "rounded" (LP, blocks rounded down) or "fixed_sites" (the MIP at the annual sites)
 
 
-def seed_hourly_model(sm: SitingModel, options: SolverConfig) -> Seed | None:
-    """Leave a feasible point of ``sm`` on its variables, or return None (and leave no point)."""
-    inputs = sm.data.inputs
-    scenario = inputs.scenario
-    kept = [p for p in scenario.policies if p.type not in HOURLY_ONLY_POLICIES]
-    annual_inputs = replace(inputs, energy=None, scenario=scenario.model_copy(update={"policies": kept}))
-    annual = build_model(annual_inputs)
+def needs_seed(sm: SitingModel, options: SolverConfig) -> bool:
+    """Whether the engine seeds ``sm``: a one-period model, hourly, or annual with at least
+    ``ANNUAL_SEED_SITES`` candidates (``[solver] seed_incumbent`` on)."""
+    if not (options.seed_incumbent and sm.horizon.snapshot):
+        return False
+    return sm.hourly or len(sm.data.sets.SITES) >= ANNUAL_SEED_SITES
+
+
+def seed_model(sm: SitingModel, options: SolverConfig) -> Seed | None:
+    """Leave a feasible point of ``sm`` on its variables, or return None (and leave no point).
+
+    Hourly: the annual-energy model gives the sites. Annual: ``sm`` itself, solved quickly (steps 1-3 of
+    the module docstring on the same model; the full solve then starts from the polished point)."""
     quick = options.model_copy(
         update={"mip_gap": max(options.mip_gap, SEED_GAP), "time_limit_s": options.time_limit_s * SEED_TIME_SHARE}
     )
-    first = solve_model(annual.m, quick, highs_options=ANNUAL_HIGHS_OPTIONS)
+    if sm.hourly:
+        inputs = sm.data.inputs
+        scenario = inputs.scenario
+        kept = [p for p in scenario.policies if p.type not in HOURLY_ONLY_POLICIES]
+        annual = build_model(replace(inputs, energy=None, scenario=scenario.model_copy(update={"policies": kept})))
+    else:
+        annual = sm
+    first = _stop_if_interrupted(solve_model(annual.m, quick, highs_options=ANNUAL_HIGHS_OPTIONS))
     if not first.has_solution or first.objective is None:
         return None
     answer = [{k: int(round(pyo.value(v))) for k, v in var.items()} for var in site_decisions(annual.final)]
     sites_built = sum(answer[0].values())
-    del annual  # only its integer answer is needed; free it before the larger solves
+    del annual  # only its integer answer is needed; free it (hourly) before the larger solves
     fixed = [(var[k], value) for var, values in zip(site_decisions(sm.final), answer) for k, value in values.items()]
     for v, value in fixed:
         v.fix(value)
@@ -98,15 +117,23 @@ def _solve_fixed(sm: SitingModel, options: SolverConfig) -> SolveResult | None:
     """The model with some variables fixed, or None without a point (a row whose every variable is fixed
     and which it breaks is reported by Pyomo's compiler before HiGHS sees it)."""
     try:
-        result = solve_model(sm.m, options, hourly=sm.hourly)
+        result = _stop_if_interrupted(solve_model(sm.m, options, hourly=sm.hourly))
     except InfeasibleConstraintException:
         return None
     return result if result.has_solution else None
 
 
+def _stop_if_interrupted(result: SolveResult) -> SolveResult:
+    """HiGHS turns Ctrl-C (and the CLI's SIGTERM) into a status and returns; during the seed that must stop
+    the run, not only the seed's solve (the run then writes nothing, as when stopped while loading)."""
+    if result.status.startswith("interrupted"):
+        raise KeyboardInterrupt
+    return result
+
+
 def _rounded_point(sm: SitingModel, options: SolverConfig) -> SolveResult | None:
-    """The hourly LP at the fixed sites with GPU blocks relaxed, then with the blocks rounded down and
-    fixed; None (and the blocks integer and free again) when either LP finds no point."""
+    """The model at its fixed sites with GPU blocks relaxed, then with the blocks rounded down and fixed;
+    None when either finds no point. Either way the blocks are integer and free again afterwards."""
     free = [v for v in sm.final.m.blocks.values() if not v.fixed]
     domains = [v.domain for v in free]
     for v in free:

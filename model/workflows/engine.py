@@ -41,7 +41,7 @@ from model.results.tables import (
 from model.solve.diagnose import check_target_reachable, diagnose
 from model.solve.duals import MarginalValue, marginal_values
 from model.solve.highs import ProgressFn, solve_model
-from model.solve.seed import seed_hourly_model
+from model.solve.seed import needs_seed, seed_model
 
 Step = Callable[[str], None]
 
@@ -120,10 +120,10 @@ def solve_built(
     scenario = inputs.scenario
     options = scenario.solver
     seed = None
-    if sm.hourly and sm.horizon.snapshot and options.seed_incumbent and not warm_start:
+    if needs_seed(sm, options) and not warm_start:
         on_step("seed")
         t = time.perf_counter()
-        seed = seed_hourly_model(sm, options)
+        seed = seed_model(sm, options)
         seconds = seconds | {"seed": time.perf_counter() - t}
         # The seed's time comes out of the scenario's limit.
         options = options.model_copy(update={"time_limit_s": max(options.time_limit_s - seconds["seed"], 1.0)})
