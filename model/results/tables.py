@@ -77,8 +77,9 @@ def sites_table(sm: YearModel) -> gpd.GeoDataFrame:
     hourly = provided(data)
     for asset in ("solar", "wind", "battery", "gas"):
         name = f"{asset}_mw"
-        out[name] = _values(m.find_component(name), ids).round(_MW_DECIMALS) if name in hourly else 0.0
-    out["battery_mwh"] = _values(m.battery_mwh, ids).round(_MW_DECIMALS) if "battery_mwh" in hourly else 0.0
+        # + 0.0: a solver's -1e-9 MW rounds to -0.0, which the tables would print as "-0.0"
+        out[name] = _values(m.find_component(name), ids).round(_MW_DECIMALS) + 0.0 if name in hourly else 0.0
+    out["battery_mwh"] = _values(m.battery_mwh, ids).round(_MW_DECIMALS) + 0.0 if "battery_mwh" in hourly else 0.0
     out["capex_energy_usd"] = (
         (_values(m.capex_energy_musd, ids) * USD_PER_MUSD).round(_USD_DECIMALS) if "capex_energy_musd" in hourly else 0.0
     )
