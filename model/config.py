@@ -44,7 +44,7 @@ class CandidatesConfig(StrictModel):
     # One-period runs over very many candidates (every HIFLD substation: 51,338): above ``screen_above``
     # candidates the MILP starts from the best ``screen_per_zone`` of each zone (at most ``screen_max``) by the
     # ranking's all-in $ per PFLOPS, then re-admits every left-out candidate that could improve the answer by
-    # more than the scenario's mip_gap is worth and re-solves, until none could (three rounds at most); the
+    # more than the scenario's mip_gap is worth and re-solves, until none could (up to eight rounds, time allowing); the
     # certificate goes into summary.json (model/workflows/screening.py; multi-year runs use [pathway]'s own
     # limits). 0 never screens. Why: HiGHS' root heuristics
     # held ~7 GiB on the 51k-candidate model (benchmarks/memory.md) for an answer six sites wide.

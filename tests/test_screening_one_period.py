@@ -89,3 +89,12 @@ def test_screened_one_period_run_certifies_and_matches_the_full_model() -> None:
     # The ranking written is every candidate's, not only the screened model's.
     assert out.ranking is not None and len(out.ranking) == 155
     assert out.ranking["built"].sum() == out.summary["sites_built"]
+
+
+def test_another_round_only_with_time_for_a_larger_one() -> None:
+    from model.workflows.screening import MAX_ROUNDS, NEXT_ROUND_TIME_FACTOR, another_round
+
+    # A 60 s round: another needs 2 x 60 s left; none after the last allowed round however much time is left.
+    assert NEXT_ROUND_TIME_FACTOR == 2.0
+    assert another_round(1, 60.0, 120.0) and not another_round(1, 60.0, 119.0)
+    assert not another_round(MAX_ROUNDS, 1.0, 1e6) and another_round(MAX_ROUNDS - 1, 1.0, 1e6)

@@ -23,7 +23,7 @@ from model.results.outputs import output_dir
 from model.results.rank import near_tie, rank_candidates, runner_ups
 from model.workflows.cleanup import clean_solution
 from model.workflows.screening import (
-    MAX_ROUNDS, certify, gap_tolerance, needs_screening, over_time_ranking, restrict, screen, screen_limits, screening_ranking,
+    another_round, certify, gap_tolerance, needs_screening, over_time_ranking, restrict, screen, screen_limits, screening_ranking,
 )
 from model.workflows.tornado import run_tornado, tornado_summary, write_tornado
 from model.results.report import run_report_html
@@ -252,9 +252,12 @@ class Engine:
         # The scenario's time limit covers every round: each solve gets what is left.
         deadline = time.perf_counter() + inputs.scenario.solver.time_limit_s
         earlier_s = 0.0  # build, solve and cleanup of the rounds before the last (the summary's stages are the last's)
-        for round_ in range(1, MAX_ROUNDS + 1):
+        round_ = 0
+        while True:
+            round_ += 1
             on_step("build")
             t = time.perf_counter()
+            round_start = t
             round_inputs = restrict(inputs, kept)
             left = max(deadline - time.perf_counter(), 1.0)
             solver = round_inputs.scenario.solver.model_copy(update={"time_limit_s": left})
@@ -276,7 +279,8 @@ class Engine:
             cert, better = certify(ranking, kept, list(outcome.sites.index.astype(str)), n_candidates, round_, readmitted,
                                    lambda threshold: gap_tolerance(inputs.scenario, objective, target_gap, threshold))
             outcome.summary["candidate_certificate"] = cert.as_dict()
-            if cert.certified or round_ == MAX_ROUNDS or deadline - time.perf_counter() < 1.0:
+            now = time.perf_counter()
+            if cert.certified or not another_round(round_, now - round_start, deadline - now):
                 on_step("explain")
                 t = time.perf_counter()
                 ranking_out, marginal = explain(sm, outcome.sites, outcome.summary, ranking, candidates=inputs)

@@ -8,7 +8,8 @@ solution: its score (value per dollar) against the worst score among the campuse
 solution's marginal use of capital. A left-out candidate that beats it could improve the objective, by at
 most its excess score times its capex; those that could improve it by more than the scenario's gap is
 worth (:func:`gap_tolerance`; the solver is asked for nothing finer) are re-admitted, best first, and the
-model is solved again, until none could or ``MAX_ROUNDS`` is reached. The certificate (rounds, re-admitted,
+model is solved again, until none could, ``MAX_ROUNDS`` is reached or the time left is too short for a
+larger round (:func:`another_round`). The certificate (rounds, re-admitted,
 the left-out candidate with the largest bound, the tolerance, whether it certified) goes into summary.json
 as ``candidate_certificate``.
 
@@ -39,7 +40,16 @@ from model.milp.index_sets import active_sites
 from model.results.campus_time import rank_over_time
 from model.results.rank import rank_candidates
 
-MAX_ROUNDS = 3
+MAX_ROUNDS = 8
+# Another round starts only while the time left is at least this many times the last round's: a round
+# re-admits candidates, so the next is larger, and one stopped by the time limit far from its bound would
+# leave a worse gap than the round before it.
+NEXT_ROUND_TIME_FACTOR = 2.0
+
+
+def another_round(round_: int, last_round_s: float, left_s: float) -> bool:
+    """Whether a run that is not yet certified re-admits and solves again (see NEXT_ROUND_TIME_FACTOR)."""
+    return round_ < MAX_ROUNDS and left_s >= NEXT_ROUND_TIME_FACTOR * last_round_s
 
 
 @dataclass(frozen=True)
