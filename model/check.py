@@ -309,6 +309,18 @@ def _check_energy_at_scale(
     return problems, beyond, tariff_mw * hours * (county - beyond)
 
 
+def _tariff_within_grid(facts: pd.DataFrame, sites: pd.DataFrame, dispatch: pd.DataFrame, hours: float, zone_col: str) -> list[str]:
+    """Hourly mode: a zone's tariff-tranche MWh (tariff MW at the flat load) within the grid MWh its dispatch buys."""
+    tariff_mwh = (sites["tariff_mw"].astype(float) * hours).groupby(facts[zone_col]).sum()
+    grid_mwh = (dispatch["grid_import_mw"] * dispatch["weight_h"]).groupby(dispatch["zone"]).sum()
+    problems = []
+    for z, mwh in tariff_mwh.items():
+        bought = float(grid_mwh.get(z, 0.0))
+        if mwh > bought + 1e-6 * max(1.0, bought) + _ABS_MW * hours:
+            problems.append(f"zone {z}: tariff tranche {mwh:,.0f} MWh above the {bought:,.0f} MWh its campuses buy from the grid")
+    return problems
+
+
 def _beyond_tariff(inputs: SitingData, ids: pd.Index, county: pd.Series) -> pd.Series:
     """Each site's price beyond its utility's tariff in the run's first year (its county price where the
     table holds none)."""
@@ -431,6 +443,8 @@ def check_solution(
         problems += energy_problems
         opex_pv = pd.Series((cost_usd + carbon_price * total_co2) * annuity / max(len(sites), 1), index=sites.index)
         opex_pv = opex_pv + tariff_usd * annuity
+        if inputs.energy_scale is not None and dispatch is not None and "tariff_mw" in sites:
+            problems += _tariff_within_grid(facts, sites, dispatch, hours, "zone" if inputs.supply is not None else "state")
         per_mw = annual_costs_musd_per_mw(inputs.energy.costs, costs.discount_rate)
         asset_usd = 1e6 * annuity * (
             per_mw["solar"] * sites["solar_mw"] + per_mw["wind"] * sites["wind_mw"] + per_mw["battery"] * sites["battery_mw"]

@@ -102,12 +102,12 @@ def test_without_energy_at_scale_every_mwh_at_the_county_price() -> None:
 # Hourly mode prices energy at scale as annual mode does (it used the county price on every MWh before):
 # the one-zone instance with two representative hours of 4,380 h each at a flat price shape (test_supply.py's
 # hourly_zonal), no on-site assets, no flexible load.
-def hourly_at_scale(county_usd_per_mwh: float, energy_scale: EnergyScale, **supply: float) -> RunOutcome:
+def hourly_at_scale(county_usd_per_mwh: float, energy_scale: EnergyScale, onsite: tuple[str, ...] = (), **supply: float) -> RunOutcome:
     from model.inputs.load import inputs_from_frames
     from tests.conftest import TINY_COSTS, TINY_GPUS, TINY_TIERS
     from tests.test_energy import energy
 
-    sc = zonal_scenario(energy={"enabled": True, "onsite": [], "flexible_share": 0.0})
+    sc = zonal_scenario(energy={"enabled": True, "onsite": list(onsite), "flexible_share": 0.0})
     annual = at_scale(county_usd_per_mwh, energy_scale, **supply)
     inputs = inputs_from_frames(annual.sites, TINY_GPUS, TINY_TIERS, TINY_COSTS | ONE_YEAR, sc, supply=annual.supply,
                                 energy=energy(price_factor=(1.0, 1.0)))
@@ -147,3 +147,22 @@ def test_hourly_mode_pays_wheeling_on_firm_imports(wheeling: float, expected_usd
     assert out.summary["objective"] == pytest.approx(expected_usd, rel=1e-9)
     assert sum(f["mw"] for f in out.summary["zone_imports"]) == pytest.approx(imports, abs=1e-6)
     assert out.summary["import_wheeling_pv_usd"] == pytest.approx(HOURS * imports * wheeling, abs=1.0)
+
+
+def test_hourly_tariff_tranche_only_on_energy_bought_from_the_grid() -> None:
+    # Cheap solar (test_energy.py: $50k per MW-year, output only in hour 0) serves hour 0; the grid serves hour 1:
+    # 10 MW x 4,380 h = 43,800 MWh. The utility's 8 tariff MW would be 70,080 MWh at the flat load, so only
+    # 43,800 / 8,760 = 5 MW of tranche remain. 10 MW of solar ($0.5M) + 43,800 MWh x $50 - 5 MW x 8,760 h x $30 =
+    # $1.376M a year, less than any smaller solar build (no solar: $4.38M - 8 x 8,760 x $30 = $2.2776M).
+    # Before the tranche was tied to the grid, the campus kept all 8 MW of discount on energy it never bought.
+    out = hourly_at_scale(20.0, scale(50.0, tariff_mw=8.0), onsite=("solar",))
+    row = out.sites.loc["S1"]
+    assert row["solar_mw"] == pytest.approx(10.0)
+    assert row["tariff_mw"] == pytest.approx(5.0)
+    assert out.summary["objective"] == pytest.approx(BASE_USD + 0.5e6 + 43_800 * 50.0 - 5 * HOURS * 30.0, rel=1e-9)
+    # The checker catches a tranche above the grid energy (hourly_at_scale has checked the solve itself).
+    inputs = out.inputs
+    assert inputs is not None and inputs.energy_scale is not None
+    gen = pd.DataFrame(out.summary["new_generation"], columns=["zone", "type", "new_mw", "energy_mwh_per_year"])
+    problems = check_solution(inputs, out.sites.assign(tariff_mw=[6.0]), out.summary, out.dispatch, gen, None)
+    assert any("tariff tranche 52,560 MWh above the 43,800 MWh" in p for p in problems)

@@ -9,7 +9,8 @@ wheeling cost of imports (``energy_scale_assumptions.csv``). Tables, rules and s
 section 8 and data/SOURCES.md; built by data/build/build_energy_scale.py. All prices are 2023 $ (the county
 prices' and ATB's dollar year).
 
-How the cost blocks use it (the MILP does not read it yet; the lead wires it):
+How the cost blocks use it (the specification; model/milp/components/energy.py ``add_tariff`` wires it, the tranche in
+MW at the flat load, and in hourly mode within the grid MWh each zone buys, ``add_tariff_within_grid``):
 
 * **Split a campus's grid energy in two blocks.** For site ``s`` in year ``y`` with grid draw ``g`` (MW, hourly,
   or MWh a year in annual mode): ``g = g_tariff + g_beyond``, ``0 <= g_tariff <= tariff_mw[s]`` (MW; in annual

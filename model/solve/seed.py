@@ -8,10 +8,10 @@ basis: with energy at scale the price beyond the tariff, the tariff tranche and 
 
 1. solve the annual model to the seed's gap, without HiGHS' root reduced-cost sub-MIP (on the national
    model it spent 30 of 34 s finding a 0.11 % point where 8 s reach 0.45 %; only the sites are kept);
-2. fix the hourly model's sites and connections (legacy: upgrade tiers) to its answer and solve the rest with the GPU blocks
-   relaxed (an LP: presolve drops every unbuilt site), then round the blocks down and solve the LP again
-   (fewer GPUs spend less, so the rounded point is feasible unless a campus minimum or an hourly-only
-   rule binds);
+2. fix the hourly model's sites and connections (legacy: upgrade tiers) to its answer and solve the rest
+   with the GPU blocks relaxed (an LP: presolve drops every unbuilt site), then round the blocks down and solve the LP again
+   (fewer GPUs spend less, so the rounded point is feasible unless a campus minimum, a min-cost target or
+   an hourly-only rule binds);
 3. if that finds no point, solve the MIP with only those fixed.
 
 The point is handed to HiGHS as its first incumbent. The full solve still proves its own gap from its
@@ -23,6 +23,8 @@ solve of the model, steps 2-3 polish its GPU blocks at its sites, and the full s
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import pyomo.environ as pyo
@@ -37,7 +39,7 @@ from model.solve.highs import SolveResult, solve_model
 # Policies that exist only with hourly energy; the annual model leaves them out (the fixed solve
 # then enforces them, or finds no point and nothing is seeded).
 HOURLY_ONLY_POLICIES = frozenset(k for k, mod in REGISTRY.items() if getattr(mod, "NEEDS_ENERGY", False))
-# Each of the seed's solves gets at most this share of the scenario's time limit.
+# The seed (every step, the annual build included) gets at most this share of the scenario's time limit.
 SEED_TIME_SHARE = 0.2
 # The seed need not be better than 1 % (nor than the scenario's own gap, if looser).
 SEED_GAP = 0.01
@@ -73,9 +75,9 @@ def seed_model(sm: SitingModel, options: SolverConfig) -> Seed | None:
 
     Hourly: the annual-energy model gives the sites. Annual: ``sm`` itself, solved quickly (steps 1-3 of
     the module docstring on the same model; the full solve then starts from the polished point)."""
-    quick = options.model_copy(
-        update={"mip_gap": max(options.mip_gap, SEED_GAP), "time_limit_s": options.time_limit_s * SEED_TIME_SHARE}
-    )
+    # One deadline for every step (the annual build included): the main solve gets the rest of the limit.
+    deadline = time.perf_counter() + options.time_limit_s * SEED_TIME_SHARE
+    quick = options.model_copy(update={"mip_gap": max(options.mip_gap, SEED_GAP)})
     if sm.hourly:
         inputs = sm.data.inputs
         scenario = inputs.scenario
@@ -83,21 +85,21 @@ def seed_model(sm: SitingModel, options: SolverConfig) -> Seed | None:
         annual = build_model(replace(inputs, energy=None, scenario=scenario.model_copy(update={"policies": kept})))
     else:
         annual = sm
-    first = _stop_if_interrupted(solve_model(annual.m, quick, highs_options=ANNUAL_HIGHS_OPTIONS))
-    if not first.has_solution or first.objective is None:
+    first = _solve_by(annual, quick, deadline, ANNUAL_HIGHS_OPTIONS)
+    if first is None or first.objective is None:
         return None
     answer = [{k: int(round(pyo.value(v))) for k, v in var.items()} for var in site_decisions(annual.final)]
     sites_built = sum(answer[0].values())
     del annual  # only its integer answer is needed; free it (hourly) before the larger solves
     fixed = [(var[k], value) for var, values in zip(site_decisions(sm.final), answer) for k, value in values.items()]
-    for v, value in fixed:
-        v.fix(value)
     # Presolve is what makes these solves small (it drops the unbuilt sites and idle zones).
     at_sites = quick.model_copy(update={"presolve": "on"})
     try:
-        found, method = _rounded_point(sm, at_sites), "rounded"
+        for v, value in fixed:
+            v.fix(value)
+        found, method = _rounded_point(sm, at_sites, deadline), "rounded"
         if found is None:
-            found, method = _solve_fixed(sm, at_sites), "fixed_sites"
+            found, method = _solve_by(sm, at_sites, deadline), "fixed_sites"
     finally:
         for v, _ in fixed:
             v.unfix()
@@ -113,11 +115,17 @@ def site_decisions(ym: YearModel) -> list[pyo.Var]:
     return [m.build, m.upgrade] + ([m.connect] if ym.data.supply is not None else [])
 
 
-def _solve_fixed(sm: SitingModel, options: SolverConfig) -> SolveResult | None:
-    """The model with some variables fixed, or None without a point (a row whose every variable is fixed
-    and which it breaks is reported by Pyomo's compiler before HiGHS sees it)."""
+def _solve_by(sm: SitingModel, options: SolverConfig, deadline: float,
+              highs_options: Mapping[str, bool | int | float | str] | None = None) -> SolveResult | None:
+    """``sm`` (some variables fixed, perhaps) solved within what is left until ``deadline``, or None without
+    a point: no time left, no point found, or a row whose every variable is fixed and which it breaks
+    (Pyomo's compiler reports that before HiGHS sees it)."""
+    left = deadline - time.perf_counter()
+    if left <= 0:
+        return None
     try:
-        result = _stop_if_interrupted(solve_model(sm.m, options, hourly=sm.hourly))
+        result = _stop_if_interrupted(solve_model(sm.m, options.model_copy(update={"time_limit_s": left}),
+                                                  hourly=sm.hourly, highs_options=highs_options))
     except InfeasibleConstraintException:
         return None
     return result if result.has_solution else None
@@ -131,19 +139,19 @@ def _stop_if_interrupted(result: SolveResult) -> SolveResult:
     return result
 
 
-def _rounded_point(sm: SitingModel, options: SolverConfig) -> SolveResult | None:
+def _rounded_point(sm: SitingModel, options: SolverConfig, deadline: float) -> SolveResult | None:
     """The model at its fixed sites with GPU blocks relaxed, then with the blocks rounded down and fixed;
     None when either finds no point. Either way the blocks are integer and free again afterwards."""
     free = [v for v in sm.final.m.blocks.values() if not v.fixed]
     domains = [v.domain for v in free]
-    for v in free:
-        v.domain = pyo.NonNegativeReals
     try:
-        if _solve_fixed(sm, options) is None:
+        for v in free:
+            v.domain = pyo.NonNegativeReals
+        if _solve_by(sm, options, deadline) is None:
             return None
         for v in free:
             v.fix(math.floor(max(pyo.value(v), 0.0) + INTEGRAL_TOL))
-        return _solve_fixed(sm, options)
+        return _solve_by(sm, options, deadline)
     finally:
         for v, dom in zip(free, domains):
             v.unfix()  # a point found stays on the variables; the full solve may move them

@@ -126,18 +126,41 @@ def add_hourly_totals(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     .. math:: C = \sum_z C_z + \text{discount} + h \sum_{(a,b)} w_{ab}\, i_{ab}, \qquad E = \sum_z E_z
 
-    The discount is valued at the flat load (``h`` = load factor x 8,760 h), as the dispatch values a
-    dearer site's premium: exact when the grid serves the campus, an approximation when on-site supply
-    displaces part of its grid energy."""
+    The tranche's MW earn the discount at the flat load (``h`` = load factor x 8,760 h), and their MWh must be
+    MWh the zone's campuses buy from the grid (``add_tariff_within_grid``): on-site supply or curtailment
+    that displaces grid energy shrinks the tranche instead of earning a discount on energy never bought."""
     zones = list(m.DISPATCH_ZONES)
     grid_cost: list[Term] = [m.energy_cost_musd_per_year_zone[z] for z in zones]
     if data.tariff_usd_per_mwh:
         add_tariff(m, data)
+        add_tariff_within_grid(m, data)
         grid_cost.append(m.tariff_discount_musd_per_year)
     if data.supply is not None and data.supply.wheeling_usd_per_mwh:
         grid_cost.append(m.import_cost_musd_per_year)
     m.energy_cost_musd_per_year_total = pyo.Expression(expr=sum(grid_cost))
     m.co2_t_per_year_total = pyo.Expression(expr=sum(m.co2_t_per_year_zone[z] for z in zones))
+
+
+def add_tariff_within_grid(m: pyo.ConcreteModel, data: ModelData) -> None:
+    r"""Hourly mode: a zone's tariff-tranche MWh within the grid MWh its dispatch buys.
+
+    .. math:: h \sum_{s \in z} t_s \le \sum_{(d,k)} w_{dk}\, g_{z,d,k} \quad \forall z
+
+    Provides ``TARIFF_ZONES`` and ``tariff_within_grid``."""
+    energy = data.energy
+    assert energy is not None
+    hours = data.costs.load_factor * HOURS_PER_YEAR
+    zone_of = data.sets.DISPATCH_ZONE_OF
+    sites_in: dict[str, list[str]] = {}
+    for s in m.TARIFF_SITES:
+        sites_in.setdefault(zone_of[s], []).append(s)
+    weight = [(h, float(w)) for h, w in energy.weights.items()]
+    m.TARIFF_ZONES = pyo.Set(initialize=sorted(sites_in), ordered=True)
+    m.tariff_within_grid = pyo.Constraint(
+        m.TARIFF_ZONES,
+        rule=lambda m, z: hours * sum(m.tariff_mw[s] for s in sites_in[z])
+        <= sum(w * m.grid_import_mw[z, d, k] for (d, k), w in weight),
+    )
 
 
 def add_annual_energy(m: pyo.ConcreteModel, data: ModelData) -> None:
