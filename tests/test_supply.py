@@ -226,6 +226,13 @@ def test_hourly_zonal_new_gas_runs_when_cheaper_than_the_grid() -> None:
     assert run.dispatch["grid_import_mw"].tolist() == pytest.approx([0.0, 0.0], abs=1e-6)
     assert s["new_generation_co2_t_per_year"] == pytest.approx(46_481.0, abs=1.0)
     assert s["new_generation"][0]["energy_mwh_per_year"] == pytest.approx(87_600.0)
+    # The CT's $2.628M of fuel is in the energy PV (the zone's dispatch cost), not a second part beside it: the
+    # report's cost parts add up to the total ($129.628M), as in annual mode.
+    from model.results.figures import Figures
+
+    assert s["new_generation_energy_cost_pv_usd"] is None
+    assert s["energy_opex_pv_usd"] == pytest.approx(87_600 * 30.0)
+    assert sum(v for _, v in Figures.from_summary(s).cost_parts()) == pytest.approx(s["total_cost_usd"]) == pytest.approx(129.628e6)
 
 
 def test_hourly_zonal_import_instead_of_building() -> None:

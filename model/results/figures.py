@@ -9,7 +9,8 @@ with itself. One definition of each figure:
   ``capex_usd_by_part`` splits it and adds up to it (on-site energy assets are the rest).
 * ``total_cost_usd``: summary.json's ``total_cost_usd``: capex, plus new generation's cost over the horizon
   (zonal supply: annualised capex + FOM, ``new_generation_cost_pv_usd``), plus the present value of energy
-  (``energy_opex_pv_usd`` and new generation's energy net of the grid energy it displaces), plus wheeling on
+  (``energy_opex_pv_usd`` and, in annual mode, new generation's energy net of the grid energy it displaces;
+  hourly runs have the latter inside the former and report it as null), plus wheeling on
   firm imports (energy at scale, ``import_wheeling_pv_usd``).
 * ``usd_per_pflops``: all-in $ per PFLOPS, :func:`usd_per_pflops` = total cost / PFLOPS (energy PV
   included). Per site it is the site's capex + energy PV over its PFLOPS (new generation is a zone's cost,

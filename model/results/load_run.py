@@ -102,7 +102,8 @@ FIGURES: dict[str, FigureSpec] = {
     "new_generation_cost_pv_usd": FigureSpec("USD", "new generation's annualised capex and fixed O&M over the horizon, "
                                              "as the budget counts it (summary.json)"),
     "new_generation_energy_cost_pv_usd": FigureSpec("USD", "new generation's energy cost net of the grid energy it "
-                                                    "displaces, present value (summary.json)"),
+                                                    "displaces, present value (summary.json; annual energy only: "
+                                                    "hourly runs have it inside energy_opex_pv_usd)"),
     "import_wheeling_pv_usd": FigureSpec("USD", "wheeling paid on firm imports between transmission providers, present "
                                          "value (energy at scale; summary.json)"),
     "new_generation_co2_t_per_year": FigureSpec("t/yr", "CO2 of the new generation's own output (summary.json)"),

@@ -567,7 +567,9 @@ def supply_context(summary: Mapping[str, Any], sites: pd.DataFrame | None) -> di
         ("New generation", f"{fmt_mw(gen['new_mw'].sum())} MW nameplate · {fmt_mw(gen['firm_mw'].sum())} MW firm (accredited)"),
         ("Overnight capex", fmt_usd(summary.get("new_generation_capex_usd"))),
         ("Counted in the budget", f"{fmt_usd(summary.get('new_generation_cost_pv_usd'))} (annualised capex + FOM over the horizon)"),
-        ("Its energy, PV", f"{fmt_usd(summary.get('new_generation_energy_cost_pv_usd'))} (fuel + VOM + carbon, less the grid energy it displaces)"),
+        ("Its energy, PV", f"{fmt_usd(summary.get('new_generation_energy_cost_pv_usd'))} (fuel + VOM + carbon, less the grid energy it displaces)"
+         if summary.get("new_generation_energy_cost_pv_usd") is not None
+         else "in the energy PV (hourly dispatch: the plants' fuel is in the zones' energy cost)"),
         ("Its CO₂", f"{fmt_co2_mt(summary.get('new_generation_co2_t_per_year'))} Mt/yr net of the grid CO₂ it displaces"),
     ]
     if summary.get("import_wheeling_pv_usd"):

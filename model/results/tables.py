@@ -241,7 +241,11 @@ def _supply_summary(sm: YearModel | None, sites: pd.DataFrame | None, has: bool)
         "new_generation_capex_usd": round(float(pyo.value(m.new_gen_capex_musd)) * USD_PER_MUSD, 0),
         # What the budget counts: annualised capex + FOM over the horizon (overnight capex above).
         "new_generation_cost_pv_usd": round(float(pyo.value(m.new_gen_cost_pv_musd)) * USD_PER_MUSD, 0),
-        "new_generation_energy_cost_pv_usd": round(energy_musd * float(pyo.value(m.annuity_years)) * USD_PER_MUSD, 0),
+        # A part of the total cost in annual mode only: in hourly mode the new plants' fuel is in the zones'
+        # dispatch cost, so in energy_opex_pv_usd already (reported again it would be counted twice).
+        "new_generation_energy_cost_pv_usd": (
+            None if sm.data.energy is not None else round(energy_musd * float(pyo.value(m.annuity_years)) * USD_PER_MUSD, 0)
+        ),
         "new_generation_co2_t_per_year": round(co2_t, 0),
         # Energy at scale: wheeling paid on firm imports between transmission providers, over the horizon.
         "import_wheeling_pv_usd": round(float(pyo.value(m.import_cost_musd_per_year)) * float(pyo.value(m.annuity_years)) * USD_PER_MUSD, 0),
