@@ -245,13 +245,16 @@ def _print_summary(summary: Mapping[str, Any], out_dir: Path | None, sites: "gpd
     if summary.get("near_tie") and multi:
         best = ups[0]
         where = f"{escape(str(best['county_name']))}, {best['state']} (not built)"
-        score, gap_score = best.get("score"), best.get("gap_score")
-        if score is not None and gap_score is not None:
+        from model.results.figures import near_tie_scores
+
+        scores = near_tie_scores(best)
+        if scores is not None:
             # Absolute scores: the worst built campus' may be negative, where a percentage reads as nonsense.
+            score, worst = scores
             unit = (summary.get("candidate_certificate") or {}).get("score_unit") or "value per $ of capex"
             text = (f"{where} scores {score:.3f} {unit} as a single campus alone, the worst built campus "
-                    f"{score + gap_score:.3f}: " + ("what one campus alone leaves out (shared zone supply, the money "
-                    "over the years) decides between them" if gap_score < 0 else "within the run's gap of it"))
+                    f"{worst:.3f}: " + ("what one campus alone leaves out (shared zone supply, the money "
+                    "over the years) decides between them" if worst < score else "within the run's gap of it"))
         else:
             text = (f"{where} scores " + (f"{-best['gap_share']:.2%} above" if best["gap_share"] < 0
                                           else f"within {best['gap_share']:.2%} of")

@@ -371,3 +371,12 @@ def test_every_run_directory_has_a_self_contained_report(tmp_path: Path) -> None
     assert f"${f.usd_per_pflops:,.0f} per PFLOPS all-in" in page
     spent = summary["capex_usd"] + summary["new_generation_cost_pv_usd"]  # the default zonal supply, capex-only budget
     assert f"capex + new generation ${spent / 1e9:,.2f}bn of $2.00bn" in result.output
+
+
+def test_near_tie_scores_one_definition_for_cli_and_report() -> None:
+    # us-default's near tie (report.html's banner): Benton MO -0.072 against the worst built campus' -0.337.
+    from model.results.figures import near_tie_scores
+
+    assert near_tie_scores({"score": -0.072, "gap_score": -0.265}) == pytest.approx((-0.072, -0.337))
+    assert near_tie_scores({"gap_share": 0.01}) is None  # a one-period runner-up carries no scores
+    assert near_tie_scores({"score": float("nan"), "gap_score": 0.1}) is None

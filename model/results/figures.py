@@ -69,6 +69,13 @@ def site_usd_per_pflops(frame: pd.DataFrame) -> pd.Series:
     return cost / pflops.where(pflops > 0)
 
 
+def near_tie_scores(runner_up: Mapping[str, Any]) -> tuple[float, float] | None:
+    """A multi-year runner-up's score (value per $ over the horizon, a single campus alone) and the worst built
+    campus' (its score plus ``gap_score``), or None where the record has no scores (one-period rankings)."""
+    score, gap_score = number(runner_up.get("score")), number(runner_up.get("gap_score"))
+    return None if score is None or gap_score is None else (score, score + gap_score)
+
+
 def capital_drawn_usd(summary: Mapping[str, Any]) -> float | None:
     """A multi-year run's equity + debt drawn (``investor``), what its budget caps; None for a snapshot."""
     investor = summary.get("investor") or {}

@@ -36,7 +36,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from model.plot.maps import folium_map, self_contained_html
-from model.results.figures import Figures, number, site_usd_per_pflops
+from model.results.figures import Figures, near_tie_scores, number, site_usd_per_pflops
 from model.results.html import (
     DASH,
     data_uri_png,
@@ -192,12 +192,10 @@ def _near_tie(summary: Mapping[str, Any], anchor: str) -> dict[str, Any] | None:
     if runner:
         r = runner[0]
         closest = ", ".join(str(x) for x in (r.get("county_name"), r.get("state")) if x) or "a runner-up"
-        score, gap_score = number(r.get("score")), number(r.get("gap_score"))
-        if score is not None and gap_score is not None:
-            # Multi-year: absolute scores (the worst built campus' may be negative, where a share misleads).
-            worst = score + gap_score
+        scores = near_tie_scores(r)
+        if scores is not None:  # multi-year: absolute scores (the worst built campus' may be negative, where a share misleads)
+            score, worst = scores
         else:
-            score = None
             gap = number(r.get("gap_share"))
     return {"anchor": anchor, "closest": closest, "gap_share": gap, "score": score, "worst_score": worst}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field, replace
@@ -252,12 +253,9 @@ class Engine:
         # The scenario's time limit covers every round: each solve gets what is left.
         deadline = time.perf_counter() + inputs.scenario.solver.time_limit_s
         earlier_s = 0.0  # build, solve and cleanup of the rounds before the last (the summary's stages are the last's)
-        round_ = 0
-        while True:
-            round_ += 1
+        for round_ in itertools.count(1):  # another_round() ends it (MAX_ROUNDS, or too little time left)
             on_step("build")
-            t = time.perf_counter()
-            round_start = t
+            round_start = t = time.perf_counter()
             round_inputs = restrict(inputs, kept)
             left = max(deadline - time.perf_counter(), 1.0)
             solver = round_inputs.scenario.solver.model_copy(update={"time_limit_s": left})
